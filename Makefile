@@ -1,0 +1,129 @@
+# hsmail - top-level GNU Makefile.
+#
+#   make            build every program into build/bin
+#   make test       install what is missing, build with ASan+UBSan (build-san/),
+#                   run every test; ends with "N passed, N failed"
+#   make run        install what is missing, build, run the stack on ./var
+#   make bench      the benchmarks, side by side with the peers
+#   make fuzz       build the libFuzzer targets (build-fuzz/)
+#   make install    the production tree under $(DESTDIR)$(PREFIX)
+#
+# Each source directory has a build.mk that adds to PROGS and TESTS:
+#   PROGS += qmail-foo
+#   qmail-foo_SRCS := src/dir/qmail-foo.c src/dir/foo_proto.c
+#   qmail-foo_LIBS := -lssl -lcrypto          (optional)
+#   TESTS += foo_proto_test
+#   foo_proto_test_SRCS := src/dir/foo_proto_test.c src/dir/foo_proto.c
+# src/lib/*.c (not *_test.c) make libhsmail.a; src/lib/X_test.c is a unit
+# test linked with it automatically. fuzz/build.mk lists fuzz targets.
+
+SAN	?= 0
+ifeq ($(SAN),1)
+B	:= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+FORTIFY	:=
+else
+B	:= build
+SANFLAGS :=
+FORTIFY	:= -D_FORTIFY_SOURCE=2
+endif
+
+CC	:= gcc
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -O2 -g $(WARN) $(FORTIFY) -fstack-protector-strong \
+	   $(SANFLAGS) -Isrc/lib -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS	:= $(SANFLAGS) -Wl,--as-needed
+BASELIBS := -lcdb
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+
+PROGS	:=
+TESTS	:=
+SCRIPTS	:=
+FUZZERS	:=
+include $(sort $(wildcard src/*/build.mk))
+-include fuzz/build.mk
+
+LIB_SRCS := $(filter-out %_test.c,$(wildcard src/lib/*.c))
+LIB_TESTS := $(patsubst src/lib/%.c,%,$(wildcard src/lib/*_test.c))
+LIB	:= $(B)/libhsmail.a
+
+obj	= $(patsubst src/%.c,$(B)/obj/%.o,$(1))
+
+all: $(addprefix $(B)/bin/,$(PROGS)) \
+     $(addprefix $(B)/test/,$(LIB_TESTS) $(TESTS))
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+define prog_rule
+$(B)/bin/$(1): $(call obj,$($(1)_SRCS)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(LIB) \
+	    $($(1)_LIBS) $(BASELIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+define test_rule
+$(B)/test/$(1): $(call obj,$($(1)_SRCS)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(LIB) \
+	    $($(1)_LIBS) $(BASELIBS) -lcmocka
+endef
+$(foreach t,$(LIB_TESTS),$(eval $(t)_SRCS := src/lib/$(t).c))
+$(foreach t,$(LIB_TESTS),$(eval $(t)_LIBS ?= -lssl -lcrypto -lcrypt))
+$(foreach t,$(LIB_TESTS) $(TESTS),$(eval $(call test_rule,$(t))))
+
+# libFuzzer targets: clang, the library rebuilt with fuzzer-no-link.
+FZ	:= build-fuzz
+FZCFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Isrc/lib -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-sanitize-recover=all
+FZLIB	:= $(FZ)/libhsmail.a
+$(FZ)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	clang $(FZCFLAGS) -c -o $@ $<
+$(FZLIB): $(patsubst src/%.c,$(FZ)/obj/%.o,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+define fuzz_rule
+$(FZ)/bin/$(1): fuzz/$(1).c $(patsubst src/%.c,$(FZ)/obj/%.o,$($(1)_SRCS)) $(FZLIB)
+	@mkdir -p $$(dir $$@)
+	clang $(FZCFLAGS) -fsanitize=fuzzer -o $$@ $$^ $($(1)_LIBS) $(BASELIBS)
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
+fuzz: $(addprefix $(FZ)/bin/,$(FUZZERS))
+
+deps:
+	@./scripts/deps
+
+test: deps
+	$(MAKE) SAN=1 all
+	$(MAKE) fuzz
+	./tests/run --build build-san
+
+run: deps all
+	./scripts/run
+
+bench: deps all
+	./bench/run
+
+install: all
+	./scripts/install "$(DESTDIR)" "$(PREFIX)" "$(B)"
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all test run bench install clean deps fuzz
+.DELETE_ON_ERROR:
+
+-include $(shell find $(B) $(FZ) -name '*.d' 2>/dev/null)

@@ -1,0 +1,74 @@
+/*
+ * str - bounded, binary-safe dynamic strings: the one type every hsmail
+ * program uses for text built at run time.
+ */
+#ifndef HSMAIL_STR_H
+#define HSMAIL_STR_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct str {
+	char	*s;	/* s[len] == '\0' once allocated; binary safe */
+	size_t	 len;	/* bytes in use */
+	size_t	 cap;	/* bytes allocated, without the '\0' */
+	size_t	 max;	/* len never exceeds this: E2BIG */
+};
+
+/* A string of at most max bytes; STR_UNBOUNDED has no limit but memory. */
+#define STR_UNBOUNDED	((size_t)-1 / 2)
+#define STR_INIT(m)	{ NULL, 0, 0, (m) }
+
+/*
+ * All functions returning int return 0, or -1 with errno ENOMEM (out of
+ * memory, or the size arithmetic overflowed) or E2BIG (the result would
+ * exceed max).  On failure the string is left unchanged.  After any
+ * successful call s is allocated and NUL-terminated.
+ */
+int	str_ready(struct str *, size_t n);	/* room for n more bytes */
+int	str_catb(struct str *, const void *, size_t);
+int	str_cats(struct str *, const char *);
+int	str_catc(struct str *, char);
+int	str_cat(struct str *, const struct str *);
+int	str_copyb(struct str *, const void *, size_t);
+int	str_copys(struct str *, const char *);
+int	str_catulong(struct str *, unsigned long);
+int	str_printf(struct str *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+int	str_vprintf(struct str *, const char *, va_list)
+	    __attribute__((__format__ (printf, 2, 0)));
+
+/* Empty the string, keeping its memory; s stays NUL-terminated. */
+void	str_clear(struct str *);
+/* Cut the string to n bytes (n <= len). */
+void	str_truncate(struct str *, size_t n);
+/* Free the memory; the string is empty and can be reused. */
+void	str_free(struct str *);
+/* Wipe the bytes (for secrets) and free. */
+void	str_wipe(struct str *);
+/* Lower-case ASCII letters in place. */
+void	str_lower(struct str *);
+/* A pointer to a NUL-terminated string: "" when nothing was allocated. */
+const char *str_c(const struct str *);
+
+/* 1 if the string equals the C string / begins with it, else 0. */
+int	str_equals(const struct str *, const char *);
+int	str_starts(const struct str *, const char *);
+/* Case-insensitive ASCII comparison of byte ranges: 1 equal, 0 not. */
+int	mem_caseeq(const void *, const void *, size_t);
+
+/*
+ * A growable list of C strings that owns its elements.  Same return
+ * convention as above.
+ */
+struct strlist {
+	char	**v;	/* v[n] == NULL once anything was added */
+	size_t	  n;
+	size_t	  cap;
+};
+#define STRLIST_INIT	{ NULL, 0, 0 }
+int	strlist_addb(struct strlist *, const char *, size_t);
+int	strlist_adds(struct strlist *, const char *);
+void	strlist_free(struct strlist *);
+
+#endif
