@@ -15,7 +15,7 @@
 #   TESTS += foo_proto_test
 #   foo_proto_test_SRCS := src/dir/foo_proto_test.c src/dir/foo_proto.c
 # src/lib/*.c (not *_test.c) make libhsmail.a; src/lib/X_test.c is a unit
-# test linked with it automatically. fuzz/build.mk lists fuzz targets.
+# test linked with it automatically. fuzz/*.mk list the fuzz targets.
 
 SAN	?= 0
 ifeq ($(SAN),1)
@@ -45,7 +45,7 @@ TESTS	:=
 SCRIPTS	:=
 FUZZERS	:=
 include $(sort $(wildcard src/*/build.mk))
--include fuzz/build.mk
+-include $(sort $(wildcard fuzz/*.mk))
 
 LIB_SRCS := $(filter-out %_test.c,$(wildcard src/lib/*.c))
 LIB_TESTS := $(patsubst src/lib/%.c,%,$(wildcard src/lib/*_test.c))
