@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "err.h"
@@ -74,6 +75,14 @@ test_root(void **state)
 	root_reset();
 	snprintf(want, sizeof(want), "%s/statistic", root);
 	assert_string_equal(root_dir(ROOT_STATISTIC), want);
+	/* A relative root is taken from the working directory. */
+	assert_int_equal(chdir(root), 0);
+	setenv("HSMAIL_ROOT", "./inst", 1);
+	root_reset();
+	snprintf(want, sizeof(want), "%s/./inst/log", root);
+	assert_string_equal(root_dir(ROOT_LOG), want);
+	assert_int_equal(chdir("/"), 0);
+	assert_string_equal(root_dir(ROOT_LOG), want);	/* cached */
 	/* Unset: the H-Sphere layout. */
 	unsetenv("HSMAIL_ROOT");
 	root_reset();

@@ -1,7 +1,10 @@
 /*
  * root - the instance root: compile-time H-Sphere paths or $HSMAIL_ROOT.
  */
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "root.h"
 
@@ -18,37 +21,38 @@ static int	 instance;
 
 static void	root_load(void);
 
-/* Work the directories out once; on a failure fall back to defaults. */
+/* Work the directories out once; on any failure use the defaults. */
 static void
 root_load(void)
 {
+	char	 cwd[PATH_MAX];
 	const char *r;
 	size_t	 n;
 	int	 i;
 
 	loaded = 1;
+	instance = 0;
 	/* secure_getenv returns NULL in set-uid/set-gid programs. */
 	r = secure_getenv("HSMAIL_ROOT");
-	instance = r != NULL && *r != '\0';
+	if (r == NULL || *r == '\0')
+		return;
+	n = strlen(r);
+	while (n > 1 && r[n - 1] == '/')
+		n--;
+	/* A relative root (HSMAIL_ROOT=./var) is taken from the directory
+	 * the program started in, so a later chdir does not move it. */
+	if (r[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+		return;
 	for (i = 0; i < 4; i++) {
 		str_clear(&dirs[i]);
-		if (instance) {
-			n = 0;
-			while (r[n] != '\0')
-				n++;
-			while (n > 1 && r[n - 1] == '/')
-				n--;
-			if (str_copyb(&dirs[i], r, n) == 0 &&
-			    str_catc(&dirs[i], '/') == 0 &&
-			    str_cats(&dirs[i], subdirs[i]) == 0)
-				continue;
-			instance = 0;
-		}
-		str_clear(&dirs[i]);
+		if (r[0] != '/' && str_printf(&dirs[i], "%s/", cwd) == -1)
+			return;
+		if (str_catb(&dirs[i], r, n) == -1 ||
+		    str_catc(&dirs[i], '/') == -1 ||
+		    str_cats(&dirs[i], subdirs[i]) == -1)
+			return;
 	}
-	if (!instance)
-		for (i = 0; i < 4; i++)
-			str_clear(&dirs[i]);
+	instance = 1;
 }
 
 const char *
@@ -56,9 +60,9 @@ root_dir(enum root_tree t)
 {
 	if (!loaded)
 		root_load();
-	if (!instance || (int)t < 0 || (int)t > 3)
-		return defaults[(int)t >= 0 && (int)t <= 3 ? t : 0];
-	return str_c(&dirs[t]);
+	if ((int)t < 0 || (int)t > 3)
+		t = ROOT_QMAIL;
+	return instance ? str_c(&dirs[t]) : defaults[t];
 }
 
 int
