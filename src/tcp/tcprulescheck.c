@@ -41,7 +41,7 @@ main(int argc, char **argv)
 		    strerror(errno));
 	if (r == 0) {
 		printf("default:\nallow connection\n");
-		return EXIT_DONE;
+		goto out;
 	}
 	printf("rule %s:\n", str_c(&key));
 	/* Items in order, as the original: a 'D' item ends the answer. */
@@ -57,5 +57,7 @@ main(int argc, char **argv)
 	printf("allow connection\n");
 out:
 	cdbx_close(&db);
+	str_free(&data);
+	str_free(&key);
 	return fflush(stdout) == 0 ? EXIT_DONE : EXIT_TEMP;
 }

@@ -535,14 +535,14 @@ main(int argc, char **argv)
 		die(EXIT_TEMP, "fatal: unable to get local address: %s",
 		    strerror(errno));
 	ipfmt(&ss, ip, sizeof(ip), &port);
+	if (listen(s, (int)backlog) == -1)
+		die(EXIT_TEMP, "fatal: unable to listen: %s", strerror(errno));
 	if (flag1) {
 		printf("%u\n", port);
 		if (fflush(stdout) != 0)
 			die(EXIT_TEMP, "fatal: unable to print port: %s",
 			    strerror(errno));
 	}
-	if (listen(s, (int)backlog) == -1)
-		die(EXIT_TEMP, "fatal: unable to listen: %s", strerror(errno));
 	if (gid != 0 || uid != 0) {
 		if (priv_drop(uid != 0 ? (uid_t)uid : getuid(),
 		    gid != 0 ? (gid_t)gid : getgid()) == -1)
