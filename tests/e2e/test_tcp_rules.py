@@ -51,7 +51,8 @@ def test_usage_and_unwritable_temp(tmp_path):
 
 
 def check(cdb, ip, host=None, info=None, binary=None):
-    env = {"TCPREMOTEIP": ip}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TCP")}
+    env["TCPREMOTEIP"] = ip
     if host:
         env["TCPREMOTEHOST"] = host
     if info:
