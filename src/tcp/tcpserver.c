@@ -33,6 +33,7 @@
 #include "priv.h"
 #include "rules.h"
 #include "str.h"
+#include "tcpspawn.h"
 
 #define DROP	"warning: dropping connection, "
 
@@ -74,6 +75,11 @@ static int	paranoid_ok(const char *, const struct sockaddr_storage *);
 static void	setup(const char *, const char *, struct sockaddr_storage *,
 		    socklen_t *);
 static unsigned long optnum(const char *, unsigned long);
+static int	addvar(void *, const char *);
+static int	addf(struct strlist *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static int	fast(int, struct sockaddr_storage *, socklen_t, char **,
+		    const sigset_t *);
 
 static void
 usage(void)
@@ -139,6 +145,7 @@ sigchld(int sig)
 
 	(void)sig;
 	while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
+		tcpspawn_reaped(pid);
 		say(2, "end %ld status %d", (long)pid, wstat);
 		if (numchildren > 0)
 			numchildren--;
@@ -397,6 +404,124 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen)
 		_exit(EXIT_PERM);
 }
 
+/* Add a formatted "NAME=value" (or "NAME": remove) to the list. */
+static int
+addf(struct strlist *l, const char *fmt, ...)
+{
+	struct str v = STR_INIT(4096);
+	va_list	 ap;
+	int	 r;
+
+	va_start(ap, fmt);
+	r = str_vprintf(&v, fmt, ap);
+	va_end(ap);
+	if (r == 0)
+		r = strlist_adds(l, v.s);
+	str_free(&v);
+	return r;
+}
+
+/* A rule's variable for the fast path (an empty name is ignored). */
+static int
+addvar(void *arg, const char *nv)
+{
+	const char *eq = strchr(nv, '=');
+
+	if (eq == NULL || eq == nv)
+		return 0;
+	return strlist_adds(arg, nv);
+}
+
+/*
+ * The fast path, used when nothing per connection can block (-H -R -l,
+ * no banner): the server applies the rules itself and starts prog with
+ * tcpspawn, which copies no page tables.  A denied connection goes the
+ * usual way (a forked child that logs and exits 100), so the log lines
+ * stay those of the original.  1 done (started or dropped), 0 fork.
+ */
+static int
+fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
+    const sigset_t *mask)
+{
+	struct sockaddr_storage local;
+	socklen_t llen = sizeof(local);
+	struct strlist vars = STRLIST_INIT;
+	struct str data = STR_INIT(RULES_DATA_MAX), line = STR_INIT(1024);
+	struct cdbx db;
+	char	 rip[INET6_ADDRSTRLEN], lip[INET6_ADDRSTRLEN];
+	unsigned rp, lp;
+	pid_t	 pid;
+	int	 deny = 0, r, one = 1, ret = 1;
+
+	rlen = unmap(remote, rlen);
+	ipfmt(remote, rip, sizeof(rip), &rp);
+	if (getsockname(t, (struct sockaddr *)&local, &llen) == -1) {
+		say(1, DROP "unable to get local address: %s",
+		    strerror(errno));
+		return 1;
+	}
+	(void)unmap(&local, llen);
+	ipfmt(&local, lip, sizeof(lip), &lp);
+	if (flagkillopts && remote->ss_family == AF_INET)
+		(void)setsockopt(t, IPPROTO_IP, IP_OPTIONS, NULL, 0);
+	if (!flagdelay)
+		(void)setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	if (addf(&vars, "PROTO=TCP") == -1 ||
+	    addf(&vars, "TCPLOCALIP=%s", lip) == -1 ||
+	    addf(&vars, "TCPLOCALPORT=%u", lp) == -1 ||
+	    addf(&vars, "TCPLOCALHOST=%s", localhost) == -1 ||
+	    addf(&vars, "TCPREMOTEIP=%s", rip) == -1 ||
+	    addf(&vars, "TCPREMOTEPORT=%u", rp) == -1 ||
+	    addf(&vars, "TCPREMOTEHOST") == -1 ||	/* removed */
+	    addf(&vars, "TCPREMOTEINFO") == -1)
+		goto nomem;
+	if (fnrules != NULL) {
+		r = cdbx_open(&db, fnrules);
+		if (r == 0 && !flagallownorules) {
+			r = -1;
+			errno = ENOENT;
+		}
+		if (r == 1) {
+			r = rules_find(&db, rip, NULL, NULL, &data, NULL);
+			if (r == 1 && rules_apply(data.s, data.len, &deny,
+			    addvar, &vars) == -1)
+				r = -1;
+			cdbx_close(&db);
+		}
+		if (r == -1) {
+			say(1, DROP "unable to read %s: %s", fnrules,
+			    strerror(errno));
+			goto out;
+		}
+		if (deny) {
+			ret = 0;
+			goto out;
+		}
+	}
+	if ((pid = tcpspawn_start(t, argv, &vars, mask)) == -1) {
+		say(1, DROP "unable to fork: %s", strerror(errno));
+		goto out;
+	}
+	numchildren++;
+	printstatus();
+	if (verbosity >= 2) {
+		say(2, "pid %ld from %s", (long)pid, rip);
+		(void)str_printf(&line, "ok %ld ", (long)pid);
+		safecat(&line, localhost);
+		(void)str_printf(&line, ":%s:%u :%s::%u", lip, lp, rip, rp);
+		say(2, "%s", str_c(&line));
+	}
+	goto out;
+nomem:
+	say(1, DROP "out of memory");
+out:
+	strlist_free(&vars);
+	str_free(&data);
+	str_free(&line);
+	return ret;
+}
+
 /* Resolve host and port into the address to bind. */
 static void
 setup(const char *host, const char *port, struct sockaddr_storage *ss,
@@ -462,7 +587,7 @@ main(int argc, char **argv)
 	sigset_t chld, old;
 	unsigned long uid = 0, gid = 0;
 	const char *x;
-	int	 s, t, c, one = 1, zero = 0, fd;
+	int	 s, t, c, one = 1, zero = 0, fd, usefast;
 	unsigned port;
 	char	 ip[INET6_ADDRSTRLEN];
 
@@ -571,6 +696,9 @@ main(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 	sigdelset(&old, SIGCHLD);
 
+	usefast = !flagremotehost && !flagremoteinfo && localhost != NULL &&
+	    *banner == '\0' && getenv("TCPSERVER_NOFAST") == NULL;
+	tcpspawn_quiet = verbosity == 0;
 	printstatus();
 	for (;;) {
 		while ((unsigned long)numchildren >= limit)
@@ -584,6 +712,10 @@ main(int argc, char **argv)
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM)
 				(void)poll(NULL, 0, 100);
+			continue;
+		}
+		if (usefast && fast(t, &remote, rlen, argv + 2, &old)) {
+			close(t);
 			continue;
 		}
 		numchildren++;

@@ -16,6 +16,17 @@ from tcputil import Server, fd_count, parse_env, read_all, reset_connect, \
     tcprules
 
 
+# The two ways tcpserver starts a program: a forked child that does the
+# lookups (the default), and, when nothing can block (-H -R -l), the fast
+# path where the server applies the rules and clone(CLONE_VM)s the child.
+PATHS = {"fork": ["-H", "-R"], "fast": ["-H", "-R", "-l", "mx.test"]}
+
+
+@pytest.fixture(params=sorted(PATHS))
+def quick(request):
+    return PATHS[request.param]
+
+
 def test_environment_every_variable(procs, tmp_path):
     srv = Server(procs, ["-R", "-v"], ["env"], logdir=str(tmp_path))
     with srv.connect() as s:
@@ -94,13 +105,13 @@ def test_ident_remoteinfo_and_rule(procs, tmp_path):
         ident.s.close()
 
 
-def test_rules_deny_allow_env_default_prefix_range(procs, tmp_path):
+def test_rules_deny_allow_env_default_prefix_range(procs, tmp_path, quick):
     cdb = str(tmp_path / "tcp.smtp.cdb")
     marker = tmp_path / "ran"
     r = tcprules(cdb, '127.0.0.1:allow,RELAYCLIENT="",CHKUSER_START=/DOMAIN/\n'
                  ':deny\n')
     assert r.returncode == 0, r.stderr
-    srv = Server(procs, ["-H", "-R", "-v", "-x", cdb],
+    srv = Server(procs, quick + ["-v", "-x", cdb],
                  ["sh", "-c", "touch %s; env" % marker], logdir=str(tmp_path))
     env = srv.env()
     assert env["RELAYCLIENT"] == ""
@@ -148,22 +159,22 @@ def test_host_rules(procs, tmp_path):
     assert srv.env()["H"] == "anyname"
 
 
-def test_missing_cdb_dropped_unless_X(procs, tmp_path):
+def test_missing_cdb_dropped_unless_X(procs, tmp_path, quick):
     cdb = str(tmp_path / "none.cdb")
-    srv = Server(procs, ["-H", "-R", "-x", cdb], ["env"],
+    srv = Server(procs, quick + ["-x", cdb], ["env"],
                  logdir=str(tmp_path))
     assert srv.talk() == b""
     assert "tcpserver: warning: dropping connection, unable to read " + cdb \
         in srv.logtext()
-    srv2 = Server(procs, ["-H", "-R", "-X", "-x", cdb], ["env"],
+    srv2 = Server(procs, quick + ["-X", "-x", cdb], ["env"],
                   logdir=str(tmp_path))
     assert srv2.env()["PROTO"] == "TCP"
 
 
-def test_unreadable_cdb_dropped(procs, tmp_path):
+def test_unreadable_cdb_dropped(procs, tmp_path, quick):
     cdb = tmp_path / "bad.cdb"
     cdb.write_bytes(b"not a cdb")
-    srv = Server(procs, ["-H", "-R", "-X", "-x", str(cdb)], ["env"],
+    srv = Server(procs, quick + ["-X", "-x", str(cdb)], ["env"],
                  logdir=str(tmp_path))
     assert srv.talk() == b""
 
@@ -174,11 +185,12 @@ def test_banner(procs, tmp_path):
     assert srv.talk() == b"220 hello\r\nafter\n"
 
 
-def test_concurrency_limit(procs, tmp_path):
-    srv = Server(procs, ["-H", "-R", "-v", "-c", "2"],
+def test_concurrency_limit(procs, tmp_path, quick):
+    srv = Server(procs, quick + ["-v", "-c", "2"],
                  ["sh", "-c", "echo hi; exec cat >/dev/null"],
                  logdir=str(tmp_path))
     a, b = srv.connect(), srv.connect()
+    aport = a.getsockname()[1]
     assert a.recv(3) == b"hi\n"
     assert b.recv(3) == b"hi\n"
     c = srv.connect()               # the kernel queues it; nobody serves it
@@ -194,25 +206,29 @@ def test_concurrency_limit(procs, tmp_path):
     log = srv.logtext().splitlines()
     pids = [l.split()[2] for l in log if re.match(r"tcpserver: pid ", l)]
     assert len(pids) == 3
-    end_first = log.index(next(l for l in log
-                                if l.startswith("tcpserver: end %s " % pids[0])))
-    from_third = log.index("tcpserver: pid %s from 127.0.0.1" % pids[2])
-    assert end_first < from_third
+    pid_a = next(l.split()[2] for l in log
+                 if re.match(r"tcpserver: ok \d+ .*:%d$" % aport, l))
+    end_a = log.index(next(l for l in log
+                           if l.startswith("tcpserver: end %s " % pid_a)))
+    # Whichever child served the third connection was accepted after.
+    from_third = max(log.index("tcpserver: pid %s from 127.0.0.1" % p)
+                     for p in pids)
+    assert end_a < from_third
     assert not any(re.match(r"tcpserver: status: 3/2", l) for l in log)
 
 
-def test_ipv6_loopback(procs, tmp_path):
-    srv = Server(procs, ["-H", "-R"], ["env"], host="::1",
+def test_ipv6_loopback(procs, tmp_path, quick):
+    srv = Server(procs, quick, ["env"], host="::1",
                  logdir=str(tmp_path))
     env = srv.env()
     assert env["TCPREMOTEIP"] == "::1"
     assert env["TCPLOCALIP"] == "::1"
 
 
-def test_ipv6_any_takes_ipv4_clients_dotted(procs, tmp_path):
+def test_ipv6_any_takes_ipv4_clients_dotted(procs, tmp_path, quick):
     cdb = str(tmp_path / "r.cdb")
     tcprules(cdb, '127.0.0.1:allow,FAMILY="4"\n::1:allow,FAMILY="6"\n')
-    srv = Server(procs, ["-H", "-R", "-x", cdb], ["env"], host="::",
+    srv = Server(procs, quick + ["-x", cdb], ["env"], host="::",
                  logdir=str(tmp_path))
     env4 = srv.env(host="127.0.0.1")
     assert env4["TCPREMOTEIP"] == "127.0.0.1"
@@ -223,8 +239,8 @@ def test_ipv6_any_takes_ipv4_clients_dotted(procs, tmp_path):
     assert env6["FAMILY"] == "6"
 
 
-def test_no_descriptor_leaks(procs, tmp_path):
-    srv = Server(procs, ["-H", "-R", "-c", "20"],
+def test_no_descriptor_leaks(procs, tmp_path, quick):
+    srv = Server(procs, quick + ["-c", "20"],
                  ["sh", "-c", "ls /proc/$$/fd"], logdir=str(tmp_path))
     # The program gets 0, 1 and 2 only.
     assert srv.talk().split() == [b"0", b"1", b"2"]
@@ -239,20 +255,20 @@ def test_no_descriptor_leaks(procs, tmp_path):
     assert srv.p.poll() is None
 
 
-def test_privileges_dropped(procs, tmp_path):
+def test_privileges_dropped(procs, tmp_path, quick):
     if os.geteuid() != 0:
         pytest.skip("needs root")
-    srv = Server(procs, ["-H", "-R", "-u", "65534", "-g", "65534"],
+    srv = Server(procs, quick + ["-u", "65534", "-g", "65534"],
                  ["sh", "-c", "id -u; id -g; id -G"], logdir=str(tmp_path))
     assert srv.talk().split() == [b"65534", b"65534", b"65534"]
     env = dict(os.environ, UID="65534", GID="65534")
-    srv = Server(procs, ["-H", "-R", "-U"], ["id", "-u"],
+    srv = Server(procs, quick + ["-U"], ["id", "-u"],
                  logdir=str(tmp_path), env=env)
     assert srv.talk() == b"65534\n"
 
 
-def test_sigterm_exits(procs, tmp_path):
-    srv = Server(procs, ["-H", "-R"], ["true"], logdir=str(tmp_path))
+def test_sigterm_exits(procs, tmp_path, quick):
+    srv = Server(procs, quick, ["true"], logdir=str(tmp_path))
     srv.talk()
     srv.p.send_signal(signal.SIGTERM)
     assert srv.p.wait(30) == 0
@@ -277,3 +293,11 @@ def test_port_service_name(procs, tmp_path):
     with socket.create_connection(("127.0.0.1", 1), timeout=30) as s:
         s.shutdown(socket.SHUT_WR)
         assert parse_env(read_all(s))["TCPLOCALPORT"] == "1"
+
+
+def test_program_that_cannot_run(procs, tmp_path, quick):
+    srv = Server(procs, quick, ["/nonexistent/prog"], logdir=str(tmp_path))
+    assert srv.talk() == b""
+    assert srv.wait_log(r"^tcpserver: warning: dropping connection, unable "
+                        r"to run /nonexistent/prog: ")
+    assert srv.p.poll() is None
