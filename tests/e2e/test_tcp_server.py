@@ -301,3 +301,15 @@ def test_program_that_cannot_run(procs, tmp_path, quick):
     assert srv.wait_log(r"^tcpserver: warning: dropping connection, unable "
                         r"to run /nonexistent/prog: ")
     assert srv.p.poll() is None
+
+
+def test_paranoid_and_dns_timeout_options(procs, tmp_path):
+    # localhost resolves back to 127.0.0.1: -p keeps the name.  -T (not in
+    # ucspi-tcp 0.88's tcpserver) is accepted in both of its forms.
+    for t in ("3", "2+1"):
+        srv = Server(procs, ["-h", "-p", "-R", "-T", t], ["env"],
+                     logdir=str(tmp_path))
+        assert srv.env()["TCPREMOTEHOST"] == "localhost"
+    r = subprocess.run([prog("tcpserver"), "-T", "x", "127.0.0.1", "0",
+                        "true"], capture_output=True)
+    assert r.returncode == 100
