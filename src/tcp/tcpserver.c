@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <resolv.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,13 @@ static void	sigterm(int);
 static void	safecat(struct str *, const char *);
 static void	ipfmt(const struct sockaddr_storage *, char *, size_t,
 		    unsigned *);
+struct cenv;
 static int	setvar(void *, const char *);
+static int	cenv_add(struct cenv *, const char *, const char *);
+static char	*fmtu(char *, unsigned);
+static void	cenv_exec(struct cenv *, char **);
 static socklen_t unmap(struct sockaddr_storage *, socklen_t);
-static void	doit(int, struct sockaddr_storage *, socklen_t);
+static void	doit(int, struct sockaddr_storage *, socklen_t, struct cenv *);
 static void	dnslimit(void);
 static char	*revname(const struct sockaddr_storage *, socklen_t);
 static int	paranoid_ok(const char *, const struct sockaddr_storage *);
@@ -225,22 +230,91 @@ unmap(struct sockaddr_storage *ss, socklen_t len)
 	return sizeof(*s4);
 }
 
-/* A rule's NAME=value into the environment (an empty name is ignored). */
+/*
+ * The variables a forked child sets ("NAME=value") or removes ("NAME"),
+ * kept without malloc: a text arena on the child's stack and pointers
+ * (rule variables point into the rule's data).  A forked child faults in
+ * every page of code and data it touches, so it stays away from stdio and
+ * setenv.
+ */
+#define CENV_MAX	256
+
+struct cenv {
+	size_t	 n;
+	size_t	 used;
+	char	*v[CENV_MAX];
+	char	 arena[4096];
+};
+
+/* Add NAME=value (value NULL: remove NAME).  0, or -1 E2BIG. */
+static int
+cenv_add(struct cenv *c, const char *name, const char *value)
+{
+	size_t	 ln = strlen(name), lv = value != NULL ? strlen(value) : 0;
+	size_t	 need = ln + (value != NULL ? 1 + lv : 0) + 1;
+	char	*p;
+
+	if (c->n == CENV_MAX || need > sizeof(c->arena) - c->used) {
+		errno = E2BIG;
+		return -1;
+	}
+	p = c->arena + c->used;
+	memcpy(p, name, ln);
+	if (value != NULL) {
+		p[ln] = '=';
+		memcpy(p + ln + 1, value, lv);
+	}
+	p[need - 1] = '\0';
+	c->used += need;
+	c->v[c->n++] = p;
+	return 0;
+}
+
+/* A rule's NAME=value (borrowed from the rule data; empty name ignored). */
 static int
 setvar(void *arg, const char *nv)
 {
-	const char *eq = strchr(nv, '=');
-	struct str name = STR_INIT(4096);
-	int	 r = 0;
+	struct cenv *c = arg;
 
-	(void)arg;
-	if (eq == NULL || eq == nv)
+	if (nv[0] == '=')
 		return 0;
-	if (str_copyb(&name, nv, (size_t)(eq - nv)) == -1 ||
-	    setenv(name.s, eq + 1, 1) == -1)
-		r = -1;
-	str_free(&name);
-	return r;
+	if (c->n == CENV_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	c->v[c->n++] = (char *)(uintptr_t)nv;
+	return 0;
+}
+
+/* Decimal text of u into buf (at least 11 bytes). */
+static char *
+fmtu(char *buf, unsigned u)
+{
+	char	 tmp[16];
+	size_t	 n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Exec prog with our environment changed by c; returns only on error. */
+static void
+cenv_exec(struct cenv *c, char **argv)
+{
+	static char *small[1024];
+	char	**env = small;
+	size_t	 n = tcpspawn_envsize(c->n);
+
+	if (n > sizeof(small) / sizeof(small[0]) &&
+	    (env = calloc(n, sizeof(*env))) == NULL)
+		return;
+	tcpspawn_envfill(env, c->v, c->n);
+	execvpe(argv[0], argv, env);
 }
 
 /* Bound each DNS query to -T seconds, one try per server. */
@@ -295,7 +369,7 @@ paranoid_ok(const char *name, const struct sockaddr_storage *ss)
 
 /* The child's work for one connection on t; execs prog or exits. */
 static void
-doit(int t, struct sockaddr_storage *remote, socklen_t rlen)
+doit(int t, struct sockaddr_storage *remote, socklen_t rlen, struct cenv *c)
 {
 	struct sockaddr_storage local;
 	socklen_t llen = sizeof(local);
@@ -312,7 +386,7 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen)
 
 	rlen = unmap(remote, rlen);
 	ipfmt(remote, rip, sizeof(rip), &rp);
-	snprintf(rport, sizeof(rport), "%u", rp);
+	fmtu(rport, rp);
 	say(2, "pid %ld from %s", (long)getpid(), rip);
 	if (flagkillopts && remote->ss_family == AF_INET)
 		(void)setsockopt(t, IPPROTO_IP, IP_OPTIONS, NULL, 0);
@@ -330,28 +404,26 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen)
 		    strerror(errno));
 	llen = unmap(&local, llen);
 	ipfmt(&local, lip, sizeof(lip), &lp);
-	snprintf(lport, sizeof(lport), "%u", lp);
+	fmtu(lport, lp);
 	dnslimit();
 	lname = localhost;
 	if (lname == NULL)
 		lname = revname(&local, llen);
-	if (setenv("PROTO", "TCP", 1) == -1 ||
-	    setenv("TCPLOCALIP", lip, 1) == -1 ||
-	    setenv("TCPLOCALPORT", lport, 1) == -1 ||
-	    (lname != NULL ? setenv("TCPLOCALHOST", lname, 1) :
-	    unsetenv("TCPLOCALHOST")) == -1)
-		die(EXIT_TEMP, DROP "out of memory");
+	if (cenv_add(c, "PROTO", "TCP") == -1 ||
+	    cenv_add(c, "TCPLOCALIP", lip) == -1 ||
+	    cenv_add(c, "TCPLOCALPORT", lport) == -1 ||
+	    cenv_add(c, "TCPLOCALHOST", lname) == -1)
+		die(EXIT_TEMP, DROP "names too long");
 	if (flagremotehost) {
 		remotehost = revname(remote, rlen);
 		if (remotehost != NULL && flagparanoid &&
 		    !paranoid_ok(remotehost, remote))
 			remotehost = NULL;
 	}
-	if (setenv("TCPREMOTEIP", rip, 1) == -1 ||
-	    setenv("TCPREMOTEPORT", rport, 1) == -1 ||
-	    (remotehost != NULL ? setenv("TCPREMOTEHOST", remotehost, 1) :
-	    unsetenv("TCPREMOTEHOST")) == -1)
-		die(EXIT_TEMP, DROP "out of memory");
+	if (cenv_add(c, "TCPREMOTEIP", rip) == -1 ||
+	    cenv_add(c, "TCPREMOTEPORT", rport) == -1 ||
+	    cenv_add(c, "TCPREMOTEHOST", remotehost) == -1)
+		die(EXIT_TEMP, DROP "names too long");
 	if (flagremoteinfo) {
 		r = ident_query((struct sockaddr *)&local,
 		    (const struct sockaddr *)remote, llen,
@@ -360,9 +432,8 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen)
 			die(EXIT_TEMP, DROP "out of memory");
 		haveinfo = r == 1 && memchr(info.s, '\0', info.len) == NULL;
 	}
-	if ((haveinfo ? setenv("TCPREMOTEINFO", info.s, 1) :
-	    unsetenv("TCPREMOTEINFO")) == -1)
-		die(EXIT_TEMP, DROP "out of memory");
+	if (cenv_add(c, "TCPREMOTEINFO", haveinfo ? info.s : NULL) == -1)
+		die(EXIT_TEMP, DROP "names too long");
 	if (fnrules != NULL) {
 		r = cdbx_open(&db, fnrules);
 		if (r == 0 && !flagallownorules)
@@ -377,8 +448,9 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen)
 				die(EXIT_TEMP, DROP "unable to read %s: %s",
 				    fnrules, strerror(errno));
 			if (r == 1 && rules_apply(data.s, data.len, &deny,
-			    setvar, NULL) == -1)
-				die(EXIT_TEMP, DROP "out of memory");
+			    setvar, c) == -1)
+				die(EXIT_TEMP, DROP "too many variables in "
+				    "the rule");
 			cdbx_close(&db);
 		}
 	}
@@ -588,6 +660,7 @@ main(int argc, char **argv)
 	unsigned long uid = 0, gid = 0;
 	const char *x;
 	int	 s, t, c, one = 1, zero = 0, fd, usefast;
+	struct cenv cenv;
 	unsigned port;
 	char	 ip[INET6_ADDRSTRLEN];
 
@@ -722,8 +795,9 @@ main(int argc, char **argv)
 		printstatus();
 		switch (fork()) {
 		case 0:
+			cenv.n = cenv.used = 0;
 			close(s);
-			doit(t, &remote, rlen);
+			doit(t, &remote, rlen, &cenv);
 			if (dup2(t, 0) == -1 || dup2(t, 1) == -1)
 				die(EXIT_TEMP, DROP "unable to set up "
 				    "descriptors: %s", strerror(errno));
@@ -734,7 +808,7 @@ main(int argc, char **argv)
 			sigaction(SIGPIPE, &sa, NULL);
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			sigprocmask(SIG_UNBLOCK, &chld, NULL);
-			execvp(argv[2], argv + 2);
+			cenv_exec(&cenv, argv + 2);
 			die(EXIT_TEMP, DROP "unable to run %s: %s", argv[2],
 			    strerror(errno));
 		case -1:

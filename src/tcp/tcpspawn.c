@@ -84,32 +84,48 @@ spawn_child(void *arg)
 	return spawn_exit(111);
 }
 
-/*
- * Our environment without the names vars sets or removes, then the
- * setting items of vars, the last of each name only.  Strings borrowed.
- */
-static char **
-spawn_env(struct strlist *vars)
+size_t
+tcpspawn_envsize(size_t nvars)
 {
-	size_t	 ne = 0, i, j, len, n = 0;
-	char	**env, *e;
+	size_t	 ne = 0;
 
 	while (environ[ne] != NULL)
 		ne++;
-	if ((env = calloc(ne + vars->n + 1, sizeof(*env))) == NULL)
-		return NULL;
-	for (i = 0; i < ne + vars->n; i++) {
-		e = i < ne ? environ[i] : vars->v[i - ne];
+	return ne + nvars + 1;
+}
+
+void
+tcpspawn_envfill(char **env, char *const *vars, size_t nvars)
+{
+	size_t	 ne = 0, i, j, len, n = 0;
+	char	*e;
+
+	while (environ[ne] != NULL)
+		ne++;
+	for (i = 0; i < ne + nvars; i++) {
+		e = i < ne ? environ[i] : vars[i - ne];
 		len = strcspn(e, "=");
-		for (j = i < ne ? 0 : i - ne + 1; j < vars->n; j++)
-			if (strcspn(vars->v[j], "=") == len &&
-			    memcmp(vars->v[j], e, len) == 0)
+		/* Skip it if a later item sets or removes the same name. */
+		for (j = i < ne ? 0 : i - ne + 1; j < nvars; j++)
+			if (strncmp(vars[j], e, len) == 0 &&
+			    (vars[j][len] == '=' || vars[j][len] == '\0'))
 				break;
-		if (j < vars->n || e[len] != '=')
+		if (j < nvars || e[len] != '=')
 			continue;
 		env[n++] = e;
 	}
 	env[n] = NULL;
+}
+
+/* The environment for a slot's child, allocated.  NULL: no memory. */
+static char **
+spawn_env(struct strlist *vars)
+{
+	char	**env;
+
+	env = calloc(tcpspawn_envsize(vars->n), sizeof(*env));
+	if (env != NULL)
+		tcpspawn_envfill(env, vars->v, vars->n);
 	return env;
 }
 

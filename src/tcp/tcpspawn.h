@@ -9,6 +9,7 @@
 #define HSMAIL_TCPSPAWN_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "str.h"
@@ -23,6 +24,15 @@
  */
 pid_t	tcpspawn_start(int t, char **argv, struct strlist *vars,
 	    const sigset_t *mask);
+
+/*
+ * The environment a program gets: ours without the names that vars sets
+ * ("NAME=value") or removes ("NAME"), then the setting items of vars, the
+ * last of each name only.  env must have room for tcpspawn_envsize(nvars)
+ * pointers; the strings are borrowed, nothing is allocated.
+ */
+size_t	tcpspawn_envsize(size_t nvars);
+void	tcpspawn_envfill(char **env, char *const *vars, size_t nvars);
 
 /* Set: a failed exec is not reported on fd 2 (tcpserver -q). */
 extern int	tcpspawn_quiet;
