@@ -5,7 +5,9 @@
  * priv_drop, then forks one child per connection.  The child looks up
  * names and ident as asked, applies the rules cdb (-x, reopened for every
  * connection), sets the TCP* environment, moves the socket to fds 0 and 1
- * and execs prog.  Trusts nothing from the network: addresses come from
+ * and execs prog.  When no per-connection step can block (-H -R -l, no
+ * -B) the server applies the rules itself and starts prog through
+ * tcpspawn (clone without copying page tables): the fast path.  Trusts nothing from the network: addresses come from
  * the kernel, names and ident answers are bounded and only passed on.
  * Exit codes: 100 usage, 111 fatal error, 0 on SIGTERM.
  */

@@ -53,7 +53,12 @@ spawn_exit(int code)
 	return code;
 }
 
-/* The child: until execve it may only use its slot and its stack. */
+/*
+ * The child: until execve it may only use its slot and its stack.  It
+ * shares the parent's thread-local errno: a failed call here can change
+ * it under the parent, which at worst misreads once why an accept(2)
+ * failed (and so skips or takes a 100 ms pause).
+ */
 static int
 spawn_child(void *arg)
 {
