@@ -7,8 +7,9 @@
  * connection), sets the TCP* environment, moves the socket to fds 0 and 1
  * and execs prog.  When no per-connection step can block (-H -R -l, no
  * -B) the server applies the rules itself and starts prog through
- * tcpspawn (clone without copying page tables): the fast path.  Trusts nothing from the network: addresses come from
- * the kernel, names and ident answers are bounded and only passed on.
+ * tcpspawn (clone without copying page tables): the fast path.  Trusts
+ * nothing from the network: addresses come from the kernel, names and
+ * ident answers are bounded and only passed on.
  * Exit codes: 100 usage, 111 fatal error, 0 on SIGTERM.
  */
 #include <arpa/inet.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cdbx.h"
@@ -87,6 +89,11 @@ static int	addf(struct strlist *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static int	fast(int, struct sockaddr_storage *, socklen_t, char **,
 		    const sigset_t *);
+struct lnc;
+static struct lnc *lnc_get(const char *);
+static void	lnc_put(const char *, size_t);
+static void	lnc_drain(void);
+static void	lnc_report(const char *, const char *);
 
 static void
 usage(void)
@@ -409,8 +416,10 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen, struct cenv *c)
 	fmtu(lport, lp);
 	dnslimit();
 	lname = localhost;
-	if (lname == NULL)
+	if (lname == NULL) {
 		lname = revname(&local, llen);
+		lnc_report(lip, lname);
+	}
 	if (cenv_add(c, "PROTO", "TCP") == -1 ||
 	    cenv_add(c, "TCPLOCALIP", lip) == -1 ||
 	    cenv_add(c, "TCPLOCALPORT", lport) == -1 ||
@@ -478,6 +487,117 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen, struct cenv *c)
 		_exit(EXIT_PERM);
 }
 
+/*
+ * Names of local addresses for the fast path without -l.  The server
+ * itself never waits for the DNS: the first connection to a local address
+ * takes the forked way, and that child, having looked the name up, reports
+ * it on a pipe ("<ip>\t<name>\n", one write of less than PIPE_BUF, so it
+ * arrives whole).  Later connections to the address use the fast path with
+ * the name until it is LNC_TTL seconds old.
+ */
+#define LNC_MAX	64
+#define LNC_TTL	300
+
+struct lnc {
+	char	 ip[INET6_ADDRSTRLEN];
+	char	 name[NI_MAXHOST];	/* "" when the address has no name */
+	int	 named;
+	time_t	 when;
+};
+
+static struct lnc lncache[LNC_MAX];
+static size_t nlnc;
+static int lncpipe[2] = { -1, -1 };
+
+/* The cache entry for ip, or NULL (also when too old). */
+static struct lnc *
+lnc_get(const char *ip)
+{
+	time_t	 now = time(NULL);
+	size_t	 i;
+
+	for (i = 0; i < nlnc; i++)
+		if (strcmp(lncache[i].ip, ip) == 0)
+			return now - lncache[i].when < LNC_TTL &&
+			    now >= lncache[i].when ? &lncache[i] : NULL;
+	return NULL;
+}
+
+/* Remember one report "<ip>\t<name>" (name may be empty). */
+static void
+lnc_put(const char *line, size_t n)
+{
+	const char *tab = memchr(line, '\t', n);
+	struct lnc *e = NULL;
+	size_t	 i, lip, lname;
+
+	if (tab == NULL)
+		return;
+	lip = (size_t)(tab - line);
+	lname = n - lip - 1;
+	if (lip == 0 || lip >= sizeof(e->ip) || lname >= sizeof(e->name))
+		return;
+	for (i = 0; i < nlnc; i++)
+		if (strncmp(lncache[i].ip, line, lip) == 0 &&
+		    lncache[i].ip[lip] == '\0')
+			e = &lncache[i];
+	if (e == NULL && nlnc < LNC_MAX)
+		e = &lncache[nlnc++];
+	if (e == NULL) {		/* full: replace the oldest */
+		e = &lncache[0];
+		for (i = 1; i < nlnc; i++)
+			if (lncache[i].when < e->when)
+				e = &lncache[i];
+	}
+	memcpy(e->ip, line, lip);
+	e->ip[lip] = '\0';
+	memcpy(e->name, tab + 1, lname);
+	e->name[lname] = '\0';
+	e->named = lname > 0;
+	e->when = time(NULL);
+}
+
+/* Read what the children reported, without waiting. */
+static void
+lnc_drain(void)
+{
+	static char buf[8192];
+	static size_t len;
+	char	*nl;
+	ssize_t	 r;
+
+	if (lncpipe[0] == -1)
+		return;
+	while ((r = read(lncpipe[0], buf + len, sizeof(buf) - len)) > 0) {
+		len += (size_t)r;
+		while ((nl = memchr(buf, '\n', len)) != NULL) {
+			lnc_put(buf, (size_t)(nl - buf));
+			len -= (size_t)(nl - buf) + 1;
+			memmove(buf, nl + 1, len);
+		}
+		if (len == sizeof(buf))	/* cannot happen: one report is short */
+			len = 0;
+	}
+}
+
+/* In the forked child: report the local name found for ip. */
+static void
+lnc_report(const char *ip, const char *name)
+{
+	char	 buf[INET6_ADDRSTRLEN + NI_MAXHOST + 2];
+	size_t	 li = strlen(ip), ln = name != NULL ? strlen(name) : 0;
+
+	if (lncpipe[1] == -1 || li + ln + 2 > sizeof(buf) ||
+	    (name != NULL && strpbrk(name, "\t\n") != NULL))
+		return;
+	memcpy(buf, ip, li);
+	buf[li] = '\t';
+	if (ln > 0)
+		memcpy(buf + li + 1, name, ln);
+	buf[li + 1 + ln] = '\n';
+	(void)!write(lncpipe[1], buf, li + ln + 2);
+}
+
 /* Add a formatted "NAME=value" (or "NAME": remove) to the list. */
 static int
 addf(struct strlist *l, const char *fmt, ...)
@@ -524,6 +644,8 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 	struct cdbx db;
 	char	 rip[INET6_ADDRSTRLEN], lip[INET6_ADDRSTRLEN];
 	unsigned rp, lp;
+	const char *lname = localhost;
+	struct lnc *e;
 	pid_t	 pid;
 	int	 deny = 0, r, one = 1, ret = 1;
 
@@ -536,6 +658,12 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 	}
 	(void)unmap(&local, llen);
 	ipfmt(&local, lip, sizeof(lip), &lp);
+	if (lname == NULL) {
+		lnc_drain();
+		if ((e = lnc_get(lip)) == NULL)
+			return 0;	/* a forked child looks it up */
+		lname = e->named ? e->name : NULL;
+	}
 	if (flagkillopts && remote->ss_family == AF_INET)
 		(void)setsockopt(t, IPPROTO_IP, IP_OPTIONS, NULL, 0);
 	if (!flagdelay)
@@ -544,7 +672,8 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 	if (addf(&vars, "PROTO=TCP") == -1 ||
 	    addf(&vars, "TCPLOCALIP=%s", lip) == -1 ||
 	    addf(&vars, "TCPLOCALPORT=%u", lp) == -1 ||
-	    addf(&vars, "TCPLOCALHOST=%s", localhost) == -1 ||
+	    (lname != NULL ? addf(&vars, "TCPLOCALHOST=%s", lname) :
+	    addf(&vars, "TCPLOCALHOST")) == -1 ||
 	    addf(&vars, "TCPREMOTEIP=%s", rip) == -1 ||
 	    addf(&vars, "TCPREMOTEPORT=%u", rp) == -1 ||
 	    addf(&vars, "TCPREMOTEHOST") == -1 ||	/* removed */
@@ -582,7 +711,7 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 	if (verbosity >= 2) {
 		say(2, "pid %ld from %s", (long)pid, rip);
 		(void)str_printf(&line, "ok %ld ", (long)pid);
-		safecat(&line, localhost);
+		safecat(&line, lname);
 		(void)str_printf(&line, ":%s:%u :%s::%u", lip, lp, rip, rp);
 		say(2, "%s", str_c(&line));
 	}
@@ -771,8 +900,11 @@ main(int argc, char **argv)
 	sigaction(SIGPIPE, &sa, NULL);
 	sigdelset(&old, SIGCHLD);
 
-	usefast = !flagremotehost && !flagremoteinfo && localhost != NULL &&
-	    *banner == '\0' && getenv("TCPSERVER_NOFAST") == NULL;
+	usefast = !flagremotehost && !flagremoteinfo && *banner == '\0' &&
+	    getenv("TCPSERVER_NOFAST") == NULL;
+	if (usefast && localhost == NULL &&
+	    pipe2(lncpipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		usefast = 0;
 	tcpspawn_quiet = verbosity == 0;
 	printstatus();
 	for (;;) {

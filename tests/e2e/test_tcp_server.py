@@ -16,10 +16,13 @@ from tcputil import Server, fd_count, parse_env, read_all, reset_connect, \
     tcprules
 
 
-# The two ways tcpserver starts a program: a forked child that does the
-# lookups (the default), and, when nothing can block (-H -R -l), the fast
-# path where the server applies the rules and clone(CLONE_VM)s the child.
-PATHS = {"fork": ["-H", "-R"], "fast": ["-H", "-R", "-l", "mx.test"]}
+# The ways tcpserver starts a program: a forked child that does the
+# lookups (always with -h), the fast path where the server applies the
+# rules and clone(CLONE_VM)s the child (-H -R -l), and -H -R without -l,
+# where the first connection to a local address forks and reports the
+# local name, and the next ones take the fast path with it.
+PATHS = {"fork": ["-h", "-R"], "fast": ["-H", "-R", "-l", "mx.test"],
+         "cache": ["-H", "-R"]}
 
 
 @pytest.fixture(params=sorted(PATHS))
@@ -313,3 +316,20 @@ def test_paranoid_and_dns_timeout_options(procs, tmp_path):
     r = subprocess.run([prog("tcpserver"), "-T", "x", "127.0.0.1", "0",
                         "true"], capture_output=True)
     assert r.returncode == 100
+
+
+def test_local_name_same_on_both_paths(procs, tmp_path):
+    cdb = str(tmp_path / "r.cdb")
+    tcprules(cdb, '127.0.0.1:allow,RELAYCLIENT=""\n')
+    srv = Server(procs, ["-H", "-R", "-v", "-x", cdb], ["env"],
+                 logdir=str(tmp_path))
+    envs = [srv.env() for _ in range(5)]
+    for e in envs:
+        e.pop("TCPREMOTEPORT")
+    assert all(e == envs[0] for e in envs)
+    assert envs[0]["TCPLOCALHOST"] == "localhost"
+    assert envs[0]["RELAYCLIENT"] == ""
+    assert "TCPREMOTEHOST" not in envs[0]
+    oks = re.findall(r"^tcpserver: ok \d+ (\S+) (\S+)$", srv.logtext(), re.M)
+    assert len(oks) == 5
+    assert all(o[0] == "localhost:127.0.0.1:%d" % srv.port for o in oks)
