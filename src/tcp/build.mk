@@ -1,0 +1,8 @@
+# src/tcp - tcpserver, tcprules, tcprulescheck (ucspi-tcp 0.88 compatible).
+PROGS += tcpserver tcprules tcprulescheck
+tcpserver_SRCS := src/tcp/tcpserver.c src/tcp/rules.c src/tcp/ident.c src/tcp/tcpspawn.c
+tcpserver_LIBS := -Wl,-z,now -Wl,-Bstatic -lcdb -Wl,-Bdynamic
+tcprules_SRCS := src/tcp/tcprules.c src/tcp/rules.c
+tcprulescheck_SRCS := src/tcp/tcprulescheck.c src/tcp/rules.c
+TESTS += rules_test
+rules_test_SRCS := src/tcp/rules_test.c src/tcp/rules.c
