@@ -145,5 +145,7 @@ main(int argc, char **argv)
 		splog_feed(&sp, buf, (size_t)n);
 	}
 	splog_end(&sp);
+	str_free(&o.line);
+	str_free(&path);
 	return EXIT_DONE;
 }

@@ -6,3 +6,6 @@ tcprules_SRCS := src/tcp/tcprules.c src/tcp/rules.c
 tcprulescheck_SRCS := src/tcp/tcprulescheck.c src/tcp/rules.c
 TESTS += rules_test
 rules_test_SRCS := src/tcp/rules_test.c src/tcp/rules.c
+TESTS += ident_test tcpspawn_test
+ident_test_SRCS := src/tcp/ident_test.c src/tcp/ident.c
+tcpspawn_test_SRCS := src/tcp/tcpspawn_test.c src/tcp/tcpspawn.c

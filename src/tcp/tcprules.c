@@ -93,5 +93,8 @@ main(int argc, char **argv)
 	if (cdbx_make_finish(&mk) == -1)
 		log_die(EXIT_TEMP, "unable to move %s to %s: %s", fntemp,
 		    argv[1], strerror(errno));
+	str_free(&line);
+	str_free(&addr);
+	str_free(&data);
 	return EXIT_DONE;
 }
