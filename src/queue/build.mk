@@ -8,3 +8,5 @@ PROGS += qmail-local
 qmail-local_SRCS := src/queue/qmail-local.c src/queue/dotqmail.c
 TESTS += dotqmail_test
 dotqmail_test_SRCS := src/queue/dotqmail_test.c src/queue/dotqmail.c
+PROGS += qmail-newu
+qmail-newu_SRCS := src/queue/qmail-newu.c src/queue/assign.c
