@@ -15,3 +15,7 @@ qmail-inject_SRCS := src/queue/qmail-inject.c src/queue/inject.c
 sendmail_SRCS := src/queue/qmail-inject.c src/queue/inject.c
 TESTS += inject_test
 inject_test_SRCS := src/queue/inject_test.c src/queue/inject.c
+PROGS += qmail-qstat qmail-qread qmail-showctl
+qmail-qstat_SRCS := src/queue/qmail-qstat.c
+qmail-qread_SRCS := src/queue/qmail-qread.c
+qmail-showctl_SRCS := src/queue/qmail-showctl.c
