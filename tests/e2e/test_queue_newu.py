@@ -75,3 +75,18 @@ def test_missing_assign(instance):
                        env=instance.env)
     assert p.returncode == 111
     assert b"unable to open users/assign" in p.stderr
+
+
+@pytest.mark.parametrize("op", ["rename", "fsync", "write"])
+def test_io_failure_keeps_old(instance, op):
+    import queueutil as qu
+    assert newu(instance, "=a:a:1:1:/a:::\n.\n").returncode == 0
+    cdb = instance.path("qmail", "users", "cdb")
+    before = open(cdb, "rb").read()
+    with open(instance.path("qmail", "users", "assign"), "w") as f:
+        f.write("=b:b:2:2:/b:::\n.\n")
+    p = subprocess.run([prog("qmail-newu")], capture_output=True,
+                       env=qu.fault_env(instance.env, op, 1))
+    assert p.returncode == 111
+    assert open(cdb, "rb").read() == before
+    assert not os.path.exists(cdb + ".tmp")
