@@ -157,7 +157,7 @@ main(int argc, char **argv)
 	const char *prog, *fsender = NULL, *name = NULL, *u, *h, *res;
 	enum rcptmode mode = R_DEFAULT;
 	int	 c, sendmail, print = 0, havedate = 0, havemid = 0;
-	int	 havefrom = 0, haveresent = 0, skip = 0;
+	int	 havefrom = 0, haveresent = 0, skip = 0, eof = 0, ended = 0;
 	struct passwd *pw;
 	struct qq qq;
 	char	 buf[65536];
@@ -239,16 +239,24 @@ main(int argc, char **argv)
 	if (name == NULL)
 		name = firstenv(nameenv);
 
-	/* The whole message: it is read once and written once. */
-	for (;;) {
+	/* Read until the header has surely ended (a blank line, end of
+	 * input, or HEADER_MAX bytes); the body is streamed later. */
+	for (i = 0;;) {
+		if (memmem(msg.s ? msg.s + i : "", msg.len - i, "\n\n", 2) ||
+		    memmem(msg.s ? msg.s + i : "", msg.len - i, "\n\r\n", 3) ||
+		    (msg.len > 0 && msg.s[0] == '\n') || msg.len >= HEADER_MAX)
+			break;
+		i = msg.len > 2 ? msg.len - 2 : 0;
 		r = read(0, buf, sizeof(buf));
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
 			log_die(EXIT_TEMP, "unable to read message: %s",
 			    strerror(errno));
-		if (r == 0)
+		if (r == 0) {
+			eof = 1;
 			break;
+		}
 		if (str_catb(&msg, buf, (size_t)r) == -1)
 			nomem();
 	}
@@ -261,11 +269,14 @@ main(int argc, char **argv)
 		j = nl ? (size_t)(nl - msg.s) + 1 : msg.len;
 		if (j - i == 1 || (j - i == 2 && msg.s[i] == '\r')) {
 			i = j;
+			ended = 1;
 			break;			/* the blank line */
 		}
 		if (msg.s[i] == ' ' || msg.s[i] == '\t') {
-			if (i == 0)
+			if (i == 0) {
+				ended = 1;
 				break;
+			}
 			if (!skip && str_catb(&field, msg.s + i, j - i) == -1)
 				log_die(EXIT_PERM, "header too long");
 			continue;
@@ -273,8 +284,10 @@ main(int argc, char **argv)
 		for (k = i; k < j && msg.s[k] != ':' && msg.s[k] > 32 &&
 		    msg.s[k] < 127; k++)
 			;
-		if (k == i || k == j || msg.s[k] != ':')
+		if (k == i || k == j || msg.s[k] != ':') {
+			ended = 1;
 			break;			/* not a field: body begins */
+		}
 		/* The previous field is complete. */
 		if (field.len > 0 && !skip && str_cat(&hdr, &field) == -1)
 			log_die(EXIT_PERM, "header too long");
@@ -300,6 +313,8 @@ main(int argc, char **argv)
 	if (field.len > 0 && !skip && str_cat(&hdr, &field) == -1)
 		log_die(EXIT_PERM, "header too long");
 	bodypos = i;
+	if (!ended && !eof)
+		log_die(EXIT_PERM, "header too long");
 
 	/* Recipient fields (the raw header, Bcc included). */
 	for (i = 0; i < bodypos; i = j) {
@@ -391,7 +406,15 @@ main(int argc, char **argv)
 		fwrite(hdr.s ? hdr.s : "", 1, hdr.len, stdout);
 		fwrite(add.s ? add.s : "", 1, add.len, stdout);
 		fputc('\n', stdout);
-		fwrite(msg.s + bodypos, 1, msg.len - bodypos, stdout);
+		fwrite(str_c(&msg) + bodypos, 1, msg.len - bodypos, stdout);
+		while (!eof && (r = read(0, buf, sizeof(buf))) != 0) {
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r == -1)
+				log_die(EXIT_TEMP, "unable to read message: %s",
+				    strerror(errno));
+			fwrite(buf, 1, (size_t)r, stdout);
+		}
 		return fflush(stdout) == 0 ? EXIT_DONE : EXIT_TEMP;
 	}
 	if (rcpts.n == 0)
@@ -402,7 +425,20 @@ main(int argc, char **argv)
 	qq_put(&qq, hdr.s ? hdr.s : "", hdr.len);
 	qq_put(&qq, add.s ? add.s : "", add.len);
 	qq_put(&qq, "\n", 1);
-	qq_put(&qq, msg.s + bodypos, msg.len - bodypos);
+	qq_put(&qq, str_c(&msg) + bodypos, msg.len - bodypos);
+	str_free(&msg);
+	/* The rest of the body as it comes. */
+	while (!eof && (r = read(0, buf, sizeof(buf))) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			qq_fail(&qq);
+			(void)qq_close(&qq);
+			log_die(EXIT_TEMP, "unable to read message: %s",
+			    strerror(errno));
+		}
+		qq_put(&qq, buf, (size_t)r);
+	}
 	qq_from(&qq, sender.s);
 	for (i = 0; i < rcpts.n; i++)
 		qq_to(&qq, rcpts.v[i]);

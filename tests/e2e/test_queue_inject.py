@@ -142,3 +142,32 @@ def test_queue_failure_is_reported(instance):
     p = inject(instance, ["a@x.example"], b"\nb\n")
     assert p.returncode == 111
     assert b"qq trouble creating files in queue" in p.stderr
+
+
+def test_large_body_streamed(instance):
+    queue = mkqueue(instance)
+    body = b"".join(b"line %d\n" % i for i in range(400000))   # ~4.5 MB
+    p = inject(instance, ["a@x.example"], b"Subject: big\n\n" + body)
+    assert p.returncode == 0, p.stderr
+    mess, _ = queued(queue)
+    assert mess.endswith(b"\n\n" + body)
+    assert mess.startswith(b"Subject: big\n")
+
+
+def test_no_blank_line_and_empty(instance):
+    queue = mkqueue(instance)
+    p = inject(instance, ["-n", "a"], b"Subject: s\nnot a header line\nmore\n")
+    assert p.returncode == 0
+    assert p.stdout.startswith(b"Subject: s\nDate: ")
+    assert p.stdout.endswith(b"\n\nnot a header line\nmore\n")
+    p = inject(instance, ["a@x.example"], b"")
+    assert p.returncode == 0, p.stderr
+    mess, _ = queued(queue)
+    assert mess.startswith(b"Date: ") and mess.endswith(b"\n\n")
+
+
+def test_header_too_long(instance):
+    mkqueue(instance)
+    p = inject(instance, ["a@x.example"], b"X-A: b\n" * 1300000)
+    assert p.returncode == 100
+    assert b"header too long" in p.stderr
