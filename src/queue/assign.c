@@ -10,7 +10,8 @@ int
 assign_parse(const char *text, size_t n, assign_add_fn add, void *ctx,
     size_t *line_r)
 {
-	struct str key = STR_INIT(STR_UNBOUNDED), data = STR_INIT(STR_UNBOUNDED);
+	struct str key = STR_INIT(STR_UNBOUNDED);
+	struct str data = STR_INIT(STR_UNBOUNDED);
 	struct str wild = STR_INIT(256);
 	const char *p = text, *end = text + n, *nl, *colon;
 	size_t	 len, i, colons;
@@ -36,8 +37,9 @@ assign_parse(const char *text, size_t n, assign_add_fn add, void *ctx,
 		    str_catb(&key, p + 1, i - 1) == -1)
 			goto out;
 		if (p[0] == '+') {
-			if (i >= 2 && memchr(wild.s ? wild.s : "", p[i - 1],
-			    wild.len) == NULL && str_catc(&wild, p[i - 1]) == -1)
+			if (i >= 2 && memchr(str_c(&wild), p[i - 1],
+			    wild.len) == NULL &&
+			    str_catc(&wild, p[i - 1]) == -1)
 				goto out;
 		} else if (str_catc(&key, '\0') == -1)
 			goto out;

@@ -27,7 +27,8 @@ flush_addr(struct str *plain, struct str *angle, int hadangle,
 int
 inject_addrlist(const char *v, size_t n, struct strlist *out)
 {
-	struct str plain = STR_INIT(STR_UNBOUNDED), angle = STR_INIT(STR_UNBOUNDED);
+	struct str plain = STR_INIT(STR_UNBOUNDED);
+	struct str angle = STR_INIT(STR_UNBOUNDED);
 	size_t	 i;
 	int	 depth = 0, inangle = 0, hadangle = 0, r = -1;
 	char	 c;
@@ -113,10 +114,7 @@ inject_qualify(struct str *addr, const char *defaulthost,
 
 	if (addr->len == 0)
 		return 0;
-	at = memchr(addr->s, '@', addr->len);
-	while (at != NULL && memchr(at + 1, '@',
-	    addr->len - (size_t)(at + 1 - addr->s)) != NULL)
-		at = memchr(at + 1, '@', addr->len - (size_t)(at + 1 - addr->s));
+	at = memrchr(addr->s, '@', addr->len);
 	if (at == NULL)
 		return str_catc(addr, '@') == -1 ? -1 :
 		    str_cats(addr, defaulthost);

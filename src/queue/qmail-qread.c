@@ -95,7 +95,8 @@ one(unsigned long id)
 		}
 		queue_rd_fd(&rd, fd);
 		while (queue_rd_rec(&rd, &rec) == 1) {
-			if (rec.len == 0 || (rec.s[0] != 'T' && rec.s[0] != 'D'))
+			if (rec.len == 0 ||
+			    (rec.s[0] != 'T' && rec.s[0] != 'D'))
 				continue;
 			if (rec.s[0] == 'D')
 				fputs("  done", stdout);

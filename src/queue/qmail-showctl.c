@@ -57,7 +57,8 @@ static const struct ctl ctls[] = {
 	{ "rcpthosts", LIST, "SMTP clients may send messages to recipients "
 	  "at:", "", "SMTP clients may send messages to any recipient!" },
 	{ "smtpgreeting", LINE, "SMTP greeting: 220", NULL, NULL },
-	{ "smtproutes", LIST, "SMTP routes:", "", "No artificial SMTP routes." },
+	{ "smtproutes", LIST, "SMTP routes:", "",
+	  "No artificial SMTP routes." },
 	{ "timeoutconnect", NUM, "SMTP client connection timeout is", "60",
 	  NULL },
 	{ "timeoutremote", NUM, "SMTP client data timeout is", "1200", NULL },
