@@ -76,11 +76,13 @@ die(int code, const char *fmt, ...)
 {
 	va_list	 ap;
 
+	/* stdout and stderr usually share qmail-lspawn's pipe: keep the
+	 * order in which things happened. */
+	fflush(stdout);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fflush(stdout);
 	fflush(stderr);
 	_exit(code);
 }
