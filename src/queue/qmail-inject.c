@@ -103,31 +103,28 @@ qualify_add(struct strlist *l, const char *a, size_t n)
 	str_free(&s);
 }
 
-/* "From: Name <user@host>" or "From: user@host". */
+/* "From: \"Name\" <user@host>" or "From: user@host". */
 static void
 fromline(struct str *out, const char *name, const char *addr)
 {
 	const char *p;
-	int	 quote = 0;
 
 	if (str_cats(out, "From: ") == -1)
 		nomem();
 	if (name != NULL && *name != '\0') {
-		for (p = name; *p != '\0'; p++)
-			if (strchr("()<>[]:;@\\,.\"", *p) != NULL)
-				quote = 1;
-		if (quote && str_catc(out, '"') == -1)
+		/* qmail-inject always quotes the full name. */
+		if (str_catc(out, '"') == -1)
 			nomem();
 		for (p = name; *p != '\0'; p++) {
 			if (*p == '\n' || *p == '\r')
 				continue;
-			if (quote && (*p == '"' || *p == '\\') &&
+			if ((*p == '"' || *p == '\\') &&
 			    str_catc(out, '\\') == -1)
 				nomem();
 			if (str_catc(out, *p) == -1)
 				nomem();
 		}
-		if ((quote && str_catc(out, '"') == -1) ||
+		if (str_catc(out, '"') == -1 ||
 		    str_printf(out, " <%s>\n", addr) == -1)
 			nomem();
 	} else if (str_printf(out, "%s\n", addr) == -1)
