@@ -1,6 +1,6 @@
 /*
- * fuzz_inject_addr - qmail-inject's address-list parser and address
- * qualification on arbitrary header text.
+ * fuzz_inject_addr - qmail-inject's address-list parser, address
+ * qualification and header rewriting on arbitrary header text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +26,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    "plus.example");
 		}
 	strlist_free(&l);
+	str_clear(&a);
+	a.max = STR_UNBOUNDED;
+	(void)inject_rewrite((const char *)data, size, &a, "h.example",
+	    "example", "plus.example");
 	str_free(&a);
 	return 0;
 }

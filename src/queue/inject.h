@@ -28,6 +28,15 @@ int	inject_addrlist(const char *v, size_t n, struct strlist *out);
 int	inject_qualify(struct str *addr, const char *defaulthost,
 	    const char *defaultdomain, const char *plusdomain);
 
+/*
+ * Append to out the value of an address-list header with every address
+ * that inject_qualify would change replaced by its qualified form; the
+ * rest (display names, comments, folding) is kept as written.  0 or -1.
+ */
+int	inject_rewrite(const char *v, size_t n, struct str *out,
+	    const char *defaulthost, const char *defaultdomain,
+	    const char *plusdomain);
+
 /* 1 if the header line (name up to ':') is name, case-insensitively. */
 int	inject_hdr_is(const char *line, size_t n, const char *name);
 

@@ -70,6 +70,39 @@ test_qualify(void **state)
 }
 
 static void
+check_rw(const char *in, const char *want)
+{
+	struct str out = STR_INIT(STR_UNBOUNDED);
+
+	assert_int_equal(inject_rewrite(in, strlen(in), &out,
+	    "host.example.org", "example.org", "plus.example.org"), 0);
+	assert_string_equal(str_c(&out), want);
+	str_free(&out);
+}
+
+static void
+test_rewrite(void **state)
+{
+	(void)state;
+	/* Nothing to qualify: byte for byte the same. */
+	check_rw(" \"Doe, J\" <j@x.example>, k@y.example (K),\n\tl@z.example\n",
+	    " \"Doe, J\" <j@x.example>, k@y.example (K),\n\tl@z.example\n");
+	check_rw(" bob\n", " bob@host.example.org\n");
+	check_rw(" Bob <bob>, carol@mail\n",
+	    " Bob <bob@host.example.org>, carol@mail.example.org\n");
+	check_rw(" bob (Bob Smith),\n  x@y+\n",
+	    " bob@host.example.org (Bob Smith),\n  x@y.plus.example.org\n");
+	check_rw(" (Bob) bob\n", " bob@host.example.org\n");
+	check_rw(" team: a, b@c.d; e\n",
+	    " team: a@host.example.org, b@c.d; e@host.example.org\n");
+	check_rw(" undisclosed-recipients:;\n", " undisclosed-recipients:;\n");
+	check_rw("", "");
+	check_rw(" <a", " <a");
+	check_rw(" \"unterminated", " \"unterminated@host.example.org");
+	check_rw(" a (unterminated", " a@host.example.org (unterminated");
+}
+
+static void
 test_hdr_is(void **state)
 {
 	(void)state;
@@ -86,6 +119,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addrlist),
 		cmocka_unit_test(test_qualify),
+		cmocka_unit_test(test_rewrite),
 		cmocka_unit_test(test_hdr_is),
 	};
 

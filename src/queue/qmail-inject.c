@@ -40,6 +40,7 @@ static void	controls(void);
 static const char *firstenv(const char *const *);
 static void	qualify_add(struct strlist *, const char *, size_t);
 static void	fromline(struct str *, const char *, const char *);
+static void	field_done(struct str *, const struct str *, int);
 
 static void
 usage(int sendmail)
@@ -101,6 +102,41 @@ qualify_add(struct strlist *l, const char *a, size_t n)
 	if (strlist_addb(l, s.s, s.len) == -1)
 		nomem();
 	str_free(&s);
+}
+
+/*
+ * Add a complete header field (with its continuation lines) to hdr,
+ * unless it is removed; addresses in address fields are qualified as
+ * qmail-inject does, the rest of the text kept as written.
+ */
+static void
+field_done(struct str *hdr, const struct str *f, int skip)
+{
+	static const char *const addrhdrs[] = { "From", "Sender", "Reply-To",
+	    "To", "Cc", "Bcc", "Apparently-To", "Resent-From",
+	    "Resent-Sender", "Resent-Reply-To", "Resent-To", "Resent-Cc",
+	    "Resent-Bcc", "Errors-To", "Return-Receipt-To",
+	    "Mail-Followup-To", "Mail-Reply-To", NULL };
+	const char *colon;
+	size_t	 k;
+	int	 i;
+
+	if (f->len == 0 || skip)
+		return;
+	for (i = 0; addrhdrs[i] != NULL; i++)
+		if (inject_hdr_is(f->s, f->len, addrhdrs[i]))
+			break;
+	if (addrhdrs[i] == NULL) {
+		if (str_cat(hdr, f) == -1)
+			log_die(EXIT_PERM, "header too long");
+		return;
+	}
+	colon = memchr(f->s, ':', f->len);
+	k = (size_t)(colon + 1 - f->s);
+	if (str_catb(hdr, f->s, k) == -1 ||
+	    inject_rewrite(f->s + k, f->len - k, hdr, defaulthost.s,
+	    defaultdomain.s, plusdomain.s) == -1)
+		log_die(EXIT_PERM, "header too long");
 }
 
 /* "From: \"Name\" <user@host>" or "From: user@host". */
@@ -286,8 +322,7 @@ main(int argc, char **argv)
 			break;			/* not a field: body begins */
 		}
 		/* The previous field is complete. */
-		if (field.len > 0 && !skip && str_cat(&hdr, &field) == -1)
-			log_die(EXIT_PERM, "header too long");
+		field_done(&hdr, &field, skip);
 		str_clear(&field);
 		if (str_copyb(&field, msg.s + i, j - i) == -1)
 			log_die(EXIT_PERM, "header too long");
@@ -307,8 +342,7 @@ main(int argc, char **argv)
 		if (inject_hdr_is(msg.s + i, j - i, "From"))
 			havefrom = 1;
 	}
-	if (field.len > 0 && !skip && str_cat(&hdr, &field) == -1)
-		log_die(EXIT_PERM, "header too long");
+	field_done(&hdr, &field, skip);
 	bodypos = i;
 	if (!ended && !eof)
 		log_die(EXIT_PERM, "header too long");

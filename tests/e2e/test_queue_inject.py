@@ -171,3 +171,22 @@ def test_header_too_long(instance):
     p = inject(instance, ["a@x.example"], b"X-A: b\n" * 1300000)
     assert p.returncode == 100
     assert b"header too long" in p.stderr
+
+
+def test_header_addresses_qualified(instance):
+    queue = mkqueue(instance)
+    msg = (b"From: joe (Joe)\nTo: Bob <bob>, carol@mail,\n\tdave@x.example\n"
+           b"Cc: team: erin;\nSubject: bob, carol\n\nbody bob\n")
+    p = inject(instance, [], msg)
+    assert p.returncode == 0, p.stderr
+    mess, env = queued(queue)
+    hdr = mess.split(b"\n\n", 1)[0] + b"\n"
+    assert b"From: joe@box.example.org (Joe)\n" in hdr
+    assert (b"To: Bob <bob@box.example.org>, carol@mail.example.org,\n"
+            b"\tdave@x.example\n") in hdr
+    assert b"Cc: team: erin@box.example.org;\n" in hdr
+    assert b"Subject: bob, carol\n" in hdr               # not an address
+    assert mess.endswith(b"\n\nbody bob\n")
+    assert [r for r in env[3:] if r] == [
+        b"Tbob@box.example.org", b"Tcarol@mail.example.org",
+        b"Tdave@x.example", b"Terin@box.example.org"]
