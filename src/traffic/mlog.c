@@ -134,7 +134,8 @@ stamp(struct cur *c, struct mlog_ev *ev)
 	struct cur save = *c;
 	uint64_t s, us;
 
-	if (!num(c, &s) || s > INT64_MAX / 2 || !LIT(c, ".") ||
+	/* Up to 9999-12-31: a later "time" is not one (YYYYMMDD days). */
+	if (!num(c, &s) || s > 253402214399ULL || !LIT(c, ".") ||
 	    c->e - c->p < 7 || !num(c, &us) ||
 	    c->p - save.p < 8) {
 		*c = save;

@@ -79,6 +79,11 @@ static const struct tcase cases[] = {
 	/* splogger's continuation of a folded line. */
 	{ "Nov 24 18:00:01 mail qmail: 1795543201.123456+end msg 8",
 	    MLOG_OTHER, 0, 0, 0, 0, NULL, 0, 0 },
+	/* A stamp past 9999-12-31 (found by fuzzing): not a time. */
+	{ "Nov 24 18:00:01 mail qmail: 253402214400.000000 end msg 1",
+	    MLOG_OTHER, 0, 0, 0, 0, NULL, 0, 0 },
+	{ "Nov 24 18:00:01 mail qmail: 253402214399.000000 end msg 1",
+	    MLOG_END, 253402214399, 1, 0, 0, NULL, 0, 0 },
 	/* Other programs, garbage, truncation. */
 	{ "Nov 24 18:00:01 mail sshd[99]: Accepted publickey for root",
 	    MLOG_OTHER, 0, 0, 0, 0, NULL, 0, 0 },

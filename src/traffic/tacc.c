@@ -421,7 +421,7 @@ count(struct tacc *t, int64_t s, int32_t dom, int dir, uint64_t bytes,
 	struct tacc_cnt *c;
 	int	 ymd = ymd_of(t, s);
 
-	if (ymd < t->closed) {
+	if (ymd < t->closed || ymd > 99991231) {
 		t->nlate++;
 		return 0;
 	}
