@@ -55,10 +55,10 @@ num(struct cur *c, uint64_t *v)
 static int
 word(struct cur *c, const char **w, size_t *len)
 {
-	const char *s = c->p;
+	const char *s = c->p, *sp;
 
-	while (c->p < c->e && *c->p != ' ')
-		c->p++;
+	sp = memchr(s, ' ', (size_t)(c->e - s));
+	c->p = sp != NULL ? sp : c->e;
 	*w = s;
 	*len = (size_t)(c->p - s);
 	return *len > 0;
