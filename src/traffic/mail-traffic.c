@@ -227,9 +227,15 @@ read_plain(const struct logfile *f, uint64_t off, int final, uint64_t *end,
 	uint64_t base;
 	size_t	 len;
 
-	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1 || ident_fd(fd, 0, id) == -1)
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
+	if (fstat(fd, &st) == -1 || ident_fd(fd, 0, id) == -1) {
+		int	 e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	*end = off;
 	if ((uint64_t)st.st_size < off) {
 		log_warn("%s is shorter than where the last run stopped; "
@@ -311,7 +317,7 @@ list_logs(const char *live, struct logfile *v)
 {
 	struct str p = STR_INIT(8192);
 	size_t	 n = 0;
-	int	 i, gz, misses = 0;
+	int	 i, gz;
 
 	for (i = ROTATED_MAX; i >= 1; i--) {
 		for (gz = 0; gz <= 1; gz++) {
@@ -327,7 +333,6 @@ list_logs(const char *live, struct logfile *v)
 			break;
 		}
 	}
-	(void)misses;
 	if ((v[n].path = strdup(live)) == NULL)
 		die_nomem();
 	v[n++].gz = 0;
@@ -492,31 +497,33 @@ main(int argc, char **argv)
 			start = i;
 			off = pos.off;
 		}
-	} else if (have && pos.off > 0 && nf > 0)
-		start = nf - 1, off = pos.off;	/* first line still open */
+	}
 
+	/*
+	 * Remember the newest file with a complete first line and where
+	 * reading stopped in it.  A live log still empty (just rotated) is
+	 * not remembered: the rotated file it follows is, read to its end,
+	 * so the next run starts after it and never reads it again.
+	 */
+	if (start >= nf)
+		pos.hash = pos.idlen = pos.off = 0;
 	for (i = start; i < nf; i++) {
 		int	 last = i + 1 == nf;
 		int	 r = files[i].gz ? read_gz(&files[i], off, &end) :
 		    read_plain(&files[i], off, !last, &end, &id);
 
-		if (r == -1)
+		if (r == -1 || (files[i].gz && ident(&files[i], &id) == -1))
 			log_die(EXIT_TEMP, "unable to read %s: %s",
 			    files[i].path, strerror(errno));
 		if (verbose)
 			log_line("mail-traffic: %s from %" PRIu64 " to %"
 			    PRIu64, files[i].path, off, end);
-		if (last) {
-			if (files[i].gz && ident(&files[i], &id) == -1)
-				log_die(EXIT_TEMP, "unable to read %s: %s",
-				    files[i].path, strerror(errno));
+		if (id.idlen > 0) {
 			pos = id;
 			pos.off = end;
 		}
 		off = 0;
 	}
-	if (nf == 0)
-		pos.hash = pos.idlen = pos.off = 0;
 	if (acc.nlate > 0)
 		log_warn("%" PRIu64 " deliveries for days closed more than %d "
 		    "days ago were not counted", acc.nlate, TACC_KEEP_DAYS);

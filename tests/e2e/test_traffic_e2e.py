@@ -284,3 +284,47 @@ def test_loader_postgres(traffic, postgres):
     names = set(postgres.psql("SELECT DISTINCT name FROM trans_log").split())
     assert names == hosted
     assert not os.path.exists(traffic.path("statistic", "traffic.db"))
+
+
+def test_rotation_to_empty_log(traffic):
+    """A run right after rotation, while the new log is still empty, must
+    not make the next run read the rotated file again."""
+    lines, model = generate(START, 1200, seed=31)
+    log = traffic.path("log", "maillog")
+    half = len(lines) // 2
+    write(log, lines[:half])
+    run(traffic, "mail-traffic")
+    os.rename(log, log + ".1")
+    write(log, [])
+    run(traffic, "mail-traffic")
+    write(log, lines[half:])
+    run(traffic, "mail-traffic")
+    run(traffic, "mail-traffic")
+    assert read_stats(traffic) == expected_files(model)
+
+
+def test_first_run_reads_rotated_logs(traffic):
+    """No state yet: every rotated log is read, oldest first."""
+    lines, model = generate(START, 1200, seed=37)
+    log = traffic.path("log", "maillog")
+    n = len(lines)
+    with gzip.open(log + ".2.gz", "wt") as g:
+        g.write("".join(lines[:n // 3]))
+    write(log + ".1", lines[n // 3:2 * n // 3])
+    write(log, lines[2 * n // 3:])
+    run(traffic, "mail-traffic")
+    assert read_stats(traffic) == expected_files(model)
+
+
+def test_damaged_state(traffic):
+    lines, model = generate(START, 100, seed=41)
+    write(traffic.path("log", "maillog"), lines)
+    run(traffic, "mail-traffic")
+    st = traffic.path("statistic", ".mail-traffic.state")
+    with open(st) as f:
+        text = f.read()
+    with open(st, "w") as f:
+        f.write(text[:len(text) // 2])
+    p = run(traffic, "mail-traffic", ok=False)
+    assert p.returncode == 111
+    assert "damaged" in p.stderr
