@@ -19,3 +19,7 @@ xfer-cat_LIBS := -lz
 mail-traffic-report_SRCS := src/traffic/mail-traffic-report.c \
 	src/traffic/tdb.c
 mail-traffic-report_LIBS := -lsqlite3 -lpq
+
+TESTS += qml_test
+qml_test_SRCS := src/traffic/qml_test.c src/traffic/qml.c
+qml_test_LIBS := -lz
