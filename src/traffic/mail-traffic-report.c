@@ -180,7 +180,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || (lite != NULL && pg != NULL))
 		usage();
-	if ((db = tdb_open_conf(lite, pg, &err)) == NULL)
+	if ((db = tdb_open_conf(lite, pg, NULL, &err)) == NULL)
 		log_die(EXIT_TEMP, "database unreachable: %s", str_c(&err));
 	if (o.fmt == TABLE) {
 		printf("mail traffic %s to %s (kB)\n", from, to);

@@ -183,7 +183,11 @@ tdb_open(const char *sqlite_path, const char *pgconn, struct str *err)
 		(void)run(db, "PRAGMA synchronous=FULL", 0, NULL, NULL, NULL);
 	}
 	for (i = 0; schema[i] != NULL; i++) {
-		if (run(db, schema[i], 0, NULL, NULL, NULL) == -1) {
+		/* An H-Sphere database may have trans_log without the
+		 * TrafficAccelerator's flag column: its indexes are then
+		 * left out, the tables are what matters. */
+		if (run(db, schema[i], 0, NULL, NULL, NULL) == -1 &&
+		    strncmp(schema[i], "CREATE INDEX", 12) != 0) {
 			(void)str_copys(err, tdb_error(db));
 			tdb_close(db);
 			return NULL;
@@ -267,8 +271,8 @@ tdb_insert(struct tdb *db, const char *server, const char *cdate,
 	const char *v[8] = { server, cdate, name, xfer, hits, html, in, out };
 
 	return run(db, "INSERT INTO trans_log (p_server_id, tt_type, cdate,"
-	    " name, xfer, hits, html_hits, in_traffic, out_traffic, flag)"
-	    " VALUES ($1, 5, $2, $3, $4, $5, $6, $7, $8, 0)", 8, v, NULL,
+	    " name, xfer, hits, html_hits, in_traffic, out_traffic)"
+	    " VALUES ($1, 5, $2, $3, $4, $5, $6, $7, $8)", 8, v, NULL,
 	    NULL);
 }
 
@@ -335,7 +339,8 @@ tdb_report(struct tdb *db, const char *from, const char *to,
 }
 
 struct tdb *
-tdb_open_conf(const char *sqlite_path, const char *pgconn, struct str *err)
+tdb_open_conf(const char *sqlite_path, const char *pgconn,
+    const char *statdir, struct str *err)
 {
 	struct str conn = STR_INIT(4096), path = STR_INIT(4096);
 	struct tdb *db = NULL;
@@ -349,7 +354,13 @@ tdb_open_conf(const char *sqlite_path, const char *pgconn, struct str *err)
 		}
 		if (r == 1 && conn.len > 0)
 			pgconn = str_c(&conn);
-		else if (root_path(&path, ROOT_STATISTIC, "traffic.db") == -1) {
+		else if (statdir != NULL) {
+			if (str_printf(&path, "%s/traffic.db", statdir) == -1) {
+				(void)str_copys(err, "out of memory");
+				goto done;
+			}
+			sqlite_path = str_c(&path);
+		} else if (root_path(&path, ROOT_STATISTIC, "traffic.db") == -1) {
 			(void)str_copys(err, "out of memory");
 			goto done;
 		} else

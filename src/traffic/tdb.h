@@ -56,11 +56,12 @@ int	tdb_report(struct tdb *, const char *from, const char *to,
 /*
  * Open the configured database: pgconn if given, else sqlite_path if
  * given, else the connection string in control/trafficdb if that file
- * exists (PostgreSQL), else the SQLite file <statistic>/traffic.db.
- * NULL on failure with the reason in *err.
+ * exists (PostgreSQL), else the SQLite file <statdir>/traffic.db (statdir
+ * NULL: the instance's statistic directory).  NULL on failure with the
+ * reason in *err.
  */
 struct tdb *tdb_open_conf(const char *sqlite_path, const char *pgconn,
-	    struct str *err);
+	    const char *statdir, struct str *err);
 
 /* The server number for p_server_id: opt if given, else
  * control/trafficserver, else 1.  Into *out as text; 0 or -1 (errno,

@@ -163,7 +163,7 @@ main(int argc, char **argv)
 	if (qml_list(str_c(&statdir), &files) == -1)
 		log_die(EXIT_TEMP, "unable to list %s: %s", str_c(&statdir),
 		    strerror(errno));
-	if ((db = tdb_open_conf(lite, pg, &err)) == NULL)
+	if ((db = tdb_open_conf(lite, pg, str_c(&statdir), &err)) == NULL)
 		log_die(EXIT_TEMP, "database unreachable: %s", str_c(&err));
 	for (i = 0; i < files.n; i++) {
 		str_clear(&path);

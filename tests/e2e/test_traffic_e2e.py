@@ -328,3 +328,24 @@ def test_damaged_state(traffic):
     p = run(traffic, "mail-traffic", ok=False)
     assert p.returncode == 111
     assert "damaged" in p.stderr
+
+
+def test_loader_postgres_hsphere_table(traffic, postgres):
+    """An H-Sphere panel's trans_log, without the accelerator's flag
+    column and with its own account columns: rows go in as they are."""
+    postgres.psql("DROP TABLE IF EXISTS trans_log; "
+                  "DROP TABLE IF EXISTS trans_log_files; "
+                  "CREATE TABLE trans_log (p_server_id integer, "
+                  "tt_type integer, cdate date, name varchar(128), "
+                  "xfer float8, hits integer, html_hits integer, "
+                  "in_traffic float8, out_traffic float8, "
+                  "account_id integer, resource_id integer)")
+    lines, model = generate(START, 600, seed=43)
+    write(traffic.path("log", "maillog"), lines)
+    run(traffic, "mail-traffic")
+    run(traffic, "trafficloader", "-p", postgres.conninfo(), "-i", "3")
+    check_report(traffic, model, "-p", postgres.conninfo())
+    assert read_stats(traffic) == {}
+    out = postgres.psql("SELECT count(*) FROM trans_log WHERE "
+                        "account_id IS NULL AND p_server_id = 3")
+    assert int(out) == sum(1 for _ in model.tot)
