@@ -34,21 +34,30 @@ lit(struct cur *c, const char *s, size_t n)
 	return 1;
 }
 
-/* Consume 1 to 19 decimal digits (fits uint64_t): 1, else 0. */
+/* Consume 1 to 19 decimal digits (fits uint64_t): 1, else 0.  More
+ * digits wrap x but are refused by the length check. */
 static int
 num(struct cur *c, uint64_t *v)
 {
+	const char *s = c->p, *p = c->p, *e = c->e;
 	uint64_t x = 0;
-	int	 k = 0;
 
-	while (c->p < c->e && *c->p >= '0' && *c->p <= '9') {
-		if (++k > 19)
-			return 0;
-		x = x * 10 + (uint64_t)(*c->p - '0');
-		c->p++;
-	}
+	while (p < e && (unsigned char)(*p - '0') < 10)
+		x = x * 10 + (uint64_t)(*p++ - '0');
+	c->p = p;
 	*v = x;
-	return k > 0;
+	return p > s && p - s <= 19;
+}
+
+/* Skip 1 to 9 digits (splogger's microseconds): 1, else 0. */
+static int
+skipdigits(struct cur *c)
+{
+	const char *s = c->p;
+
+	while (c->p < c->e && (unsigned char)(*c->p - '0') < 10)
+		c->p++;
+	return c->p > s && c->p - s <= 9;
 }
 
 /* Consume a non-empty run of bytes up to a space or the end: 1, else 0. */
@@ -90,8 +99,8 @@ two(const char *p, int sp)
 static int
 header(struct cur *c, struct mlog_ev *ev)
 {
-	const char *w, *m;
-	size_t	 n, i;
+	const char *w;
+	size_t	 n;
 
 	n = (size_t)(c->e - c->p);
 	if (n > 0 && *c->p >= '0' && *c->p <= '9' &&
@@ -99,20 +108,8 @@ header(struct cur *c, struct mlog_ev *ev)
 		return 1;
 	if (n >= 16 && c->p[3] == ' ' && c->p[6] == ' ' && c->p[9] == ':' &&
 	    c->p[12] == ':' && c->p[15] == ' ') {
-		for (i = 0, m = months; i < 12; i++, m += 3)
-			if (memcmp(c->p, m, 3) == 0)
-				break;
-		if (i == 12)
-			return 0;
-		ev->mon = (int)i;
-		ev->mday = two(c->p + 4, 1);
-		ev->hour = two(c->p + 7, 0);
-		ev->min = two(c->p + 10, 0);
-		ev->sec = two(c->p + 13, 0);
-		if (ev->mday < 1 || ev->mday > 31 || ev->hour < 0 ||
-		    ev->hour > 23 || ev->min < 0 || ev->min > 59 ||
-		    ev->sec < 0 || ev->sec > 60)
-			return 0;
+		/* Checked now, its fields read only when there is no
+		 * splogger stamp (hdr_fields). */
 		ev->has_hdr = 1;
 		c->p += 16;
 	} else if (!word(c, &w, &n) || !LIT(c, " "))
@@ -124,6 +121,29 @@ header(struct cur *c, struct mlog_ev *ev)
 	return 1;
 }
 
+/* The time fields of the syslog header at h: 1, or 0 if they are not a
+ * time (the line is then no log line). */
+static int
+hdr_fields(const char *h, struct mlog_ev *ev)
+{
+	const char *m;
+	int	 i;
+
+	for (i = 0, m = months; i < 12; i++, m += 3)
+		if (memcmp(h, m, 3) == 0)
+			break;
+	if (i == 12)
+		return 0;
+	ev->mon = i;
+	ev->mday = two(h + 4, 1);
+	ev->hour = two(h + 7, 0);
+	ev->min = two(h + 10, 0);
+	ev->sec = two(h + 13, 0);
+	return !(ev->mday < 1 || ev->mday > 31 || ev->hour < 0 ||
+	    ev->hour > 23 || ev->min < 0 || ev->min > 59 || ev->sec < 0 ||
+	    ev->sec > 60);
+}
+
 /*
  * splogger's "<unix>.<usec> " if present.  1 the text follows, 0 this is
  * the continuation of a folded line ("<unix>.<usec>+").
@@ -132,12 +152,11 @@ static int
 stamp(struct cur *c, struct mlog_ev *ev)
 {
 	struct cur save = *c;
-	uint64_t s, us;
+	uint64_t s;
 
 	/* Up to 9999-12-31: a later "time" is not one (YYYYMMDD days). */
 	if (!num(c, &s) || s > 253402214399ULL || !LIT(c, ".") ||
-	    c->e - c->p < 7 || !num(c, &us) ||
-	    c->p - save.p < 8) {
+	    !skipdigits(c)) {
 		*c = save;
 		return 1;
 	}
@@ -269,6 +288,10 @@ mlog_scan(const char *b, size_t n, struct mlog_ev *ev)
 	c.e = b + n;
 	if (!header(&c, ev) || !stamp(&c, ev))
 		return MLOG_OTHER;
+	if (ev->has_hdr && !ev->has_unix && !hdr_fields(b, ev)) {
+		ev->has_hdr = 0;
+		return MLOG_OTHER;
+	}
 	ev->kind = body(&c, ev);
 	return ev->kind;
 }

@@ -30,7 +30,8 @@ enum mlog_kind {
 struct mlog_ev {
 	enum mlog_kind kind;
 	/* Time: unix seconds from splogger's stamp (has_unix 1), else the
-	 * syslog header's fields (has_hdr 1; mon 0-11), else neither. */
+	 * syslog header's fields (has_hdr 1; mon 0-11; read only when
+	 * there is no stamp), else neither. */
 	int	 has_unix;
 	int64_t	 unix_t;
 	int	 has_hdr;
