@@ -34,7 +34,6 @@ static int	dns_server_parse(const char *, size_t, struct sockaddr_in *);
 static int	dns_query(const char *, int, unsigned char **, size_t *);
 static int	dns_chain(ns_msg *, const char *, char *, size_t);
 static int	dns_samename(const char *, const char *);
-static int	dns_mx_add(struct dns_mxlist *, const char *, unsigned);
 static int	dns_mx_cmp(const void *, const void *);
 
 /* Parse "a.b.c.d[:port]" of length n into *sin.  0 or -1 (EINVAL). */
@@ -218,8 +217,8 @@ dns_chain(ns_msg *msg, const char *qname, char *end, size_t endsz)
 	return -1;
 }
 
-static int
-dns_mx_add(struct dns_mxlist *l, const char *name, unsigned pref)
+int
+dns_mx_add_name(struct dns_mxlist *l, const char *name, unsigned pref)
 {
 	struct dns_mx *v;
 	size_t	 cap;
@@ -287,7 +286,7 @@ dns_parse_mx(const unsigned char *pkt, size_t len, const char *qname,
 		    ns_rr_rdata(rr) + 2, host, sizeof(host));
 		if (n < 0 || (size_t)n + 2 > ns_rr_rdlen(rr))
 			return DNS_SOFT;
-		if (dns_mx_add(l, host, ns_get16(ns_rr_rdata(rr))) == -1)
+		if (dns_mx_add_name(l, host, ns_get16(ns_rr_rdata(rr))) == -1)
 			return DNS_SOFT;
 		found = 1;
 	}

@@ -88,6 +88,8 @@ int	dns_parse_addr(const unsigned char *pkt, size_t len, const char *qname,
 /* Sort by preference, shuffling equal preferences (random order). */
 void	dns_mx_sort(struct dns_mxlist *);
 
+/* Append a host name with a preference.  0 or -1 (ENOMEM). */
+int	dns_mx_add_name(struct dns_mxlist *, const char *, unsigned);
 /* Append an address.  0 or -1 (ENOMEM). */
 int	dns_addr_add(struct dns_addrlist *, const struct dns_addr *);
 /*
