@@ -36,7 +36,7 @@ static int	getreply(struct sess *);
 static void	said(struct sess *);
 static int	say(struct sess *, const char *);
 static int	fin(struct sess *);
-static int	pre(struct sess *, const char *);
+static int	pre(struct sess *, const char *, const char *);
 static int	quit(struct sess *, const char *, const char *);
 static int	dropped(struct sess *);
 static int	lost(struct sess *, int);
@@ -99,7 +99,7 @@ fin(struct sess *s)
 
 /* A failure before the transaction: the next host may do better. */
 static int
-pre(struct sess *s, const char *why)
+pre(struct sess *s, const char *why, const char *code)
 {
 	(void)wbuf_puts(&s->wb, "QUIT\r\n");
 	(void)wbuf_flush(&s->wb);
@@ -108,7 +108,12 @@ pre(struct sess *s, const char *why)
 	say(s, s->job->ip);
 	say(s, " but ");
 	say(s, why);
-	say(s, ".\n");
+	say(s, ".");
+	if (code != NULL) {
+		say(s, " ");
+		say(s, code);
+	}
+	say(s, "\n");
 	said(s);
 	fin(s);
 	return SMTP_NEXT;
@@ -193,13 +198,13 @@ ehlo(struct sess *s, int tlsdone)
 		return -2;
 	}
 	if (tlsdone)
-		return pre(s, "my name was rejected");
+		return pre(s, "my name was rejected", NULL);
 	if (send(s, "HELO ", s->job->helo) == -1)
 		return dropped(s);
 	if ((got = getreply(s)) != GOT_REPLY)
 		return lost(s, got);
 	if (s->rep.code != 250)
-		return pre(s, "my name was rejected");
+		return pre(s, "my name was rejected", NULL);
 	s->caps = 0;
 	return -2;
 }
@@ -214,8 +219,10 @@ starttls(struct sess *s)
 	if (s->job->tls == NULL)
 		return -2;
 	if (!(s->caps & EHLO_STARTTLS)) {
-		if (s->job->tlsrequire)
-			return pre(s, "it does not offer STARTTLS (#4.7.5)");
+		if (s->job->tlsrequire) {
+			reply_reset(&s->rep);
+			return pre(s, "it does not offer STARTTLS", "(#4.7.5)");
+		}
 		return -2;
 	}
 	if (send(s, "STARTTLS", NULL) == -1)
@@ -224,21 +231,20 @@ starttls(struct sess *s)
 		return lost(s, got);
 	if (s->rep.code != 220) {
 		if (s->job->tlsrequire)
-			return pre(s, "STARTTLS was refused (#4.7.5)");
+			return pre(s, "STARTTLS was refused", "(#4.7.5)");
 		return -2;
 	}
 	reply_reset(&s->rep);
 	/* RFC 3207 4.2: nothing sent before the handshake is kept. */
 	rbuf_discard(&s->rb);
 	if (remote_tls_start(s->job->tls, &s->io, s->job->name, &err) == -1) {
-		(void)str_cats(&err, " (#4.7.5)");
 		str_clear(s->out);
 		say(s, "ZConnected to ");
 		say(s, s->job->ip);
 		say(s, " but TLS negotiation failed: ");
 		if (str_cat(s->out, &err) == -1)
 			s->nomem = 1;
-		say(s, ".\n");
+		say(s, ". (#4.7.5)\n");
 		fin(s);
 		str_free(&err);
 		return SMTP_NEXT;
@@ -376,11 +382,11 @@ smtp_session(int fd, const struct smtp_job *job, struct str *report)
 	if ((got = getreply(s)) != GOT_REPLY)
 		r = lost(s, got);
 	else if (s->rep.code != 220)
-		r = pre(s, "greeting failed");
+		r = pre(s, "greeting failed", NULL);
 	else if ((r = ehlo(s, 0)) == -2 && (r = starttls(s)) == -2) {
 		if (job->tlsrequire && job->tls != NULL &&
 		    job->tls->ssl == NULL)
-			r = pre(s, "it does not offer STARTTLS (#4.7.5)");
+			r = pre(s, "it does not offer STARTTLS", "(#4.7.5)");
 		else
 			r = transaction(s);
 	}

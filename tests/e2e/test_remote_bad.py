@@ -1,0 +1,47 @@
+"""qmail-remote against remote servers that misbehave: a garbage greeting,
+a server that hangs, a megabyte-long multi-line reply, a connection closed
+in the middle of DATA.  Each must end in a deferral report, never a crash.
+"""
+import pytest
+
+from remoteutil import received, remote_env, run_remote, start_peer
+
+MSG = b"Subject: bad remote\n\nbody\n"
+
+
+@pytest.mark.parametrize("mode,want", [
+    ("garbage", "ZConnected to 127.0.0.2 but greeting failed.\n"
+                "Remote host said: ?\xffHELLO THERE this is not SMTP\n"),
+    ("hang", "ZConnected to 127.0.0.2 but connection died. (#4.4.2)\n"),
+    ("bigreply", "ZConnected to 127.0.0.2 but its reply was too long. "
+                 "(#4.4.2)\n"),
+])
+def test_bad_greeting(instance, procs, tmp_path, mode, want):
+    port, _ = start_peer(procs, tmp_path, mode)
+    instance.control("timeoutremote", "2\n")
+    recs, rc = run_remote(instance, "[127.0.0.2]", "a@example.org",
+                          ["x@example.net"], MSG,
+                          remote_env(instance, None, port))
+    assert rc == 0
+    assert recs == [want]
+
+
+def test_close_in_data(instance, procs, tmp_path):
+    port, _ = start_peer(procs, tmp_path, "dropdata")
+    recs, rc = run_remote(instance, "[127.0.0.2]", "a@example.org",
+                          ["x@example.net"], MSG * 1000,
+                          remote_env(instance, None, port))
+    assert rc == 0
+    assert recs[0] == "r"
+    assert recs[1] in (
+        "ZConnected to 127.0.0.2 but connection died. (#4.4.2)\n",
+        "ZConnected to 127.0.0.2 but connection died. Possible duplicate! "
+        "(#4.4.2)\n")
+
+
+def test_control_chars_in_address(instance):
+    recs, rc = run_remote(instance, "[127.0.0.2]", "a@example.org",
+                          ["x@example.net>\r\nRCPT TO:<y@example.net"], MSG,
+                          remote_env(instance))
+    assert rc == 0
+    assert recs[0].startswith("D")
