@@ -26,8 +26,8 @@
 #include "num.h"
 #include "remote_route.h"
 #include "remote_smtp.h"
-#include "remote_tls.h"
 #include "str.h"
+#include "tls.h"
 
 static struct str out = STR_INIT(STR_UNBOUNDED);
 static struct ifaddrs *ifs;
@@ -157,7 +157,7 @@ main(int argc, char **argv)
 	struct dns_mxlist mx = { 0 };
 	struct dns_addrlist addrs = { 0 };
 	struct dns_addr lit;
-	struct remote_tls tls, *tlsp = NULL;
+	SSL_CTX	*tlsp = NULL;
 	struct smtp_job job;
 	struct stat st;
 	unsigned long port = 25, rport;
@@ -223,12 +223,10 @@ main(int argc, char **argv)
 		tlsreq = str_equals(&tlsmode, "verify");
 		if (!tlsreq && !str_equals(&tlsmode, "none"))
 			die_control();
-		if (remote_tls_init(&tls, tlsreq, cafile.len ? str_c(&cafile) :
-		    NULL, &err) == -1) {
-			if (tlsreq)
-				die("ZUnable to set up TLS. (#4.3.0)\n");
-		} else
-			tlsp = &tls;
+		tlsp = tls_client_ctx(cafile.len ? str_c(&cafile) : NULL,
+		    tlsreq, &err);
+		if (tlsp == NULL && tlsreq)
+			die("ZUnable to set up TLS. (#4.3.0)\n");
 		str_free(&err);
 	}
 
@@ -327,8 +325,6 @@ main(int argc, char **argv)
 			job.name = dns_addr_literal(mx.v[owner[k]].name, &lit) ?
 			    NULL : mx.v[owner[k]].name;
 			r = smtp_session(fd, &job, &next);
-			if (tlsp != NULL)
-				remote_tls_end(tlsp);
 			close(fd);
 			if (r == -1)
 				die_nomem();

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "io.h"
 #include "log.h"
+#include "queue.h"
 #include "root.h"
 #include "spawn_proto.h"
 #include "str.h"
@@ -181,7 +182,7 @@ main(void)
 
 	log_init("qmail-rspawn");
 	signal(SIGPIPE, SIG_IGN);
-	if (root_path(&dir, ROOT_QMAIL, "queue/mess") == -1 ||
+	if (queue_dir(&dir) == -1 || str_cats(&dir, "/" QUEUE_MESS) == -1 ||
 	    chdir(str_c(&dir)) == -1 || stat(".", &st) == -1)
 		log_die(111, "unable to switch to %s", str_c(&dir));
 	qowner = st.st_uid;

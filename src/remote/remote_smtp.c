@@ -12,6 +12,7 @@
 #include "rbuf.h"
 #include "remote_reply.h"
 #include "remote_smtp.h"
+#include "tls.h"
 #include "wbuf.h"
 
 struct sess {
@@ -237,11 +238,12 @@ starttls(struct sess *s)
 	reply_reset(&s->rep);
 	/* RFC 3207 4.2: nothing sent before the handshake is kept. */
 	rbuf_discard(&s->rb);
-	if (remote_tls_start(s->job->tls, &s->io, s->job->name, &err) == -1) {
+	if (tls_connect(&s->io, s->job->tls, s->job->name, s->job->timeout,
+	    &err) == -1) {
 		str_clear(s->out);
 		say(s, "ZConnected to ");
 		say(s, s->job->ip);
-		say(s, " but TLS negotiation failed: ");
+		say(s, " but ");
 		if (str_cat(s->out, &err) == -1)
 			s->nomem = 1;
 		say(s, ". (#4.7.5)\n");
@@ -384,12 +386,13 @@ smtp_session(int fd, const struct smtp_job *job, struct str *report)
 	else if (s->rep.code != 220)
 		r = pre(s, "greeting failed", NULL);
 	else if ((r = ehlo(s, 0)) == -2 && (r = starttls(s)) == -2) {
-		if (job->tlsrequire && job->tls != NULL &&
-		    job->tls->ssl == NULL)
+		if (job->tlsrequire && !tls_active(&s->io))
 			r = pre(s, "it does not offer STARTTLS", "(#4.7.5)");
 		else
 			r = transaction(s);
 	}
+	if (tls_active(&s->io))
+		tls_close(&s->io);
 	reply_free(&s->rep);
 	str_free(&s->line);
 	if (s->nomem)

@@ -10,7 +10,8 @@
 
 #include <sys/types.h>
 
-#include "remote_tls.h"
+#include <openssl/ssl.h>
+
 #include "str.h"
 
 struct smtp_job {
@@ -23,7 +24,7 @@ struct smtp_job {
 	int	 msgfd;		/* the message, read from its start */
 	off_t	 msgsize;	/* -1: unknown (no SIZE) */
 	unsigned timeout;	/* seconds per read/write (timeoutremote) */
-	struct remote_tls *tls;	/* NULL: never STARTTLS */
+	SSL_CTX	*tls;		/* NULL: never STARTTLS */
 	int	 tlsrequire;	/* no TLS, or failed verification: defer */
 };
 

@@ -237,8 +237,8 @@ def test_starttls(instance, procs, tmp_path):
     recs, _ = run_remote(instance, "tls.test", "a@example.org",
                          ["x@tls.test"], MSG, env)
     assert len(recs) == 1
-    assert recs[0].startswith("ZConnected to 127.0.0.2 but TLS negotiation "
-                              "failed: certificate verification failed")
+    assert recs[0].startswith("ZConnected to 127.0.0.2 but TLS handshake "
+                              "failed: certificate verification failed:")
     assert len(received(out)) == 2
 
 
