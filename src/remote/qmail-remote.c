@@ -30,6 +30,9 @@
 #include "tls.h"
 
 static struct str out = STR_INIT(STR_UNBOUNDED);
+static struct str cafile = STR_INIT(4096);
+static int tlsverify, tlstried;
+static SSL_CTX *tlsctx;
 static struct ifaddrs *ifs;
 
 static void	finish(void) __attribute__((__noreturn__));
@@ -39,6 +42,19 @@ static void	die_control(void) __attribute__((__noreturn__));
 static int	ipme(const struct dns_addr *);
 static int	tcp_connect(const struct dns_addr *, unsigned long, unsigned);
 static int	unsafe(const char *);
+static SSL_CTX	*tls_ctx(void);
+
+/* The TLS context, made once, when a server first offers STARTTLS. */
+static SSL_CTX *
+tls_ctx(void)
+{
+	if (!tlstried) {
+		tlstried = 1;
+		tlsctx = tls_client_ctx(cafile.len ? str_c(&cafile) : NULL,
+		    tlsverify, NULL);
+	}
+	return tlsctx;
+}
 
 /* Write the report and leave: qmail-remote always exits 0. */
 static void
@@ -152,12 +168,12 @@ main(int argc, char **argv)
 {
 	struct strlist routes = STRLIST_INIT;
 	struct str helo = STR_INIT(1024), relay = STR_INIT(1024);
-	struct str tlsmode = STR_INIT(64), cafile = STR_INIT(4096);
+	struct str tlsmode = STR_INIT(64);
 	struct str next = STR_INIT(STR_UNBOUNDED);
 	struct dns_mxlist mx = { 0 };
 	struct dns_addrlist addrs = { 0 };
 	struct dns_addr lit;
-	SSL_CTX	*tlsp = NULL;
+	SSL_CTX	*(*tlsp)(void) = NULL;
 	struct smtp_job job;
 	struct stat st;
 	unsigned long port = 25, rport;
@@ -218,16 +234,10 @@ main(int argc, char **argv)
 
 	/* TLS: "off", "none" (opportunistic, unverified), "verify". */
 	if (!str_equals(&tlsmode, "off")) {
-		struct str err = STR_INIT(1024);
-
-		tlsreq = str_equals(&tlsmode, "verify");
+		tlsreq = tlsverify = str_equals(&tlsmode, "verify");
 		if (!tlsreq && !str_equals(&tlsmode, "none"))
 			die_control();
-		tlsp = tls_client_ctx(cafile.len ? str_c(&cafile) : NULL,
-		    tlsreq, &err);
-		if (tlsp == NULL && tlsreq)
-			die("ZUnable to set up TLS. (#4.3.0)\n");
-		str_free(&err);
+		tlsp = tls_ctx;
 	}
 
 	/* Where to: smtproutes, an address literal, or the MX records. */

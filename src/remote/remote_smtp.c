@@ -215,6 +215,7 @@ static int
 starttls(struct sess *s)
 {
 	struct str err = STR_INIT(1024);
+	SSL_CTX	*ctx;
 	int	 got, r;
 
 	if (s->job->tls == NULL)
@@ -224,6 +225,12 @@ starttls(struct sess *s)
 			reply_reset(&s->rep);
 			return pre(s, "it does not offer STARTTLS", "(#4.7.5)");
 		}
+		return -2;
+	}
+	ctx = s->job->tls();
+	if (ctx == NULL) {
+		if (s->job->tlsrequire)
+			return pre(s, "TLS could not be set up", "(#4.3.0)");
 		return -2;
 	}
 	if (send(s, "STARTTLS", NULL) == -1)
@@ -238,7 +245,7 @@ starttls(struct sess *s)
 	reply_reset(&s->rep);
 	/* RFC 3207 4.2: nothing sent before the handshake is kept. */
 	rbuf_discard(&s->rb);
-	if (tls_connect(&s->io, s->job->tls, s->job->name, s->job->timeout,
+	if (tls_connect(&s->io, ctx, s->job->name, s->job->timeout,
 	    &err) == -1) {
 		str_clear(s->out);
 		say(s, "ZConnected to ");

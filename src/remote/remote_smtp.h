@@ -24,7 +24,9 @@ struct smtp_job {
 	int	 msgfd;		/* the message, read from its start */
 	off_t	 msgsize;	/* -1: unknown (no SIZE) */
 	unsigned timeout;	/* seconds per read/write (timeoutremote) */
-	SSL_CTX	*tls;		/* NULL: never STARTTLS */
+	/* The TLS client context, made when a server first offers
+	 * STARTTLS (NULL: never STARTTLS); NULL return: no TLS. */
+	SSL_CTX	*(*tls)(void);
 	int	 tlsrequire;	/* no TLS, or failed verification: defer */
 };
 
