@@ -1,0 +1,5 @@
+# fuzz/queue.mk - libFuzzer targets of the queue-in area.
+FUZZERS += fuzz_queue_env
+fuzz_queue_env_SRCS :=
+FUZZERS += fuzz_dotqmail
+fuzz_dotqmail_SRCS := src/queue/dotqmail.c
