@@ -4,8 +4,7 @@
  * qmail-start; reads NUL-terminated requests on fd 0, answers one byte
  * each on fd 1:
  *   "foop/<id>"  remove intd/<id> and mess/<split>/<id>
- *   "todo/<id>"  remove intd/<id> and todo/<id> (or todo/<split>/<id>),
- *                then fsync todo/: this removal is the commit point of
+ *   "todo/<id>"  remove intd/<id> and todo/<id>, then fsync todo/: this removal is the commit point of
  *                preprocessing and must be durable before the answer.
  * Answers '+' done, '!' an unlink failed, 'x' malformed request.  Every
  * 30 requests it removes pid/ files older than 36 hours.  Trusts its
@@ -26,6 +25,7 @@
 #include "file.h"
 #include "log.h"
 #include "root.h"
+#include "queue.h"
 #include "sendq.h"
 #include "str.h"
 
@@ -57,30 +57,19 @@ clean_do(const char *req, size_t n)
 		return 'x';
 	if (memchr(req, '\0', n) != NULL || sendq_parseid(req + 5, &id) == -1)
 		return 'x';
-	if (sendq_flat(&p, "intd", id) == -1 || clean_unlink(p.s) == -1)
+	if (queue_path(&p, QUEUE_INTD, id) == -1 || clean_unlink(p.s) == -1)
 		ans = '!';
-	if (sendq_split(&p, "intd", id) == 0)
-		(void)clean_unlink(p.s);
 	if (!todo) {
-		if (sendq_split(&p, "mess", id) == -1 || clean_unlink(p.s) == -1)
+		if (queue_path(&p, QUEUE_MESS, id) == -1 ||
+		    clean_unlink(p.s) == -1)
 			ans = '!';
-	} else {
-		/* flat todo/ (stock) or split todo/<n>/ (big-todo) */
-		if (sendq_flat(&p, "todo", id) == -1)
+	} else if (queue_path(&p, QUEUE_TODO, id) == -1)
+		ans = '!';
+	else if (unlink(p.s) == 0) {
+		if (file_fsync_dir(QUEUE_TODO) == -1)
 			ans = '!';
-		else if (unlink(p.s) == 0) {
-			if (file_fsync_dir("todo") == -1)
-				ans = '!';
-		} else if (errno != ENOENT)
-			ans = '!';
-		if (sendq_split(&p, "todo", id) == -1)
-			ans = '!';
-		else if (unlink(p.s) == 0) {
-			if (file_fsync_parent(p.s) == -1)
-				ans = '!';
-		} else if (errno != ENOENT)
-			ans = '!';
-	}
+	} else if (errno != ENOENT)
+		ans = '!';
 	str_free(&p);
 	return ans;
 }
@@ -103,7 +92,7 @@ clean_pid(void)
 		str_clear(&p);
 		if (str_printf(&p, "pid/%s", de->d_name) == -1)
 			continue;
-		if (stat(p.s, &st) == 0 && st.st_atime + SENDQ_OSSIFIED < now)
+		if (stat(p.s, &st) == 0 && st.st_atime + QUEUE_OSSIFIED < now)
 			(void)unlink(p.s);
 	}
 	closedir(d);

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "priv.h"
 #include "root.h"
+#include "queue.h"
 #include "sendq.h"
 #include "str.h"
 #include "users.h"

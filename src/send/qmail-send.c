@@ -34,12 +34,13 @@
 #include <unistd.h>
 #include <utime.h>
 
-#include "child.h"
 #include "ctl.h"
 #include "err.h"
 #include "file.h"
 #include "log.h"
+#include "qq.h"
 #include "root.h"
+#include "queue.h"
 #include "sendq.h"
 #include "str.h"
 
@@ -96,7 +97,7 @@ struct del {
 };
 
 static const char *chname[CHANNELS] = { "local", "remote" };
-static const char *chdir_[CHANNELS] = { "local", "remote" };
+static const char *chdir_[CHANNELS] = { QUEUE_LOCAL, QUEUE_REMOTE };
 static const unsigned chskip[CHANNELS] = { 10, 20 };
 static const int fdw[CHANNELS] = { 1, 3 };
 static const int fdr[CHANNELS] = { 2, 4 };
@@ -116,7 +117,7 @@ static size_t	 ndone, capdone;
 static unsigned long delnum;
 static long	 lifetime = 604800;
 static struct str bouncefrom = STR_INIT(1024), bouncehost = STR_INIT(1024);
-static struct str dbto = STR_INIT(2048), qqpath = STR_INIT(4096);
+static struct str dbto = STR_INIT(2048);
 static int	 cleanpending;
 static int	 todoup = 1;
 
@@ -339,7 +340,7 @@ job_open(struct msg *m, int c, time_t now)
 	j->file = (struct str)STR_INIT(JOBFILE_MAX);
 	j->sender = (struct str)STR_INIT(SENDQ_ADDR_MAX + 16);
 	j->fd = -1;
-	if (sendq_split(&path, chdir_[c], m->id) == -1)
+	if (queue_path(&path, chdir_[c], m->id) == -1)
 		goto fail;
 	j->fd = open(path.s, O_RDWR | O_CLOEXEC);
 	if (j->fd == -1) {
@@ -355,7 +356,7 @@ job_open(struct msg *m, int c, time_t now)
 		slog("warning: unable to read %s", path.s);
 		goto fail;
 	}
-	if (sendq_split(&path, "info", m->id) == -1 ||
+	if (queue_path(&path, "info", m->id) == -1 ||
 	    file_read(path.s, &info) != 1 || info.len < 2 ||
 	    info.s[0] != 'F') {
 		slog("warning: unable to read %s", path.s);
@@ -403,7 +404,7 @@ job_close(struct job *j)
 		}
 	m->injob[c] = 0;
 	if (!j->retry) {
-		if (sendq_split(&path, chdir_[c], m->id) == 0 &&
+		if (queue_path(&path, chdir_[c], m->id) == 0 &&
 		    unlink(path.s) == -1 && errno != ENOENT) {
 			slog("warning: unable to unlink %s; will try again "
 			    "later", path.s);
@@ -494,7 +495,7 @@ del_start(int c)
 		str_clear(&cmd);
 		if (sender_for(&snd, &j->sender, rec + 1) == -1 ||
 		    str_catc(&cmd, (char)slot) == -1 ||
-		    str_printf(&cmd, "%lu/%lu", j->m->id % SENDQ_SPLIT,
+		    str_printf(&cmd, "%lu/%lu", j->m->id % QUEUE_SPLIT,
 		    j->m->id) == -1 || str_catc(&cmd, '\0') == -1 ||
 		    str_cat(&cmd, &snd) == -1 || str_catc(&cmd, '\0') == -1 ||
 		    str_cats(&cmd, rec + 1) == -1 ||
@@ -553,7 +554,7 @@ addbounce(unsigned long id, const char *recip, const char *rep, size_t n,
 	for (i = t.len - 2; i > 0; i--)
 		if (t.s[i] == '\n' && t.s[i - 1] == '\n')
 			t.s[i] = '/';
-	if (str_catc(&t, '\n') == -1 || sendq_flat(&p, "bounce", id) == -1)
+	if (str_catc(&t, '\n') == -1 || queue_path(&p, QUEUE_BOUNCE, id) == -1)
 		goto out;
 	fd = open(p.s, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1)
@@ -641,17 +642,15 @@ inject_bounce(struct msg *m)
 {
 	struct str p = STR_INIT(256), text = STR_INIT(BOUNCE_MAX);
 	struct str info = STR_INIT(SENDQ_ADDR_MAX + 16);
-	struct str hdr = STR_INIT(BOUNCE_MAX + 16384), env = STR_INIT(8192);
+	struct str hdr = STR_INIT(BOUNCE_MAX + 16384);
 	struct str sender = STR_INIT(SENDQ_ADDR_MAX + 16);
-	struct child_spec cs;
-	char	*argv[2];
+	struct qq qq;
+	const char *res;
 	char	 buf[65536];
-	int	 mpi[2] = { -1, -1 }, epi[2] = { -1, -1 }, fdm = -1, r, st;
-	int	 ok = 0, dbl;
+	int	 fdm = -1, r, ok = 0, dbl;
 	ssize_t	 k;
-	pid_t	 pid;
 
-	if (sendq_flat(&p, "bounce", m->id) == -1)
+	if (queue_path(&p, QUEUE_BOUNCE, m->id) == -1)
 		goto out;
 	r = file_read(p.s, &text);
 	if (r == 0) {
@@ -660,7 +659,7 @@ inject_bounce(struct msg *m)
 	}
 	if (r == -1)
 		goto out;
-	if (sendq_split(&p, "info", m->id) == -1 ||
+	if (queue_path(&p, QUEUE_INFO, m->id) == -1 ||
 	    file_read(p.s, &info) != 1 || info.len < 2 || info.s[0] != 'F')
 		goto out;
 	if (str_copys(&sender, info.s + 1) == -1)
@@ -673,7 +672,6 @@ inject_bounce(struct msg *m)
 	if (sender.len >= 4 && memcmp(sender.s + sender.len - 4, "-@[]", 4)
 	    == 0)
 		str_truncate(&sender, sender.len - 4);
-	str_clear(&hdr);
 	if (str_cats(&hdr, "Date: ") == -1 ||
 	    sendq_date822(&hdr, time(NULL)) == -1 ||
 	    str_printf(&hdr, "\nFrom: %s@%s\nTo: %s\nSubject: failure notice"
@@ -691,53 +689,33 @@ inject_bounce(struct msg *m)
 	    "--- Below this line is a copy of the message.\n\n") == -1 ||
 	    str_printf(&hdr, "Return-Path: <%s>\n", sender.s) == -1)
 		goto out;
-	if (str_catc(&env, 'F') == -1 || str_cats(&env, dbl ? "#@[]" : "")
-	    == -1 || str_catc(&env, '\0') == -1 || str_catc(&env, 'T') == -1
-	    || str_cats(&env, dbl ? dbto.s : sender.s) == -1 ||
-	    str_catc(&env, '\0') == -1 || str_catc(&env, '\0') == -1)
-		goto out;
-	if (sendq_split(&p, "mess", m->id) == -1 ||
+	if (queue_path(&p, QUEUE_MESS, m->id) == -1 ||
 	    (fdm = open(p.s, O_RDONLY | O_CLOEXEC)) == -1)
 		goto out;
-	if (pipe2(mpi, O_CLOEXEC) == -1 || pipe2(epi, O_CLOEXEC) == -1)
+	if (qq_open(&qq) == -1)
 		goto out;
-	argv[0] = qqpath.s;
-	argv[1] = NULL;
-	child_spec_init(&cs, argv);
-	cs.fd[0] = mpi[0];
-	cs.fd[1] = epi[0];
-	cs.fd[2] = FD_LOG;
-	pid = child_start(&cs);
-	close(mpi[0]);
-	close(epi[0]);
-	mpi[0] = epi[0] = -1;
-	if (pid == -1)
-		goto out;
-	r = file_writeall(mpi[1], hdr.s, hdr.len);
-	while (r == 0 && (k = read(fdm, buf, sizeof(buf))) != 0) {
+	qq_put(&qq, hdr.s, hdr.len);
+	while ((k = read(fdm, buf, sizeof(buf))) != 0) {
 		if (k == -1) {
 			if (errno == EINTR)
 				continue;
-			r = -1;
+			qq_fail(&qq);
 			break;
 		}
-		r = file_writeall(mpi[1], buf, (size_t)k);
+		qq_put(&qq, buf, (size_t)k);
 	}
-	close(mpi[1]);
-	mpi[1] = -1;
-	if (r == 0)
-		(void)file_writeall(epi[1], env.s, env.len);
-	close(epi[1]);
-	epi[1] = -1;
-	if (child_wait(pid, &st) == -1 || r == -1 ||
-	    child_result(st) != CHILD_OK) {
-		slog("warning: unable to inject bounce message for msg %lu",
-		    m->id);
+	qq_from(&qq, dbl ? "#@[]" : "");
+	qq_to(&qq, dbl ? dbto.s : sender.s);
+	k = (ssize_t)qq_qp(&qq);
+	res = qq_close(&qq);
+	if (*res != '\0') {
+		slog("warning: unable to inject bounce message for msg %lu: "
+		    "%s", m->id, res + 1);
 		goto out;
 	}
-	slog("bounce msg %lu qp %ld", m->id, (long)pid);
+	slog("bounce msg %lu qp %ld", m->id, (long)k);
 drop:
-	if (sendq_flat(&p, "bounce", m->id) == 0 && unlink(p.s) == -1 &&
+	if (queue_path(&p, QUEUE_BOUNCE, m->id) == 0 && unlink(p.s) == -1 &&
 	    errno != ENOENT) {
 		slog("warning: unable to unlink %s", p.s);
 		goto out;
@@ -746,17 +724,10 @@ drop:
 out:
 	if (fdm != -1)
 		close(fdm);
-	for (r = 0; r < 2; r++) {
-		if (mpi[r] != -1)
-			close(mpi[r]);
-		if (epi[r] != -1)
-			close(epi[r]);
-	}
 	str_free(&p);
 	str_free(&text);
 	str_free(&info);
 	str_free(&hdr);
-	str_free(&env);
 	str_free(&sender);
 	return ok;
 }
@@ -769,7 +740,7 @@ msg_finish(struct msg *m)
 	struct str req = STR_INIT(64);
 
 	slog("end msg %lu", m->id);
-	if (sendq_split(&p, "info", m->id) == 0 && unlink(p.s) == -1 &&
+	if (queue_path(&p, QUEUE_INFO, m->id) == 0 && unlink(p.s) == -1 &&
 	    errno != ENOENT)
 		slog("warning: unable to unlink %s", p.s);
 	if (str_printf(&req, "foop/%lu", m->id) == 0 &&
@@ -853,7 +824,7 @@ todo_read(void)
 				continue;	/* known already (startup scan) */
 			m = msg_new(id);
 			m->birth = now;
-			if (sendq_split(&p, "info", id) == 0 &&
+			if (queue_path(&p, QUEUE_INFO, id) == 0 &&
 			    stat(p.s, &st) == 0)
 				m->birth = st.st_mtime;
 			m->has[0] = rec[1] == '1';
@@ -921,7 +892,7 @@ spawn_read(int c)
 	}
 }
 
-/* Does todo/<id> (flat or split) exist? */
+/* Does todo/<id> exist? */
 static int
 in_todo(unsigned long id)
 {
@@ -929,8 +900,7 @@ in_todo(unsigned long id)
 	struct stat st;
 	int	 r;
 
-	r = (sendq_flat(&p, "todo", id) == 0 && stat(p.s, &st) == 0) ||
-	    (sendq_split(&p, "todo", id) == 0 && stat(p.s, &st) == 0);
+	r = queue_path(&p, QUEUE_TODO, id) == 0 && stat(p.s, &st) == 0;
 	str_free(&p);
 	return r;
 }
@@ -948,7 +918,7 @@ scan_info(void)
 	time_t	 now = time(NULL);
 	int	 s, c;
 
-	for (s = 0; s < SENDQ_SPLIT; s++) {
+	for (s = 0; s < QUEUE_SPLIT; s++) {
 		str_clear(&p);
 		if (str_printf(&p, "info/%d", s) == -1 ||
 		    (d = opendir(p.s)) == NULL)
@@ -957,13 +927,13 @@ scan_info(void)
 			if (sendq_parseid(de->d_name, &id) == -1 ||
 			    msg_get(id) != NULL || in_todo(id))
 				continue;
-			if (sendq_split(&p, "info", id) == -1 ||
+			if (queue_path(&p, QUEUE_INFO, id) == -1 ||
 			    stat(p.s, &st) == -1)
 				continue;
 			m = msg_new(id);
 			m->birth = st.st_mtime;
 			for (c = 0; c < CHANNELS; c++) {
-				if (sendq_split(&p, chdir_[c], id) == -1 ||
+				if (queue_path(&p, chdir_[c], id) == -1 ||
 				    stat(p.s, &st) == -1)
 					continue;
 				m->has[c] = 1;
@@ -991,7 +961,7 @@ cleanup_old(void)
 	time_t	 now = time(NULL);
 	int	 s;
 
-	for (s = 0; s < SENDQ_SPLIT; s++) {
+	for (s = 0; s < QUEUE_SPLIT; s++) {
 		str_clear(&p);
 		if (str_printf(&p, "mess/%d", s) == -1 ||
 		    (d = opendir(p.s)) == NULL)
@@ -1000,12 +970,12 @@ cleanup_old(void)
 			if (sendq_parseid(de->d_name, &id) == -1 ||
 			    msg_get(id) != NULL || in_todo(id))
 				continue;
-			if (sendq_split(&p, "info", id) == -1 ||
+			if (queue_path(&p, QUEUE_INFO, id) == -1 ||
 			    stat(p.s, &st) == 0)
 				continue;
-			if (sendq_split(&p, "mess", id) == -1 ||
+			if (queue_path(&p, QUEUE_MESS, id) == -1 ||
 			    stat(p.s, &st) == -1 ||
-			    st.st_atime + SENDQ_OSSIFIED >= now)
+			    st.st_atime + QUEUE_OSSIFIED >= now)
 				continue;
 			str_clear(&req);
 			if (str_printf(&req, "foop/%lu", id) == -1 ||
@@ -1058,7 +1028,7 @@ exit_now(void)
 		for (m = tab[i]; m != NULL; m = m->hnext)
 			for (c = 0; c < CHANNELS; c++) {
 				if (!m->has[c] ||
-				    sendq_split(&p, chdir_[c], m->id) == -1)
+				    queue_path(&p, chdir_[c], m->id) == -1)
 					continue;
 				ut.actime = ut.modtime = m->next[c];
 				if (utime(p.s, &ut) == -1 && errno != ENOENT)
@@ -1153,11 +1123,10 @@ main(void)
 		for (n = 0; n < SENDQ_SPAWN_MAX; n++)
 			dels[c][n].recip = (struct str)STR_INIT(
 			    SENDQ_ADDR_MAX * 4 + 16);
-	if (str_printf(&qqpath, "%s/bin/qmail-queue", path.s) == -1 ||
-	    chdir("queue") == -1)
+	if (chdir("queue") == -1)
 		die("cannot start: unable to switch to queue directory");
 	/* One qmail-send at a time: a restarted one waits for the old. */
-	fd = open("lock/sendmutex", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(QUEUE_SENDMUTEX, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1 || flock(fd, LOCK_EX) == -1)
 		die("cannot start: unable to acquire lock/sendmutex");
 	memset(&sa, 0, sizeof(sa));

@@ -5,7 +5,7 @@
  * records to qmail-send ("D<l><r><id>" a new message with local/remote
  * recipients, "L<text>" a log line), fd 2/3 talk to its own qmail-clean.
  *
- * For every todo/<id> (or todo/<split>/<id>) it does what qmail-send did
+ * For every todo/<id> it does what qmail-send did
  * before ext-todo: remove leftovers of an interrupted pass, create
  * info/<id> ("new msg"), copy the sender ("info msg"), rewrite each
  * recipient into local/<id> or remote/<id>; then makes all of that
@@ -31,6 +31,7 @@
 #include "log.h"
 #include "rewrite.h"
 #include "root.h"
+#include "queue.h"
 #include "sendq.h"
 #include "str.h"
 
@@ -117,45 +118,24 @@ trigger_open(void)
 {
 	if (trigger != -1)
 		close(trigger);
-	trigger = open("lock/trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	trigger = open(QUEUE_TRIGGER, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 }
 
-/* Collect up to max ids from todo/ and todo/<split>/.  0 or -1. */
+/* Collect up to max ids from todo/.  0 or -1. */
 static int
 scan(unsigned long *ids, size_t max, size_t *n_r)
 {
-	struct str sub = STR_INIT(64);
 	struct dirent *de;
-	DIR	*dir, *sd;
-	unsigned long id, s;
+	DIR	*dir;
+	unsigned long id;
 
 	*n_r = 0;
-	if ((dir = opendir("todo")) == NULL)
+	if ((dir = opendir(QUEUE_TODO)) == NULL)
 		return -1;
-	while (*n_r < max && (de = readdir(dir)) != NULL) {
-		if (sendq_parseid(de->d_name, &id) == -1) {
-			if (strcmp(de->d_name, "0") != 0)
-				continue;
-			id = 0;
-		}
-		if (de->d_type == DT_DIR || (id < SENDQ_SPLIT &&
-		    de->d_type == DT_UNKNOWN)) {
-			s = id;
-			str_clear(&sub);
-			if (str_printf(&sub, "todo/%lu", s) == -1 ||
-			    (sd = opendir(sub.s)) == NULL)
-				continue;
-			while (*n_r < max && (de = readdir(sd)) != NULL)
-				if (sendq_parseid(de->d_name, &id) == 0)
-					ids[(*n_r)++] = id;
-			closedir(sd);
-			continue;
-		}
-		if (id != 0)
+	while (*n_r < max && (de = readdir(dir)) != NULL)
+		if (sendq_parseid(de->d_name, &id) == 0)
 			ids[(*n_r)++] = id;
-	}
 	closedir(dir);
-	str_free(&sub);
 	return 0;
 }
 
@@ -168,7 +148,7 @@ unlink3(unsigned long id)
 	int	 i;
 
 	for (i = 0; i < 3; i++)
-		if (sendq_split(&p, dirs[i], id) == 0)
+		if (queue_path(&p, dirs[i], id) == 0)
 			(void)unlink(p.s);
 	str_free(&p);
 }
@@ -182,7 +162,7 @@ appendrec(int *fd, const char *dir, unsigned long id, char tag,
 	int	 r;
 
 	if (*fd == -1) {
-		if (sendq_split(&p, dir, id) == -1)
+		if (queue_path(&p, dir, id) == -1)
 			return -1;
 		*fd = open(p.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (*fd == -1) {
@@ -214,28 +194,23 @@ prep(unsigned long id, struct item *it)
 
 	it->id = id;
 	it->chan[0] = it->chan[1] = 0;
-	if (sendq_flat(&path, "todo", id) == -1)
+	if (queue_path(&path, "todo", id) == -1)
 		goto out;
 	r = file_read(path.s, &env);
-	if (r == 0) {
-		if (sendq_split(&path, "todo", id) == -1)
-			goto out;
-		r = file_read(path.s, &env);
-	}
 	if (r != 1) {
 		if (r == -1)
 			tlog("qmail-todo: warning: unable to read %s",
 			    path.s);
 		goto out;
 	}
-	if (sendq_split(&path, "mess", id) == -1)
+	if (queue_path(&path, "mess", id) == -1)
 		goto out;
 	if (stat(path.s, &st) == -1) {
 		tlog("qmail-todo: warning: unable to stat %s", path.s);
 		goto out;
 	}
 	unlink3(id);
-	if (sendq_split(&path, "info", id) == -1)
+	if (queue_path(&path, "info", id) == -1)
 		goto out;
 	fdinfo = open(path.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fdinfo == -1) {

@@ -10,6 +10,7 @@
 #include "test.h"
 #include "cdbx.h"
 #include "rewrite.h"
+#include "queue.h"
 #include "sendq.h"
 #include "users.h"
 
@@ -113,9 +114,9 @@ test_names(void **state)
 	unsigned long id;
 
 	(void)state;
-	assert_int_equal(sendq_split(&s, "mess", 47), 0);
+	assert_int_equal(queue_path(&s, "mess", 47), 0);
 	assert_string_equal(s.s, "mess/1/47");
-	assert_int_equal(sendq_flat(&s, "todo", 47), 0);
+	assert_int_equal(queue_path(&s, "todo", 47), 0);
 	assert_string_equal(s.s, "todo/47");
 	assert_int_equal(sendq_parseid("12345", &id), 0);
 	assert_int_equal(id, 12345);

@@ -10,20 +10,6 @@
 #include "num.h"
 #include "sendq.h"
 
-int
-sendq_split(struct str *out, const char *dir, unsigned long id)
-{
-	str_clear(out);
-	return str_printf(out, "%s/%lu/%lu", dir, id % SENDQ_SPLIT, id);
-}
-
-int
-sendq_flat(struct str *out, const char *dir, unsigned long id)
-{
-	str_clear(out);
-	return str_printf(out, "%s/%lu", dir, id);
-}
-
 unsigned long
 sendq_isqrt(unsigned long n)
 {

@@ -1,7 +1,6 @@
 /*
  * sendq - what the qmail-send family (qmail-send, qmail-todo,
- * qmail-clean, qmail-lspawn) shares: queue file names under the split
- * directories, the retry schedule, and a log writer on an arbitrary fd
+ * qmail-clean, qmail-lspawn) shares beyond queue.h: the retry schedule, and a log writer on an arbitrary fd
  * (qmail-send logs on fd 0, its other fds are pipes).
  */
 #ifndef HSMAIL_SENDQ_H
@@ -11,8 +10,6 @@
 
 #include "str.h"
 
-/* conf-split: split directories 0..22 under mess, info, local, remote. */
-#define SENDQ_SPLIT	23
 /* conf-spawn: the most deliveries a spawn runs at once (one byte). */
 #define SENDQ_SPAWN_MAX	120
 /* A spawn report is cut to this many bytes (qmail's truncreport). */
