@@ -158,8 +158,10 @@ collect(unsigned i)
 	if (child_wait(s->pid, &wstat) == -1)
 		wstat = 111 << 8;
 	if (spawn_fold(wstat, s->out.s, s->out.len, &rep) == -1) {
-		str_free(&rep);
-		answer(i, "Zqmail-spawn out of memory. (#4.3.0)\n", 37);
+		static const char nomem[] =
+		    "Zqmail-spawn out of memory. (#4.3.0)\n";
+
+		answer(i, nomem, sizeof(nomem) - 1);
 	} else
 		answer(i, rep.s, rep.len);
 	str_free(&rep);
