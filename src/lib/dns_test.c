@@ -225,6 +225,26 @@ test_big(void **state)
 	dns_mxlist_free(&l);
 }
 
+/* Equal preferences come out in both orders over many sorts. */
+static void
+test_random_equal(void **state)
+{
+	struct dns_mxlist l = { 0 };
+	int	 i, afirst = 0;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(dns_mx_add_name(&l, "b.org", 5), 0);
+		assert_int_equal(dns_mx_add_name(&l, "a.org", 5), 0);
+		assert_int_equal(dns_mx_add_name(&l, "best.org", 1), 0);
+		dns_mx_sort(&l);
+		assert_string_equal(l.v[0].name, "best.org");
+		afirst += strcmp(l.v[1].name, "a.org") == 0;
+		dns_mxlist_free(&l);
+	}
+	assert_true(afirst > 0 && afirst < 200);
+}
+
 static void
 test_literal(void **state)
 {
@@ -269,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_nodata_and_cut),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_big),
+		cmocka_unit_test(test_random_equal),
 		cmocka_unit_test(test_literal),
 		cmocka_unit_test(test_setup),
 	};

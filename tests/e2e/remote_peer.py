@@ -5,7 +5,8 @@ misbehaves on purpose.  Started by remoteutil.py as a background process.
 
 Usage: remote_peer.py MODE HOST PORT OUTFILE [CERT KEY]
 Modes: accept, rcpt451, rcpt550, data554, tls (aiosmtpd); garbage, hang,
-bigreply, dropdata (raw).
+bigreply, dropdata, heloonly (raw; heloonly refuses EHLO, speaks plain SMTP
+after HELO and logs the commands it got to OUTFILE).
 """
 import asyncio
 import json
@@ -52,9 +53,38 @@ def aiosmtpd_server(mode, host, port, outfile, cert=None, key=None):
         time.sleep(3600)
 
 
-def raw_client(mode, conn):
+def helo_only(conn, f, outfile):
+    """An RFC 821 server: EHLO refused, HELO accepted."""
+    conn.sendall(b"220 old-timer SMTP\r\n")
+    cmds = []
+    while True:
+        ln = f.readline()
+        if not ln:
+            break
+        cmds.append(ln.decode("latin-1").rstrip("\r\n"))
+        verb = ln[:4].upper()
+        if verb == b"EHLO":
+            conn.sendall(b"502 unimplemented\r\n")
+        elif verb == b"DATA":
+            conn.sendall(b"354 go ahead\r\n")
+            while f.readline() not in (b".\r\n", b""):
+                pass
+            conn.sendall(b"250 ok got it\r\n")
+        elif verb == b"QUIT":
+            conn.sendall(b"221 bye\r\n")
+            break
+        else:
+            conn.sendall(b"250 ok\r\n")
+    with open(outfile, "a") as o:
+        o.write(json.dumps({"commands": cmds}) + "\n")
+
+
+def raw_client(mode, conn, outfile=None):
     f = conn.makefile("rb")
     try:
+        if mode == "heloonly":
+            helo_only(conn, f, outfile)
+            return
         if mode == "garbage":
             conn.sendall(b"\x00\xffHELLO THERE this is not SMTP\r\n")
             time.sleep(5)
@@ -95,7 +125,7 @@ def raw_client(mode, conn):
         conn.close()
 
 
-def raw_server(mode, host, port):
+def raw_server(mode, host, port, outfile):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -103,15 +133,15 @@ def raw_server(mode, host, port):
     s.listen(16)
     while True:
         conn, _ = s.accept()
-        threading.Thread(target=raw_client, args=(mode, conn),
+        threading.Thread(target=raw_client, args=(mode, conn, outfile),
                          daemon=True).start()
 
 
 def main():
     mode, host, port, outfile = sys.argv[1:5]
     port = int(port)
-    if mode in ("garbage", "hang", "bigreply", "dropdata"):
-        raw_server(mode, host, port)
+    if mode in ("garbage", "hang", "bigreply", "dropdata", "heloonly"):
+        raw_server(mode, host, port, outfile)
     else:
         cert = sys.argv[5] if len(sys.argv) > 5 else None
         key = sys.argv[6] if len(sys.argv) > 6 else None

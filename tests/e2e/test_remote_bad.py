@@ -2,6 +2,8 @@
 a server that hangs, a megabyte-long multi-line reply, a connection closed
 in the middle of DATA.  Each must end in a deferral report, never a crash.
 """
+import time
+
 import pytest
 
 from remoteutil import received, remote_env, run_remote, start_peer
@@ -45,3 +47,24 @@ def test_control_chars_in_address(instance):
                           remote_env(instance))
     assert rc == 0
     assert recs[0].startswith("D")
+
+
+def test_helo_fallback(instance, procs, tmp_path):
+    """A server that refuses EHLO gets HELO and plain MAIL/RCPT/DATA."""
+    port, out = start_peer(procs, tmp_path, "heloonly")
+    instance.control("helohost", "relay.example.org\n")
+    recs, rc = run_remote(instance, "[127.0.0.2]", "a@example.org",
+                          ["x@example.net"], MSG,
+                          remote_env(instance, None, port))
+    assert recs == ["r", "K127.0.0.2 accepted message.\n"
+                    "Remote host said: 250 ok got it\n"]
+    # The first session is wait_port's; the server logs ours at its end.
+    for _ in range(200):
+        sessions = [r["commands"] for r in received(out) if r["commands"]]
+        if sessions:
+            break
+        time.sleep(0.05)
+    cmds = sessions[0]
+    assert cmds == ["EHLO relay.example.org", "HELO relay.example.org",
+                    "MAIL FROM:<a@example.org>", "RCPT TO:<x@example.net>",
+                    "DATA", "QUIT"]
