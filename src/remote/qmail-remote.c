@@ -336,6 +336,18 @@ main(int argc, char **argv)
 			    NULL : mx.v[owner[k]].name;
 			r = smtp_session(fd, &job, &next);
 			close(fd);
+			/*
+			 * Opportunistic TLS that fails is tried once more
+			 * in plain text, as an MTA without TLS would send.
+			 */
+			if (r == SMTP_TLSFAIL && !tlsreq && (fd = tcp_connect(
+			    &addrs.v[k], port, (unsigned)tconnect)) != -1) {
+				(void)lseek(0, 0, SEEK_SET);
+				job.tls = NULL;
+				r = smtp_session(fd, &job, &next);
+				job.tls = tlsp;
+				close(fd);
+			}
 			if (r == -1)
 				die_nomem();
 			if (r == SMTP_DONE) {

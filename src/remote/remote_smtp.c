@@ -256,7 +256,7 @@ starttls(struct sess *s)
 		say(s, ". (#4.7.5)\n");
 		fin(s);
 		str_free(&err);
-		return SMTP_NEXT;
+		return SMTP_TLSFAIL;
 	}
 	str_free(&err);
 	r = ehlo(s, 1);

@@ -34,12 +34,15 @@ struct smtp_job {
 #define SMTP_NEXT	1	/* failed before the transaction: try the
 				 * next host; report holds the reason */
 #define SMTP_DONE	0	/* final: report holds the whole output */
+#define SMTP_TLSFAIL	2	/* as SMTP_NEXT, because the TLS handshake
+				 * failed: without TLS the host may do */
 
 /*
  * Run the session on fd.  report receives qmail-remote's output: for
  * SMTP_DONE the records "r"/"h"/"s"... and the final "K"/"Z"/"D" record,
- * each NUL-terminated; for SMTP_NEXT one "Z" record.  Returns SMTP_DONE
- * or SMTP_NEXT; -1 only when out of memory.
+ * each NUL-terminated; for SMTP_NEXT and SMTP_TLSFAIL one "Z" record.
+ * Returns SMTP_DONE, SMTP_NEXT or SMTP_TLSFAIL; -1 only when out of
+ * memory.
  */
 int	smtp_session(int fd, const struct smtp_job *, struct str *report);
 

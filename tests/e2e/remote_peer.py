@@ -5,8 +5,9 @@ misbehaves on purpose.  Started by remoteutil.py as a background process.
 
 Usage: remote_peer.py MODE HOST PORT OUTFILE [CERT KEY]
 Modes: accept, rcpt451, rcpt550, data554, tls (aiosmtpd); garbage, hang,
-bigreply, dropdata, heloonly (raw; heloonly refuses EHLO, speaks plain SMTP
-after HELO and logs the commands it got to OUTFILE).
+bigreply, dropdata, heloonly, badtls (raw; heloonly refuses EHLO, speaks
+plain SMTP after HELO and logs the commands it got to OUTFILE; badtls
+offers STARTTLS and answers the handshake with garbage).
 """
 import asyncio
 import json
@@ -53,8 +54,9 @@ def aiosmtpd_server(mode, host, port, outfile, cert=None, key=None):
         time.sleep(3600)
 
 
-def helo_only(conn, f, outfile):
-    """An RFC 821 server: EHLO refused, HELO accepted."""
+def helo_only(conn, f, outfile, badtls=False):
+    """An RFC 821 server: EHLO refused, HELO accepted.  With badtls, EHLO
+    is accepted and offers STARTTLS, which then fails."""
     conn.sendall(b"220 old-timer SMTP\r\n")
     cmds = []
     while True:
@@ -63,7 +65,13 @@ def helo_only(conn, f, outfile):
             break
         cmds.append(ln.decode("latin-1").rstrip("\r\n"))
         verb = ln[:4].upper()
-        if verb == b"EHLO":
+        if verb == b"EHLO" and badtls:
+            conn.sendall(b"250-badtls\r\n250 STARTTLS\r\n")
+        elif verb == b"STAR" and badtls:
+            conn.sendall(b"220 go ahead\r\n")
+            conn.sendall(b"this is not a TLS server hello\r\n" * 4)
+            break
+        elif verb == b"EHLO":
             conn.sendall(b"502 unimplemented\r\n")
         elif verb == b"DATA":
             conn.sendall(b"354 go ahead\r\n")
@@ -82,8 +90,8 @@ def helo_only(conn, f, outfile):
 def raw_client(mode, conn, outfile=None):
     f = conn.makefile("rb")
     try:
-        if mode == "heloonly":
-            helo_only(conn, f, outfile)
+        if mode in ("heloonly", "badtls"):
+            helo_only(conn, f, outfile, mode == "badtls")
             return
         if mode == "garbage":
             conn.sendall(b"\x00\xffHELLO THERE this is not SMTP\r\n")
@@ -140,7 +148,7 @@ def raw_server(mode, host, port, outfile):
 def main():
     mode, host, port, outfile = sys.argv[1:5]
     port = int(port)
-    if mode in ("garbage", "hang", "bigreply", "dropdata", "heloonly"):
+    if mode in ("garbage", "hang", "bigreply", "dropdata", "heloonly", "badtls"):
         raw_server(mode, host, port, outfile)
     else:
         cert = sys.argv[5] if len(sys.argv) > 5 else None

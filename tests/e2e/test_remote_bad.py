@@ -68,3 +68,21 @@ def test_helo_fallback(instance, procs, tmp_path):
     assert cmds == ["EHLO relay.example.org", "HELO relay.example.org",
                     "MAIL FROM:<a@example.org>", "RCPT TO:<x@example.net>",
                     "DATA", "QUIT"]
+
+
+def test_broken_tls_falls_back_to_plain(instance, procs, tmp_path):
+    """Opportunistic STARTTLS that fails: the same host again without it."""
+    port, out = start_peer(procs, tmp_path, "badtls")
+    recs, rc = run_remote(instance, "[127.0.0.2]", "a@example.org",
+                          ["x@example.net"], MSG,
+                          remote_env(instance, None, port))
+    assert recs == ["r", "K127.0.0.2 accepted message.\n"
+                    "Remote host said: 250 ok got it\n"]
+    # With verification required, a failed handshake is a deferral.
+    instance.control("tlsclientverify", "verify\n")
+    recs, rc = run_remote(instance, "[127.0.0.2]", "a@example.org",
+                          ["x@example.net"], MSG,
+                          remote_env(instance, None, port))
+    assert len(recs) == 1
+    assert recs[0].startswith("ZConnected to 127.0.0.2 but TLS handshake "
+                              "failed")
