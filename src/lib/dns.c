@@ -1,0 +1,508 @@
+/*
+ * dns - MX and A/AAAA lookups through libresolv with a 64 KiB answer
+ * buffer.  Used by qmail-remote (one delivery per process, so a single
+ * resolver state is kept here).  Packets from the network are untrusted:
+ * every record is taken apart by libresolv (ns_initparse, ns_parserr,
+ * dn_expand) and every length checked before use.
+ *
+ * Why libresolv and not c-ares: it is part of the C library (no extra
+ * dependency), its synchronous res_nquery fits a program that does one
+ * lookup at a time, and it already retries over TCP when the TC bit is set
+ * (unless RES_IGNTC, which we never set); what qmail lacked was only a
+ * buffer big enough for the answer.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <netdb.h>
+#include <resolv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ctl.h"
+#include "dns.h"
+#include "num.h"
+
+static struct __res_state dns_st;
+static int	dns_ready;
+
+static int	dns_server_parse(const char *, size_t, struct sockaddr_in *);
+static int	dns_query(const char *, int, unsigned char **, size_t *);
+static int	dns_chain(ns_msg *, const char *, char *, size_t);
+static int	dns_samename(const char *, const char *);
+static int	dns_mx_cmp(const void *, const void *);
+
+/* Parse "a.b.c.d[:port]" of length n into *sin.  0 or -1 (EINVAL). */
+static int
+dns_server_parse(const char *s, size_t n, struct sockaddr_in *sin)
+{
+	char	 ip[INET_ADDRSTRLEN];
+	const char *colon;
+	unsigned long port = NS_DEFAULTPORT;
+	size_t	 iplen = n;
+
+	colon = memchr(s, ':', n);
+	if (colon != NULL) {
+		iplen = (size_t)(colon - s);
+		if (num_parseb(colon + 1, n - iplen - 1, 65535, &port) == -1 ||
+		    port == 0) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	if (iplen == 0 || iplen >= sizeof(ip)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(ip, s, iplen);
+	ip[iplen] = '\0';
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((unsigned short)port);
+	if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+dns_setup(const char *servers)
+{
+	struct sockaddr_in sin[MAXNS];
+	struct strlist list = STRLIST_INIT;
+	struct str text = STR_INIT(64 * 1024);
+	const char *p, *e;
+	size_t	 i, n = 0;
+	int	 r;
+
+	if (servers == NULL)
+		servers = getenv("HSMAIL_DNSSERVERS");
+	if (servers == NULL) {
+		r = ctl_readlist("dnsservers", &list);
+		if (r == -1)
+			return -1;
+		for (i = 0; i < list.n; i++)
+			if (str_cats(&text, list.v[i]) == -1 ||
+			    str_catc(&text, '\n') == -1) {
+				strlist_free(&list);
+				str_free(&text);
+				return -1;
+			}
+		strlist_free(&list);
+		servers = str_c(&text);
+	}
+	for (p = servers; *p != '\0'; p = e) {
+		p += strspn(p, " \t\r\n,");
+		e = p + strcspn(p, " \t\r\n,");
+		if (e == p)
+			break;
+		if (n == MAXNS || dns_server_parse(p, (size_t)(e - p),
+		    &sin[n]) == -1) {
+			str_free(&text);
+			errno = EINVAL;
+			return -1;
+		}
+		n++;
+	}
+	str_free(&text);
+	if (dns_ready)
+		res_nclose(&dns_st);
+	memset(&dns_st, 0, sizeof(dns_st));
+	if (res_ninit(&dns_st) == -1) {
+		errno = EAGAIN;
+		return -1;
+	}
+	dns_st.options |= RES_USE_EDNS0;
+	dns_st.options &= ~(unsigned long)RES_IGNTC;
+	if (n > 0) {
+		dns_st.nscount = (int)n;
+		for (i = 0; i < n; i++)
+			dns_st.nsaddr_list[i] = sin[i];
+	}
+	dns_ready = 1;
+	return 0;
+}
+
+/*
+ * Ask for (name, type).  On DNS_FOUND *pkt_r (malloc'd, caller frees) and
+ * *len_r hold the answer.
+ */
+static int
+dns_query(const char *name, int type, unsigned char **pkt_r, size_t *len_r)
+{
+	unsigned char *buf;
+	int	 n;
+
+	*pkt_r = NULL;
+	if (!dns_ready && dns_setup(NULL) == -1)
+		return DNS_SOFT;
+	buf = malloc(DNS_MAXANSWER);
+	if (buf == NULL)
+		return DNS_SOFT;
+	n = res_nquery(&dns_st, name, ns_c_in, type, buf, DNS_MAXANSWER);
+	if (n < 0) {
+		free(buf);
+		switch (dns_st.res_h_errno) {
+		case HOST_NOT_FOUND:
+			return DNS_HARD;
+		case NO_DATA:
+			return DNS_NODATA;
+		default:
+			return DNS_SOFT;
+		}
+	}
+	if (n > DNS_MAXANSWER) {	/* cannot be: TCP lengths are 16 bits */
+		free(buf);
+		return DNS_SOFT;
+	}
+	*pkt_r = buf;
+	*len_r = (size_t)n;
+	return DNS_FOUND;
+}
+
+/* Owner names compare without case and without a trailing dot. */
+static int
+dns_samename(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/*
+ * Follow CNAMEs from qname through the answer section; the end of the
+ * chain into end (NS_MAXDNAME bytes).  0, or -1 for a malformed packet
+ * or a chain too long.
+ */
+static int
+dns_chain(ns_msg *msg, const char *qname, char *end, size_t endsz)
+{
+	char	 next[NS_MAXDNAME];
+	ns_rr	 rr;
+	int	 i, hops, moved, count = ns_msg_count(*msg, ns_s_an);
+
+	if (strlen(qname) >= endsz)
+		return -1;
+	memcpy(end, qname, strlen(qname) + 1);
+	for (hops = 0; hops <= DNS_MAXCNAME; hops++) {
+		moved = 0;
+		for (i = 0; i < count; i++) {
+			if (ns_parserr(msg, ns_s_an, i, &rr) == -1)
+				return -1;
+			if (ns_rr_type(rr) != ns_t_cname ||
+			    ns_rr_class(rr) != ns_c_in ||
+			    !dns_samename(ns_rr_name(rr), end))
+				continue;
+			if (dn_expand(ns_msg_base(*msg), ns_msg_end(*msg),
+			    ns_rr_rdata(rr), next, sizeof(next)) < 0)
+				return -1;
+			if (strlen(next) >= endsz)
+				return -1;
+			memcpy(end, next, strlen(next) + 1);
+			moved = 1;
+			break;
+		}
+		if (!moved)
+			return 0;
+	}
+	return -1;
+}
+
+int
+dns_mx_add_name(struct dns_mxlist *l, const char *name, unsigned pref)
+{
+	struct dns_mx *v;
+	size_t	 cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 8;
+		v = reallocarray(l->v, cap, sizeof(*v));
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].name = strdup(name);
+	if (l->v[l->n].name == NULL)
+		return -1;
+	l->v[l->n].pref = pref;
+	l->n++;
+	return 0;
+}
+
+int
+dns_addr_add(struct dns_addrlist *l, const struct dns_addr *a)
+{
+	struct dns_addr *v;
+	size_t	 cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 8;
+		v = reallocarray(l->v, cap, sizeof(*v));
+		if (v == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *a;
+	return 0;
+}
+
+int
+dns_parse_mx(const unsigned char *pkt, size_t len, const char *qname,
+    struct dns_mxlist *l, struct str *final_r)
+{
+	char	 end[NS_MAXDNAME], host[NS_MAXDNAME];
+	ns_msg	 msg;
+	ns_rr	 rr;
+	int	 i, n, found = 0;
+
+	if (len > DNS_MAXANSWER || ns_initparse(pkt, (int)len, &msg) == -1)
+		return DNS_SOFT;
+	if (dns_chain(&msg, qname, end, sizeof(end)) == -1)
+		return DNS_SOFT;
+	if (final_r != NULL && str_copys(final_r, end) == -1)
+		return DNS_SOFT;
+	for (i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
+			return DNS_SOFT;
+		if (ns_rr_type(rr) != ns_t_mx || ns_rr_class(rr) != ns_c_in ||
+		    !dns_samename(ns_rr_name(rr), end))
+			continue;
+		if (ns_rr_rdlen(rr) < 3)
+			return DNS_SOFT;
+		n = dn_expand(ns_msg_base(msg), ns_msg_end(msg),
+		    ns_rr_rdata(rr) + 2, host, sizeof(host));
+		if (n < 0 || (size_t)n + 2 > ns_rr_rdlen(rr))
+			return DNS_SOFT;
+		if (dns_mx_add_name(l, host, ns_get16(ns_rr_rdata(rr))) == -1)
+			return DNS_SOFT;
+		found = 1;
+	}
+	return found ? DNS_FOUND : DNS_NODATA;
+}
+
+int
+dns_parse_addr(const unsigned char *pkt, size_t len, const char *qname,
+    int type, struct dns_addrlist *l, struct str *final_r)
+{
+	char	 end[NS_MAXDNAME];
+	struct dns_addr a;
+	ns_msg	 msg;
+	ns_rr	 rr;
+	size_t	 want = type == ns_t_aaaa ? 16 : 4;
+	int	 i, found = 0;
+
+	if (len > DNS_MAXANSWER || ns_initparse(pkt, (int)len, &msg) == -1)
+		return DNS_SOFT;
+	if (dns_chain(&msg, qname, end, sizeof(end)) == -1)
+		return DNS_SOFT;
+	if (final_r != NULL && str_copys(final_r, end) == -1)
+		return DNS_SOFT;
+	for (i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
+			return DNS_SOFT;
+		if ((int)ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in ||
+		    !dns_samename(ns_rr_name(rr), end))
+			continue;
+		if (ns_rr_rdlen(rr) != want)
+			return DNS_SOFT;
+		memset(&a, 0, sizeof(a));
+		a.af = type == ns_t_aaaa ? AF_INET6 : AF_INET;
+		memcpy(a.a, ns_rr_rdata(rr), want);
+		if (dns_addr_add(l, &a) == -1)
+			return DNS_SOFT;
+		found = 1;
+	}
+	return found ? DNS_FOUND : DNS_NODATA;
+}
+
+static int
+dns_mx_cmp(const void *a, const void *b)
+{
+	const struct dns_mx *x = a, *y = b;
+
+	return x->pref < y->pref ? -1 : x->pref > y->pref;
+}
+
+void
+dns_mx_sort(struct dns_mxlist *l)
+{
+	struct dns_mx t;
+	size_t	 i, j;
+
+	/* Shuffle, then a stable insertion sort keeps equals shuffled. */
+	for (i = l->n; i > 1; i--) {
+		j = arc4random_uniform((uint32_t)i);
+		t = l->v[i - 1];
+		l->v[i - 1] = l->v[j];
+		l->v[j] = t;
+	}
+	for (i = 1; i < l->n; i++) {
+		t = l->v[i];
+		for (j = i; j > 0 && dns_mx_cmp(&l->v[j - 1], &t) > 0; j--)
+			l->v[j] = l->v[j - 1];
+		l->v[j] = t;
+	}
+}
+
+int
+dns_mx(const char *name, struct dns_mxlist *l)
+{
+	struct str final = STR_INIT(NS_MAXDNAME);
+	struct str cur = STR_INIT(NS_MAXDNAME);
+	unsigned char *pkt;
+	size_t	 len;
+	int	 r, hops;
+
+	if (str_copys(&cur, name) == -1)
+		return DNS_SOFT;
+	for (hops = 0; hops < DNS_MAXCNAME; hops++) {
+		r = dns_query(str_c(&cur), ns_t_mx, &pkt, &len);
+		if (r != DNS_FOUND)
+			break;
+		r = dns_parse_mx(pkt, len, str_c(&cur), l, &final);
+		free(pkt);
+		/* A chain the server did not finish: ask for its end. */
+		if (r == DNS_NODATA && !dns_samename(str_c(&final),
+		    str_c(&cur))) {
+			if (str_copyb(&cur, final.s, final.len) == -1) {
+				r = DNS_SOFT;
+				break;
+			}
+			r = DNS_SOFT;
+			continue;
+		}
+		break;
+	}
+	str_free(&final);
+	str_free(&cur);
+	if (r == DNS_FOUND)
+		dns_mx_sort(l);
+	return r;
+}
+
+/* One address type with the same CNAME handling as dns_mx. */
+static int
+dns_addrs_type(const char *name, int type, struct dns_addrlist *l)
+{
+	struct str final = STR_INIT(NS_MAXDNAME);
+	struct str cur = STR_INIT(NS_MAXDNAME);
+	unsigned char *pkt;
+	size_t	 len;
+	int	 r = DNS_SOFT, hops;
+
+	if (str_copys(&cur, name) == -1)
+		return DNS_SOFT;
+	for (hops = 0; hops < DNS_MAXCNAME; hops++) {
+		r = dns_query(str_c(&cur), type, &pkt, &len);
+		if (r != DNS_FOUND)
+			break;
+		r = dns_parse_addr(pkt, len, str_c(&cur), type, l, &final);
+		free(pkt);
+		if (r == DNS_NODATA && !dns_samename(str_c(&final),
+		    str_c(&cur))) {
+			if (str_copyb(&cur, final.s, final.len) == -1) {
+				r = DNS_SOFT;
+				break;
+			}
+			r = DNS_SOFT;
+			continue;
+		}
+		break;
+	}
+	str_free(&final);
+	str_free(&cur);
+	return r;
+}
+
+int
+dns_addrs(const char *name, int want6, struct dns_addrlist *l)
+{
+	int	 r4, r6;
+
+	r4 = dns_addrs_type(name, ns_t_a, l);
+	if (!want6 || r4 == DNS_HARD)
+		return r4;
+	r6 = dns_addrs_type(name, ns_t_aaaa, l);
+	if (r4 == DNS_FOUND || r6 == DNS_FOUND)
+		return DNS_FOUND;
+	if (r4 == DNS_SOFT || r6 == DNS_SOFT)
+		return DNS_SOFT;
+	return r6 == DNS_HARD ? DNS_HARD : DNS_NODATA;
+}
+
+int
+dns_addr_literal(const char *s, struct dns_addr *a)
+{
+	char	 buf[64];
+	size_t	 n = strlen(s);
+
+	memset(a, 0, sizeof(*a));
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+		if (n > 5 && strncasecmp(s, "IPv6:", 5) == 0) {
+			s += 5;
+			n -= 5;
+			if (n >= sizeof(buf))
+				return 0;
+			memcpy(buf, s, n);
+			buf[n] = '\0';
+			a->af = AF_INET6;
+			return inet_pton(AF_INET6, buf, a->a) == 1;
+		}
+	}
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, a->a) == 1) {
+		a->af = AF_INET;
+		return 1;
+	}
+	if (inet_pton(AF_INET6, buf, a->a) == 1) {
+		a->af = AF_INET6;
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+dns_addr_fmt(const struct dns_addr *a, char *buf, size_t n)
+{
+	if (inet_ntop(a->af, a->a, buf, (socklen_t)n) == NULL)
+		return "?";
+	return buf;
+}
+
+void
+dns_mxlist_free(struct dns_mxlist *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+void
+dns_addrlist_free(struct dns_addrlist *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}

@@ -1,0 +1,221 @@
+/*
+ * qmail-start - start the delivery daemons, wired together.  Run once by
+ * the rc script (as root in production):
+ *   qmail-start defaultdelivery [logger arg ...]
+ * It creates the pipes, starts qmail-lspawn (root), qmail-rspawn
+ * (qmailr), qmail-clean twice (qmailq), qmail-todo (qmails) and the
+ * optional logger (qmaill), then becomes qmail-send (qmails) with
+ *   fd 0 log, 1/2 lspawn, 3/4 rspawn, 5/6 clean, 7/8 todo;
+ * qmail-todo gets 0/1 from/to qmail-send and 2/3 to/from its qmail-clean.
+ * Started by root without the qmail users (an instance under
+ * HSMAIL_ROOT), or not as root, everything runs as the invoking user.
+ * Trusts its command line.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "priv.h"
+#include "root.h"
+#include "str.h"
+
+enum { P_LSPAWN_IN, P_LSPAWN_OUT, P_RSPAWN_IN, P_RSPAWN_OUT, P_CLEAN_IN,
+    P_CLEAN_OUT, P_TODO_IN, P_TODO_OUT, P_TCLEAN_IN, P_TCLEAN_OUT, P_LOG,
+    NPIPES };
+
+struct ids {
+	uid_t	 uid;
+	gid_t	 gid;
+	int	 drop;
+};
+
+static int	 pi[NPIPES][2];
+static struct str bindir = STR_INIT(4096);
+
+static void	closepipes(void);
+static void	user(const char *, struct ids *, int);
+static void	run(const char *, const struct ids *, const int *, int,
+		    char *const *, int);
+
+static void
+closepipes(void)
+{
+	int	 i;
+
+	for (i = 0; i < NPIPES; i++) {
+		if (pi[i][0] > 8)
+			close(pi[i][0]);
+		if (pi[i][1] > 8)
+			close(pi[i][1]);
+	}
+}
+
+/* The ids of a qmail user; with privileges and without the user in an
+ * instance, the current ids. */
+static void
+user(const char *name, struct ids *id, int asroot)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	id->uid = getuid();
+	id->gid = getgid();
+	id->drop = 0;
+	if (!asroot)
+		return;
+	pw = getpwnam(name);
+	gr = getgrnam("qmail");
+	if (pw == NULL || gr == NULL) {
+		if (root_is_instance())
+			return;
+		log_die(EXIT_TEMP, "user %s or group qmail is missing", name);
+	}
+	id->uid = pw->pw_uid;
+	id->gid = strcmp(name, "qmaill") == 0 ? pw->pw_gid : gr->gr_gid;
+	id->drop = 1;
+}
+
+/*
+ * Fork (unless last: then in this process) a program with fds 0..n-1
+ * taken from fds[]; the rest of the pipes closed.
+ */
+static void
+run(const char *what, const struct ids *id, const int *fds, int n,
+    char *const *argv, int last)
+{
+	int	 i, tmp[10];
+
+	if (!last) {
+		switch (fork()) {
+		case -1:
+			log_die(EXIT_TEMP, "unable to fork");
+		case 0:
+			break;
+		default:
+			return;
+		}
+	}
+	/* Move the sources out of the way of the targets first. */
+	for (i = 0; i < n; i++)
+		if ((tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 20)) == -1)
+			_exit(EXIT_TEMP);
+	for (i = 0; i < n; i++)
+		if (dup2(tmp[i], i) == -1)
+			_exit(EXIT_TEMP);
+	for (i = 0; i < n; i++)
+		close(tmp[i]);
+	for (i = n; i < 20; i++)
+		if (i > 2 || n > 2)
+			close(i);
+	closepipes();
+	if (id->drop && priv_drop(id->uid, id->gid) == -1)
+		_exit(EXIT_TEMP);
+	execvp(argv[0], argv);
+	log_die(EXIT_TEMP, "unable to run %s: %s", what, strerror(errno));
+}
+
+static char *prog(const char *);
+static char *
+prog(const char *name)
+{
+	struct str p = STR_INIT(4096);
+
+	if (str_printf(&p, "%s/%s", bindir.s, name) == -1)
+		log_die(EXIT_TEMP, "out of memory");
+	return p.s;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ids root, qs, qr, qq, ql;
+	char	*a_lspawn[3], *a_rspawn[2], *a_clean[2], *a_todo[2];
+	char	*a_send[2];
+	int	 fds[9], logfd, i, asroot;
+
+	log_init("qmail-start");
+	if (argc < 2)
+		log_die(EXIT_PERM, "usage: qmail-start defaultdelivery "
+		    "[logger arg ...]");
+	asroot = geteuid() == 0;
+	if (str_copys(&bindir, root_dir(ROOT_QMAIL)) == -1 ||
+	    str_cats(&bindir, "/bin") == -1)
+		log_die(EXIT_TEMP, "out of memory");
+	if (chdir("/") == -1)
+		log_die(EXIT_TEMP, "unable to chdir to /");
+	umask(077);
+	user("root", &root, 0);
+	user("qmails", &qs, asroot);
+	user("qmailr", &qr, asroot);
+	user("qmailq", &qq, asroot);
+	user("qmaill", &ql, asroot);
+	/* Keep the pipes above the descriptors we are about to fill. */
+	for (i = 0; i < NPIPES; i++)
+		pi[i][0] = pi[i][1] = -1;
+	for (i = 0; i < NPIPES; i++) {
+		if (i == P_LOG && argc < 3)
+			continue;
+		if (pipe(pi[i]) == -1)
+			log_die(EXIT_TEMP, "unable to create pipes");
+	}
+	signal(SIGPIPE, SIG_IGN);
+	logfd = 1;
+	if (argc >= 3) {
+		fds[0] = pi[P_LOG][0];
+		fds[1] = 1;
+		fds[2] = 2;
+		run(argv[2], &ql, fds, 3, argv + 2, 0);
+		logfd = pi[P_LOG][1];
+	}
+	a_lspawn[0] = prog("qmail-lspawn");
+	a_lspawn[1] = argv[1];
+	a_lspawn[2] = NULL;
+	fds[0] = pi[P_LSPAWN_IN][0];
+	fds[1] = pi[P_LSPAWN_OUT][1];
+	fds[2] = logfd;
+	run("qmail-lspawn", &root, fds, 3, a_lspawn, 0);
+	a_rspawn[0] = prog("qmail-rspawn");
+	a_rspawn[1] = NULL;
+	fds[0] = pi[P_RSPAWN_IN][0];
+	fds[1] = pi[P_RSPAWN_OUT][1];
+	run("qmail-rspawn", &qr, fds, 3, a_rspawn, 0);
+	a_clean[0] = prog("qmail-clean");
+	a_clean[1] = NULL;
+	fds[0] = pi[P_CLEAN_IN][0];
+	fds[1] = pi[P_CLEAN_OUT][1];
+	run("qmail-clean", &qq, fds, 3, a_clean, 0);
+	fds[0] = pi[P_TCLEAN_IN][0];
+	fds[1] = pi[P_TCLEAN_OUT][1];
+	run("qmail-clean", &qq, fds, 3, a_clean, 0);
+	a_todo[0] = prog("qmail-todo");
+	a_todo[1] = NULL;
+	fds[0] = pi[P_TODO_IN][0];
+	fds[1] = pi[P_TODO_OUT][1];
+	fds[2] = pi[P_TCLEAN_IN][1];
+	fds[3] = pi[P_TCLEAN_OUT][0];
+	run("qmail-todo", &qs, fds, 4, a_todo, 0);
+	a_send[0] = prog("qmail-send");
+	a_send[1] = NULL;
+	fds[0] = logfd;
+	fds[1] = pi[P_LSPAWN_IN][1];
+	fds[2] = pi[P_LSPAWN_OUT][0];
+	fds[3] = pi[P_RSPAWN_IN][1];
+	fds[4] = pi[P_RSPAWN_OUT][0];
+	fds[5] = pi[P_CLEAN_IN][1];
+	fds[6] = pi[P_CLEAN_OUT][0];
+	fds[7] = pi[P_TODO_IN][1];
+	fds[8] = pi[P_TODO_OUT][0];
+	run("qmail-send", &qs, fds, 9, a_send, 1);
+	return EXIT_TEMP;
+}

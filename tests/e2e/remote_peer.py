@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""remote_peer.py - the receiving side for the remote-delivery tests: a real
+SMTP server (aiosmtpd) that stores what it accepts, or a raw TCP server that
+misbehaves on purpose.  Started by remoteutil.py as a background process.
+
+Usage: remote_peer.py MODE HOST PORT OUTFILE [CERT KEY]
+Modes: accept, rcpt451, rcpt550, data554, tls (aiosmtpd); garbage, hang,
+bigreply, dropdata, heloonly, badtls (raw; heloonly refuses EHLO, speaks
+plain SMTP after HELO and logs the commands it got to OUTFILE; badtls
+offers STARTTLS and answers the handshake with garbage).
+"""
+import asyncio
+import json
+import socket
+import ssl
+import sys
+import threading
+import time
+
+
+def aiosmtpd_server(mode, host, port, outfile, cert=None, key=None):
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        async def handle_RCPT(self, server, session, envelope, address,
+                              rcpt_options):
+            if mode == "rcpt451":
+                return "451 4.3.0 try again later, " + address
+            if mode == "rcpt550" and not address.startswith("ok"):
+                return "550 5.1.1 no such user here"
+            envelope.rcpt_tos.append(address)
+            return "250 2.1.5 ok"
+
+        async def handle_DATA(self, server, session, envelope):
+            if mode == "data554":
+                return "554 5.6.0 message content rejected"
+            rec = {"from": envelope.mail_from, "rcpt": envelope.rcpt_tos,
+                   "mail_options": envelope.mail_options,
+                   "data": envelope.original_content.decode("latin-1"),
+                   "tls": session.ssl is not None}
+            with open(outfile, "a") as f:
+                f.write(json.dumps(rec) + "\n")
+            return "250 2.0.0 ok queued as 4711"
+
+    kw = {}
+    if cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        kw["tls_context"] = ctx
+    c = Controller(Handler(), hostname=host, port=port,
+                   data_size_limit=50 * 1024 * 1024, **kw)
+    c.start()
+    while True:
+        time.sleep(3600)
+
+
+def helo_only(conn, f, outfile, badtls=False):
+    """An RFC 821 server: EHLO refused, HELO accepted.  With badtls, EHLO
+    is accepted and offers STARTTLS, which then fails."""
+    conn.sendall(b"220 old-timer SMTP\r\n")
+    cmds = []
+    while True:
+        ln = f.readline()
+        if not ln:
+            break
+        cmds.append(ln.decode("latin-1").rstrip("\r\n"))
+        verb = ln[:4].upper()
+        if verb == b"EHLO" and badtls:
+            conn.sendall(b"250-badtls\r\n250 STARTTLS\r\n")
+        elif verb == b"STAR" and badtls:
+            conn.sendall(b"220 go ahead\r\n")
+            conn.sendall(b"this is not a TLS server hello\r\n" * 4)
+            break
+        elif verb == b"EHLO":
+            conn.sendall(b"502 unimplemented\r\n")
+        elif verb == b"DATA":
+            conn.sendall(b"354 go ahead\r\n")
+            while f.readline() not in (b".\r\n", b""):
+                pass
+            conn.sendall(b"250 ok got it\r\n")
+        elif verb == b"QUIT":
+            conn.sendall(b"221 bye\r\n")
+            break
+        else:
+            conn.sendall(b"250 ok\r\n")
+    with open(outfile, "a") as o:
+        o.write(json.dumps({"commands": cmds}) + "\n")
+
+
+def raw_client(mode, conn, outfile=None):
+    f = conn.makefile("rb")
+    try:
+        if mode in ("heloonly", "badtls"):
+            helo_only(conn, f, outfile, mode == "badtls")
+            return
+        if mode == "garbage":
+            conn.sendall(b"\x00\xffHELLO THERE this is not SMTP\r\n")
+            time.sleep(5)
+            return
+        if mode == "hang":
+            time.sleep(3600)
+            return
+        if mode == "bigreply":
+            line = b"220-" + b"x" * 996 + b"\r\n"
+            try:
+                for _ in range(1100):
+                    conn.sendall(line)
+                conn.sendall(b"220 done\r\n")
+            except OSError:
+                pass
+            time.sleep(5)
+            return
+        # dropdata: a proper dialogue that dies in the middle of DATA.
+        conn.sendall(b"220 raw ESMTP\r\n")
+        while True:
+            ln = f.readline()
+            if not ln:
+                return
+            cmd = ln[:4].upper()
+            if cmd == b"EHLO":
+                conn.sendall(b"250-raw\r\n250 8BITMIME\r\n")
+            elif cmd == b"DATA":
+                conn.sendall(b"354 go ahead\r\n")
+                f.readline()
+                conn.shutdown(socket.SHUT_RDWR)
+                return
+            elif cmd == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+    finally:
+        conn.close()
+
+
+def raw_server(mode, host, port, outfile):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port))
+    s.listen(16)
+    while True:
+        conn, _ = s.accept()
+        threading.Thread(target=raw_client, args=(mode, conn, outfile),
+                         daemon=True).start()
+
+
+def main():
+    mode, host, port, outfile = sys.argv[1:5]
+    port = int(port)
+    if mode in ("garbage", "hang", "bigreply", "dropdata", "heloonly", "badtls"):
+        raw_server(mode, host, port, outfile)
+    else:
+        cert = sys.argv[5] if len(sys.argv) > 5 else None
+        key = sys.argv[6] if len(sys.argv) > 6 else None
+        aiosmtpd_server(mode, host, port, outfile, cert, key)
+
+
+if __name__ == "__main__":
+    main()

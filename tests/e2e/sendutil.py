@@ -1,0 +1,198 @@
+"""Helpers for the queue-send end-to-end tests: an instance with a queue
+(hsmail-setup), users/cdb written in qmail-newu's format, Maildir homes
+owned by an unprivileged user, qmail-start in the background with its log
+in a file, injection through qmail-queue, and waiting for deliveries."""
+import os
+import re
+import signal
+import struct
+import subprocess
+import tempfile
+import time
+
+from conftest import prog
+import queueutil as qu
+
+ME = "mail.example.org"
+# Deliveries run as this user when the tests run as root (qmail-lspawn
+# refuses uid 0); otherwise as the current user.
+if os.geteuid() == 0:
+    UID, GID = 65534, 65534
+else:
+    UID, GID = os.getuid(), os.getgid()
+
+
+def cdb_write(path, records):
+    """Write a cdb (D. J. Bernstein's format) holding records [(k, v)]."""
+    tables = [[] for _ in range(256)]
+    body = b""
+    pos = 2048
+    for k, v in records:
+        h = 5381
+        for c in k:
+            h = ((h << 5) + h) & 0xffffffff ^ c
+        tables[h & 255].append((h, pos))
+        rec = struct.pack("<II", len(k), len(v)) + k + v
+        body += rec
+        pos += len(rec)
+    header = b""
+    tail = b""
+    for t in tables:
+        n = len(t) * 2
+        slots = [(0, 0)] * n
+        for h, p in t:
+            i = (h >> 8) % n
+            while slots[i][1] != 0:
+                i = (i + 1) % n
+            slots[i] = (h, p)
+        header += struct.pack("<II", pos + len(tail), n)
+        for h, p in slots:
+            tail += struct.pack("<II", h, p)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(header + body + tail)
+    os.rename(tmp, path)
+
+
+def users_cdb(instance, entries):
+    """entries: list of ("=" or "+", local, user, uid, gid, home, dash, ext)
+    as users/assign lines; writes users/cdb as qmail-newu does."""
+    recs = []
+    wild = ""
+    for kind, local, user, uid, gid, home, dash, ext in entries:
+        data = "\0".join([user, str(uid), str(gid), home, dash, ext]) + "\0"
+        if kind == "=":
+            recs.append((b"!" + local.lower().encode() + b"\0", data.encode()))
+        else:
+            recs.append((b"!" + local.lower().encode(), data.encode()))
+            if local and local[-1] not in wild:
+                wild += local[-1]
+    recs.append((b"", wild.encode()))
+    cdb_write(os.path.join(instance.qmail, "users", "cdb"), recs)
+
+
+def open_path(path):
+    """Let the delivery user walk down to path (pytest's tmp is 0700)."""
+    p = os.path.abspath(path)
+    while p != "/":
+        st = os.stat(p)
+        if not st.st_mode & 0o001:
+            os.chmod(p, st.st_mode | 0o001)
+        p = os.path.dirname(p)
+
+
+def home(base, name, dotqmail=None):
+    """A home directory with a Maildir, owned by the delivery user."""
+    h = os.path.join(base, name)
+    for d in ("", "Maildir", "Maildir/tmp", "Maildir/new", "Maildir/cur"):
+        os.makedirs(os.path.join(h, d), exist_ok=True)
+        os.chown(os.path.join(h, d), UID, GID)
+        os.chmod(os.path.join(h, d), 0o755 if d == "" else 0o700)
+    for fname, text in (dotqmail or {}).items():
+        p = os.path.join(h, fname)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, 0o644)
+    return h
+
+
+def maildir(h):
+    """Messages delivered to the Maildir of home h (bytes, sorted)."""
+    new = os.path.join(h, "Maildir", "new")
+    out = []
+    for n in sorted(os.listdir(new)):
+        with open(os.path.join(new, n), "rb") as f:
+            out.append(f.read())
+    return out
+
+
+class Mail:
+    """An instance with a queue, homes and a running qmail-start."""
+
+    def __init__(self, instance, procs, tmp_path, concurrency=10):
+        self.i = instance
+        self.procs = procs
+        self.queue = qu.setup(instance, ME)
+        open_path(instance.root)
+        self.homes = os.path.join(str(tmp_path), "homes")
+        os.makedirs(self.homes, exist_ok=True)
+        open_path(self.homes)
+        self.log = os.path.join(str(tmp_path), "send.log")
+        self.proc = None
+        instance.control("locals", ME + "\n")
+        instance.control("virtualdomains", "example.com:example.com\n")
+        instance.control("concurrencylocal", "%d\n" % concurrency)
+
+    def start(self):
+        logf = open(self.log, "ab")
+        self.proc = self.procs.start([prog("qmail-start"), "./Maildir/"],
+                                     stdout=logf, stderr=logf,
+                                     env=self.i.env)
+        logf.close()
+        self.wait_log(r"status: local \d+/\d+", start=self.logsize_at_start())
+        return self.proc
+
+    def logsize_at_start(self):
+        return 0
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stop qmail-send (and with it the others); wait for it."""
+        if self.proc is None:
+            return
+        try:
+            os.kill(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout)
+        self.proc = None
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def wait_log(self, pattern, count=1, timeout=60, start=0):
+        end = time.time() + timeout
+        while time.time() < end:
+            t = self.logtext()[start:]
+            if len(re.findall(pattern, t, re.M)) >= count:
+                return t
+            time.sleep(0.05)
+        raise AssertionError("log never showed %r x%d:\n%s" %
+                             (pattern, count, self.logtext()[-3000:]))
+
+    def inject(self, sender, rcpts, body=b"Subject: test\n\nhello\n"):
+        rc, err = qu.qq(self.i, body, qu.envelope(sender, rcpts))
+        assert rc == 0, err
+        return rc
+
+    def alarm(self):
+        os.kill(self.proc.pid, signal.SIGALRM)
+
+    def queue_empty(self):
+        return qu.files(self.queue, "mess", "todo", "info", "local",
+                        "remote", "bounce", "intd") == []
+
+    def wait_empty(self, timeout=60, alarm=False):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.queue_empty():
+                return
+            if alarm and self.proc is not None:
+                self.alarm()
+            time.sleep(0.1)
+        raise AssertionError("queue never emptied: %s\n%s" % (
+            qu.files(self.queue)[:20], self.logtext()[-3000:]))
+
+
+def setup_users(m, extra=()):
+    """joe@ME (plain user, .qmail default), postmaster@ME, and the virtual
+    domain example.com (wildcard line as vpopmail writes it)."""
+    joe = home(m.homes, "joe")
+    pm = home(m.homes, "postmaster")
+    dom = home(m.homes, "example.com", {".qmail-ann": "./Maildir/\n"})
+    users_cdb(m.i, [
+        ("=", "joe", "joe", UID, GID, joe, "", ""),
+        ("=", "postmaster", "pm", UID, GID, pm, "", ""),
+        ("+", "example.com-", "example.com", UID, GID, dom, "-", ""),
+    ] + list(extra))
+    return joe, pm, dom

@@ -1,0 +1,141 @@
+"""Bounces from qmail-send: a permanent failure comes back to the sender
+in QSBMF; a bounce that fails goes to the double-bounce address; a failure
+of a double bounce is discarded (triple bounce).  Temporary failures are
+retried (ALRM retries at once) and turn into a bounce once the message is
+older than queuelifetime."""
+import os
+import re
+import time
+
+import sendutil as su
+
+NOBOX = b"Sorry, no mailbox here by that name. (#5.1.1)"
+
+
+def test_bounce_to_sender(instance, procs, tmp_path):
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    m.start()
+    m.inject("joe@" + su.ME, ["nosuch@example.com", "ann@example.com"],
+             b"Subject: lost\n\noriginal body\n")
+    m.wait_empty()
+    assert len(su.maildir(dom)) == 1          # ann got it
+    got = su.maildir(joe)
+    assert len(got) == 1
+    b = got[0]
+    assert b.startswith(b"Return-Path: <>\n")
+    head, body = b.split(b"\n\n", 1)
+    assert b"\nFrom: MAILER-DAEMON@mail.example.org\n" in head + b"\n"
+    assert b"\nTo: joe@mail.example.org" in head
+    assert b"\nSubject: failure notice" in head
+    assert re.search(rb"\nDate: \d+ \w{3} \d{4} \d\d:\d\d:\d\d -0000", head)
+    assert body.startswith(
+        b"Hi. This is the qmail-send program at mail.example.org.\n"
+        b"I'm afraid I wasn't able to deliver your message to the "
+        b"following addresses.\nThis is a permanent error; I've given up. "
+        b"Sorry it didn't work out.\n\n"
+        b"<example.com-nosuch@example.com>:\n")
+    assert NOBOX in body
+    assert b"\n--- Below this line is a copy of the message.\n\n" \
+        b"Return-Path: <joe@mail.example.org>\n" in body
+    assert body.endswith(b"Subject: lost\n\noriginal body\n")
+    log = m.logtext()
+    assert re.search(r"^delivery \d+: failure: Sorry,_no_mailbox_here_by_"
+                     r"that_name._\(#5.1.1\)/$", log, re.M)
+    assert re.search(r"^bounce msg \d+ qp \d+$", log, re.M)
+    m.stop()
+
+
+def test_double_and_triple_bounce(instance, procs, tmp_path):
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    m.start()
+    m.inject("", ["nosuch@example.com"], b"Subject: was a bounce\n\nx\n")
+    m.wait_empty()
+    got = su.maildir(pm)
+    assert len(got) == 1
+    assert got[0].startswith(b"Return-Path: <#@[]>\n")
+    assert b"\nTo: postmaster@mail.example.org\n" in got[0]
+    assert b"I tried to deliver a bounce message to this address, but the " \
+        b"bounce bounced!\n\n<example.com-nosuch@example.com>:\n" in got[0]
+    assert b"--- Below this line is the original bounce.\n\n" \
+        b"Return-Path: <>\n" in got[0]
+    m.inject("#@[]", ["nosuch@example.com"], b"Subject: double\n\nx\n")
+    m.wait_empty()
+    assert re.search(r"^triple bounce: discarding bounce/\d+$", m.logtext(),
+                     re.M)
+    assert len(su.maildir(pm)) == 1 and su.maildir(joe) == []
+    m.stop()
+
+
+FLAKY = """#!/bin/sh
+# fails temporarily until $HOME/ok exists
+[ -e "$HOME/ok" ] && exit 0
+touch "$HOME/tried"
+exit 111
+"""
+
+
+def test_retry_then_success(instance, procs, tmp_path):
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    script = os.path.join(dom, "flaky.sh")
+    with open(script, "w") as f:
+        f.write(FLAKY)
+    os.chmod(script, 0o755)
+    with open(os.path.join(dom, ".qmail-flaky"), "w") as f:
+        f.write("|%s\n" % script)
+    m.start()
+    m.inject("joe@" + su.ME, ["flaky@example.com"])
+    m.wait_log(r"^delivery \d+: deferral: ")
+    assert not m.queue_empty()
+    # the next attempt is 100 s away; ALRM makes it now
+    open(os.path.join(dom, "ok"), "w").close()
+    m.wait_empty(alarm=True)
+    log = m.logtext()
+    assert re.search(r"^delivery \d+: success: did_0\+0\+1/$", log, re.M)
+    assert su.maildir(joe) == []          # no bounce
+    m.stop()
+
+
+def test_queuelifetime_bounces(instance, procs, tmp_path):
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    instance.control("queuelifetime", "0\n")
+    script = os.path.join(dom, "flaky.sh")
+    with open(script, "w") as f:
+        f.write(FLAKY)
+    os.chmod(script, 0o755)
+    with open(os.path.join(dom, ".qmail-flaky"), "w") as f:
+        f.write("|%s\n" % script)
+    m.start()
+    m.inject("joe@" + su.ME, ["flaky@example.com"])
+    m.wait_log(r"^delivery \d+: deferral: ")
+    time.sleep(1.1)         # older than birth + 0 on the next pass
+    m.wait_empty(alarm=True)
+    got = su.maildir(joe)
+    assert len(got) == 1
+    assert b"<example.com-flaky@example.com>:\n" in got[0]
+    assert b"I'm not going to try again; this message has been in the " \
+        b"queue too long.\n" in got[0]
+    m.stop()
+
+
+def test_hup_rereads_virtualdomains(instance, procs, tmp_path):
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    other = su.home(m.homes, "other.org", {".qmail-bob": "./Maildir/\n"})
+    su.users_cdb(instance, [
+        ("=", "joe", "joe", su.UID, su.GID, joe, "", ""),
+        ("+", "example.com-", "example.com", su.UID, su.GID, dom, "-", ""),
+        ("+", "other.org-", "other.org", su.UID, su.GID, other, "-", ""),
+    ])
+    m.start()
+    instance.control("virtualdomains",
+                     "example.com:example.com\nother.org:other.org\n")
+    os.kill(m.proc.pid, 1)
+    time.sleep(0.3)
+    m.inject("joe@" + su.ME, ["bob@other.org"])
+    m.wait_empty()
+    assert len(su.maildir(other)) == 1
+    m.stop()
