@@ -1,0 +1,12 @@
+# pop3 - qmail-popup (AUTHORIZATION, STLS, checkpassword) and qmail-pop3d
+# (Maildir sessions), with their protocol modules and unit tests.
+PROGS += qmail-popup qmail-pop3d
+qmail-popup_SRCS := src/pop3/qmail-popup.c src/pop3/popup_proto.c \
+	src/pop3/pop3_cmd.c
+qmail-popup_LIBS := -lssl -lcrypto
+qmail-pop3d_SRCS := src/pop3/qmail-pop3d.c src/pop3/pop3d_proto.c \
+	src/pop3/maildrop.c src/pop3/pop3_cmd.c
+
+TESTS += pop3_proto_test
+pop3_proto_test_SRCS := src/pop3/pop3_proto_test.c src/pop3/popup_proto.c \
+	src/pop3/pop3d_proto.c src/pop3/maildrop.c src/pop3/pop3_cmd.c
