@@ -1,0 +1,126 @@
+"""pop3util - helpers for the POP3 end-to-end tests: a mailbox with
+messages, a TLS certificate, and qmail-popup/qmail-pop3d served by
+tcpserver (Debian's ucspi-tcp) on a loopback port.
+
+The login program is the real vchkpw with users made by vadddomain and
+vadduser when those are built; until then the stand-in pop3_checkpw.py.
+"""
+import os
+import shutil
+import subprocess
+import time
+
+from conftest import BIN, free_port, prog, wait_port
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TCPSERVER = "/usr/bin/tcpserver"
+
+
+def make_cert(instance):
+    """A self-signed control/servercert.pem (key and chain in one file)."""
+    path = os.path.join(instance.qmail, "control", "servercert.pem")
+    if not os.path.exists(path):
+        key = path + ".key"
+        crt = path + ".crt"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", crt, "-days", "2",
+                        "-subj", "/CN=localhost"], check=True,
+                       capture_output=True)
+        with open(path, "w") as out:
+            for p in (crt, key):
+                with open(p) as f:
+                    out.write(f.read())
+    return path
+
+
+def message(i, body_lines=3, size_pad=0):
+    """A small message text (LF line ends, as stored in a Maildir)."""
+    body = "".join("line %d of message %d\n" % (j, i)
+                   for j in range(body_lines))
+    if size_pad:
+        body += "x" * size_pad + "\n"
+    return ("From: a@example.com\nTo: b@example.com\nSubject: test %d\n"
+            "\n%s" % (i, body))
+
+
+def deliver(maildir, text, when=None, sub="new", flags=""):
+    """Put text into maildir/new (or cur) under a qmail-style name."""
+    data = text.encode() if isinstance(text, str) else text
+    when = int(when or time.time()) - 10
+    deliver.seq += 1
+    name = "%d.M%dP%d.test,S=%d" % (when, deliver.seq, os.getpid(), len(data))
+    if sub == "cur":
+        name += ":2," + flags
+    with open(os.path.join(maildir, sub, name), "wb") as f:
+        f.write(data)
+    return name
+
+
+deliver.seq = 0
+
+
+class Mailbox:
+    """A POP3 user: its login, password and Maildir."""
+
+    def __init__(self, login, password, home):
+        self.login = login
+        self.password = password
+        self.home = home
+        self.maildir = os.path.join(home, "Maildir")
+
+    def names(self, sub):
+        return sorted(n for n in os.listdir(os.path.join(self.maildir, sub))
+                      if not n.startswith("."))
+
+
+class Pop3:
+    """qmail-popup under tcpserver for one instance."""
+
+    def __init__(self, instance, procs):
+        self.instance = instance
+        self.procs = procs
+        self.passwd = instance.path("pop3-test-passwd")
+        self.log = instance.path("log", "pop3.log")
+        open(self.passwd, "a").close()
+        self.checkpw = os.path.join(HERE, "pop3_checkpw.py")
+
+    def user(self, login, password, flags=""):
+        home = self.instance.path("homes", login)
+        md = os.path.join(home, "Maildir")
+        for d in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(md, d), exist_ok=True)
+        with open(self.passwd, "a") as f:
+            f.write("%s:%s:%s:%s\n" % (login, password, home, flags))
+        return Mailbox(login, password, home)
+
+    def start(self, env=None, checkpw=None):
+        """Start a server; returns its port."""
+        port = free_port()
+        e = dict(self.instance.env)
+        e.update({"POP3_TEST_PASSWD": self.passwd, "POP3_FAIL_DELAY": "0"})
+        e.update(env or {})
+        logf = open(self.log, "ab")
+        self.procs.start([TCPSERVER, "-q", "-H", "-R", "-l", "localhost",
+                          "127.0.0.1", str(port), prog("qmail-popup"),
+                          "pop.example.com", checkpw or self.checkpw,
+                          prog("qmail-pop3d"), "Maildir"],
+                         env=e, stdout=subprocess.DEVNULL, stderr=logf)
+        wait_port(port)
+        return port
+
+    def logtext(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, needle, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if needle in self.logtext():
+                return True
+            time.sleep(0.05)
+        return False
+
+
+def have(program):
+    return shutil.which(program) is not None or os.path.exists(
+        os.path.join(BIN, program))
