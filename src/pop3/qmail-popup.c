@@ -383,6 +383,12 @@ done:
 	popup_free(&p);
 	str_wipe(&auth);
 	str_wipe(&line);
+	str_free(&out);
+	str_free(&user);
+	str_free(&safeuser);
+	str_free(&ts);
+	str_free(&cert);
+	str_free(&ip);
 	if (tls_active(&io))
 		tls_close(&io);
 	if (tlsctx != NULL)
