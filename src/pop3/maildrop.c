@@ -333,6 +333,14 @@ maildrop_commit(struct maildrop *md, size_t *deleted_r)
 	return 0;
 }
 
+/* maildrop_unlock - drop the session lock. */
+void
+maildrop_unlock(struct maildrop *md)
+{
+	if (md->dirfd != -1)
+		(void)flock(md->dirfd, LOCK_UN);
+}
+
 /* maildrop_close - unlock and free. */
 void
 maildrop_close(struct maildrop *md)

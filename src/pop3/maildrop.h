@@ -60,6 +60,10 @@ void	maildrop_rset(struct maildrop *);
  */
 int	maildrop_commit(struct maildrop *, size_t *deleted_r);
 
+/* Let the next session in (after the commit, before the last +OK, so a
+ * client that reconnects at once does not find the maildrop locked). */
+void	maildrop_unlock(struct maildrop *);
+
 /* Unlock and free (nothing is changed on disk). */
 void	maildrop_close(struct maildrop *);
 

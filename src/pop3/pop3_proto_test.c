@@ -171,7 +171,7 @@ session(struct pop3d *s, struct wbuf *w, int fd, const char *const *lines)
 	static char got[65536];
 	ssize_t	 n;
 
-	(void)ftruncate(fd, 0);
+	assert_int_equal(ftruncate(fd, 0), 0);
 	(void)lseek(fd, 0, SEEK_SET);
 	for (; *lines != NULL; lines++)
 		(void)pop3d_line(s, *lines, strlen(*lines));

@@ -193,6 +193,7 @@ do_quit(struct pop3d *s)
 	if (maildrop_commit(s->md, &s->deleted) == -1 &&
 	    err(s, "unable to unlink all deleted messages") == -1)
 		return -1;
+	maildrop_unlock(s->md);
 	if (wbuf_puts(s->out, "+OK \r\n") == -1)
 		return -1;
 	return 1;

@@ -5,6 +5,10 @@
  * fd 2.  Trusts its environment (set by vchkpw) and the Maildir's owner;
  * trusts nothing the client sends.  Usage: qmail-pop3d Maildir
  */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -84,6 +88,15 @@ main(int argc, char **argv)
 
 	log_init("qmail-pop3d");
 	signal(SIGPIPE, SIG_IGN);
+	{
+		/* Replies leave in whole buffers already: Nagle's wait for
+		 * an ACK would only add a delayed-ACK pause after each one.
+		 * Not a socket (a pipe, the TLS proxy): nothing to do. */
+		int one = 1;
+
+		(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	}
 	io_init(&io, 0, 1, POP3D_TIMEOUT);
 	rbuf_init(&rb, &io);
 	wbuf_init(&wb, &io);
