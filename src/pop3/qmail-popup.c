@@ -51,8 +51,8 @@ static void	die_write(void) __attribute__((__noreturn__));
 static void	say(const struct str *);
 static void	says(const char *);
 static int	highfd(int);
-static int	relay(int, pid_t);
-static int	run_login(struct str *, int);
+static int	relay(int, size_t *);
+static int	run_login(struct str *, int, size_t *);
 static void	start_tls(void);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
 
@@ -104,16 +104,17 @@ highfd(int fd)
 
 /* relay - copy between the client (TLS or plain) and the session's
  * socketpair until the session closes its end.  Bytes the client sent
- * ahead (pipelining) are in rb and go first.  0, or -1 client gone. */
+ * ahead (pipelining) are in rb and go first; *fwd_r counts the client
+ * bytes passed on.  0, or -1 client gone. */
 static int
-relay(int sp, pid_t pid)
+relay(int sp, size_t *fwd_r)
 {
 	static char buf[RELAY_BUF];
 	struct pollfd pfd[2];
 	int	 client_open = 1, r;
 	ssize_t	 n;
 
-	(void)pid;
+	*fwd_r = 0;
 	for (;;) {
 		int	 ready = 0;
 
@@ -140,6 +141,7 @@ relay(int sp, pid_t pid)
 				    .wfd = sp, .timeout = POPUP_TIMEOUT * 1000 },
 				    buf, (size_t)n) == -1)
 					return 0;
+				*fwd_r += (size_t)n;
 			} else if (n == 0 || errno != EAGAIN) {
 				client_open = 0;
 				(void)shutdown(sp, SHUT_WR);
@@ -159,16 +161,18 @@ relay(int sp, pid_t pid)
 
 /*
  * run_login - run checkpassword with auth on fd 3 and the client on fds
- * 0/1 (directly, or through the TLS proxy).  Wipes auth.  Returns the
- * wait status, or -1 if it could not run (errno).
+ * 0/1 (directly, or through the TLS proxy: *fwd_r then counts the client
+ * bytes the children were given).  Wipes auth.  Returns the wait status,
+ * or -1 if it could not run (errno).
  */
 static int
-run_login(struct str *auth, int proxy)
+run_login(struct str *auth, int proxy, size_t *fwd_r)
 {
 	struct child_spec cs;
 	int	 p[2], sp[2] = { -1, -1 }, status, e;
 	pid_t	 pid;
 
+	*fwd_r = 0;
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		str_wipe(auth);
 		return -1;
@@ -217,7 +221,7 @@ run_login(struct str *auth, int proxy)
 		return -1;
 	}
 	if (proxy) {
-		(void)relay(sp[0], pid);
+		(void)relay(sp[0], fwd_r);
 		close(sp[0]);
 	}
 	if (child_wait(pid, &status) == -1)
@@ -339,8 +343,9 @@ main(int argc, char **argv)
 			/* Anything the client sent ahead of our answer must
 			 * reach the session: then (and under TLS) we relay. */
 			int proxy = tls_active(&io) || rbuf_buffered(&rb) > 0;
+			size_t fwd;
 
-			status = run_login(&auth, proxy);
+			status = run_login(&auth, proxy, &fwd);
 			if (status == -1) {
 				log_warn("unable to run %s: %s", subprog[0],
 				    strerror(errno));
@@ -371,7 +376,9 @@ main(int argc, char **argv)
 			if (delay > 0)
 				sleep((unsigned)delay);
 			says("-ERR [AUTH] authorization failed\r\n");
-			if (proxy || fails >= maxfail) {
+			/* Commands the children swallowed are lost: the
+			 * client cannot be answered in order any more. */
+			if (fwd > 0 || fails >= maxfail) {
 				if (fails >= maxfail)
 					log_line("pop3 too many failed logins "
 					    "ip %s", str_c(&ip));

@@ -208,3 +208,13 @@ def test_no_maildir(pop, instance):
     c = Client(pop.start())
     assert c.cmd("USER a@example.com") == b"+OK \r\n"
     assert c.cmd("PASS pw") == b"-ERR this user has no $HOME/Maildir\r\n"
+
+
+def test_pipelined_failed_login_ends_cleanly(pop):
+    mb = pop.user("a@example.com", "pw")
+    c = Client(pop.start())
+    c.s.sendall(b"USER a@example.com\r\nPASS bad\r\nSTAT\r\n")
+    assert c.line() == b"+OK \r\n"
+    assert c.line() == b"-ERR [AUTH] authorization failed\r\n"
+    assert c.line() == b""
+    assert mb.names("new") == []

@@ -180,3 +180,18 @@ def test_fetchmail_retrieves_and_deletes(pop, instance, tmp_path):
     assert mb.names("new") == [] and mb.names("cur") == []
     assert pop.wait_log("logout pop3 hank@example.com ip 127.0.0.1 retr 21")
     assert "dele 21" in pop.logtext()
+
+
+def test_stls_failed_login_then_success(pop, instance):
+    make_cert(instance)
+    mb = pop.user("ivy@example.com", "pw")
+    deliver(mb.maildir, message(0))
+    c = poplib.POP3("127.0.0.1", pop.start(), timeout=30)
+    c.stls(context=tls_ctx())
+    c.user(mb.login)
+    with pytest.raises(poplib.error_proto, match="authorization failed"):
+        c.pass_("wrong")
+    c.user(mb.login)
+    c.pass_(mb.password)
+    assert c.stat()[0] == 1
+    assert c.quit().startswith(b"+OK")
