@@ -93,18 +93,22 @@ do_list(struct pop3d *s, const struct pop3_cmd *c, int uidl)
 	return wbuf_puts(s->out, ".\r\n");
 }
 
-/* pop3d_send_msg - the message, stuffed and with CRLF line ends. */
+/* pop3d_send_msg - the message, stuffed and with CRLF line ends.  Each
+ * chunk read is converted into obuf (at most twice its size: every byte
+ * a bare LF or every line a lone dot) and handed to the wbuf in one
+ * piece, which writes big pieces straight through and keeps small
+ * ones together with the next replies. */
 int
 pop3d_send_msg(struct wbuf *w, int fd, long toplines,
     unsigned long long *bytes_r)
 {
-	static char buf[COPY_CHUNK];
-	int	 bol = 1, inhdr = 1, lastcr = 0;
-	size_t	 linelen = 0;
+	static char buf[COPY_CHUNK], obuf[2 * COPY_CHUNK + 4];
+	int	 bol = 1, inhdr = 1, lastcr = 0, stop = 0;
+	size_t	 linelen = 0, o;
 	ssize_t	 r;
 
 	*bytes_r = 0;
-	for (;;) {
+	while (!stop) {
 		const char *p, *end, *nl;
 
 		r = read(fd, buf, sizeof(buf));
@@ -114,33 +118,36 @@ pop3d_send_msg(struct wbuf *w, int fd, long toplines,
 			break;
 		p = buf;
 		end = buf + r;
+		o = 0;
 		while (p < end) {
 			size_t	 seg;
 
 			if (bol) {
 				if (toplines >= 0 && !inhdr) {
-					if (toplines == 0)
-						goto done;
+					if (toplines == 0) {
+						stop = 1;
+						break;
+					}
 					toplines--;
 				}
-				if (*p == '.' && wbuf_put(w, ".", 1) == -1)
-					return -1;
+				if (*p == '.')
+					obuf[o++] = '.';
 				bol = 0;
 			}
 			nl = memchr(p, '\n', (size_t)(end - p));
 			seg = (size_t)((nl != NULL ? nl : end) - p);
 			if (seg > 0) {
-				if (wbuf_put(w, p, seg) == -1)
-					return -1;
+				memcpy(obuf + o, p, seg);
+				o += seg;
 				lastcr = p[seg - 1] == '\r';
 				linelen += seg;
 			}
 			*bytes_r += seg;
 			if (nl == NULL)
 				break;
-			if (wbuf_put(w, lastcr ? "\n" : "\r\n",
-			    lastcr ? 1 : 2) == -1)
-				return -1;
+			if (!lastcr)
+				obuf[o++] = '\r';
+			obuf[o++] = '\n';
 			(*bytes_r)++;
 			if (inhdr && (linelen == 0 || (linelen == 1 && lastcr)))
 				inhdr = 0;
@@ -149,8 +156,9 @@ pop3d_send_msg(struct wbuf *w, int fd, long toplines,
 			linelen = 0;
 			p = nl + 1;
 		}
+		if (o > 0 && wbuf_put(w, obuf, o) == -1)
+			return -1;
 	}
-done:
 	if (!bol && wbuf_put(w, "\r\n", 2) == -1)
 		return -1;
 	return wbuf_put(w, ".\r\n", 3);
