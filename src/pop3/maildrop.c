@@ -21,6 +21,7 @@ static int	scandir_one(struct maildrop *, const char *);
 static int	add(struct maildrop *, const char *, const char *,
 		    unsigned char);
 static int	cmp(const void *, const void *);
+static int	name_ok(const char *);
 static void	clean_tmp(int);
 static int	quota_update(int, off_t, size_t);
 
@@ -124,6 +125,18 @@ add(struct maildrop *md, const char *dir, const char *base,
 	return 0;
 }
 
+/* name_ok - a name that can go out as a UIDL (RFC 1939 7: 0x21-0x7E).
+ * Maildir deliverers never make others; a name with a space or a line
+ * break in it would break the replies. */
+static int
+name_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x21 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
 /* scandir_one - every message in new/ or cur/. */
 static int
 scandir_one(struct maildrop *md, const char *dir)
@@ -145,6 +158,8 @@ scandir_one(struct maildrop *md, const char *dir)
 		if (e->d_name[0] == '.')
 			continue;
 		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			continue;
+		if (!name_ok(e->d_name))
 			continue;
 		if (add(md, dir, e->d_name,
 		    e->d_type == DT_UNKNOWN) == -1) {

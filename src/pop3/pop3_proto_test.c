@@ -207,6 +207,7 @@ test_maildrop(void **state)
 	put_file(md_path, "cur/100.B.h,S=12:2,S", "Subject: a\n\n");
 	put_file(md_path, "new/300.C.h", "H: 1\n\nl1\nl2\nl3");
 	put_file(md_path, "new/.hidden", "x");
+	put_file(md_path, "new/400.bad name", "x");
 	put_file(md_path, "maildirsize", "1000S\n33 3\n");
 
 	assert_int_equal(maildrop_open(&md, md_path), 0);
