@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -258,6 +261,14 @@ main(int argc, char **argv)
 
 	log_init("qmail-popup");
 	signal(SIGPIPE, SIG_IGN);
+	{
+		/* Replies and relayed data leave in whole pieces: no Nagle
+		 * wait for the client's delayed ACK.  Not a socket: fine. */
+		int one = 1;
+
+		(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	}
 	if (argc < 3 || argv[1][0] == '\0') {
 		log_die(EXIT_PERM, "usage: qmail-popup hostname subprogram");
 	}
