@@ -114,10 +114,12 @@ relay(int sp, size_t *fwd_r)
 {
 	static char buf[RELAY_BUF];
 	struct pollfd pfd[2];
+	struct io spio;
 	int	 client_open = 1, r;
 	ssize_t	 n;
 
 	*fwd_r = 0;
+	io_init(&spio, sp, sp, POPUP_TIMEOUT);
 	for (;;) {
 		int	 ready = 0;
 
@@ -140,9 +142,7 @@ relay(int sp, size_t *fwd_r)
 		if (ready || (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			n = rbuf_read(&rb, buf, sizeof(buf));
 			if (n > 0) {
-				if (io_writeall(&(struct io){ .rfd = sp,
-				    .wfd = sp, .timeout = POPUP_TIMEOUT * 1000 },
-				    buf, (size_t)n) == -1)
+				if (io_writeall(&spio, buf, (size_t)n) == -1)
 					return 0;
 				*fwd_r += (size_t)n;
 			} else if (n == 0 || errno != EAGAIN) {
