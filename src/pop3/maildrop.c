@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "file.h"
 #include "maildrop.h"
+#include "mdquota.h"
 
 static int	scandir_one(struct maildrop *, const char *);
 static int	add(struct maildrop *, const char *, const char *,
@@ -23,16 +23,24 @@ static int	add(struct maildrop *, const char *, const char *,
 static int	cmp(const void *, const void *);
 static int	name_ok(const char *);
 static void	clean_tmp(int);
-static int	quota_update(int, off_t, size_t);
 
 /* maildrop_open - open the Maildir and take the session lock. */
 int
 maildrop_open(struct maildrop *md, const char *path)
 {
 	memset(md, 0, sizeof(*md));
-	md->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (md->dirfd == -1)
+	md->dirfd = -1;
+	if ((md->path = strdup(path)) == NULL)
 		return -1;
+	md->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (md->dirfd == -1) {
+		int e = errno;
+
+		free(md->path);
+		md->path = NULL;
+		errno = e;
+		return -1;
+	}
 	/* flock on the directory: released by the kernel when we die, so a
 	 * crashed session never leaves a stale lock behind. */
 	if (flock(md->dirfd, LOCK_EX | LOCK_NB) == -1) {
@@ -40,6 +48,8 @@ maildrop_open(struct maildrop *md, const char *path)
 
 		close(md->dirfd);
 		md->dirfd = -1;
+		free(md->path);
+		md->path = NULL;
 		errno = e;
 		return -1;
 	}
@@ -267,30 +277,6 @@ maildrop_rset(struct maildrop *md)
 	md->ndel = 0;
 }
 
-/* quota_update - Maildir++: append the negative change to maildirsize. */
-static int
-quota_update(int dirfd, off_t bytes, size_t count)
-{
-	char	 line[64];
-	int	 fd, n;
-
-	fd = openat(dirfd, "maildirsize",
-	    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		return errno == ENOENT ? 0 : -1;
-	n = snprintf(line, sizeof(line), "%lld %lld\n", -(long long)bytes,
-	    -(long long)count);
-	if (n < 0 || (size_t)n >= sizeof(line) ||
-	    file_writeall(fd, line, (size_t)n) == -1 || fsync(fd) == -1) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return close(fd);
-}
-
 /* maildrop_commit - the UPDATE state. */
 int
 maildrop_commit(struct maildrop *md, size_t *deleted_r)
@@ -336,7 +322,11 @@ maildrop_commit(struct maildrop *md, size_t *deleted_r)
 			close(fd);
 		}
 	}
-	if (del > 0 && quota_update(md->dirfd, bytes, del) == -1 && !failed) {
+	/* Maildir++: the quota follows the deletions.  The line is not
+	 * fsynced: one lost in a crash over-counts the usage until the
+	 * file is next recalculated, and costs no mail. */
+	if (del > 0 && mdquota_add(md->path, -(long long)bytes,
+	    -(long long)del) == -1 && !failed) {
 		failed = 1;
 		err = errno;
 	}
@@ -370,4 +360,6 @@ maildrop_close(struct maildrop *md)
 	if (md->dirfd != -1)
 		close(md->dirfd);
 	md->dirfd = -1;
+	free(md->path);
+	md->path = NULL;
 }

@@ -20,6 +20,7 @@ struct maildrop_msg {
 
 struct maildrop {
 	int	 dirfd;		/* the Maildir, flock'ed for the session */
+	char	*path;		/* its path as given (maildirsize updates) */
 	struct maildrop_msg *m;	/* n messages, numbered 1..n */
 	size_t	 n;
 	size_t	 cap;		/* entries allocated in m */
@@ -55,7 +56,7 @@ void	maildrop_rset(struct maildrop *);
  * Apply the session (RFC 1939 UPDATE state): unlink every message marked
  * deleted, move every other message still in new/ to cur/<base>:2,,
  * fsync new/ and cur/, and take the deleted octets off maildirsize
- * (Maildir++) if the Maildir has one.  *deleted_r: messages removed.
+ * (Maildir++, mdquota_add) if the Maildir has one.  *deleted_r: messages removed.
  * 0 all done; -1 some deletion failed (errno), the rest was still done.
  */
 int	maildrop_commit(struct maildrop *, size_t *deleted_r);

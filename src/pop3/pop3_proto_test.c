@@ -266,10 +266,10 @@ test_maildrop(void **state)
 		snprintf(p, sizeof(p), "%s/maildirsize", md_path);
 		f = fopen(p, "r");
 		assert_non_null(f);
-		assert_int_equal(fread(p, 1, sizeof(p) - 1, f), 18);
-		p[18] = '\0';
+		assert_int_equal(fread(p, 1, sizeof(p) - 1, f), 25);
+		p[25] = '\0';
 		fclose(f);
-		assert_string_equal(p, "1000S\n33 3\n-19 -1\n");
+		assert_string_equal(p, "1000S\n33 3\n     -19   -1\n");
 		str_free(&q);
 	}
 	maildrop_close(&md);
