@@ -284,6 +284,63 @@ test_maildrop(void **state)
 	test_rmrf(dir);
 }
 
+/* pop3d_send_msg on a table of stored messages. */
+static void
+test_send_msg(void **state)
+{
+	static const struct {
+		const char *in;
+		long	 top;
+		const char *out;
+		unsigned long long bytes;
+	} t[] = {
+		{ "", -1, ".\r\n", 0 },
+		{ "a", -1, "a\r\n.\r\n", 1 },
+		{ "a\r\nb\r\n", -1, "a\r\nb\r\n.\r\n", 6 },
+		{ ".\n..\n.a\n", -1, "..\r\n...\r\n..a\r\n.\r\n", 8 },
+		{ "H: 1\r\n\r\nb1\r\nb2\r\n", 1,
+		  "H: 1\r\n\r\nb1\r\n.\r\n", 12 },
+		{ "H: 1\n\nb1\n", 0, "H: 1\r\n\r\n.\r\n", 6 },
+		{ "H: 1\n", 5, "H: 1\r\n.\r\n", 5 },
+		{ "a\0b\n", -1, "a\0b\r\n.\r\n", 4 },
+	};
+	char	 got[256], path[600];
+	const char *dir = test_tmpdir();
+	unsigned long long bytes;
+	struct wbuf w;
+	struct io io;
+	size_t	 i, inlen, outlen;
+	ssize_t	 n;
+	int	 in, out;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/out", dir);
+	out = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	snprintf(path, sizeof(path), "%s/in", dir);
+	in = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(in >= 0 && out >= 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		inlen = i == 7 ? 4 : strlen(t[i].in);
+		outlen = i == 7 ? 8 : strlen(t[i].out);	/* NUL inside */
+		assert_int_equal(ftruncate(in, 0), 0);
+		assert_int_equal(pwrite(in, t[i].in, inlen, 0), (ssize_t)inlen);
+		(void)lseek(in, 0, SEEK_SET);
+		assert_int_equal(ftruncate(out, 0), 0);
+		(void)lseek(out, 0, SEEK_SET);
+		io_init(&io, out, out, 5);
+		wbuf_init(&w, &io);
+		assert_int_equal(pop3d_send_msg(&w, in, t[i].top, &bytes), 0);
+		assert_int_equal(wbuf_flush(&w), 0);
+		n = pread(out, got, sizeof(got), 0);
+		assert_int_equal(n, (ssize_t)outlen);
+		assert_memory_equal(got, t[i].out, outlen);
+		assert_int_equal(bytes, t[i].bytes);
+	}
+	close(in);
+	close(out);
+	test_rmrf(dir);
+}
+
 static void
 test_namesize(void **state)
 {
@@ -310,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_popup),
 		cmocka_unit_test(test_maildrop),
 		cmocka_unit_test(test_namesize),
+		cmocka_unit_test(test_send_msg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

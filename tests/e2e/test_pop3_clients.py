@@ -46,6 +46,9 @@ def test_poplib_plain(pop, instance):
     texts = [message(i) for i in range(3)]
     names = [deliver(mb.maildir, t, when=1700000000 + i)
              for i, t in enumerate(texts)]
+    quota = os.path.join(mb.maildir, "maildirsize")
+    with open(quota, "w") as f:
+        f.write("1000000S,100C\n%8d %4d\n" % (sum(map(len, texts)), 3))
     port = pop.start()
     c = poplib.POP3("127.0.0.1", port, timeout=30)
     assert c.getwelcome().startswith(b"+OK <")
@@ -55,6 +58,11 @@ def test_poplib_plain(pop, instance):
     # Message 1 is gone, the others moved to cur/ with ":2,".
     assert mb.names("new") == []
     assert mb.names("cur") == sorted(n + ":2," for n in names[1:])
+    # Maildir++: the deleted message comes off the quota.
+    with open(quota) as f:
+        deltas = [l.split() for l in f.read().splitlines()[1:]]
+    assert sum(int(d[0]) for d in deltas) == sum(map(len, texts[1:]))
+    assert sum(int(d[1]) for d in deltas) == 2
     assert pop.wait_log("logout pop3 bob@example.com ip 127.0.0.1 retr 4 "
                         "bytes %d dele 1" % (sum(map(len, texts)) +
                                              len("From: a@example.com\n"
