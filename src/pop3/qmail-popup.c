@@ -5,9 +5,10 @@
  * Started by tcpserver with the client on fds 0/1 and the log on fd 2:
  *	qmail-popup HOST vchkpw qmail-pop3d Maildir
  * Runs as tcpserver's user; reads control/servercert.pem for STLS and
- * implicit TLS (POP3S=1).  Trusts nothing the client sends; never logs
- * a password.  Under TLS it stays between the client and the children
- * as a TLS proxy over a socketpair (qmail-popup(8)).
+ * implicit TLS (POP3S=1), which qmail-popup-tls (this file linked with
+ * popup_tls.c) speaks.  Trusts nothing the client sends; never logs a
+ * password.  Under TLS it stays between the client and the children as
+ * a TLS proxy over a socketpair (qmail-popup(8)).
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -32,10 +33,10 @@
 #include "num.h"
 #include "pop3_cmd.h"
 #include "popup_proto.h"
+#include "popup_tls.h"
 #include "rbuf.h"
 #include "root.h"
 #include "str.h"
-#include "tls.h"
 #include "wbuf.h"
 
 #define POPUP_TIMEOUT		1200	/* qmail-popup's idle timeout, s */
@@ -47,7 +48,6 @@ static struct io io;
 static struct rbuf rb;
 static struct wbuf wb;
 static struct str ip = STR_INIT(128);
-static SSL_CTX *tlsctx;
 static char **subprog;		/* checkpassword program and what it runs */
 
 static void	die_write(void) __attribute__((__noreturn__));
@@ -56,7 +56,6 @@ static void	says(const char *);
 static int	highfd(int);
 static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
-static void	start_tls(void);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
 
 /* die_write - the client is gone: nothing left to do. */
@@ -232,21 +231,6 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 	return status;
 }
 
-/* start_tls - handshake on the client connection (STLS or POP3S). */
-static void
-start_tls(void)
-{
-	struct str why = STR_INIT(512);
-
-	rbuf_discard(&rb);	/* RFC 2595 4: nothing from before */
-	if (tls_accept(&io, tlsctx, POPUP_TIMEOUT, &why) == -1) {
-		log_line("pop3 tls failed ip %s: %s", str_c(&ip),
-		    why.len ? why.s : strerror(errno));
-		exit(EXIT_DONE);
-	}
-	str_free(&why);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -256,8 +240,8 @@ main(int argc, char **argv)
 	struct str ts = STR_INIT(1024), cert = STR_INIT(4096);
 	struct popup p;
 	unsigned long delay, maxfail, fails = 0;
-	const char *e;
-	int	 r, status, implicit;
+	const char *e, *resume;
+	int	 r, status, implicit, tls_avail;
 
 	log_init("qmail-popup");
 	signal(SIGPIPE, SIG_IGN);
@@ -294,30 +278,33 @@ main(int argc, char **argv)
 		r = root_path(&cert, ROOT_QMAIL, "control/servercert.pem");
 	if (r == -1)
 		log_die(EXIT_TEMP, "out of memory");
-	if (access(cert.s, R_OK) == 0) {
-		struct str why = STR_INIT(512);
-
-		tlsctx = tls_server_ctx(cert.s, NULL, &why);
-		if (tlsctx == NULL)
-			log_warn("TLS disabled: %s: %s", cert.s, str_c(&why));
-		str_free(&why);
-	}
-	if (implicit) {
-		if (tlsctx == NULL) {
-			log_warn("POP3S set but no usable %s", cert.s);
-			return EXIT_TEMP;
+	tls_avail = ptls_setup(cert.s);
+	resume = ptls_resume();
+	if (resume != NULL) {
+		/* qmail-popup answered STLS and handed the session over. */
+		if (str_copys(&ts, resume) == -1)
+			log_die(EXIT_TEMP, "out of memory");
+		ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
+		popup_init(&p, ts.s, tls_avail);
+		p.tls_on = 1;
+	} else {
+		if (implicit) {
+			if (!tls_avail) {
+				log_warn("POP3S set but no usable %s",
+				    cert.s);
+				return EXIT_TEMP;
+			}
+			ptls_start(&io, &rb, argv, NULL, 0, str_c(&ip));
 		}
-		start_tls();
+		if (str_printf(&ts, "<%ld.%lld@%s>", (long)getpid(),
+		    (long long)time(NULL), argv[1]) == -1)
+			log_die(EXIT_TEMP, "out of memory");
+		popup_init(&p, ts.s, tls_avail);
+		p.tls_on = implicit;
+		if (str_printf(&out, "+OK %s\r\n", ts.s) == -1)
+			log_die(EXIT_TEMP, "out of memory");
+		say(&out);
 	}
-
-	if (str_printf(&ts, "<%ld.%lld@%s>", (long)getpid(),
-	    (long long)time(NULL), argv[1]) == -1)
-		log_die(EXIT_TEMP, "out of memory");
-	popup_init(&p, ts.s, tlsctx != NULL);
-	p.tls_on = implicit;
-	if (str_printf(&out, "+OK %s\r\n", ts.s) == -1)
-		log_die(EXIT_TEMP, "out of memory");
-	say(&out);
 
 	for (;;) {
 		r = rbuf_line(&rb, &line, 0);
@@ -339,7 +326,7 @@ main(int argc, char **argv)
 			goto done;
 		case POPUP_STLS:
 			say(&out);
-			start_tls();
+			ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
 			continue;
 		case POPUP_ERROR:
 			says("-ERR [SYS/TEMP] out of memory\r\n");
@@ -353,7 +340,7 @@ main(int argc, char **argv)
 		{
 			/* Anything the client sent ahead of our answer must
 			 * reach the session: then (and under TLS) we relay. */
-			int proxy = tls_active(&io) || rbuf_buffered(&rb) > 0;
+			int proxy = ptls_active(&io) || rbuf_buffered(&rb) > 0;
 			size_t fwd;
 
 			status = run_login(&auth, proxy, &fwd);
@@ -407,9 +394,6 @@ done:
 	str_free(&ts);
 	str_free(&cert);
 	str_free(&ip);
-	if (tls_active(&io))
-		tls_close(&io);
-	if (tlsctx != NULL)
-		SSL_CTX_free(tlsctx);
+	ptls_end(&io);
 	return EXIT_DONE;
 }
