@@ -11,7 +11,7 @@
 #include "popup_tls.h"
 #include "tls.h"
 
-#define PTLS_TIMEOUT	1200	/* handshake deadline, as the idle timeout */
+#define PTLS_TIMEOUT	120	/* handshake deadline: a slow client gets 2 min */
 
 static SSL_CTX *ctx;
 
