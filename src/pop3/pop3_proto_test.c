@@ -136,6 +136,29 @@ test_popup(void **state)
 	popup_init(&p, "<1.2@h>", 0);
 	assert_int_equal(pline(&p, "STLS", &out, &auth, &user), POPUP_REPLY);
 	assert_string_equal(out.s, "-ERR STLS not available\r\n");
+	/* POP3_REQUIRE_TLS without a certificate: ignored. */
+	p.tls_required = 1;
+	assert_int_equal(pline(&p, "USER a", &out, &auth, &user), POPUP_REPLY);
+	assert_string_equal(out.s, "+OK \r\n");
+	popup_free(&p);
+	/* With one: no login, and no USER in CAPA, until STLS. */
+	popup_init(&p, "<1.2@h>", 1);
+	p.tls_required = 1;
+	assert_int_equal(pline(&p, "CAPA", &out, &auth, &user), POPUP_REPLY);
+	assert_null(strstr(out.s, "USER"));
+	assert_int_equal(pline(&p, "USER a", &out, &auth, &user), POPUP_REPLY);
+	assert_string_equal(out.s,
+	    "-ERR [AUTH] TLS required: use STLS first\r\n");
+	assert_int_equal(pline(&p, "APOP a b", &out, &auth, &user),
+	    POPUP_REPLY);
+	assert_string_equal(out.s,
+	    "-ERR [AUTH] TLS required: use STLS first\r\n");
+	assert_int_equal(pline(&p, "STLS", &out, &auth, &user), POPUP_STLS);
+	p.tls_on = 1;
+	assert_int_equal(pline(&p, "CAPA", &out, &auth, &user), POPUP_REPLY);
+	assert_non_null(strstr(out.s, "USER"));
+	assert_int_equal(pline(&p, "USER a", &out, &auth, &user), POPUP_REPLY);
+	assert_string_equal(out.s, "+OK \r\n");
 	popup_free(&p);
 	str_free(&out);
 	str_wipe(&auth);

@@ -10,6 +10,7 @@
 #include "popup_proto.h"
 
 static enum popup_act reply(struct str *, enum popup_act, const char *);
+static int	need_tls(const struct popup *);
 static enum popup_act login(struct popup *, const char *, size_t,
 	    const char *, size_t, struct str *, struct str *, struct str *);
 
@@ -22,6 +23,7 @@ popup_init(struct popup *p, const char *timestamp, int tls_avail)
 	p->timestamp = timestamp;
 	p->tls_avail = tls_avail;
 	p->tls_on = 0;
+	p->tls_required = 0;
 	p->have_user = 0;
 	p->user = u;
 }
@@ -43,13 +45,23 @@ reply(struct str *out, enum popup_act act, const char *text)
 	return act;
 }
 
+/* need_tls - clear-text logins are refused until STLS (RFC 2595 4). */
+static int
+need_tls(const struct popup *p)
+{
+	return p->tls_required && p->tls_avail && !p->tls_on;
+}
+
 /* popup_capa - RFC 2449 capabilities offered before login. */
 int
 popup_capa(const struct popup *p, struct str *out)
 {
 	if (str_copys(out, "+OK capability list follows\r\n"
-	    "TOP\r\nUSER\r\nUIDL\r\nPIPELINING\r\nRESP-CODES\r\n"
+	    "TOP\r\nUIDL\r\nPIPELINING\r\nRESP-CODES\r\n"
 	    "AUTH-RESP-CODE\r\n") == -1)
+		return -1;
+	/* RFC 2595 4: USER is left out while it would be refused. */
+	if (!need_tls(p) && str_cats(out, "USER\r\n") == -1)
 		return -1;
 	if (p->tls_avail && !p->tls_on && str_cats(out, "STLS\r\n") == -1)
 		return -1;
@@ -92,6 +104,10 @@ popup_line(struct popup *p, const char *line, size_t n, struct str *out,
 	enum popup_act act;
 
 	pop3_cmd_parse(line, n, &c);
+	if ((c.verb == POP3_USER || c.verb == POP3_PASS ||
+	    c.verb == POP3_APOP) && need_tls(p))
+		return reply(out, POPUP_REPLY,
+		    "-ERR [AUTH] TLS required: use STLS first\r\n");
 	switch (c.verb) {
 	case POP3_QUIT:
 		return reply(out, POPUP_QUIT, "+OK \r\n");

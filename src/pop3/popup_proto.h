@@ -15,6 +15,7 @@ struct popup {
 	const char *timestamp;	/* APOP banner "<pid.time@host>" */
 	int	 tls_avail;	/* a certificate is there: offer STLS */
 	int	 tls_on;	/* the session runs under TLS */
+	int	 tls_required;	/* no login before STLS (with tls_avail) */
 	int	 have_user;	/* USER given; the name is in user */
 	struct str user;	/* owned; popup_free wipes it */
 };

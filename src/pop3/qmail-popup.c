@@ -241,7 +241,7 @@ main(int argc, char **argv)
 	struct popup p;
 	unsigned long delay, maxfail, fails = 0;
 	const char *e, *resume;
-	int	 r, status, implicit, tls_avail;
+	int	 r, status, implicit, tls_avail, tls_required;
 
 	log_init("qmail-popup");
 	signal(SIGPIPE, SIG_IGN);
@@ -265,6 +265,8 @@ main(int argc, char **argv)
 	maxfail = envnum("POP3_FAIL_MAX", POPUP_FAIL_MAX, 100);
 	e = getenv("POP3S");
 	implicit = e != NULL && strcmp(e, "1") == 0;
+	e = getenv("POP3_REQUIRE_TLS");
+	tls_required = e != NULL && strcmp(e, "1") == 0;
 
 	io_init(&io, 0, 1, POPUP_TIMEOUT);
 	rbuf_init(&rb, &io);
@@ -279,6 +281,8 @@ main(int argc, char **argv)
 	if (r == -1)
 		log_die(EXIT_TEMP, "out of memory");
 	tls_avail = ptls_setup(cert.s);
+	if (tls_required && !tls_avail)
+		log_warn("POP3_REQUIRE_TLS set but no certificate: ignored");
 	resume = ptls_resume();
 	if (resume != NULL) {
 		/* qmail-popup answered STLS and handed the session over. */
@@ -287,6 +291,7 @@ main(int argc, char **argv)
 		ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
 		popup_init(&p, ts.s, tls_avail);
 		p.tls_on = 1;
+		p.tls_required = tls_required;
 	} else {
 		if (implicit) {
 			if (!tls_avail) {
@@ -301,6 +306,7 @@ main(int argc, char **argv)
 			log_die(EXIT_TEMP, "out of memory");
 		popup_init(&p, ts.s, tls_avail);
 		p.tls_on = implicit;
+		p.tls_required = tls_required;
 		if (str_printf(&out, "+OK %s\r\n", ts.s) == -1)
 			log_die(EXIT_TEMP, "out of memory");
 		say(&out);

@@ -203,3 +203,21 @@ def test_stls_failed_login_then_success(pop, instance):
     c.pass_(mb.password)
     assert c.stat()[0] == 1
     assert c.quit().startswith(b"+OK")
+
+
+def test_require_tls(pop, instance):
+    make_cert(instance)
+    mb = pop.user("jo@example.com", "pw")
+    deliver(mb.maildir, message(0))
+    port = pop.start(env={"POP3_REQUIRE_TLS": "1"})
+    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    caps = c.capa()
+    assert "STLS" in caps and "USER" not in caps
+    with pytest.raises(poplib.error_proto, match="TLS required"):
+        c.user(mb.login)
+    c.stls(context=tls_ctx())
+    assert "USER" in c.capa()
+    c.user(mb.login)
+    c.pass_(mb.password)
+    assert c.stat()[0] == 1
+    c.quit()
