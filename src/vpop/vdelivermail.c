@@ -249,7 +249,8 @@ forward(const char *to)
 	ssize_t	 n;
 	pid_t	 pid;
 
-	if (looping(to))
+	/* Our own Delivered-To line already there: it came back to us. */
+	if (looping(addr.s))
 		die(EXIT_TEMP, "message is looping (#4.4.6)");
 	if (root_path(&qq, ROOT_QMAIL, "bin/qmail-queue") == -1 ||
 	    str_printf(&env, "F%s", sender != NULL ? sender : "") == -1 ||

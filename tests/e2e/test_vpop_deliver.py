@@ -178,3 +178,14 @@ def test_maildir_recreated(instance):
     assert deliver(instance, "joe", "example.com", MSG).returncode == 0
     assert stat.S_ISDIR(os.stat(md + "/new").st_mode)
     assert len(maildir_messages(md)) == 1
+
+
+def test_forward_loop_deferred(instance):
+    md = make_joe(instance)
+    fake_queue(instance)
+    with open(os.path.join(os.path.dirname(md), ".qmail"), "w") as f:
+        f.write("&boss@else.net\n")
+    p = deliver(instance, "joe", "example.com",
+                b"Delivered-To: joe@example.com\n" + MSG)
+    assert p.returncode == 111 and b"looping" in p.stdout
+    assert queued(instance.path("queued")) == []
