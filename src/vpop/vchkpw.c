@@ -25,8 +25,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <openssl/hmac.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chkcram.h"
 #include "err.h"
 #include "file.h"
 #include "log.h"
@@ -60,7 +59,6 @@ static void	chk_log(const char *, ...)
 static void	chk_fail(int, const char *);
 static enum service chk_service(int, char **, int);
 static int	chk_read3(char *, size_t *);
-static int	chk_cram(const struct vpop_pw *, const char *, const char *);
 
 /* One line to syslog and, in an instance, to log/maillog. */
 static void
@@ -171,30 +169,6 @@ chk_read3(char *buf, size_t *len)
 	return 0;
 }
 
-/* CRAM-MD5: digest is hex HMAC-MD5(clear password, challenge). */
-static int
-chk_cram(const struct vpop_pw *pw, const char *digest, const char *chal)
-{
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0, i;
-	char	 hex[2 * EVP_MAX_MD_SIZE + 1];
-	unsigned char diff = 0;
-
-	if (!pw->has_clear || pw->clear.len == 0)
-		return 0;
-	if (HMAC(EVP_md5(), pw->clear.s, (int)pw->clear.len,
-	    (const unsigned char *)chal, strlen(chal), mac, &maclen) == NULL)
-		return -1;
-	for (i = 0; i < maclen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-	if (strlen(digest) != 2 * maclen)
-		return 0;
-	for (i = 0; i < 2 * maclen; i++)
-		diff |= (unsigned char)(hex[i] ^ (digest[i] | 0x20));
-	explicit_bzero(mac, sizeof(mac));
-	return diff == 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -258,7 +232,7 @@ main(int argc, char **argv)
 		chk_fail(3, "vpopmail user not found");
 	if (pw.passwd.len == 0 && !(smtp_name && *stamp != '\0'))
 		chk_fail(15, "account without password");
-	r = smtp_name && *stamp != '\0' ? chk_cram(&pw, pass, stamp) :
+	r = smtp_name && *stamp != '\0' ? chkcram_check(&pw, pass, stamp) :
 	    vpop_pw_check(&pw, pass);
 	explicit_bzero(buf, sizeof(buf));
 	if (r == -1) {
