@@ -1,6 +1,6 @@
 /*
  * pop3_checkpw - the checkpassword program bench_pop3 runs in front of
- * qmail-pop3d until vchkpw is in this branch.  Reads "login\0password\0"
+ * qmail-pop3d when vchkpw is not built.  Reads "login\0password\0"
  * from fd 3 and looks the login up in the passwd-file named by
  * $BENCH_PASSWD, the very file Dovecot's passdb reads
  * ("user:{CRYPT}hash:uid:gid::home::"), so both servers pay the same

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""pop3_checkpw - a stand-in checkpassword program for the POP3 tests,
-used only while the real vchkpw is not in this branch.  Reads
+"""pop3_checkpw - a stand-in checkpassword program for the few POP3 tests
+that need what vchkpw does not do: APOP (curl uses it whenever the
+greeting has a timestamp) and a login program that crashes.  Reads
 "login\\0password\\0timestamp\\0" from fd 3, looks the login up in the file
 named by $POP3_TEST_PASSWD (lines "login:password:home:flags"), and on a
 match sets USER and HOME, changes to home and execs the rest of its
