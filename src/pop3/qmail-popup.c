@@ -1,0 +1,405 @@
+/*
+ * qmail-popup - the POP3 AUTHORIZATION state: greet with the APOP
+ * timestamp, take USER/PASS or APOP, run the checkpassword program with
+ * the login on fd 3, and let it start qmail-pop3d for the session.
+ * Started by tcpserver with the client on fds 0/1 and the log on fd 2:
+ *	qmail-popup HOST vchkpw qmail-pop3d Maildir
+ * Runs as tcpserver's user; reads control/servercert.pem for STLS and
+ * implicit TLS (POP3S=1), which qmail-popup-tls (this file linked with
+ * popup_tls.c) speaks.  Trusts nothing the client sends; never logs a
+ * password.  Under TLS it stays between the client and the children as
+ * a TLS proxy over a socketpair (qmail-popup(8)).
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "err.h"
+#include "file.h"
+#include "io.h"
+#include "log.h"
+#include "num.h"
+#include "pop3_cmd.h"
+#include "popup_proto.h"
+#include "popup_tls.h"
+#include "rbuf.h"
+#include "root.h"
+#include "str.h"
+#include "wbuf.h"
+
+#define POPUP_TIMEOUT		1200	/* qmail-popup's idle timeout, s */
+#define POPUP_FAIL_DELAY	2	/* s before answering a failed login */
+#define POPUP_FAIL_MAX		3	/* failed logins per connection */
+#define RELAY_BUF		(64 * 1024)
+
+static struct io io;
+static struct rbuf rb;
+static struct wbuf wb;
+static struct str ip = STR_INIT(128);
+static char **subprog;		/* checkpassword program and what it runs */
+
+static void	die_write(void) __attribute__((__noreturn__));
+static void	say(const struct str *);
+static void	says(const char *);
+static int	highfd(int);
+static int	relay(int, size_t *);
+static int	run_login(struct str *, int, size_t *);
+static unsigned long envnum(const char *, unsigned long, unsigned long);
+
+/* die_write - the client is gone: nothing left to do. */
+static void
+die_write(void)
+{
+	exit(EXIT_DONE);
+}
+
+static void
+say(const struct str *s)
+{
+	if (wbuf_put(&wb, s->s, s->len) == -1 || wbuf_flush(&wb) == -1)
+		die_write();
+}
+
+static void
+says(const char *s)
+{
+	if (wbuf_puts(&wb, s) == -1 || wbuf_flush(&wb) == -1)
+		die_write();
+}
+
+/* envnum - a number from the environment, or def. */
+static unsigned long
+envnum(const char *name, unsigned long def, unsigned long max)
+{
+	const char *e = getenv(name);
+	unsigned long v;
+
+	if (e == NULL || num_parses(e, max, &v) == -1)
+		return def;
+	return v;
+}
+
+/* highfd - move fd above the child's fd map, close-on-exec. */
+static int
+highfd(int fd)
+{
+	int	 n;
+
+	if (fd >= CHILD_MAXFD)
+		return fd;
+	n = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_MAXFD);
+	close(fd);
+	return n;
+}
+
+/* relay - copy between the client (TLS or plain) and the session's
+ * socketpair until the session closes its end.  Bytes the client sent
+ * ahead (pipelining) are in rb and go first; *fwd_r counts the client
+ * bytes passed on.  0, or -1 client gone. */
+static int
+relay(int sp, size_t *fwd_r)
+{
+	static char buf[RELAY_BUF];
+	struct pollfd pfd[2];
+	struct io spio;
+	int	 client_open = 1, r;
+	ssize_t	 n;
+
+	*fwd_r = 0;
+	io_init(&spio, sp, sp, POPUP_TIMEOUT);
+	for (;;) {
+		int	 ready = 0;
+
+		if (client_open && (rbuf_buffered(&rb) > 0 ||
+		    (io.pending != NULL && io.pending(&io) > 0)))
+			ready = 1;
+		pfd[0].fd = client_open ? io.rfd : -1;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		pfd[1].fd = sp;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (!ready) {
+			r = poll(pfd, 2, POPUP_TIMEOUT * 1000);
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return -1;
+		}
+		if (ready || (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			n = rbuf_read(&rb, buf, sizeof(buf));
+			if (n > 0) {
+				if (io_writeall(&spio, buf, (size_t)n) == -1)
+					return 0;
+				*fwd_r += (size_t)n;
+			} else if (n == 0 || errno != EAGAIN) {
+				client_open = 0;
+				(void)shutdown(sp, SHUT_WR);
+			}
+		}
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(sp, buf, sizeof(buf));
+			if (n == -1 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0)
+				return 0;
+			if (io_writeall(&io, buf, (size_t)n) == -1)
+				return -1;
+		}
+	}
+}
+
+/*
+ * run_login - run checkpassword with auth on fd 3 and the client on fds
+ * 0/1 (directly, or through the TLS proxy: *fwd_r then counts the client
+ * bytes the children were given).  Wipes auth.  Returns the wait status,
+ * or -1 if it could not run (errno).
+ */
+static int
+run_login(struct str *auth, int proxy, size_t *fwd_r)
+{
+	struct child_spec cs;
+	int	 p[2], sp[2] = { -1, -1 }, status, e;
+	pid_t	 pid;
+
+	*fwd_r = 0;
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		str_wipe(auth);
+		return -1;
+	}
+	/* The data is at most a few hundred bytes: the pipe holds it. */
+	if (file_writeall(p[1], auth->s, auth->len) == -1) {
+		e = errno;
+		close(p[0]);
+		close(p[1]);
+		str_wipe(auth);
+		errno = e;
+		return -1;
+	}
+	str_wipe(auth);
+	close(p[1]);
+	if ((p[0] = highfd(p[0])) == -1)
+		return -1;
+	if (proxy) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)
+		    == -1) {
+			close(p[0]);
+			return -1;
+		}
+		sp[0] = highfd(sp[0]);
+		sp[1] = highfd(sp[1]);
+		if (sp[0] == -1 || sp[1] == -1) {
+			close(p[0]);
+			return -1;
+		}
+	}
+	child_spec_init(&cs, subprog);
+	if (proxy) {
+		cs.fd[0] = sp[1];
+		cs.fd[1] = sp[1];
+	}
+	cs.fd[3] = p[0];
+	pid = child_start(&cs);
+	e = errno;
+	close(p[0]);
+	if (proxy)
+		close(sp[1]);
+	if (pid == -1) {
+		if (proxy)
+			close(sp[0]);
+		errno = e;
+		return -1;
+	}
+	if (proxy) {
+		(void)relay(sp[0], fwd_r);
+		close(sp[0]);
+	}
+	if (child_wait(pid, &status) == -1)
+		return -1;
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct str line = STR_INIT(POP3_LINE_MAX), out = STR_INIT(4096);
+	struct str auth = STR_INIT(POP3_LINE_MAX + 256);
+	struct str user = STR_INIT(POP3_LINE_MAX), safeuser = STR_INIT(2048);
+	struct str ts = STR_INIT(1024), cert = STR_INIT(4096);
+	struct popup p;
+	unsigned long delay, maxfail, fails = 0;
+	const char *e, *resume;
+	int	 r, status, implicit, tls_avail, tls_required;
+
+	log_init("qmail-popup");
+	signal(SIGPIPE, SIG_IGN);
+	{
+		/* Replies and relayed data leave in whole pieces: no Nagle
+		 * wait for the client's delayed ACK.  Not a socket: fine. */
+		int one = 1;
+
+		(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	}
+	if (argc < 3 || argv[1][0] == '\0') {
+		log_die(EXIT_PERM, "usage: qmail-popup hostname subprogram");
+	}
+	subprog = argv + 2;
+	e = getenv("TCPREMOTEIP");
+	if (log_safe_cat(&ip, e != NULL && *e ? e : "unknown",
+	    strlen(e != NULL && *e ? e : "unknown")) == -1)
+		log_die(EXIT_TEMP, "out of memory");
+	delay = envnum("POP3_FAIL_DELAY", POPUP_FAIL_DELAY, 60);
+	maxfail = envnum("POP3_FAIL_MAX", POPUP_FAIL_MAX, 100);
+	e = getenv("POP3S");
+	implicit = e != NULL && strcmp(e, "1") == 0;
+	e = getenv("POP3_REQUIRE_TLS");
+	tls_required = e != NULL && strcmp(e, "1") == 0;
+
+	io_init(&io, 0, 1, POPUP_TIMEOUT);
+	rbuf_init(&rb, &io);
+	wbuf_init(&wb, &io);
+
+	/* control/servercert.pem, as qmail-smtpd's STARTTLS. */
+	e = getenv("POP3_CERT");
+	if (e != NULL && *e != '\0')
+		r = str_copys(&cert, e);
+	else
+		r = root_path(&cert, ROOT_QMAIL, "control/servercert.pem");
+	if (r == -1)
+		log_die(EXIT_TEMP, "out of memory");
+	tls_avail = ptls_setup(cert.s);
+	if (tls_required && !tls_avail)
+		log_warn("POP3_REQUIRE_TLS set but no certificate: ignored");
+	resume = ptls_resume();
+	if (resume != NULL) {
+		/* qmail-popup answered STLS and handed the session over. */
+		if (str_copys(&ts, resume) == -1)
+			log_die(EXIT_TEMP, "out of memory");
+		ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
+		popup_init(&p, ts.s, tls_avail);
+		p.tls_on = 1;
+		p.tls_required = tls_required;
+	} else {
+		if (implicit) {
+			if (!tls_avail) {
+				log_warn("POP3S set but no usable %s",
+				    cert.s);
+				return EXIT_TEMP;
+			}
+			ptls_start(&io, &rb, argv, NULL, 0, str_c(&ip));
+		}
+		if (str_printf(&ts, "<%ld.%lld@%s>", (long)getpid(),
+		    (long long)time(NULL), argv[1]) == -1)
+			log_die(EXIT_TEMP, "out of memory");
+		popup_init(&p, ts.s, tls_avail);
+		p.tls_on = implicit;
+		p.tls_required = tls_required;
+		if (str_printf(&out, "+OK %s\r\n", ts.s) == -1)
+			log_die(EXIT_TEMP, "out of memory");
+		say(&out);
+	}
+
+	for (;;) {
+		r = rbuf_line(&rb, &line, 0);
+		if (r == 0)
+			break;
+		if (r == -1) {
+			if (errno == E2BIG) {
+				says("-ERR line too long\r\n");
+				continue;
+			}
+			break;	/* timeout or read error: silent, as qmail */
+		}
+		switch (popup_line(&p, line.s, line.len, &out, &auth, &user)) {
+		case POPUP_REPLY:
+			say(&out);
+			continue;
+		case POPUP_QUIT:
+			say(&out);
+			goto done;
+		case POPUP_STLS:
+			say(&out);
+			ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
+			continue;
+		case POPUP_ERROR:
+			says("-ERR [SYS/TEMP] out of memory\r\n");
+			goto done;
+		case POPUP_LOGIN:
+			break;
+		}
+		str_wipe(&line);
+		str_clear(&safeuser);
+		(void)log_safe_cat(&safeuser, user.s, user.len);
+		{
+			/* Anything the client sent ahead of our answer must
+			 * reach the session: then (and under TLS) we relay. */
+			int proxy = ptls_active(&io) || rbuf_buffered(&rb) > 0;
+			size_t fwd;
+
+			status = run_login(&auth, proxy, &fwd);
+			if (status == -1) {
+				log_warn("unable to run %s: %s", subprog[0],
+				    strerror(errno));
+				says("-ERR [SYS/TEMP] unable to run the "
+				    "login program\r\n");
+				goto done;
+			}
+			if (WIFSIGNALED(status)) {
+				log_line("pop3 child crashed user %s ip %s "
+				    "signal %d", str_c(&safeuser), str_c(&ip),
+				    WTERMSIG(status));
+				says("-ERR aack, child crashed\r\n");
+				goto done;
+			}
+			if (WEXITSTATUS(status) == 0)
+				goto done;	/* qmail-pop3d served it */
+			if (WEXITSTATUS(status) == EXIT_TEMP) {
+				log_line("pop3 login deferred user %s ip %s",
+				    str_c(&safeuser), str_c(&ip));
+				says("-ERR [SYS/TEMP] temporary failure, "
+				    "try again later\r\n");
+				goto done;
+			}
+			fails++;
+			log_line("pop3 login failed user %s ip %s status %d",
+			    str_c(&safeuser), str_c(&ip),
+			    WEXITSTATUS(status));
+			if (delay > 0)
+				sleep((unsigned)delay);
+			says("-ERR [AUTH] authorization failed\r\n");
+			/* Commands the children swallowed are lost: the
+			 * client cannot be answered in order any more. */
+			if (fwd > 0 || fails >= maxfail) {
+				if (fails >= maxfail)
+					log_line("pop3 too many failed logins "
+					    "ip %s", str_c(&ip));
+				goto done;
+			}
+		}
+	}
+done:
+	popup_free(&p);
+	str_wipe(&auth);
+	str_wipe(&line);
+	str_free(&out);
+	str_free(&user);
+	str_free(&safeuser);
+	str_free(&ts);
+	str_free(&cert);
+	str_free(&ip);
+	ptls_end(&io);
+	return EXIT_DONE;
+}
