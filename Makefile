@@ -85,7 +85,8 @@ $(foreach t,$(LIB_TESTS) $(TESTS),$(eval $(call test_rule,$(t))))
 
 # libFuzzer targets: clang, the library rebuilt with fuzzer-no-link.
 FZ	:= build-fuzz
-FZCFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Isrc/lib -fsanitize=fuzzer-no-link,address,undefined \
+FZCFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Isrc/lib -MMD -MP \
+	    -fsanitize=fuzzer-no-link,address,undefined \
 	    -fno-sanitize-recover=all
 FZLIB	:= $(FZ)/libhsmail.a
 $(FZ)/obj/%.o: src/%.c
