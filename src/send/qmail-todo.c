@@ -15,6 +15,7 @@
  * fsync per file and directory; the order (data, then commit) is qmail's.
  * Trusts the control files; envelopes are parsed strictly.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -338,7 +339,7 @@ main(void)
 	struct pollfd p[2];
 	size_t	 n, i, done;
 	char	 buf[256];
-	int	 qfd, again, r;
+	int	 qfd, lockfd, again, r;
 
 	log_init("qmail-todo");
 	signal(SIGPIPE, SIG_IGN);
@@ -353,6 +354,13 @@ main(void)
 	}
 	if ((qfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return EXIT_TEMP;
+	/* One qmail-todo at a time: two would remove each other's files.
+	 * A restarted one waits here until the old one has gone. */
+	if ((lockfd = open(QUEUE_TODO, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+	    == -1 || flock(lockfd, LOCK_EX) == -1) {
+		tlog("qmail-todo: alert: unable to lock todo/");
+		return EXIT_TEMP;
+	}
 	trigger_open();
 	again = 1;
 	while (!flagexit) {
