@@ -40,7 +40,7 @@ def group_pids(pgid, daemons_only=False):
     return out
 
 
-def test_nothing_lost_under_sigkill(instance, procs, tmp_path):
+def test_nothing_lost_under_sigkill(instance, procs, tmp_path, capsys):
     rnd = random.Random(4242)
     m = su.Mail(instance, procs, tmp_path, concurrency=10)
     joe, pm, dom = su.setup_users(m)
@@ -106,10 +106,11 @@ def test_nothing_lost_under_sigkill(instance, procs, tmp_path):
             seen[int(seq.group(1))] += 1
     missing = [i for i in range(N) if seen[i] == 0]
     dups = sum(c - 1 for c in seen.values() if c > 1)
-    print("\nnothing-lost: %d messages, kills %s, %d restarts, %d extra "
-          "copies delivered, %d missing, %d message files left for the "
-          "36-hour cleanup" % (N, dict(kills), restarts, dups, len(missing),
-                               orphans))
+    with capsys.disabled():
+        print("\nnothing-lost: %d messages, kills %s, %d restarts, %d extra "
+              "copies delivered, %d missing, %d message files left for the "
+              "36-hour cleanup" % (N, dict(kills), restarts, dups, len(missing),
+                                   orphans))
     assert missing == []
     assert sum(kills.values()) > 0
     m.stop()
