@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dotqmail.h"
+#include "../src/queue/dotqmail.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

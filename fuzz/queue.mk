@@ -3,3 +3,7 @@ FUZZERS += fuzz_queue_env
 fuzz_queue_env_SRCS :=
 FUZZERS += fuzz_dotqmail
 fuzz_dotqmail_SRCS := src/queue/dotqmail.c
+FUZZERS += fuzz_inject_addr
+fuzz_inject_addr_SRCS := src/queue/inject.c
+FUZZERS += fuzz_assign
+fuzz_assign_SRCS := src/queue/assign.c

@@ -22,7 +22,12 @@
 #define QUEUE_DEATH	86400
 #define QUEUE_OSSIFIED	129600
 
-/* The queue's subdirectories (relative to <qmail>/queue). */
+/*
+ * The queue's subdirectories (relative to <qmail>/queue).  intd/ and
+ * todo/ are not split (stock layout).  qmail-queue fsyncs mess/<s>/ and
+ * todo/ but not intd/: after a crash todo/N may exist without intd/N, so
+ * removing intd/N must treat ENOENT as done.
+ */
 #define QUEUE_PID	"pid"
 #define QUEUE_MESS	"mess"		/* split */
 #define QUEUE_INTD	"intd"

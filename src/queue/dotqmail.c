@@ -147,7 +147,7 @@ dq_argv(const char *cmd, size_t n, struct strlist *argv)
 {
 	struct str word = STR_INIT(STR_UNBOUNDED);
 	size_t	 i = 0, start;
-	int	 inword, first = 1, r = -1;
+	int	 first = 1, r = -1;
 
 	for (;;) {
 		while (i < n && (cmd[i] == ' ' || cmd[i] == '\t'))
@@ -155,7 +155,6 @@ dq_argv(const char *cmd, size_t n, struct strlist *argv)
 		if (i == n)
 			break;
 		str_clear(&word);
-		inword = 0;
 		start = i;
 		while (i < n && cmd[i] != ' ' && cmd[i] != '\t') {
 			if (cmd[i] == '\'') {
@@ -168,7 +167,6 @@ dq_argv(const char *cmd, size_t n, struct strlist *argv)
 				if (str_catb(&word, cmd + i + 1,
 				    (size_t)(q - cmd) - i - 1) == -1)
 					goto out;
-				inword = 1;
 				i = (size_t)(q - cmd) + 1;
 				continue;
 			}
@@ -176,7 +174,6 @@ dq_argv(const char *cmd, size_t n, struct strlist *argv)
 				goto shell;
 			if (str_catc(&word, cmd[i]) == -1)
 				goto out;
-			inword = 1;
 			i++;
 		}
 		if (first) {
@@ -185,7 +182,6 @@ dq_argv(const char *cmd, size_t n, struct strlist *argv)
 				goto shell;
 			first = 0;
 		}
-		(void)inword;
 		if (strlist_addb(argv, word.s != NULL ? word.s : "",
 		    word.len) == -1)
 			goto out;

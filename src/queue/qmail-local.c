@@ -76,11 +76,13 @@ die(int code, const char *fmt, ...)
 {
 	va_list	 ap;
 
+	/* stdout and stderr usually share qmail-lspawn's pipe: keep the
+	 * order in which things happened. */
+	fflush(stdout);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	fflush(stdout);
 	fflush(stderr);
 	_exit(code);
 }
@@ -288,6 +290,43 @@ put(int fd, struct str *out, const void *b, size_t n)
 }
 
 /*
+ * mbox quoting as a byte stream: a line that is "From " after any number
+ * of '>' gets one more '>'.  Adding it just before "From " is the same as
+ * adding it at the start of the line, so the '>'s pass straight through
+ * and at most four bytes of a partial "From " are ever held back.
+ */
+struct quote {
+	int	 bol;		/* at the start of a line, or only '>'s seen */
+	int	 nl;		/* the last byte was a newline (or none yet) */
+	size_t	 held;		/* bytes of "From " matched and held back */
+};
+
+static int
+quote_byte(struct quote *q, char c, struct str *out)
+{
+	q->nl = c == '\n';
+	if (q->bol) {
+		if (q->held == 0 && c == '>')
+			return str_catc(out, c);
+		if (c == "From "[q->held]) {
+			if (++q->held < 5)
+				return 0;
+			q->held = 0;
+			q->bol = 0;
+			return str_catb(out, ">From ", 6);
+		}
+		/* Not a From line: release what was held. */
+		if (str_catb(out, "From ", q->held) == -1)
+			return -1;
+		q->held = 0;
+		q->bol = 0;
+	}
+	if (c == '\n')
+		q->bol = 1;
+	return str_catc(out, c);
+}
+
+/*
  * Append to an mbox: lock (30 s at most), "From " line, Return-Path and
  * Delivered-To, the message with ">From " quoting, a blank line; fsync.
  * On a failure the file is cut back to where it was.
@@ -298,9 +337,10 @@ do_mbox(const char *fn)
 	struct str out = STR_INIT(STR_UNBOUNDED);
 	char	 buf[8192];
 	off_t	 pos;
-	size_t	 i, start, linelen = 0;
+	struct quote q = { 1, 1, 0 };
+	size_t	 i;
 	ssize_t	 r;
-	int	 fd, locked = 0, waited, bol = 1, saved;
+	int	 fd, locked = 0, waited, saved;
 
 	rewind0();
 	fd = open(fn, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
@@ -340,34 +380,16 @@ do_mbox(const char *fn)
 		}
 		if (r == 0)
 			break;
-		for (start = i = 0; i < (size_t)r; i++) {
-			if (bol) {
-				/* Decide on quoting from the line's start;
-				 * ">>>From " needs the bytes after the '>'s. */
-				size_t j = i;
-
-				while (j < (size_t)r && buf[j] == '>')
-					j++;
-				if (j + 5 <= (size_t)r &&
-				    memcmp(buf + j, "From ", 5) == 0) {
-					if (put(fd, &out, buf + start,
-					    i - start) == -1 ||
-					    put(fd, &out, ">", 1) == -1)
-						goto writeerr;
-					start = i;
-				}
-				bol = 0;
-			}
-			linelen++;
-			if (buf[i] == '\n') {
-				bol = 1;
-				linelen = 0;
-			}
+		for (i = 0; i < (size_t)r; i++) {
+			if (quote_byte(&q, buf[i], &out) == -1 ||
+			    (out.len >= 65536 && put(fd, &out, "", 0) == -1))
+				goto writeerr;
 		}
-		if (put(fd, &out, buf + start, (size_t)r - start) == -1)
-			goto writeerr;
 	}
-	if (linelen > 0 && put(fd, &out, "\n", 1) == -1)
+	/* What was held back at the end is not a "From " line. */
+	if (str_catb(&out, "From ", q.held) == -1)
+		goto writeerr;
+	if (!q.nl && put(fd, &out, "\n", 1) == -1)
 		goto writeerr;
 	if (put(fd, &out, "\n", 1) == -1 ||
 	    file_writeall(fd, out.s, out.len) == -1 || fsync(fd) == -1)

@@ -180,6 +180,13 @@ main(void)
 	int	 seq, first, n;
 
 	log_init("qmail-queue");
+	/* Set-uid: the caller chooses our descriptors.  A closed 0, 1 or 2
+	 * would be reused by the files we open (and a warning written into
+	 * a message), so fill them with /dev/null first. */
+	for (n = 0; n < 3; n++)
+		if (fcntl(n, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != n)
+			_exit(QQ_BUG);
 	umask(033);
 	if (chdir(root_dir(ROOT_QMAIL)) == -1)
 		_exit(QQ_HOME);
@@ -191,6 +198,9 @@ main(void)
 	received(&rcv, pid, uid, start);
 
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit set by the caller: EFBIG and exit 53, not a
+	 * kill that leaves the files behind. */
+	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGALRM, sigalrm);
 	alarm(QUEUE_DEATH);
 

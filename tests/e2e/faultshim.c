@@ -21,6 +21,12 @@
 
 static long	count;
 
+typedef ssize_t	(*write_fn)(int, const void *, size_t);
+typedef int	(*fsync_fn)(int);
+typedef int	(*link_fn)(const char *, const char *);
+typedef int	(*open_fn)(const char *, int, ...);
+typedef int	(*openat_fn)(int, const char *, int, ...);
+
 /* 1 if this call of op is the one that must fail (errno set). */
 static int
 fault(const char *op)
@@ -39,10 +45,10 @@ fault(const char *op)
 ssize_t
 write(int fd, const void *b, size_t n)
 {
-	static ssize_t (*real)(int, const void *, size_t);
+	static write_fn real;
 
 	if (real == NULL)
-		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+		real = (write_fn)dlsym(RTLD_NEXT, "write");
 	if (fd > 2 && fault("write"))
 		return -1;
 	return real(fd, b, n);
@@ -51,10 +57,10 @@ write(int fd, const void *b, size_t n)
 int
 fsync(int fd)
 {
-	static int (*real)(int);
+	static fsync_fn real;
 
 	if (real == NULL)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+		real = (fsync_fn)dlsym(RTLD_NEXT, "fsync");
 	if (fault("fsync"))
 		return -1;
 	return real(fd);
@@ -63,10 +69,10 @@ fsync(int fd)
 int
 link(const char *a, const char *b)
 {
-	static int (*real)(const char *, const char *);
+	static link_fn real;
 
 	if (real == NULL)
-		real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "link");
+		real = (link_fn)dlsym(RTLD_NEXT, "link");
 	if (fault("link"))
 		return -1;
 	return real(a, b);
@@ -75,10 +81,10 @@ link(const char *a, const char *b)
 int
 rename(const char *a, const char *b)
 {
-	static int (*real)(const char *, const char *);
+	static link_fn real;
 
 	if (real == NULL)
-		real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
+		real = (link_fn)dlsym(RTLD_NEXT, "rename");
 	if (fault("rename"))
 		return -1;
 	return real(a, b);
@@ -87,18 +93,18 @@ rename(const char *a, const char *b)
 static int
 open_common(const char *sym, int dirfd, const char *p, int flags, mode_t mode)
 {
-	static int (*ropen)(const char *, int, ...);
-	static int (*ropenat)(int, const char *, int, ...);
+	static open_fn ropen;
+	static openat_fn ropenat;
 
 	if (p[0] != '/' && fault("open"))
 		return -1;
 	if (strcmp(sym, "openat") == 0 || strcmp(sym, "openat64") == 0) {
 		if (ropenat == NULL)
-			ropenat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, sym);
+			ropenat = (openat_fn)dlsym(RTLD_NEXT, sym);
 		return ropenat(dirfd, p, flags, mode);
 	}
 	if (ropen == NULL)
-		ropen = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, sym);
+		ropen = (open_fn)dlsym(RTLD_NEXT, sym);
 	return ropen(p, flags, mode);
 }
 

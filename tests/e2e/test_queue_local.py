@@ -281,3 +281,34 @@ def test_usage(instance, home):
                         "", "h", "s", "./Maildir/"], capture_output=True,
                        env=instance.env)
     assert p.returncode == 100
+
+
+@pytest.mark.parametrize("body,want", [
+    (b"", b""),
+    (b">>", b">>\n"),
+    (b"Fro", b"Fro\n"),
+    (b"From", b"From\n"),
+    (b"From \n", b">From \n"),
+    (b"x\n>>>From y\n>From\nFrom\nFromage\n", b"x\n>>>>From y\n>From\nFrom\nFromage\n"),
+])
+def test_mbox_quoting_edges(instance, home, body, want):
+    dotq(home, ".qmail", "./mbox\n")
+    rc, out, err = run(instance, home, msg=body)
+    assert rc == 0, err
+    data = (home / "mbox").read_bytes()
+    assert data.split(b"Delivered-To: joe@example.com\n", 1)[1] == want + b"\n"
+
+
+def test_mbox_from_across_reads(instance, home):
+    # "From " lines at every offset around the 8192-byte read size.
+    dotq(home, ".qmail", "./mbox\n")
+    body = b""
+    while len(body) < 20000:
+        body += b"a" * (len(body) % 7) + b"\nFrom x\n>From y\n"
+    rc, out, err = run(instance, home, msg=body)
+    assert rc == 0, err
+    got = (home / "mbox").read_bytes().split(
+        b"Delivered-To: joe@example.com\n", 1)[1]
+    want = body.replace(b"\nFrom x", b"\n>From x").replace(
+        b"\n>From y", b"\n>>From y") + b"\n"
+    assert got == want

@@ -187,3 +187,52 @@ def test_setuid_ignores_root(instance, tmp_path):
     assert qu.files(os.path.join(instance.qmail, "queue")) == []
     if not os.path.isdir("/var/qmail/queue"):
         assert rc in (61, 62)
+
+
+def test_closed_descriptors(instance):
+    """fd 2 closed by the caller: nothing of ours lands in the message;
+    fd 1 closed: no envelope, exit 54, nothing queued."""
+    queue = qu.setup(instance)
+    with open(os.path.join(str(instance.root), "m"), "wb") as f:
+        f.write(MSG)
+    env_bytes = qu.envelope("a", ["b"])
+    r, w = os.pipe()
+    os.write(w, env_bytes)
+    os.close(w)
+    with open(os.path.join(str(instance.root), "m"), "rb") as m:
+        p = subprocess.run([prog("qmail-queue")], stdin=m, stdout=r,
+                           stderr=subprocess.DEVNULL, env=instance.env,
+                           close_fds=True,
+                           preexec_fn=lambda: os.close(2))
+    os.close(r)
+    assert p.returncode == 0
+    mess = qu.files(queue, "mess")[0]
+    assert qu.read(queue, mess).split(b"\n", 1)[1] == MSG
+    for f in qu.files(queue):
+        os.unlink(os.path.join(queue, f))
+    with open(os.path.join(str(instance.root), "m"), "rb") as m:
+        p = subprocess.run([prog("qmail-queue")], stdin=m,
+                           env=instance.env,
+                           preexec_fn=lambda: os.close(1))
+    assert p.returncode == 54
+    assert qu.files(queue) == []
+
+
+def test_file_size_limit(instance):
+    import resource
+    queue = qu.setup(instance)
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (10000, 10000))
+    with open(os.path.join(str(instance.root), "m"), "wb") as f:
+        f.write(b"x" * 50000)
+    e = os.path.join(str(instance.root), "e")
+    with open(e, "wb") as f:
+        f.write(qu.envelope("a", ["b"]))
+    with open(os.path.join(str(instance.root), "m"), "rb") as m, \
+            open(e, "rb") as ef:
+        p = subprocess.run([prog("qmail-queue")], stdin=m, stdout=ef,
+                           stderr=subprocess.PIPE, env=instance.env,
+                           preexec_fn=limit)
+    assert p.returncode == 53
+    assert qu.files(queue) == []
