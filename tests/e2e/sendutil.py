@@ -56,19 +56,13 @@ def cdb_write(path, records):
 
 def users_cdb(instance, entries):
     """entries: list of ("=" or "+", local, user, uid, gid, home, dash, ext)
-    as users/assign lines; writes users/cdb as qmail-newu does."""
-    recs = []
-    wild = ""
-    for kind, local, user, uid, gid, home, dash, ext in entries:
-        data = "\0".join([user, str(uid), str(gid), home, dash, ext]) + "\0"
-        if kind == "=":
-            recs.append((b"!" + local.lower().encode() + b"\0", data.encode()))
-        else:
-            recs.append((b"!" + local.lower().encode(), data.encode()))
-            if local and local[-1] not in wild:
-                wild += local[-1]
-    recs.append((b"", wild.encode()))
-    cdb_write(os.path.join(instance.qmail, "users", "cdb"), recs)
+    written as users/assign lines and compiled with qmail-newu."""
+    with open(os.path.join(instance.qmail, "users", "assign"), "w") as f:
+        for kind, local, user, uid, gid, home, dash, ext in entries:
+            f.write("%s%s:%s:%d:%d:%s:%s:%s:\n" % (kind, local, user, uid,
+                                                   gid, home, dash, ext))
+        f.write(".\n")
+    subprocess.run([prog("qmail-newu")], check=True, env=instance.env)
 
 
 def open_path(path):
