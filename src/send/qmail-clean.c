@@ -4,8 +4,10 @@
  * qmail-start; reads NUL-terminated requests on fd 0, answers one byte
  * each on fd 1:
  *   "foop/<id>"  remove intd/<id> and mess/<split>/<id>
- *   "todo/<id>"  remove intd/<id> and todo/<id>, then fsync todo/: this removal is the commit point of
- *                preprocessing and must be durable before the answer.
+ *   "todo/<id>"  remove intd/<id> and todo/<id>, then fsync todo/: this
+ *                removal is the commit point of preprocessing and must
+ *                be durable before the answer.  Requests that arrive
+ *                together share one fsync of todo/.
  * Answers '+' done, '!' an unlink failed, 'x' malformed request.  Every
  * 30 requests it removes pid/ files older than 36 hours.  Trusts its
  * requests only to be bytes: ids are checked to be decimal.
@@ -30,7 +32,7 @@
 #include "str.h"
 
 static int	clean_unlink(const char *);
-static char	clean_do(const char *, size_t);
+static char	clean_do(const char *, size_t, int *);
 static void	clean_pid(void);
 
 /* unlink; a missing file is fine.  0 or -1. */
@@ -42,7 +44,7 @@ clean_unlink(const char *path)
 
 /* Carry out one request; the answer byte. */
 static char
-clean_do(const char *req, size_t n)
+clean_do(const char *req, size_t n, int *todo_r)
 {
 	struct str p = STR_INIT(256);
 	unsigned long id;
@@ -65,10 +67,9 @@ clean_do(const char *req, size_t n)
 			ans = '!';
 	} else if (queue_path(&p, QUEUE_TODO, id) == -1)
 		ans = '!';
-	else if (unlink(p.s) == 0) {
-		if (file_fsync_dir(QUEUE_TODO) == -1)
-			ans = '!';
-	} else if (errno != ENOENT)
+	else if (unlink(p.s) == 0)
+		*todo_r = 1;		/* the caller fsyncs todo/ */
+	else if (errno != ENOENT)
 		ans = '!';
 	str_free(&p);
 	return ans;
@@ -103,9 +104,11 @@ int
 main(void)
 {
 	struct str q = STR_INIT(256);
-	char	 buf[1024], ans;
+	char	 buf[1024], ans[1024];
+	int	 istodo[1024];
 	ssize_t	 r, i;
-	int	 count = 0, toolong = 0;
+	size_t	 na, k;
+	int	 count = 0, toolong = 0, sync;
 
 	log_init("qmail-clean");
 	signal(SIGPIPE, SIG_IGN);
@@ -118,20 +121,30 @@ main(void)
 			continue;
 		if (r <= 0)
 			return 0;
+		na = 0;
+		sync = 0;
 		for (i = 0; i < r; i++) {
 			if (buf[i] != '\0') {
 				if (str_catc(&q, buf[i]) == -1)
 					toolong = 1;
 				continue;
 			}
-			ans = toolong ? 'x' : clean_do(q.s != NULL ? q.s : "",
-			    q.len);
+			istodo[na] = 0;
+			ans[na] = toolong ? 'x' : clean_do(q.s != NULL ? q.s :
+			    "", q.len, &istodo[na]);
+			sync |= istodo[na];
+			na++;
 			str_clear(&q);
 			toolong = 0;
-			if (file_writeall(1, &ans, 1) == -1)
-				return 0;
 			if (++count % 30 == 0)
 				clean_pid();
 		}
+		/* One fsync of todo/ covers every removal of this read. */
+		if (sync && file_fsync_dir(QUEUE_TODO) == -1)
+			for (k = 0; k < na; k++)
+				if (istodo[k])
+					ans[k] = '!';
+		if (na > 0 && file_writeall(1, ans, na) == -1)
+			return 0;
 	}
 }

@@ -1105,7 +1105,7 @@ main(void)
 		while ((r = read(fdr[c], &ch, 1)) == -1 && errno == EINTR)
 			;
 		chanup[c] = r == 1;
-		conc[c] = r == 1 ? (ch > SENDQ_SPAWN_MAX ? SENDQ_SPAWN_MAX : ch)
+		conc[c] = r == 1 ? ch	/* at most 255 = SENDQ_SPAWN_MAX */
 		    : 0;
 		if (r != 1)
 			slog("alert: no %s spawn: %s deliveries are on hold",

@@ -15,6 +15,7 @@
  * fsync per file and directory; the order (data, then commit) is qmail's.
  * Trusts the control files; envelopes are parsed strictly.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -55,7 +56,7 @@ static int	prep(unsigned long, struct item *);
 static void	unlink3(unsigned long);
 static int	appendrec(int *, const char *, unsigned long, char,
 		    const struct str *);
-static int	clean(unsigned long);
+static void	clean(const struct item *, size_t, int *);
 static void	trigger_open(void);
 
 /* A record to qmail-send; on failure qmail-send is gone: exit. */
@@ -305,28 +306,38 @@ out:
 	return ok;
 }
 
-/* Ask qmail-clean to remove todo/<id>; 0 done, -1 not done. */
-static int
-clean(unsigned long id)
+/* Ask qmail-clean to remove todo/<id> for every item, all requests at
+ * once (it fsyncs todo/ once for them); ok[i] says which were removed. */
+static void
+clean(const struct item *it, size_t n, int *ok)
 {
-	struct str req = STR_INIT(64);
-	char	 ans;
+	struct str req = STR_INIT(64 * BATCH);
+	char	 ans[BATCH];
+	size_t	 i, got = 0;
 	ssize_t	 r;
 
-	if (str_printf(&req, "todo/%lu", id) == -1 ||
-	    str_catc(&req, '\0') == -1 ||
-	    file_writeall(2, req.s, req.len) == -1) {
-		str_free(&req);
-		return -1;
-	}
-	str_free(&req);
-	while ((r = read(3, &ans, 1)) == -1 && errno == EINTR)
-		;
-	if (r != 1) {
+	for (i = 0; i < n; i++)
+		if (str_printf(&req, "todo/%lu", it[i].id) == -1 ||
+		    str_catc(&req, '\0') == -1)
+			_exit(EXIT_TEMP);
+	if (file_writeall(2, req.s, req.len) == -1) {
 		tlog("qmail-todo: alert: lost connection to qmail-clean");
 		_exit(EXIT_TEMP);
 	}
-	return ans == '+' ? 0 : -1;
+	str_free(&req);
+	while (got < n) {
+		r = read(3, ans + got, n - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			tlog("qmail-todo: alert: lost connection to "
+			    "qmail-clean");
+			_exit(EXIT_TEMP);
+		}
+		got += (size_t)r;
+	}
+	for (i = 0; i < n; i++)
+		ok[i] = ans[i] == '+';
 }
 
 int
@@ -335,10 +346,11 @@ main(void)
 	struct str q = STR_INIT(4096), rec = STR_INIT(64);
 	unsigned long ids[BATCH];
 	struct item items[BATCH];
+	int	 cleaned[BATCH];
 	struct pollfd p[2];
 	size_t	 n, i, done;
 	char	 buf[256];
-	int	 qfd, again, r;
+	int	 qfd, lockfd, again, r;
 
 	log_init("qmail-todo");
 	signal(SIGPIPE, SIG_IGN);
@@ -353,6 +365,13 @@ main(void)
 	}
 	if ((qfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return EXIT_TEMP;
+	/* One qmail-todo at a time: two would remove each other's files.
+	 * A restarted one waits here until the old one has gone. */
+	if ((lockfd = open(QUEUE_TODO, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+	    == -1 || flock(lockfd, LOCK_EX) == -1) {
+		tlog("qmail-todo: alert: unable to lock todo/");
+		return EXIT_TEMP;
+	}
 	trigger_open();
 	again = 1;
 	while (!flagexit) {
@@ -396,8 +415,9 @@ main(void)
 			sleep(1);
 			continue;
 		}
+		clean(items, done, cleaned);
 		for (i = 0; i < done; i++) {
-			if (clean(items[i].id) == -1) {
+			if (!cleaned[i]) {
 				tlog("qmail-todo: warning: unable to remove "
 				    "todo/%lu", items[i].id);
 				continue;

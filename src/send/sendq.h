@@ -10,8 +10,9 @@
 
 #include "str.h"
 
-/* conf-spawn: the most deliveries a spawn runs at once (one byte). */
-#define SENDQ_SPAWN_MAX	120
+/* The most deliveries a spawn runs at once: the slot is one byte of the
+ * spawn protocol, so 255 (stock conf-spawn is 120; H-Sphere offered more). */
+#define SENDQ_SPAWN_MAX	255
 /* A spawn report is cut to this many bytes (qmail's truncreport). */
 #define SENDQ_REPORT_MAX	3000
 /* Longest queued address the family accepts (qmail-queue's limit). */

@@ -4,6 +4,9 @@ end: local deliveries through users/cdb (plain and wildcard entries) and
 clean stop on TERM."""
 import os
 import re
+import time
+
+import pytest
 
 import sendutil as su
 
@@ -56,3 +59,41 @@ def test_many_messages_and_restart(instance, procs, tmp_path):
     for l, lim in re.findall(r"status: local (\d+)/(\d+)", log):
         assert int(l) <= int(lim) == 3
     m.stop()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="uid 0 refusal needs root")
+def test_lspawn_refuses_uid_0(instance, procs, tmp_path):
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    rooth = su.home(m.homes, "rooty")
+    su.users_cdb(instance, [
+        ("=", "joe", "joe", su.UID, su.GID, joe, "", ""),
+        ("=", "rooty", "root", 0, 0, rooth, "", ""),
+    ])
+    m.start()
+    m.inject("joe@" + su.ME, ["rooty@" + su.ME])
+    m.wait_log(r"^delivery \d+: deferral: Not_allowed_to_perform_deliveries"
+               r"_as_root./$")
+    assert su.maildir(rooth) == []
+    m.stop()
+
+
+def test_logger_argument(instance, procs, tmp_path):
+    """qmail-start defaultdelivery logger args: the activity log goes to
+    the logger's standard input (as with splogger qmail)."""
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    out = str(tmp_path / "logger.out")
+    p = procs.start([su.prog("qmail-start"), "./Maildir/", "/bin/sh", "-c",
+                     "exec cat > " + out], env=instance.env)
+    m.inject("s@remote.example", ["joe@" + su.ME])
+    m.wait_empty()
+    os.kill(p.pid, 15)
+    p.wait(30)
+    for _ in range(100):
+        text = open(out).read()
+        if "status: exiting" in text:
+            break
+        time.sleep(0.05)
+    assert re.search(r"^delivery \d+: success: did_1\+0\+0/$", text, re.M)
+    assert text.rstrip().endswith("status: exiting")
