@@ -143,3 +143,38 @@ class Raw:
 
     def close(self):
         self.sock.close()
+
+
+def cdb_write(path, records):
+    """Write a cdb (D. J. Bernstein's format) of (key, data) byte pairs."""
+    import struct
+
+    def h(k):
+        v = 5381
+        for c in k:
+            v = ((v << 5) + v ^ c) & 0xffffffff
+        return v
+
+    tables = [[] for _ in range(256)]
+    body = b""
+    pos = 2048
+    for k, d in records:
+        tables[h(k) & 255].append((h(k), pos))
+        rec = struct.pack("<II", len(k), len(d)) + k + d
+        body += rec
+        pos += len(rec)
+    head = b""
+    tail = b""
+    for t in tables:
+        n = len(t) * 2
+        slots = [(0, 0)] * n
+        for hv, p in t:
+            i = (hv >> 8) % n
+            while slots[i][1] != 0:
+                i = (i + 1) % n
+            slots[i] = (hv, p)
+        head += struct.pack("<II", pos + len(tail), n)
+        for hv, p in slots:
+            tail += struct.pack("<II", hv, p)
+    with open(path, "wb") as f:
+        f.write(head + body + tail)
