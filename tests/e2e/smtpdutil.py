@@ -29,8 +29,12 @@ class Smtpd:
     """qmail-smtpd under tcpserver on 127.0.0.1:<port>."""
 
     def __init__(self, instance, procs, args=(), env=None, cert=True,
-                 rcpthosts="example.com\n.sub.example.net\n", controls=None):
+                 rcpthosts="example.com\n.sub.example.net\n", controls=None,
+                 realqueue=False):
         self.inst = instance
+        if realqueue:
+            subprocess.run([prog("hsmail-setup"), "-m", "mx.example.org",
+                            instance.root], check=True, env=instance.env)
         self.qdir = instance.path("fakeq")
         os.makedirs(self.qdir, exist_ok=True)
         instance.control("me", "mx.example.org\n")
@@ -47,6 +51,8 @@ class Smtpd:
         e = dict(instance.env)
         e.update({"QMAILQUEUE": FAKEQ, "FAKEQ_DIR": self.qdir,
                   "FAKECP_LOG": self.cplog})
+        if realqueue:
+            del e["QMAILQUEUE"]
         for k, v in (env or {}).items():
             if v is None:
                 e.pop(k, None)
