@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cdbx.h"
+#include "chkuser.h"
 #include "ctl.h"
 #include "err.h"
 #include "log.h"
@@ -39,6 +40,7 @@ struct ctx {
 	struct smtpd_qq qq;
 	char	**authargv;
 	unsigned timeout;
+	struct chkuser chk;
 };
 
 static void	die_controls(struct io *);
@@ -50,6 +52,8 @@ static int	h_qopen(void *);
 static int	h_qwrite(void *, const char *, size_t);
 static int	h_qclose(void *, const struct str *, struct str *);
 static long long h_now(void *);
+static int	h_rcptcheck(void *, const struct smtpd_path *, const char *,
+		    const char *, struct str *);
 static const char *env_or(const char *, const char *);
 
 /* qmail: "421 unable to read controls (#4.3.0)", then exit. */
@@ -139,6 +143,17 @@ h_qclose(void *arg, const struct str *env, struct str *reply)
 	return smtpd_qq_close(&c->qq, env, (long long)time(NULL), reply);
 }
 
+static int
+h_rcptcheck(void *arg, const struct smtpd_path *rcpt, const char *sender,
+    const char *helo, struct str *reply)
+{
+	struct ctx *c = arg;
+	int	 r;
+
+	r = chkuser_rcpt(&c->chk, rcpt, sender, helo, reply);
+	return r == 1 ? RCPT_ACCEPT : r == 0 ? RCPT_REJECT : RCPT_TEMP;
+}
+
 static long long
 h_now(void *arg)
 {
@@ -223,6 +238,10 @@ main(int argc, char **argv)
 	conf.submission = getenv("SUBMISSION") != NULL;
 	conf.tls = getenv("SMTPS") != NULL;
 
+	if (chkuser_init(&c.chk, conf.remoteip, conf.remotehost,
+	    conf.remoteinfo) == -1)
+		die_controls(&c.io);
+
 	if (conf.tls && tls_server_start(&c.io, str_c(&c.certfile),
 	    c.timeout, &why) == -1) {
 		log_line("smtpd %ld tls failed ip %s: %s", conf.pid,
@@ -233,6 +252,8 @@ main(int argc, char **argv)
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.arg = &c;
 	hooks.rcpthosts = h_rcpthosts;
+	if (c.chk.start != CHKUSER_OFF)
+		hooks.rcptcheck = h_rcptcheck;
 	hooks.starttls = h_starttls;
 	hooks.tlsinfo = h_tlsinfo;
 	hooks.auth = h_auth;

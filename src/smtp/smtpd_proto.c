@@ -492,7 +492,8 @@ do_rcpt(struct smtpd *s, const char *arg, size_t n)
 		if (s->hooks->rcptcheck != NULL) {
 			str_clear(&s->reply);
 			r = s->hooks->rcptcheck(s->hooks->arg, &s->path,
-			    str_c(&s->sender), &s->reply);
+			    s->sender.len ? str_c(&s->sender) : "",
+			    str_c(&s->helo), &s->reply);
 			if (r != RCPT_ACCEPT)
 				return out(s, str_c(&s->reply));
 		}

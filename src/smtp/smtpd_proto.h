@@ -58,7 +58,7 @@ struct smtpd_hooks {
 	 * with the whole reply line (without CRLF) in *reply.
 	 */
 	int	(*rcptcheck)(void *, const struct smtpd_path *rcpt,
-		    const char *sender, struct str *reply);
+		    const char *sender, const char *helo, struct str *reply);
 	/* TLS handshake on the connection: 0, or -1 with the reason. */
 	int	(*starttls)(void *, struct str *why);
 	/* TLS protocol and cipher into *out, for Received and the log. */
