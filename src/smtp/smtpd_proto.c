@@ -227,7 +227,8 @@ smtpd_run(struct smtpd *s)
 	enum verb v;
 	int	 r;
 
-	if (outf(s, "220 %s ESMTP", s->conf->greeting) == -1)
+	if (!s->conf->greeted &&
+	    outf(s, "220 %s ESMTP", s->conf->greeting) == -1)
 		return END_IOERR;
 	for (;;) {
 		r = read_line(s, SMTPD_CMD_MAX, &end);

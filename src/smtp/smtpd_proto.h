@@ -36,6 +36,7 @@ struct smtpd_conf {
 	unsigned long maxrcpt;		/* per message */
 	int	 starttls;	/* a certificate is there: offer STARTTLS */
 	int	 tls;		/* the session starts over TLS (port 465) */
+	int	 greeted;	/* TLS just started by STARTTLS: no 220 */
 	int	 auth;		/* a checkpassword program was given */
 	int	 auth_cleartext; /* offer PLAIN/LOGIN without TLS */
 	int	 submission;	/* MAIL needs AUTH first (port 587) */
