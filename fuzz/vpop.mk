@@ -1,0 +1,5 @@
+# fuzz targets of the vpop area: vpasswd lines, maildirsize files.
+FUZZERS += fuzz_vpasswd fuzz_maildirsize
+fuzz_vpasswd_SRCS :=
+fuzz_vpasswd_LIBS := -lcrypt
+fuzz_maildirsize_SRCS :=

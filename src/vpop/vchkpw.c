@@ -1,0 +1,286 @@
+/*
+ * vchkpw, vchkpwsmtp - the checkpassword programs of the vpopmail store
+ * (vpopmail.md §6, ucspi-tcp.md §5).  "vchkpw prog args..." is run by
+ * qmail-popup (and the IMAP server and webmail) as root; "vchkpwsmtp
+ * prog" by qmail-smtpd for SMTP AUTH.  Reads "login\0password\0[stamp]\0"
+ * from fd 3 (at most 512 bytes), checks the password with crypt(3) (or
+ * CRAM-MD5 against the clear-text column when vchkpwsmtp gets a
+ * challenge), then for POP/IMAP/webmail switches to the domain's uid/gid,
+ * changes to the user's directory, sets USER, HOME, SHELL=NOLOGIN,
+ * VPOPUSER, records POP-before-SMTP and execs prog; vchkpwsmtp execs prog
+ * at once.  The service (which gid flag refuses the login) is chosen by:
+ * $VCHKPW_SERVICE (pop3, imap, webmail, smtp), else the program name
+ * (vchkpwsmtp = smtp), else $TCPLOCALPORT (110/995 pop3, 143/993 imap,
+ * 25/465/587 smtp), else prog's name ("imap" -> imap, "webmail" ->
+ * webmail), else pop3.  Trusts nothing on fd 3; logs to syslog (mail) and
+ * in an instance to log/maillog, never the password.
+ * Exit codes (vpopmail 5.2.2): 1 service refused by a flag, 3 no such
+ * user or bad password, 4/5 setgid/setuid failed, 6 cannot enter the
+ * user directory, 11 fd 3 unreadable, 12 empty login, 13 empty
+ * password, 15 account without password, 20 bad characters, 111
+ * temporary trouble (store unreadable).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chkcram.h"
+#include "err.h"
+#include "file.h"
+#include "log.h"
+#include "maildir.h"
+#include "num.h"
+#include "relay.h"
+#include "root.h"
+#include "vpop.h"
+
+#define CHKPW_INPUT_MAX	512	/* checkpassword data (ucspi-tcp.md §5) */
+#define CHKPW_TIMEOUT_MS 10000	/* fd 3 is a local pipe: 10 s is plenty */
+#define CHKPW_FAIL_DELAY 2	/* seconds of sleep after a failure */
+
+enum service { SVC_POP3, SVC_IMAP, SVC_WEBMAIL, SVC_SMTP };
+static const char *svc_name[] = { "pop3", "imap", "webmail", "smtp" };
+
+static const char *progname = "vchkpw";
+static struct str who = STR_INIT(512);	/* user@domain:ip for the log */
+
+static void	chk_log(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+static void	chk_fail(int, const char *);
+static enum service chk_service(int, char **, int);
+static int	chk_read3(char *, size_t *);
+
+/* One line to syslog and, in an instance, to log/maillog. */
+static void
+chk_log(const char *fmt, ...)
+{
+	struct str line = STR_INIT(2048), path = STR_INIT(4096);
+	char	 buf[1024], host[256], stamp[64];
+	va_list	 ap;
+	time_t	 now = time(NULL);
+	struct tm tm;
+	int	 fd;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	syslog(LOG_MAIL | LOG_NOTICE, "%s", buf);
+	if (!root_is_instance())
+		return;
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+	if (str_printf(&line, "%s %s %s[%ld]: ", stamp, host, progname,
+	    (long)getpid()) == 0 && log_print_cat(&line, buf, strlen(buf)) ==
+	    0 && str_catc(&line, '\n') == 0 &&
+	    root_path(&path, ROOT_LOG, "maillog") == 0 &&
+	    (fd = open(path.s, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640)) != -1) {
+		(void)file_writeall(fd, line.s, line.len);
+		close(fd);
+	}
+	str_free(&line);
+	str_free(&path);
+}
+
+/* Log, wait a little (slows password guessing), exit. */
+static void
+chk_fail(int code, const char *what)
+{
+	const char *e = secure_getenv("VCHKPW_FAIL_DELAY");
+	unsigned long d = CHKPW_FAIL_DELAY;
+
+	chk_log("%s: %s %s", progname, what, str_c(&who));
+	if (e != NULL && num_parses(e, 10, &d) == -1)
+		d = CHKPW_FAIL_DELAY;
+	if (d > 0)
+		sleep((unsigned)d);
+	exit(code);
+}
+
+static enum service
+chk_service(int smtp_name, char **prog, int nprog)
+{
+	const char *e = getenv("VCHKPW_SERVICE"), *port = getenv("TCPLOCALPORT");
+	const char *p;
+	unsigned long n;
+	int	 i;
+
+	if (e != NULL)
+		for (i = 0; i < 4; i++)
+			if (strcmp(e, svc_name[i]) == 0)
+				return (enum service)i;
+	if (smtp_name)
+		return SVC_SMTP;
+	if (port != NULL && num_parses(port, 65535, &n) == 0) {
+		if (n == 110 || n == 995)
+			return SVC_POP3;
+		if (n == 143 || n == 993)
+			return SVC_IMAP;
+		if (n == 25 || n == 465 || n == 587)
+			return SVC_SMTP;
+	}
+	if (nprog > 0) {
+		p = strrchr(prog[0], '/');
+		p = p != NULL ? p + 1 : prog[0];
+		if (strstr(p, "imap") != NULL)
+			return SVC_IMAP;
+		if (strstr(p, "webmail") != NULL)
+			return SVC_WEBMAIL;
+	}
+	return SVC_POP3;
+}
+
+/* Read fd 3 to end of file (at most CHKPW_INPUT_MAX bytes). */
+static int
+chk_read3(char *buf, size_t *len)
+{
+	struct pollfd pfd = { 3, POLLIN, 0 };
+	ssize_t	 n;
+
+	*len = 0;
+	for (;;) {
+		if (poll(&pfd, 1, CHKPW_TIMEOUT_MS) <= 0)
+			return -1;
+		n = read(3, buf + *len, CHKPW_INPUT_MAX - *len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+		if (*len == CHKPW_INPUT_MAX)
+			break;
+	}
+	close(3);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const unsigned long refuse[] = { VPOP_NO_POP, VPOP_NO_IMAP,
+	    VPOP_NO_WEBMAIL, VPOP_NO_SMTP };
+	struct vpop_domain d;
+	struct vpop_pw pw;
+	struct str user = STR_INIT(256), domain = STR_INIT(256);
+	struct str md = STR_INIT(4096), typed = STR_INIT(CHKPW_INPUT_MAX);
+	char	 buf[CHKPW_INPUT_MAX + 1], *login, *pass, *stamp;
+	const char *ip = getenv("TCPREMOTEIP"), *base;
+	size_t	 len, l1, l2;
+	enum service svc;
+	int	 r, smtp_name;
+
+	base = argc > 0 && strrchr(argv[0], '/') != NULL ?
+	    strrchr(argv[0], '/') + 1 : argc > 0 ? argv[0] : "vchkpw";
+	smtp_name = strcmp(base, "vchkpwsmtp") == 0;
+	progname = smtp_name ? "vchkpwsmtp" : "vchkpw";
+	log_init(progname);
+	openlog(progname, LOG_PID, LOG_MAIL);
+	if (ip == NULL)
+		ip = "unknown";
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s prog [args...]\n", progname);
+		return 2;
+	}
+	svc = chk_service(smtp_name, argv + 1, argc - 1);
+	if (chk_read3(buf, &len) == -1)
+		chk_fail(11, "cannot read fd 3 from");
+	buf[len] = '\0';
+	login = buf;
+	l1 = strnlen(buf, len);
+	pass = l1 < len ? buf + l1 + 1 : buf + len;
+	l2 = l1 < len ? strnlen(pass, len - l1 - 1) : 0;
+	stamp = l1 + 1 + l2 < len ? pass + l2 + 1 : buf + len;
+	str_copys(&typed, login);
+	str_copys(&who, "");
+	str_printf(&who, "%.100s:%s", login, ip);
+	for (len = 0; len < who.len; len++)
+		if (who.s[len] == '%')
+			who.s[len] = '#';	/* as vpopmail logs it */
+	if (*login == '\0')
+		chk_fail(12, "empty login from");
+	if (*pass == '\0')
+		chk_fail(13, "empty password for");
+	if (vpop_login_split(login, &user, &domain) == -1)
+		chk_fail(20, "invalid characters in login");
+	str_clear(&who);
+	str_printf(&who, "%s@%s:%s", user.s, domain.s, ip);
+	vpop_domain_init(&d);
+	vpop_pw_init(&pw);
+	if (domain.len == 0 || (r = vpop_domain_get(domain.s, &d)) == 0)
+		chk_fail(3, "vpopmail user not found");
+	if (r == -1 || (r = vpop_pw_get(&d, user.s, &pw)) == -1) {
+		chk_log("%s: cannot read the user database for %s: %s",
+		    progname, who.s, strerror(errno));
+		return EXIT_TEMP;
+	}
+	if (r == 0)
+		chk_fail(3, "vpopmail user not found");
+	if (pw.passwd.len == 0 && !(smtp_name && *stamp != '\0'))
+		chk_fail(15, "account without password");
+	r = smtp_name && *stamp != '\0' ? chkcram_check(&pw, pass, stamp) :
+	    vpop_pw_check(&pw, pass);
+	explicit_bzero(buf, sizeof(buf));
+	if (r == -1) {
+		chk_log("%s: password check error for %s", progname, who.s);
+		return EXIT_TEMP;
+	}
+	if (r == 0)
+		chk_fail(3, "password fail");
+	if (pw.gid & refuse[svc]) {
+		chk_log("%s: %s access denied %s", progname, svc_name[svc],
+		    who.s);
+		return 1;
+	}
+	chk_log("%s: login success %s %s", progname, svc_name[svc], who.s);
+	if (svc == SVC_SMTP) {
+		execvp(argv[1], argv + 1);
+		chk_log("%s: cannot run %s: %s", progname, argv[1],
+		    strerror(errno));
+		return EXIT_TEMP;
+	}
+	if ((svc == SVC_POP3 || svc == SVC_IMAP) &&
+	    !(pw.gid & VPOP_NO_RELAY) && strcmp(ip, "unknown") != 0 &&
+	    relay_open(ip, time(NULL)) == -1)
+		chk_log("%s: warning: cannot open relay for %s: %s", progname,
+		    who.s, strerror(errno));
+	if (geteuid() == 0) {
+		if (setgid((gid_t)d.gid) == -1)
+			return 4;
+		if (setgroups(0, NULL) == -1 && errno != EPERM)
+			return 4;
+		if (setuid((uid_t)d.uid) == -1)
+			return 5;
+	}
+	str_printf(&md, "%s/Maildir", pw.dir.s);
+	if (access(md.s, F_OK) == -1 && (file_mkdirs(pw.dir.s, 0750) == -1 ||
+	    maildir_make(md.s, 0700) == -1))
+		return 14;
+	if (chdir(pw.dir.s) == -1)
+		return 6;
+	if (setenv("USER", user.s, 1) == -1)
+		return 7;
+	if (setenv("HOME", pw.dir.s, 1) == -1)
+		return 8;
+	if (setenv("SHELL", "NOLOGIN", 1) == -1)
+		return 9;
+	if (setenv("VPOPUSER", str_c(&typed), 1) == -1)
+		return 10;
+	execvp(argv[1], argv + 1);
+	chk_log("%s: cannot run %s: %s", progname, argv[1], strerror(errno));
+	return EXIT_TEMP;
+}

@@ -1,0 +1,209 @@
+"""vpop admin commands end to end: the files vpopmail's commands write
+(users/assign + users/cdb as qmail-newu, rcpthosts/morercpthosts(.cdb),
+virtualdomains, vpasswd + vpasswd.cdb, .qmail-default, bucket dirs), their
+exit codes and error sentences, bad names, and concurrent vadduser."""
+import concurrent.futures
+import os
+
+from vpoputil import (adddomain, adduser, cdb_read, domdir, run, vpasswd)
+
+
+def test_vadddomain_files(instance):
+    adddomain(instance, "Example.COM")
+    d = domdir(instance, "example.com")
+    with open(os.path.join(instance.qmail, "users", "assign")) as f:
+        assign = f.read()
+    line = "+example.com-:example.com:%d:%d:%s:-::\n" % (os.geteuid(),
+                                                       os.getegid(), d)
+    assert assign == line + ".\n"
+    recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
+    assert recs[b"!example.com-"] == ("example.com\0%d\0%d\0%s\0-\0\0" % (
+        os.geteuid(), os.getegid(), d)).encode()
+    assert recs[b""] == b"-"
+    ctl = os.path.join(instance.qmail, "control")
+    assert open(os.path.join(ctl, "rcpthosts")).read() == "example.com\n"
+    assert open(os.path.join(ctl, "virtualdomains")).read() == \
+        "example.com:example.com\n"
+    assert open(os.path.join(d, ".qmail-default")).read() == \
+        "| %s/bin/vdelivermail '' bounce-no-mailbox\n" % instance.vpopmail
+    pw = vpasswd(instance, "example.com")
+    assert [p[0] for p in pw] == ["postmaster"]
+    assert pw[0][4] == "Postmaster" and pw[0][6] == "NOQUOTA"
+    assert pw[0][1].startswith(("$y$", "$6$"))
+    assert os.path.isdir(os.path.join(d, "postmaster", "Maildir", "new"))
+    keys = [k for k, v in cdb_read(os.path.join(d, "vpasswd.cdb"))]
+    assert keys == [b"postmaster"]
+
+
+def test_vadddomain_twice_and_bad_names(instance):
+    adddomain(instance, "example.com")
+    p = run(instance, "vadddomain", "example.com", "x")
+    assert p.returncode == 243
+    assert b"Error: domain example.com already exists" in p.stderr
+    for bad in ["a/b.com", "..", "ex ample.com", "a.-x.com", "x..com",
+                "d\xc3\xa9.com", "a" * 70 + ".com", "x_y.com"]:
+        p = run(instance, "vadddomain", bad, "x")
+        assert p.returncode in (243, 244, 230, 255), (bad, p.returncode)
+        assert p.stderr.startswith(b"Error: ")
+    assert sorted(os.listdir(os.path.join(instance.vpopmail, "domains"))) \
+        == [".dir-control", "example.com"]
+
+
+def test_morercpthosts_after_50(instance):
+    for i in range(52):
+        run(instance, "vadddomain", "-O", "d%02d.example" % i, "pw", check=0)
+    ctl = os.path.join(instance.qmail, "control")
+    rh = open(os.path.join(ctl, "rcpthosts")).read().split()
+    more = open(os.path.join(ctl, "morercpthosts")).read().split()
+    assert len(rh) == 50 and more == ["d50.example", "d51.example"]
+    # -O skipped users/cdb and morercpthosts.cdb; a plain run rebuilds both
+    adddomain(instance, "last.example")
+    keys = sorted(k for k, v in cdb_read(os.path.join(
+        ctl, "morercpthosts.cdb")))
+    assert keys == [b"d50.example", b"d51.example", b"last.example"]
+    recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
+    assert b"!d00.example-" in recs and b"!last.example-" in recs
+    run(instance, "vdeldomain", "d51.example", check=0)
+    run(instance, "vdeldomain", "d50.example", check=0)
+    run(instance, "vdeldomain", "last.example", check=0)
+    assert not os.path.exists(os.path.join(ctl, "morercpthosts"))
+    assert not os.path.exists(os.path.join(ctl, "morercpthosts.cdb"))
+
+
+def test_users(instance):
+    adddomain(instance, "example.com")
+    adduser(instance, "Zed@example.com")
+    adduser(instance, "joe@example.com", "pw", "-q", "5M", "-c", "Joe Doe")
+    p = run(instance, "vadduser", "joe@example.com", "x")
+    assert p.returncode == 254
+    assert b"Error: user joe@example.com already exists" in p.stderr
+    p = run(instance, "vadduser", "xy@nowhere.com", "x")
+    assert p.returncode == 245 and b"does not exist" in p.stderr
+    for bad in ["a b@example.com", "j:x@example.com", "x@example.com",
+                ".joe@example.com", "a" * 33 + "@example.com"]:
+        p = run(instance, "vadduser", bad, "pw")
+        assert p.returncode in (255, 231), (bad, p.returncode, p.stderr)
+    p = run(instance, "vadduser", "ann@example.com", "a:b")
+    assert p.returncode == 236
+    pw = vpasswd(instance, "example.com")
+    assert [x[0] for x in pw] == ["joe", "postmaster", "zed"]
+    joe = pw[0]
+    assert joe[2:5] == ["0", "0", "Joe Doe"] and joe[6] == "5M"
+    # vpasswd / vmoduser / vsetuserquota / vuserinfo
+    run(instance, "vpasswd", "joe@example.com", "newpw", check=0)
+    run(instance, "vmoduser", "-p", "-i", "-b", "joe@example.com", check=0)
+    assert vpasswd(instance, "example.com")[0][3] == str(0x02 | 0x08 | 0x10)
+    out = run(instance, "vuserinfo", "joe@example.com", check=0).stdout
+    assert b"pop access closed" in out and b"imap access closed" in out
+    assert b"mail will be bounced back to sender" in out
+    run(instance, "vmoduser", "-x", "joe@example.com", check=0)
+    assert vpasswd(instance, "example.com")[0][3] == "0"
+    run(instance, "vmoduser", "-r", "example.com", check=0)  # whole domain
+    assert all(x[3] == "32" for x in vpasswd(instance, "example.com"))
+    run(instance, "vsetuserquota", "joe@example.com", "1000000S,10C", check=0)
+    assert vpasswd(instance, "example.com")[0][6] == "1000000S,10C"
+    p = run(instance, "vsetuserquota", "joe@example.com", "lots")
+    assert p.returncode != 0 and b"bad quota" in p.stderr
+    assert run(instance, "vuserinfo", "-q", "joe@example.com",
+               check=0).stdout == b"1000000S,10C\n"
+    # vdeluser removes line, cdb key and directory
+    home = vpasswd(instance, "example.com")[0][5]
+    run(instance, "vdeluser", "joe@example.com", check=0)
+    assert not os.path.exists(home)
+    keys = [k for k, v in cdb_read(os.path.join(domdir(
+        instance, "example.com"), "vpasswd.cdb"))]
+    assert b"joe" not in keys and b"zed" in keys
+    p = run(instance, "vdeluser", "joe@example.com")
+    assert p.returncode == 246 and b"does not exist" in p.stderr
+
+
+def test_alias_domain_and_valias(instance):
+    adddomain(instance, "example.com")
+    run(instance, "vaddaliasdomain", "alias.org", "example.com", check=0)
+    out = run(instance, "vdominfo", "alias.org", check=0).stdout
+    assert out.startswith(b"domain: alias.org aliased to example.com\n")
+    p = run(instance, "vaddaliasdomain", "alias.org", "example.com")
+    assert p.returncode == 243
+    p = run(instance, "vaddaliasdomain", "x.org", "nothere.com")
+    assert p.returncode == 245
+    run(instance, "valias", "-i", "&joe@else.net", "sales@example.com",
+        check=0)
+    run(instance, "valias", "-i", "|/bin/true", "sales@example.com", check=0)
+    out = run(instance, "valias", "-s", "example.com", check=0).stdout
+    assert out == (b"sales@example.com -> &joe@else.net\n"
+                   b"sales@example.com -> |/bin/true\n")
+    run(instance, "valias", "-d", "sales@example.com", check=0)
+    assert run(instance, "valias", "-s", "example.com", check=0).stdout == b""
+    out = run(instance, "vdominfo", check=0).stdout.decode()
+    assert "domain: example.com\n" in out and "aliased to" in out
+    run(instance, "vdeldomain", "alias.org", check=0)
+    assert "alias.org" not in open(os.path.join(
+        instance.qmail, "users", "assign")).read()
+    assert os.path.isdir(domdir(instance, "example.com"))
+
+
+def test_vdeldomain_with_mail(instance):
+    adddomain(instance, "example.com")
+    new = os.path.join(domdir(instance, "example.com"), "postmaster",
+                       "Maildir", "new")
+    with open(os.path.join(new, "1.2.host"), "w") as f:
+        f.write("x")
+    p = run(instance, "vdeldomain", "example.com")
+    assert p.returncode == 100
+    assert b"holds 1 message" in p.stderr
+    assert os.path.exists(os.path.join(new, "1.2.host"))
+    assert "example.com" in open(os.path.join(
+        instance.qmail, "users", "assign")).read()
+    run(instance, "vdeldomain", "-f", "example.com", check=0)
+    assert not os.path.exists(domdir(instance, "example.com"))
+    assert open(os.path.join(instance.qmail, "users", "assign")).read() \
+        == ".\n"
+    assert open(os.path.join(instance.qmail, "control",
+                             "virtualdomains")).read() == ""
+    p = run(instance, "vdeldomain", "example.com")
+    assert p.returncode == 245
+
+
+def test_buckets_when_domain_grows(instance):
+    adddomain(instance, "big.example")
+    for i in range(1, 101):
+        run(instance, "vadduser", "-s", "u%03d@big.example" % i, "-e",
+            "ab01FAX.bQRSU", check=0)
+    pw = {x[0]: x[5] for x in vpasswd(instance, "big.example")}
+    d = domdir(instance, "big.example")
+    # postmaster was entry 1, u099 entry 100: the first bucket "0"
+    assert pw["u098"] == d + "/u098"
+    assert pw["u099"] == d + "/0/u099"
+    assert os.path.isdir(d + "/0/u100/Maildir/cur")
+    with open(d + "/.dir-control") as f:
+        assert f.read() == "101\n0\n3\n0 0 0\n61 61 61\n0 2 4\n0 0 0\n0\n"
+
+
+def test_concurrent_vadduser(instance):
+    adddomain(instance, "example.com")
+    names = ["user%02d" % i for i in range(40)]
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        rcs = list(ex.map(lambda n: run(instance, "vadduser",
+                                        n + "@example.com", "pw").returncode,
+                          names))
+    assert rcs == [0] * 40
+    pw = vpasswd(instance, "example.com")
+    assert [x[0] for x in pw] == sorted(names + ["postmaster"])
+    keys = sorted(k.decode() for k, v in cdb_read(os.path.join(
+        domdir(instance, "example.com"), "vpasswd.cdb")))
+    assert keys == sorted(names + ["postmaster"])
+    dirs = [x[5] for x in pw]
+    assert len(set(dirs)) == len(dirs)
+    assert all(os.path.isdir(x + "/Maildir/new") for x in dirs)
+
+
+def test_concurrent_vadddomain(instance):
+    doms = ["c%02d.example" % i for i in range(12)]
+    with concurrent.futures.ThreadPoolExecutor(6) as ex:
+        rcs = list(ex.map(lambda n: run(instance, "vadddomain", n,
+                                        "pw").returncode, doms))
+    assert rcs == [0] * 12
+    recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
+    assert all(("!%s-" % d).encode() in recs for d in doms)
+    rh = open(os.path.join(instance.qmail, "control", "rcpthosts")).read()
+    assert sorted(rh.split()) == doms
