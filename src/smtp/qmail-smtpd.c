@@ -40,6 +40,10 @@
 #endif
 #include "wbuf.h"
 
+/* Longest a checkpassword program may take (vchkpw sleeps 2 s on a
+ * failure). */
+#define SMTPD_AUTH_TIMEOUT	60
+
 struct ctx {
 	struct io io;
 	struct strlist rcpthosts;
@@ -148,7 +152,8 @@ h_auth(void *arg, const char *user, const char *secret, const char *chal)
 {
 	struct ctx *c = arg;
 
-	return smtpd_checkpassword(c->authargv, user, secret, chal);
+	return smtpd_checkpassword(c->authargv, user, secret, chal,
+	    SMTPD_AUTH_TIMEOUT);
 }
 
 static int

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -192,9 +194,37 @@ smtpd_qq_reply(int status, struct str *reply)
 	return str_cats(reply, t);
 }
 
+/*
+ * Wait for pid at most timeout_sec seconds (a pidfd polled); on timeout
+ * kill it.  0 with *status, or -1 (timed out or error; pid reaped).
+ */
+static int
+wait_timed(pid_t pid, unsigned timeout_sec, int *status)
+{
+	struct pollfd pfd;
+	int	 fd, r;
+
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		do
+			r = poll(&pfd, 1, (int)(timeout_sec * 1000));
+		while (r == -1 && errno == EINTR);
+		close(fd);
+		if (r == 0) {
+			(void)kill(pid, SIGKILL);
+			(void)child_wait(pid, status);
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	return child_wait(pid, status);
+}
+
 int
 smtpd_checkpassword(char *const *argv, const char *user, const char *secret,
-    const char *challenge)
+    const char *challenge, unsigned timeout_sec)
 {
 	struct child_spec cs;
 	struct str data = STR_INIT(512);
@@ -240,7 +270,7 @@ smtpd_checkpassword(char *const *argv, const char *user, const char *secret,
 	signal(SIGPIPE, old);
 	close(p[1]);
 	str_wipe(&data);
-	if (child_wait(pid, &status) == -1)
+	if (wait_timed(pid, timeout_sec, &status) == -1)
 		return -1;
 	if (!WIFEXITED(status))
 		r = -1;

@@ -45,10 +45,11 @@ int	smtpd_qq_reply(int status, struct str *reply);
 /*
  * Run the checkpassword program argv (argv[0] the tool, then its
  * sub-program) with "user\0secret\0challenge\0" on fd 3, /dev/null on
- * fds 0 and 1.  0 accepted (exit 0), 1 refused (exit 1, 2 or 100...),
- * -1 temporary (exit 111, a crash, cannot start).
+ * fds 0 and 1, for at most timeout_sec seconds (then it is killed).
+ * 0 accepted (exit 0), 1 refused (exit 1, 2 or 100...), -1 temporary
+ * (exit 111, a crash, a timeout, cannot start).
  */
 int	smtpd_checkpassword(char *const *argv, const char *user,
-	    const char *secret, const char *challenge);
+	    const char *secret, const char *challenge, unsigned timeout_sec);
 
 #endif
