@@ -30,7 +30,7 @@ class Smtpd:
 
     def __init__(self, instance, procs, args=(), env=None, cert=True,
                  rcpthosts="example.com\n.sub.example.net\n", controls=None,
-                 realqueue=False):
+                 realqueue=False, rules=None):
         self.inst = instance
         if realqueue:
             subprocess.run([prog("hsmail-setup"), "-m", "mx.example.org",
@@ -59,8 +59,14 @@ class Smtpd:
             else:
                 e[k] = v
         self.port = free_port()
-        argv = [TCPSERVER, "-H", "-R", "-l", "mx.example.org",
-                "127.0.0.1", str(self.port), prog("qmail-smtpd")]
+        argv = [TCPSERVER, "-H", "-R", "-l", "mx.example.org"]
+        if rules is not None:
+            # tcp.smtp rules text, compiled by ucspi-tcp's tcprules.
+            cdb = instance.path("tcp.smtp.cdb")
+            subprocess.run(["tcprules", cdb, cdb + ".tmp"],
+                           input=rules.encode(), check=True)
+            argv += ["-x", cdb]
+        argv += ["127.0.0.1", str(self.port), prog("qmail-smtpd")]
         argv += list(args)
         self.logf = open(self.log, "ab")
         self.proc = procs.start(argv, env=e, stdout=subprocess.DEVNULL,

@@ -120,3 +120,20 @@ def test_badmailfrom(instance, procs):
         r.cmd("RSET")
     assert r.cmd("MAIL FROM:<ok@x.example>").startswith("250")
     assert r.cmd("RCPT TO:<u@example.com>").startswith("250")
+
+
+def test_tcp_smtp_rules(instance, procs):
+    """The seed's first line: RELAYCLIENT comes from tcp.smtp.cdb (what
+    POP-before-SMTP writes); a client without it may not relay."""
+    s = Smtpd(instance, procs, cert=False,
+              rules='127.0.0.1:allow,RELAYCLIENT=""\n:allow\n')
+    r = Raw(s.port)
+    r.reply()
+    r.cmd("MAIL FROM:<a@b.example>")
+    assert r.cmd("RCPT TO:<far@remote.example>") == "250 2.1.5 ok"
+    s2 = Smtpd(instance, procs, cert=False,
+               rules='127.0.0.2:allow,RELAYCLIENT=""\n:allow\n')
+    r = Raw(s2.port)
+    r.reply()
+    r.cmd("MAIL FROM:<a@b.example>")
+    assert r.cmd("RCPT TO:<far@remote.example>").startswith("553 5.7.1 ")
