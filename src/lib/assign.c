@@ -149,7 +149,12 @@ assign_decode(const struct str *d, struct assign_entry *e)
 	int	 i;
 
 	for (i = 0; i < 6; i++) {
-		if (p >= end || (z = memchr(p, '\0', (size_t)(end - p))) == NULL)
+		/* qmail-newu leaves the NUL after the last field out. */
+		if (i == 5 && p <= end &&
+		    memchr(p, '\0', (size_t)(end - p)) == NULL)
+			z = end;
+		else if (p >= end ||
+		    (z = memchr(p, '\0', (size_t)(end - p))) == NULL)
 			goto bad;
 		f[i] = p;
 		fl[i] = (size_t)(z - p);

@@ -1,0 +1,15 @@
+# src/smtp/build.mk - qmail-smtpd and its protocol modules.
+SMTPD_MODS := src/smtp/smtpd_proto.c src/smtp/smtpd_addr.c \
+	src/smtp/smtpd_data.c src/smtp/smtpd_queue.c
+
+# qmail-smtpd speaks plain SMTP and execs qmail-smtpd-tls for STARTTLS
+# and SMTPS, so that OpenSSL is loaded only by sessions that use it.
+PROGS += qmail-smtpd qmail-smtpd-tls
+qmail-smtpd_SRCS := src/smtp/qmail-smtpd.c src/smtp/chkuser.c $(SMTPD_MODS)
+qmail-smtpd_LIBS := -lcrypt
+qmail-smtpd-tls_SRCS := src/smtp/qmail-smtpd-tls.c src/smtp/chkuser.c \
+	$(SMTPD_MODS)
+qmail-smtpd-tls_LIBS := -lssl -lcrypto -lcrypt
+
+TESTS += smtpd_proto_test
+smtpd_proto_test_SRCS := src/smtp/smtpd_proto_test.c $(SMTPD_MODS)

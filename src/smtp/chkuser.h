@@ -1,0 +1,47 @@
+/*
+ * chkuser - recipient checking at RCPT time for the virtual domains of
+ * the vpopmail store, as the chkuser patch H-Sphere shipped did: accept
+ * only an existing mailbox, alias (.qmail-<user>), extension
+ * (.qmail-<prefix>-default, user-ext), list or catch-all; refuse users
+ * flagged bounce-mail; limit recipients and wrong recipients per session;
+ * log one CHKUSER line per decision.  Part of qmail-smtpd; reads the
+ * store (users/cdb, vpasswd.cdb, .qmail files), trusts it, not the client.
+ */
+#ifndef HSMAIL_CHKUSER_H
+#define HSMAIL_CHKUSER_H
+
+#include "smtpd_addr.h"
+#include "str.h"
+
+enum chkuser_start {
+	CHKUSER_OFF,	/* CHKUSER_START unset, NONE or unknown */
+	CHKUSER_ALWAYS,
+	CHKUSER_DOMAIN,
+};
+
+struct chkuser {
+	enum chkuser_start start;
+	unsigned long rcptlimit;	/* CHKUSER_RCPTLIMIT, 0 none */
+	unsigned long wronglimit;	/* CHKUSER_WRONGRCPTLIMIT, 0 none */
+	int	 mbxquota;		/* CHKUSER_MBXQUOTA percent, 0 off */
+	const char *identify;		/* CHKUSER_IDENTIFY, or "" */
+	const char *remoteip, *remotehost, *remoteinfo;
+	/* session counters */
+	unsigned long nrcpt;
+	unsigned long nwrong;
+	int	 intrusion;
+};
+
+/* Read the CHKUSER_* environment.  0, or -1 EINVAL for a bad number. */
+int	chkuser_init(struct chkuser *, const char *remoteip,
+	    const char *remotehost, const char *remoteinfo);
+
+/*
+ * Check one recipient of a local domain for a client that may not relay.
+ * Returns 1 accept, 0 reject, -1 temporary; for 0 and -1 the whole reply
+ * line is in *reply.  Writes the CHKUSER log line.
+ */
+int	chkuser_rcpt(struct chkuser *, const struct smtpd_path *rcpt,
+	    const char *sender, const char *helo, struct str *reply);
+
+#endif

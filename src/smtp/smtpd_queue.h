@@ -1,0 +1,55 @@
+/*
+ * smtpd_queue - qmail-smtpd's children: qmail-queue (message on its fd 0,
+ * envelope on its fd 1, exit code mapped to a reply as qmail's
+ * qmail_close does) and the checkpassword program for SMTP AUTH (user,
+ * secret, challenge on its fd 3).  Runs inside qmail-smtpd; trusts the
+ * programs it starts, not the client text it hands them.
+ */
+#ifndef HSMAIL_SMTPD_QUEUE_H
+#define HSMAIL_SMTPD_QUEUE_H
+
+#include <sys/types.h>
+
+#include "io.h"
+#include "str.h"
+
+struct smtpd_qq {
+	pid_t	 pid;
+	int	 msgfd;		/* our end of qmail-queue's fd 0 */
+	int	 envfd;		/* our end of qmail-queue's fd 1 */
+	struct io io;		/* writes to msgfd, with a deadline */
+};
+
+/*
+ * Start prog (qmail-queue or $QMAILQUEUE) with pipes on its fds 0 and
+ * 1; writes wait at most timeout_sec.  0, or -1 with errno.
+ */
+int	smtpd_qq_open(struct smtpd_qq *, const char *prog,
+	    unsigned timeout_sec);
+/* Message bytes.  0 or -1 (errno). */
+int	smtpd_qq_write(struct smtpd_qq *, const char *, size_t);
+/*
+ * Close the message, send env (NULL: abort, nothing queued), wait.
+ * 0 queued: "ok <now> qp <pid>" in *reply.  -1: the whole reply line
+ * ("451 4.3.0 qq ...", "554 5.3.0 ...") in *reply.
+ */
+int	smtpd_qq_close(struct smtpd_qq *, const struct str *env,
+	    long long now, struct str *reply);
+/*
+ * The reply for a qmail-queue wait status that is not success (qmail's
+ * qmail_close table, qmail.md section 4): "554 5.x.y text (#5.x.y)" for
+ * permanent, "451 4.x.y text (#4.x.y)" for temporary.  0 or -1.
+ */
+int	smtpd_qq_reply(int status, struct str *reply);
+
+/*
+ * Run the checkpassword program argv (argv[0] the tool, then its
+ * sub-program) with "user\0secret\0challenge\0" on fd 3, /dev/null on
+ * fds 0 and 1, for at most timeout_sec seconds (then it is killed).
+ * 0 accepted (exit 0), 1 refused (exit 1, 2 or 100...), -1 temporary
+ * (exit 111, a crash, a timeout, cannot start).
+ */
+int	smtpd_checkpassword(char *const *argv, const char *user,
+	    const char *secret, const char *challenge, unsigned timeout_sec);
+
+#endif
