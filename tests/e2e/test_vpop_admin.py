@@ -207,3 +207,30 @@ def test_concurrent_vadddomain(instance):
     assert all(("!%s-" % d).encode() in recs for d in doms)
     rh = open(os.path.join(instance.qmail, "control", "rcpthosts")).read()
     assert sorted(rh.split()) == doms
+
+
+def test_hup_to_qmail_send(instance, procs):
+    """Domain changes send SIGHUP to the instance's qmail-send (found in
+    /proc by name and working directory); -O does not."""
+    import time
+    queue = os.path.join(instance.qmail, "queue")
+    os.makedirs(queue)
+    script = instance.path("bin-test", "qmail-send")
+    os.makedirs(os.path.dirname(script))
+    marks = instance.path("hups")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\ntrap 'echo hup >> %s' HUP\necho ready > %s.r\n"
+                "while :; do sleep 0.05; done\n" % (marks, marks))
+    os.chmod(script, 0o755)
+    procs.start([script], cwd=queue)
+    while not os.path.exists(marks + ".r"):
+        time.sleep(0.05)
+    run(instance, "vadddomain", "-O", "bulk.example", "pw", check=0)
+    adddomain(instance, "example.com")
+    run(instance, "vdeldomain", "example.com", check=0)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if os.path.exists(marks) and open(marks).read().count("hup") == 2:
+            break
+        time.sleep(0.05)
+    assert open(marks).read() == "hup\nhup\n"
