@@ -211,6 +211,7 @@ make_store(void)
 	setenv("HSMAIL_ROOT", root, 1);
 	unsetenv("VPOPMAIL_DOMAIN");
 	root_reset();
+	vpop_forget();
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", root, dirs[i]);
 		assert_int_equal(file_mkdirs(p, 0755), 0);
