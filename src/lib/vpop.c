@@ -926,7 +926,7 @@ vpop_vpasswd_update(const char *dir, enum vpop_update op,
 		if (!done && c == 0) {
 			if (op == VPOP_ADD) {
 				r = 0;
-				goto out;
+				goto heal;
 			}
 			done = 1;
 			if (op == VPOP_MOD && str_cat(&out, &line) == -1)
@@ -949,13 +949,19 @@ vpop_vpasswd_update(const char *dir, enum vpop_update op,
 	}
 	if (!done) {
 		r = 0;
-		goto out;
+		goto heal;
 	}
 	if (file_replace(path.s, out.s, out.len, 0600) == -1)
 		goto out;
 	if (!nocdb && vpop_vpasswd_cdb(dir) == -1)
 		goto out;
 	r = 1;
+	goto out;
+heal:
+	/* Nothing to change: rebuild the cdb anyway, so a crash between the
+	 * vpasswd rename and the cdb rebuild is healed by running again. */
+	if (!nocdb && vpop_vpasswd_cdb(dir) == -1)
+		r = -1;
 out:
 	str_free(&path);
 	str_wipe(&text);

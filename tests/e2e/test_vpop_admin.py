@@ -234,3 +234,18 @@ def test_hup_to_qmail_send(instance, procs):
             break
         time.sleep(0.05)
     assert open(marks).read() == "hup\nhup\n"
+
+
+def test_crash_between_vpasswd_and_cdb_heals(instance):
+    """vpasswd renamed but vpasswd.cdb not rebuilt (a crash between the two
+    steps): running the command again rebuilds the cdb."""
+    adddomain(instance, "example.com")
+    d = domdir(instance, "example.com")
+    with open(os.path.join(d, "vpasswd"), "a") as f:
+        f.write("ghost:ab01FAX.bQRSU:0:0:ghost:%s/ghost:NOQUOTA\n" % d)
+    keys = [k for k, v in cdb_read(os.path.join(d, "vpasswd.cdb"))]
+    assert b"ghost" not in keys
+    p = run(instance, "vadduser", "ghost@example.com", "pw")
+    assert p.returncode == 254
+    keys = [k for k, v in cdb_read(os.path.join(d, "vpasswd.cdb"))]
+    assert b"ghost" in keys
