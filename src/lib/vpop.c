@@ -923,11 +923,11 @@ vpop_vpasswd_update(const char *dir, enum vpop_update op,
 				c = len < pw->name.len ? -1 : len >
 				    pw->name.len ? 1 : 0;
 		}
+		if (c == 0 && op == VPOP_ADD) {
+			r = 0;		/* exists, even in an unsorted file */
+			goto heal;
+		}
 		if (!done && c == 0) {
-			if (op == VPOP_ADD) {
-				r = 0;
-				goto heal;
-			}
 			done = 1;
 			if (op == VPOP_MOD && str_cat(&out, &line) == -1)
 				goto out;
