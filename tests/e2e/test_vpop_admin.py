@@ -5,7 +5,8 @@ exit codes and error sentences, bad names, and concurrent vadduser."""
 import concurrent.futures
 import os
 
-from vpoputil import (adddomain, adduser, cdb_read, domdir, run, vpasswd)
+from vpoputil import (adddomain, adduser, cdb_read, domain_ids, domdir, run,
+                      vpasswd)
 
 
 def test_vadddomain_files(instance):
@@ -13,12 +14,12 @@ def test_vadddomain_files(instance):
     d = domdir(instance, "example.com")
     with open(os.path.join(instance.qmail, "users", "assign")) as f:
         assign = f.read()
-    line = "+example.com-:example.com:%d:%d:%s:-::\n" % (os.geteuid(),
-                                                       os.getegid(), d)
+    uid, gid = domain_ids()
+    line = "+example.com-:example.com:%d:%d:%s:-::\n" % (uid, gid, d)
     assert assign == line + ".\n"
     recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
     assert recs[b"!example.com-"] == ("example.com\0%d\0%d\0%s\0-\0\0" % (
-        os.geteuid(), os.getegid(), d)).encode()
+        uid, gid, d)).encode()
     assert recs[b""] == b"-"
     ctl = os.path.join(instance.qmail, "control")
     assert open(os.path.join(ctl, "rcpthosts")).read() == "example.com\n"
