@@ -226,15 +226,20 @@ def test_hup_to_qmail_send(instance, procs):
     procs.start([script], cwd=queue)
     while not os.path.exists(marks + ".r"):
         time.sleep(0.05)
+    def hups(n):
+        # signals sent close together may merge: wait for each one
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if os.path.exists(marks) and open(marks).read().count("hup") >= n:
+                break
+            time.sleep(0.05)
+        return open(marks).read() if os.path.exists(marks) else ""
+
     run(instance, "vadddomain", "-O", "bulk.example", "pw", check=0)
     adddomain(instance, "example.com")
+    assert hups(1) == "hup\n"
     run(instance, "vdeldomain", "example.com", check=0)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if os.path.exists(marks) and open(marks).read().count("hup") == 2:
-            break
-        time.sleep(0.05)
-    assert open(marks).read() == "hup\nhup\n"
+    assert hups(2) == "hup\nhup\n"
 
 
 def test_crash_between_vpasswd_and_cdb_heals(instance):
