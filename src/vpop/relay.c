@@ -39,8 +39,9 @@ relay_chown(const char *rel)
 	struct passwd *pw;
 
 	if (geteuid() == 0 && (pw = getpwnam("vpopmail")) != NULL &&
-	    root_path(&p, ROOT_VPOPMAIL, rel) == 0)
-		(void)chown(p.s, pw->pw_uid, pw->pw_gid);
+	    root_path(&p, ROOT_VPOPMAIL, rel) == 0 &&
+	    chown(p.s, pw->pw_uid, pw->pw_gid) == -1)
+		p.len = 0;	/* best effort: root can still read it */
 	str_free(&p);
 }
 
