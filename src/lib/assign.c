@@ -175,8 +175,7 @@ bad:
 }
 
 int
-assign_lookup_prefix(const char *cdbpath, const char *prefix,
-    struct assign_entry *e)
+assign_find_prefix(struct cdbx *x, const char *prefix, struct assign_entry *e)
 {
 	struct str key = STR_INIT(ASSIGN_LINE_MAX + 2);
 	struct str d = STR_INIT(ASSIGN_LINE_MAX * 2);
@@ -187,11 +186,25 @@ assign_lookup_prefix(const char *cdbpath, const char *prefix,
 		return -1;
 	}
 	str_lower(&key);
-	r = cdbx_lookup(cdbpath, key.s, key.len, &d);
+	r = cdbx_find(x, key.s, key.len, &d);
 	if (r == 1 && assign_decode(&d, e) == -1)
 		r = -1;
 	str_free(&key);
 	str_free(&d);
+	return r;
+}
+
+int
+assign_lookup_prefix(const char *cdbpath, const char *prefix,
+    struct assign_entry *e)
+{
+	struct cdbx x;
+	int	 r;
+
+	if ((r = cdbx_open(&x, cdbpath)) != 1)
+		return r;
+	r = assign_find_prefix(&x, prefix, e);
+	cdbx_close(&x);
 	return r;
 }
 

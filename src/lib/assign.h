@@ -52,4 +52,9 @@ int	assign_lookup(const char *cdbpath, const char *local,
 int	assign_lookup_prefix(const char *cdbpath, const char *prefix,
 	    struct assign_entry *);
 
+/* The same on a cdb the caller keeps open (cdbx.h). */
+struct cdbx;
+int	assign_find_prefix(struct cdbx *, const char *prefix,
+	    struct assign_entry *);
+
 #endif

@@ -31,6 +31,7 @@ static const char vpop_dirlist[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 #define VPOP_DIRLIST_LEN	62
 
+static int	vpop_users_open(void);
 static int	vpop_fields(const char *, size_t, const char **, size_t *,
 		    size_t);
 static int	vpop_pw_fill(struct vpop_pw *, const char **, size_t *,
@@ -234,19 +235,78 @@ vpop_domain_free(struct vpop_domain *d)
 	str_free(&d->dir);
 }
 
+/*
+ * users/cdb stays open between lookups (a qmail-smtpd session checks many
+ * recipients); one stat per lookup notices a new file renamed over it.
+ * 1 open, 0 no users/cdb, -1 error.
+ */
+static struct {
+	struct cdbx	 x;
+	int		 open;
+	dev_t		 dev;
+	ino_t		 ino;
+	struct timespec	 mtim;
+	struct str	 path;
+} vpop_users = { .path = STR_INIT(4096) };
+
+static int
+vpop_users_open(void)
+{
+	struct stat st;
+	int	 r;
+
+	if (vpop_users.path.len == 0 &&
+	    root_path(&vpop_users.path, ROOT_QMAIL, "users/cdb") == -1)
+		return -1;
+	if (stat(vpop_users.path.s, &st) == -1) {
+		if (vpop_users.open)
+			cdbx_close(&vpop_users.x);
+		vpop_users.open = 0;
+		return errno == ENOENT ? 0 : -1;
+	}
+	if (vpop_users.open && st.st_dev == vpop_users.dev &&
+	    st.st_ino == vpop_users.ino &&
+	    st.st_mtim.tv_sec == vpop_users.mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == vpop_users.mtim.tv_nsec)
+		return 1;
+	if (vpop_users.open)
+		cdbx_close(&vpop_users.x);
+	vpop_users.open = 0;
+	if ((r = cdbx_open(&vpop_users.x, vpop_users.path.s)) != 1)
+		return r;
+	if (fstat(vpop_users.x.fd, &st) == -1) {
+		cdbx_close(&vpop_users.x);
+		return -1;
+	}
+	vpop_users.open = 1;
+	vpop_users.dev = st.st_dev;
+	vpop_users.ino = st.st_ino;
+	vpop_users.mtim = st.st_mtim;
+	return 1;
+}
+
+void
+vpop_forget(void)
+{
+	if (vpop_users.open)
+		cdbx_close(&vpop_users.x);
+	vpop_users.open = 0;
+	str_free(&vpop_users.path);
+}
+
 int
 vpop_domain_get(const char *domain, struct vpop_domain *d)
 {
 	struct assign_entry e;
-	struct str path = STR_INIT(4096), prefix = STR_INIT(VPOP_DOMAIN_MAX + 2);
+	struct str prefix = STR_INIT(VPOP_DOMAIN_MAX + 2);
 	int	 r = -1;
 
 	assign_entry_init(&e);
 	if (strlen(domain) > VPOP_DOMAIN_MAX || strchr(domain, '/') != NULL)
 		r = 0;
-	else if (root_path(&path, ROOT_QMAIL, "users/cdb") == 0 &&
+	else if ((r = vpop_users_open()) == 1 &&
 	    str_cats(&prefix, domain) == 0 && str_catc(&prefix, '-') == 0 &&
-	    (r = assign_lookup_prefix(path.s, prefix.s, &e)) == 1) {
+	    (r = assign_find_prefix(&vpop_users.x, prefix.s, &e)) == 1) {
 		d->uid = e.uid;
 		d->gid = e.gid;
 		if (str_copys(&d->name, str_c(&e.user)) == -1 ||
@@ -254,7 +314,6 @@ vpop_domain_get(const char *domain, struct vpop_domain *d)
 			r = -1;
 	}
 	assign_entry_free(&e);
-	str_free(&path);
 	str_free(&prefix);
 	return r;
 }
@@ -864,11 +923,11 @@ vpop_vpasswd_update(const char *dir, enum vpop_update op,
 				c = len < pw->name.len ? -1 : len >
 				    pw->name.len ? 1 : 0;
 		}
+		if (c == 0 && op == VPOP_ADD) {
+			r = 0;		/* exists, even in an unsorted file */
+			goto heal;
+		}
 		if (!done && c == 0) {
-			if (op == VPOP_ADD) {
-				r = 0;
-				goto out;
-			}
 			done = 1;
 			if (op == VPOP_MOD && str_cat(&out, &line) == -1)
 				goto out;
@@ -890,13 +949,19 @@ vpop_vpasswd_update(const char *dir, enum vpop_update op,
 	}
 	if (!done) {
 		r = 0;
-		goto out;
+		goto heal;
 	}
 	if (file_replace(path.s, out.s, out.len, 0600) == -1)
 		goto out;
 	if (!nocdb && vpop_vpasswd_cdb(dir) == -1)
 		goto out;
 	r = 1;
+	goto out;
+heal:
+	/* Nothing to change: rebuild the cdb anyway, so a crash between the
+	 * vpasswd rename and the cdb rebuild is healed by running again. */
+	if (!nocdb && vpop_vpasswd_cdb(dir) == -1)
+		r = -1;
 out:
 	str_free(&path);
 	str_wipe(&text);

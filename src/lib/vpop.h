@@ -99,9 +99,16 @@ void	vpop_domain_free(struct vpop_domain *);
 /*
  * Find domain (lowercased by the caller) in <qmail>/users/cdb under the
  * key "!<domain>-", as vpopmail's vget_assign.  1 found, 0 not a virtual
- * domain, -1 error (errno).
+ * domain, -1 error (errno).  users/cdb is kept open between calls and
+ * reopened when another file has been renamed over it.
  */
 int	vpop_domain_get(const char *domain, struct vpop_domain *);
+
+/*
+ * Close the users/cdb vpop_domain_get keeps open and forget its path
+ * (after HSMAIL_ROOT changes, or to free the memory).
+ */
+void	vpop_forget(void);
 
 /*
  * Look user up in the domain's vpasswd.cdb; if that cdb is missing, in

@@ -211,6 +211,7 @@ make_store(void)
 	setenv("HSMAIL_ROOT", root, 1);
 	unsetenv("VPOPMAIL_DOMAIN");
 	root_reset();
+	vpop_forget();
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", root, dirs[i]);
 		assert_int_equal(file_mkdirs(p, 0755), 0);
@@ -293,6 +294,26 @@ test_store(void **state)
 	assert_int_equal(vpop_pw_get(&d, "joe", &pw), 1);
 	assert_string_equal(pw.dir.s, "/x/joe");
 	assert_int_equal(vpop_pw_get(&d, "jo", &pw), 0);
+
+	/* A mailbox at 90% of its quota is "full" for CHKUSER_MBXQUOTA. */
+	str_copys(&pw.name, "quota");
+	str_clear(&p);
+	str_printf(&p, "%s/quota", d.dir.s);
+	str_copys(&pw.dir, p.s);
+	str_copys(&pw.quota, "1000");
+	pw.gid = 0;
+	assert_int_equal(vpop_vpasswd_update(d.dir.s, VPOP_ADD, &pw, 0), 1);
+	str_cats(&p, "/Maildir");
+	assert_int_equal(file_mkdirs(p.s, 0700), 0);
+	str_cats(&p, "/maildirsize");
+	assert_int_equal(file_replace(p.s, "1000S\n900 1\n", 12, 0600), 0);
+	assert_int_equal(vpop_rcpt_check("quota", "example.com", 90, &r), 0);
+	assert_int_equal(r, VPOP_RCPT_FULL);
+	assert_int_equal(vpop_rcpt_check("quota", "example.com", 95, &r), 0);
+	assert_int_equal(r, VPOP_RCPT_USER);
+	assert_int_equal(vpop_rcpt_check("quota", "example.com", 0, &r), 0);
+	assert_int_equal(r, VPOP_RCPT_USER);
+	assert_non_null(vpop_rcpt_reply(VPOP_RCPT_FULL));
 
 	/* Sorted file; add twice refused; mod; del; cdb follows. */
 	str_clear(&p);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,21 @@ static int	relay_ip_ok(const char *);
 static int	relay_lock(void);
 static int	relay_rebuild(const char *);
 static int	relay_tcprules(struct str *);
+static void	relay_chown(const char *);
+
+/* As root, give a file to user vpopmail as vpopmail does. */
+static void
+relay_chown(const char *rel)
+{
+	struct str p = STR_INIT(4096);
+	struct passwd *pw;
+
+	if (geteuid() == 0 && (pw = getpwnam("vpopmail")) != NULL &&
+	    root_path(&p, ROOT_VPOPMAIL, rel) == 0 &&
+	    chown(p.s, pw->pw_uid, pw->pw_gid) == -1)
+		p.len = 0;	/* best effort: root can still read it */
+	str_free(&p);
+}
 
 /* Only digits, hex, '.' and ':' (a rule key must not hold ',' or '='). */
 static int
@@ -123,9 +139,11 @@ relay_rebuild(const char *opensmtp)
 	pp[1] = -1;
 	signal(SIGPIPE, old);
 	if (child_wait(pid, &status) == 0 && WIFEXITED(status) &&
-	    WEXITSTATUS(status) == 0)
+	    WEXITSTATUS(status) == 0) {
+		relay_chown("etc/tcp.smtp.cdb");
+		relay_chown("etc/open-smtp");
 		r = 0;
-	else
+	} else
 		errno = EIO;
 out:
 	if (pp[0] != -1)

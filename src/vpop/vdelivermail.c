@@ -110,9 +110,15 @@ looping(const char *a)
 	size_t	 len = 0;
 
 	rewind_msg();
+	/* Read in small steps until the blank line that ends the header. */
 	while (len < HEADER_SCAN_MAX && (n = read(msgfd, buf + len,
-	    HEADER_SCAN_MAX - len)) > 0)
+	    HEADER_SCAN_MAX - len < 8192 ? HEADER_SCAN_MAX - len : 8192)) > 0) {
 		len += (size_t)n;
+		if (memmem(buf + (len > (size_t)n + 1 ? len - (size_t)n - 1 : 0),
+		    len > (size_t)n + 1 ? (size_t)n + 1 : len, "\n\n", 2) != NULL ||
+		    (len >= 1 && buf[0] == '\n'))
+			break;
+	}
 	buf[len] = '\0';
 	for (p = buf; p < buf + len && *p != '\n'; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)

@@ -5,7 +5,8 @@ exit codes and error sentences, bad names, and concurrent vadduser."""
 import concurrent.futures
 import os
 
-from vpoputil import (adddomain, adduser, cdb_read, domdir, run, vpasswd)
+from vpoputil import (adddomain, adduser, cdb_read, domain_ids, domdir, run,
+                      vpasswd)
 
 
 def test_vadddomain_files(instance):
@@ -13,12 +14,12 @@ def test_vadddomain_files(instance):
     d = domdir(instance, "example.com")
     with open(os.path.join(instance.qmail, "users", "assign")) as f:
         assign = f.read()
-    line = "+example.com-:example.com:%d:%d:%s:-::\n" % (os.geteuid(),
-                                                       os.getegid(), d)
+    uid, gid = domain_ids()
+    line = "+example.com-:example.com:%d:%d:%s:-::\n" % (uid, gid, d)
     assert assign == line + ".\n"
     recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
     assert recs[b"!example.com-"] == ("example.com\0%d\0%d\0%s\0-\0\0" % (
-        os.geteuid(), os.getegid(), d)).encode()
+        uid, gid, d)).encode()
     assert recs[b""] == b"-"
     ctl = os.path.join(instance.qmail, "control")
     assert open(os.path.join(ctl, "rcpthosts")).read() == "example.com\n"
@@ -207,3 +208,50 @@ def test_concurrent_vadddomain(instance):
     assert all(("!%s-" % d).encode() in recs for d in doms)
     rh = open(os.path.join(instance.qmail, "control", "rcpthosts")).read()
     assert sorted(rh.split()) == doms
+
+
+def test_hup_to_qmail_send(instance, procs):
+    """Domain changes send SIGHUP to the instance's qmail-send (found in
+    /proc by name and working directory); -O does not."""
+    import time
+    queue = os.path.join(instance.qmail, "queue")
+    os.makedirs(queue)
+    script = instance.path("bin-test", "qmail-send")
+    os.makedirs(os.path.dirname(script))
+    marks = instance.path("hups")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\ntrap 'echo hup >> %s' HUP\necho ready > %s.r\n"
+                "while :; do sleep 0.05; done\n" % (marks, marks))
+    os.chmod(script, 0o755)
+    procs.start([script], cwd=queue)
+    while not os.path.exists(marks + ".r"):
+        time.sleep(0.05)
+    def hups(n):
+        # signals sent close together may merge: wait for each one
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if os.path.exists(marks) and open(marks).read().count("hup") >= n:
+                break
+            time.sleep(0.05)
+        return open(marks).read() if os.path.exists(marks) else ""
+
+    run(instance, "vadddomain", "-O", "bulk.example", "pw", check=0)
+    adddomain(instance, "example.com")
+    assert hups(1) == "hup\n"
+    run(instance, "vdeldomain", "example.com", check=0)
+    assert hups(2) == "hup\nhup\n"
+
+
+def test_crash_between_vpasswd_and_cdb_heals(instance):
+    """vpasswd renamed but vpasswd.cdb not rebuilt (a crash between the two
+    steps): running the command again rebuilds the cdb."""
+    adddomain(instance, "example.com")
+    d = domdir(instance, "example.com")
+    with open(os.path.join(d, "vpasswd"), "a") as f:
+        f.write("ghost:ab01FAX.bQRSU:0:0:ghost:%s/ghost:NOQUOTA\n" % d)
+    keys = [k for k, v in cdb_read(os.path.join(d, "vpasswd.cdb"))]
+    assert b"ghost" not in keys
+    p = run(instance, "vadduser", "ghost@example.com", "pw")
+    assert p.returncode == 254
+    keys = [k for k, v in cdb_read(os.path.join(d, "vpasswd.cdb"))]
+    assert b"ghost" in keys

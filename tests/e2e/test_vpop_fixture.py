@@ -7,8 +7,8 @@ there."""
 import os
 import struct
 
-from vpoputil import (cdb_read, chkpw, deliver, maildir_messages, run,
-                      vpasswd)
+from vpoputil import (cdb_read, chkpw, deliver,
+                      maildir_messages, run, vpasswd)
 
 DES = "xydnWpvv8.6JU"                       # crypt("oldpass", "xy")
 MD5 = "$1$Ab3dE$BhPKrHA.6tSfTQhrhb8.I."     # MD5-crypt("md5pass")

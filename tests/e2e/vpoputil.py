@@ -21,6 +21,19 @@ def run(instance, name, *args, stdin=None, env=None, check=None):
     return p
 
 
+def domain_ids():
+    """The uid/gid vadddomain gives a new domain: user vpopmail when run as
+    root and that user exists, else the caller."""
+    import pwd
+    if os.geteuid() == 0:
+        try:
+            pw = pwd.getpwnam("vpopmail")
+            return pw.pw_uid, pw.pw_gid
+        except KeyError:
+            pass
+    return os.geteuid(), os.getegid()
+
+
 def adddomain(instance, domain, password="pm-secret", *opts):
     run(instance, "vadddomain", *opts, domain, password, check=0)
 
