@@ -104,7 +104,8 @@ cdbx_make_start(struct cdbx_make *mk, const char *path, const char *tmp,
 	    mode);
 	if (mk->fd == -1)
 		goto fail;
-	if (cdb_make_start(&mk->m, mk->fd) != 0) {
+	if (file_own_like_parent(mk->fd, p.s) == -1 ||
+	    cdb_make_start(&mk->m, mk->fd) != 0) {
 		close(mk->fd);
 		unlink(t.s);
 		goto fail;

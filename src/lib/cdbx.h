@@ -43,7 +43,8 @@ struct cdbx_make {
 /*
  * Start building the cdb that will replace path.  The data goes to tmp
  * (NULL: "<path>.tmp"), created with mode and truncated; tmp must be on
- * the same filesystem.  0 or -1 (errno).
+ * the same filesystem.  Run by root, the file belongs to the owner of
+ * path's directory (file.h file_own_like_parent).  0 or -1 (errno).
  */
 int	cdbx_make_start(struct cdbx_make *, const char *path,
 	    const char *tmp, int mode);

@@ -85,26 +85,51 @@ file_fsync_dir(const char *dir)
 	return r;
 }
 
-int
-file_fsync_parent(const char *path)
+/* The directory part of path into dir (size PATH_MAX).  0 or -1. */
+static int
+file_parent(const char *path, char *dir)
 {
-	char	 dir[PATH_MAX];
 	const char *slash;
 	size_t	 n;
 
 	slash = strrchr(path, '/');
-	if (slash == NULL)
-		return file_fsync_dir(".");
+	if (slash == NULL) {
+		memcpy(dir, ".", 2);
+		return 0;
+	}
 	n = (size_t)(slash - path);
 	if (n == 0)
 		n = 1;		/* "/file" lives in "/" */
-	if (n >= sizeof(dir)) {
+	if (n >= PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	memcpy(dir, path, n);
 	dir[n] = '\0';
+	return 0;
+}
+
+int
+file_fsync_parent(const char *path)
+{
+	char	 dir[PATH_MAX];
+
+	if (file_parent(path, dir) == -1)
+		return -1;
 	return file_fsync_dir(dir);
+}
+
+int
+file_own_like_parent(int fd, const char *path)
+{
+	char	 dir[PATH_MAX];
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	if (file_parent(path, dir) == -1 || stat(dir, &st) == -1)
+		return -1;
+	return fchown(fd, st.st_uid, st.st_gid);
 }
 
 int
@@ -122,7 +147,8 @@ file_replace(const char *path, const void *b, size_t n, mode_t mode)
 	    mode);
 	if (fd == -1)
 		return -1;
-	if (fchmod(fd, mode) == -1 || file_writeall(fd, b, n) == -1 ||
+	if (file_own_like_parent(fd, path) == -1 || fchmod(fd, mode) == -1 ||
+	    file_writeall(fd, b, n) == -1 ||
 	    fsync(fd) == -1)
 		goto fail;
 	if (close(fd) == -1) {

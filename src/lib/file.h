@@ -20,7 +20,8 @@ int	file_read(const char *path, struct str *out);
 /*
  * Replace path with the n bytes at b, atomically and durably: write
  * "<path>.tmp.<pid>", fsync, rename over path, fsync the directory.
- * mode is the new file's permission.  0, or -1 with errno (path is then
+ * mode is the new file's permission; run by root, the new file belongs to
+ * the owner of its directory (file_own_like_parent).  0, or -1 with errno (path is then
  * untouched and the temporary file removed).
  */
 int	file_replace(const char *path, const void *b, size_t n, mode_t mode);
@@ -29,6 +30,14 @@ int	file_replace(const char *path, const void *b, size_t n, mode_t mode);
 int	file_fsync_dir(const char *dir);
 /* fsync the directory that holds path.  0 or -1 (errno). */
 int	file_fsync_parent(const char *path);
+
+/*
+ * When running as root, give the open file fd (to be named path) the
+ * owner and group of path's directory, so files root writes into a
+ * directory that belongs to a service user (vpopmail's domains) stay
+ * readable by that user.  Not root: nothing.  0 or -1 (errno).
+ */
+int	file_own_like_parent(int fd, const char *path);
 
 /* Write all n bytes to fd (EINTR and short writes handled).  0 or -1. */
 int	file_writeall(int fd, const void *, size_t n);

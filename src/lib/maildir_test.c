@@ -149,6 +149,21 @@ test_file(void **state)
 	assert_int_equal(link(p.s, q.s), 0);
 	assert_int_equal(file_open_safe(p.s, O_RDONLY), -1);
 	assert_int_equal(errno, EPERM);
+	/* Run by root, a replaced file belongs to its directory's owner. */
+	if (geteuid() == 0) {
+		struct stat st;
+
+		str_clear(&q);
+		str_printf(&q, "%s/svc", dir);
+		assert_int_equal(mkdir(q.s, 0700), 0);
+		assert_int_equal(chown(q.s, 65534, 65534), 0);
+		str_cats(&q, "/vpasswd");
+		assert_int_equal(file_replace(q.s, "x", 1, 0600), 0);
+		assert_int_equal(stat(q.s, &st), 0);
+		assert_int_equal(st.st_uid, 65534);
+		assert_int_equal(st.st_gid, 65534);
+		assert_int_equal(st.st_mode & 07777, 0600);
+	}
 	str_free(&p);
 	str_free(&q);
 	str_free(&got);

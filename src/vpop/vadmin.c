@@ -129,15 +129,43 @@ vadmin_lock(void)
 void
 vadmin_vpopmail_ids(uid_t *uid, gid_t *gid)
 {
-	struct passwd *pw = getpwnam("vpopmail");
+	struct str dir = STR_INIT(4096);
+	struct passwd *pw;
+	struct stat st;
+	int	 r;
 
-	if (pw != NULL && geteuid() == 0) {
+	*uid = geteuid();
+	*gid = getegid();
+	if (*uid != 0)
+		return;
+	/* As root: whoever owns the domains directory, unless that is root
+	 * (an instance made by root for an unprivileged user), else the
+	 * vpopmail user of a real install. */
+	r = root_path(&dir, ROOT_VPOPMAIL, "domains") == 0 &&
+	    stat(dir.s, &st) == 0 && st.st_uid != 0;
+	str_free(&dir);
+	if (r) {
+		*uid = st.st_uid;
+		*gid = st.st_gid;
+	} else if ((pw = getpwnam("vpopmail")) != NULL) {
 		*uid = pw->pw_uid;
 		*gid = pw->pw_gid;
-	} else {
-		*uid = geteuid();
-		*gid = getegid();
 	}
+}
+
+int
+vadmin_chown_maildir(const char *md, uid_t uid, gid_t gid)
+{
+	static const char *sub[] = { "", "/tmp", "/new", "/cur" };
+	struct str p = STR_INIT(4096);
+	size_t	 i;
+	int	 r = 0;
+
+	for (i = 0; i < 4 && r == 0; i++)
+		r = str_copys(&p, md) == -1 || str_cats(&p, sub[i]) == -1 ||
+		    vadmin_chown(p.s, uid, gid) == -1 ? -1 : 0;
+	str_free(&p);
+	return r;
 }
 
 int
@@ -483,7 +511,7 @@ vadmin_user_add(const struct vpop_domain *d, const char *user,
 	if ((mkdir(dir.s, 0750) == -1 && errno != EEXIST) ||
 	    maildir_make(md.s, 0700) == -1 ||
 	    vadmin_chown(dir.s, d->uid, d->gid) == -1 ||
-	    vadmin_chown(md.s, d->uid, d->gid) == -1)
+	    vadmin_chown_maildir(md.s, d->uid, d->gid) == -1)
 		goto out;
 	if (pass != NULL && is_hash) {
 		if (str_copys(&pw.passwd, pass) == -1)

@@ -53,10 +53,13 @@ void	vadmin_domain_get(const char *domain, struct vpop_domain *);
 /* Take the store lock or die. */
 int	vadmin_lock(void);
 
-/* The uid/gid new domains get: user vpopmail, else our own. */
+/* The uid/gid new domains get: not root, our own; as root, the owner of
+ * vpopmail/domains when that is not root, else user vpopmail, else root. */
 void	vadmin_vpopmail_ids(uid_t *uid, gid_t *gid);
 /* chown path to uid/gid when running as root (no-op otherwise). */
 int	vadmin_chown(const char *path, uid_t uid, gid_t gid);
+/* The same for a Maildir and its tmp/, new/ and cur/. */
+int	vadmin_chown_maildir(const char *md, uid_t uid, gid_t gid);
 
 /* A password from argv, or asked twice on stdin (vpopmail's prompt). */
 void	vadmin_get_password(const char *arg, const char *email,

@@ -3,9 +3,9 @@
  * (vpopmail.md §6, ucspi-tcp.md §5).  "vchkpw prog args..." is run by
  * qmail-popup (and the IMAP server and webmail) as root; "vchkpwsmtp
  * prog" by qmail-smtpd for SMTP AUTH.  Reads "login\0password\0[stamp]\0"
- * from fd 3 (at most 512 bytes), checks the password with crypt(3) (or
- * CRAM-MD5 against the clear-text column when vchkpwsmtp gets a
- * challenge), then for POP/IMAP/webmail switches to the domain's uid/gid,
+ * from fd 3 (at most 512 bytes), checks the password with crypt(3) (or,
+ * against the clear-text column, CRAM-MD5 when vchkpwsmtp gets a
+ * challenge and APOP when vchkpw's stamp is qmail-popup's greeting), then for POP/IMAP/webmail switches to the domain's uid/gid,
  * changes to the user's directory, sets USER, HOME, SHELL=NOLOGIN,
  * VPOPUSER, records POP-before-SMTP and execs prog; vchkpwsmtp execs prog
  * at once.  The service (which gid flag refuses the login) is chosen by:
@@ -234,6 +234,10 @@ main(int argc, char **argv)
 		chk_fail(15, "account without password");
 	r = smtp_name && *stamp != '\0' ? chkcram_check(&pw, pass, stamp) :
 	    vpop_pw_check(&pw, pass);
+	/* qmail-popup passes its greeting's timestamp with every login; an
+	 * APOP client sent MD5(timestamp password) instead of a password. */
+	if (r == 0 && !smtp_name)
+		r = chkapop_check(&pw, pass, stamp);
 	explicit_bzero(buf, sizeof(buf));
 	if (r == -1) {
 		chk_log("%s: password check error for %s", progname, who.s);

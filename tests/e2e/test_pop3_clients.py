@@ -135,8 +135,8 @@ def curl(args):
 
 
 def test_curl_pop3_and_pop3s(instance, procs):
-    # curl logs in with APOP whenever the greeting has a timestamp, and
-    # vchkpw (like vpopmail 5.2.2) has no APOP: the stand-in checks it.
+    # curl logs in with APOP whenever the greeting has a timestamp; here
+    # the stand-in checks it (the real vchkpw: test_pop3_vchkpw.py).
     pop = Pop3(instance, procs, real=False)
     make_cert(instance)
     mb = pop.user("gina@example.com", "pw")

@@ -44,3 +44,42 @@ def test_vchkpw_login_and_no_pop(instance, procs):
     c.quit()
     assert "pop3 login failed user nopop@example.com ip 127.0.0.1" in \
         pop.logtext()
+
+
+def test_apop_with_clear_passwords_curl(instance, procs):
+    """APOP (poplib and curl, which always uses it when the greeting has a
+    timestamp) through the real vchkpw: it needs the clear-text column,
+    kept when vpopmail/etc/clear-passwd exists, as vpopmail does."""
+    import subprocess
+    pop = Pop3(instance, procs)
+    open(instance.path("vpopmail", "etc", "clear-passwd"), "w").close()
+    run(instance, "vadddomain", "apop.test", "postpw")
+    run(instance, "vadduser", "ann@apop.test", "annpw")
+    md = instance.path("vpopmail", "domains", "apop.test", "ann", "Maildir")
+    text = message(1)
+    deliver(md, text)
+    port = pop.start(checkpw=os.path.join(BIN, "vchkpw"))
+    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c.apop("ann@apop.test", "annpw")
+    assert c.stat()[0] == 1
+    c.quit()
+    r = subprocess.run(["curl", "-sS", "--max-time", "30",
+                        "pop3://127.0.0.1:%d/1" % port,
+                        "-u", "ann@apop.test:annpw"], capture_output=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.replace(b"\r\n", b"\n") == text.encode()
+    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    with pytest.raises(poplib.error_proto, match="authorization failed"):
+        c.apop("ann@apop.test", "wrong")
+    c.quit()
+    # Without the clear-text column APOP cannot be checked: refused.
+    os.unlink(instance.path("vpopmail", "etc", "clear-passwd"))
+    run(instance, "vadduser", "noclear@apop.test", "ncpw")
+    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    with pytest.raises(poplib.error_proto, match="authorization failed"):
+        c.apop("noclear@apop.test", "ncpw")
+    c.quit()
+    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c.user("noclear@apop.test")
+    c.pass_("ncpw")
+    c.quit()
