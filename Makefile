@@ -99,7 +99,8 @@ $(FZLIB): $(patsubst src/%.c,$(FZ)/obj/%.o,$(LIB_SRCS))
 define fuzz_rule
 $(FZ)/bin/$(1): fuzz/$(1).c $(patsubst src/%.c,$(FZ)/obj/%.o,$($(1)_SRCS)) $(FZLIB)
 	@mkdir -p $$(dir $$@)
-	clang $(FZCFLAGS) -fsanitize=fuzzer -o $$@ $$^ $($(1)_LIBS) $(BASELIBS)
+	clang $(FZCFLAGS) -fsanitize=fuzzer -o $$@ $$(filter %.c %.o %.a,$$^) \
+	    $($(1)_LIBS) $(BASELIBS)
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 fuzz: $(addprefix $(FZ)/bin/,$(FUZZERS))
