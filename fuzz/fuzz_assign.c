@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/queue/assign.h"
+#include "assign.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -32,7 +32,7 @@ check(void *ctx, const char *k, size_t kl, const char *d, size_t dl)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t	 line;
+	unsigned long line;
 
 	(void)assign_parse((const char *)data, size, check, NULL, &line);
 	return 0;

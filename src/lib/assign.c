@@ -13,8 +13,10 @@
 #define ASSIGN_FIELDS	7	/* local user uid gid home dash ext */
 
 static int	assign_split(const char *, size_t, const char **, size_t *);
-static int	assign_add(struct cdbx_make *, const char *, size_t,
-		    struct str *);
+static int	assign_line(const char *, size_t, struct str *,
+		    assign_add_fn, void *);
+static int	assign_make_add(void *, const char *, size_t, const char *,
+		    size_t);
 static int	assign_decode(const struct str *, struct assign_entry *);
 
 void
@@ -49,10 +51,11 @@ assign_split(const char *b, size_t n, const char **f, size_t *fl)
 	return k == ASSIGN_FIELDS ? 0 : -1;
 }
 
-/* Add one line (without its newline) to the cdb; wild collects the
- * last characters of wildcard prefixes. */
+/* Turn one line (without its newline) into its record and hand it to
+ * add; wild collects the last characters of wildcard prefixes. */
 static int
-assign_add(struct cdbx_make *mk, const char *b, size_t n, struct str *wild)
+assign_line(const char *b, size_t n, struct str *wild, assign_add_fn add,
+    void *ctx)
 {
 	struct str key = STR_INIT(ASSIGN_LINE_MAX + 2);
 	struct str data = STR_INIT(ASSIGN_LINE_MAX + 8);
@@ -71,9 +74,7 @@ assign_add(struct cdbx_make *mk, const char *b, size_t n, struct str *wild)
 	}
 	if (str_catc(&key, '!') == -1 || str_catb(&key, f[0], fl[0]) == -1)
 		goto out;
-	for (i = 1; i < key.len; i++)
-		if (key.s[i] >= 'A' && key.s[i] <= 'Z')
-			key.s[i] += 'a' - 'A';
+	str_lower(&key);
 	if (b[0] == '=') {
 		if (str_catc(&key, '\0') == -1)
 			goto out;
@@ -82,11 +83,13 @@ assign_add(struct cdbx_make *mk, const char *b, size_t n, struct str *wild)
 		if (str_catc(wild, key.s[key.len - 1]) == -1)
 			goto out;
 	}
+	/* qmail-newu's data: the six fields NUL-separated, none after the
+	 * last (its sixth ':' becomes the end of the record). */
 	for (i = 1; i < ASSIGN_FIELDS; i++)
 		if (str_catb(&data, f[i], fl[i]) == -1 ||
-		    str_catc(&data, '\0') == -1)
+		    (i + 1 < ASSIGN_FIELDS && str_catc(&data, '\0') == -1))
 			goto out;
-	r = cdbx_make_add(mk, key.s, key.len, data.s, data.len);
+	r = add(ctx, key.s, key.len, data.s, data.len);
 out:
 	str_free(&key);
 	str_free(&data);
@@ -94,21 +97,16 @@ out:
 }
 
 int
-assign_compile(const char *text, size_t n, const char *cdbpath,
+assign_parse(const char *text, size_t n, assign_add_fn add, void *ctx,
     unsigned long *line_r)
 {
-	struct cdbx_make mk;
 	struct str wild = STR_INIT(256);
 	const char *p = text, *end = text + n, *nl;
 	unsigned long lineno = 0;
-	int	 done = 0, saved;
+	int	 done = 0, r = -1;
 
 	if (str_cats(&wild, "") == -1)
 		return -1;
-	if (cdbx_make_start(&mk, cdbpath, NULL, 0644) == -1) {
-		str_free(&wild);
-		return -1;
-	}
 	while (p < end && !done) {
 		lineno++;
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -116,28 +114,50 @@ assign_compile(const char *text, size_t n, const char *cdbpath,
 			nl = end;
 		if (nl - p == 1 && *p == '.')
 			done = 1;
-		else if ((size_t)(nl - p) > ASSIGN_LINE_MAX ||
-		    assign_add(&mk, p, (size_t)(nl - p), &wild) == -1)
-			goto fail;
+		else if ((size_t)(nl - p) > ASSIGN_LINE_MAX) {
+			errno = EINVAL;
+			goto out;
+		} else if (assign_line(p, (size_t)(nl - p), &wild, add,
+		    ctx) == -1)
+			goto out;
 		p = nl + 1;
 	}
 	if (!done) {
-		lineno++;
+		lineno++;		/* the missing "." line */
 		errno = EINVAL;
-		goto fail;
+		goto out;
 	}
-	if (cdbx_make_add(&mk, "", 0, wild.s, wild.len) == -1)
-		goto fail;
-	str_free(&wild);
-	return cdbx_make_finish(&mk);
-fail:
-	saved = errno;
+	r = add(ctx, "", 0, wild.s, wild.len);
+out:
 	if (line_r != NULL)
 		*line_r = lineno;
-	cdbx_make_abort(&mk);
 	str_free(&wild);
-	errno = saved;
-	return -1;
+	return r;
+}
+
+static int
+assign_make_add(void *ctx, const char *k, size_t kl, const char *d,
+    size_t dl)
+{
+	return cdbx_make_add(ctx, k, kl, d, dl);
+}
+
+int
+assign_compile(const char *text, size_t n, const char *cdbpath,
+    unsigned long *line_r)
+{
+	struct cdbx_make mk;
+	int	 saved;
+
+	if (cdbx_make_start(&mk, cdbpath, NULL, 0644) == -1)
+		return -1;
+	if (assign_parse(text, n, assign_make_add, &mk, line_r) == -1) {
+		saved = errno;
+		cdbx_make_abort(&mk);
+		errno = saved;
+		return -1;
+	}
+	return cdbx_make_finish(&mk);
 }
 
 /* Decode cdb data "user\0uid\0gid\0home\0dash\0ext\0". */
@@ -238,8 +258,9 @@ assign_lookup(const char *cdbpath, const char *local, struct assign_entry *e)
 		if ((r = cdbx_find(&x, key.s, i + 1, &d)) == -1)
 			goto out;
 		if (r == 1) {
+			/* The tail keeps its case, as qmail-lspawn's. */
 			if (assign_decode(&d, e) == -1 ||
-			    str_catb(&e->ext, key.s + 1 + i, n - i) == -1)
+			    str_catb(&e->ext, local + i, n - i) == -1)
 				r = -1;
 			goto out;
 		}

@@ -2,7 +2,7 @@
  * qmail-newu - compile <qmail>/users/assign into users/cdb, atomically:
  * users/cdb.tmp is written, fsynced and renamed; on a syntax error the
  * old cdb stays.  Run by the administrator and vpopmail's tools, as root.
- * Trusts the assign file only as far as assign_parse checks it.
+ * Trusts the assign file only as far as assign_parse (assign.h) checks it.
  */
 #include <sys/stat.h>
 
@@ -28,7 +28,7 @@ main(void)
 {
 	struct str text = STR_INIT(256UL * 1024 * 1024);
 	struct cdbx_make cm;
-	size_t	 line;
+	unsigned long line;
 	int	 r;
 
 	log_init("qmail-newu");
@@ -49,7 +49,7 @@ main(void)
 		cdbx_make_abort(&cm);
 		if (r == EINVAL)
 			log_die(EXIT_TEMP, "bad format in users/assign "
-			    "line %zu", line);
+			    "line %lu", line);
 		log_die(EXIT_TEMP, "unable to write users/cdb.tmp: %s",
 		    strerror(r));
 	}

@@ -30,7 +30,7 @@
 #include "queue.h"
 #include "sendq.h"
 #include "str.h"
-#include "users.h"
+#include "assign.h"
 
 /* Exit codes of the forked child before qmail-local runs. */
 #define LX_ROOT		120	/* would deliver as root */
@@ -62,7 +62,7 @@ static void	answer(int, const char *, size_t);
 static void	report(int, int, const struct str *);
 static void	docmd(int, const struct str *, const struct str *,
 		    const struct str *);
-static pid_t	spawn(int, int, const struct users_ent *, char *, char *,
+static pid_t	spawn(int, int, const struct assign_entry *, char *, char *,
 		    char *);
 static void	reap(void);
 static void	readpipe(int);
@@ -145,7 +145,7 @@ report(int slot, int wstat, const struct str *out)
 
 /* Fork and exec qmail-local for one delivery; pid or -1. */
 static pid_t
-spawn(int fdmess, int fdout, const struct users_ent *e, char *local,
+spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
     char *domain, char *sender)
 {
 	char	*args[11];
@@ -187,7 +187,7 @@ static void
 docmd(int slot, const struct str *messid, const struct str *sender,
     const struct str *recip)
 {
-	struct users_ent e;
+	struct assign_entry e;
 	struct str path = STR_INIT(8192), local = STR_INIT(8192);
 	struct passwd *pw;
 	struct stat st;
@@ -197,7 +197,7 @@ docmd(int slot, const struct str *messid, const struct str *sender,
 	pid_t	 pid;
 
 #define ERR(s)	do { answer(slot, s, strlen(s)); goto out; } while (0)
-	users_init(&e);
+	assign_entry_init(&e);
 	if (slot >= SENDQ_SPAWN_MAX)
 		ERR("ZInternal error: delnum too big. (#4.3.5)\n");
 	if (d[slot].used)
@@ -220,7 +220,7 @@ docmd(int slot, const struct str *messid, const struct str *sender,
 	}
 	if (str_copys(&path, "users/cdb") == -1)
 		ERR("Zqmail-lspawn out of memory. (#4.3.0)\n");
-	r = users_lookup(path.s, local.s, &e);
+	r = assign_lookup(path.s, local.s, &e);
 	if (r == -1)
 		ERR("ZTrouble reading users/cdb in qmail-lspawn.\n");
 	if (r == 0) {
@@ -271,7 +271,7 @@ docmd(int slot, const struct str *messid, const struct str *sender,
 	str_clear(&d[slot].out);
 out:
 #undef ERR
-	users_free(&e);
+	assign_entry_free(&e);
 	str_free(&path);
 	str_free(&local);
 }

@@ -12,7 +12,7 @@
 #include "rewrite.h"
 #include "queue.h"
 #include "sendq.h"
-#include "users.h"
+#include "assign.h"
 
 static struct strlist
 list(const char *const *v)
@@ -140,7 +140,7 @@ test_users(void **state)
 	static const char vd[] = "example.com\0" "89\0" "89\0" "/d/ex\0" "-\0";
 	static const char sh[] = "short\0" "7\0" "8\0" "/s\0" "-\0" "pre";
 	struct cdbx_make m;
-	struct users_ent e;
+	struct assign_entry e;
 	char	 path[1024];
 
 	(void)state;
@@ -151,8 +151,8 @@ test_users(void **state)
 	add(&m, "!ex", 3, sh, sizeof(sh) - 1);
 	add(&m, "", 0, "-x", 2);
 	assert_int_equal(cdbx_make_finish(&m), 0);
-	users_init(&e);
-	assert_int_equal(users_lookup(path, "JOE", &e), 1);
+	assign_entry_init(&e);
+	assert_int_equal(assign_lookup(path, "JOE", &e), 1);
 	assert_string_equal(e.user.s, "joe");
 	assert_int_equal(e.uid, 1001);
 	assert_int_equal(e.gid, 1002);
@@ -160,18 +160,18 @@ test_users(void **state)
 	assert_string_equal(str_c(&e.dash), "");
 	assert_string_equal(str_c(&e.ext), "");
 	/* the longest wildcard prefix wins; the tail goes to ext */
-	assert_int_equal(users_lookup(path, "example.com-Ann", &e), 1);
+	assert_int_equal(assign_lookup(path, "example.com-Ann", &e), 1);
 	assert_string_equal(e.user.s, "example.com");
 	assert_string_equal(e.ext.s, "Ann");	/* as given: qmail-local lowercases */
-	assert_int_equal(users_lookup(path, "exo", &e), 1);
+	assert_int_equal(assign_lookup(path, "exo", &e), 1);
 	assert_string_equal(e.user.s, "short");
 	assert_string_equal(e.ext.s, "preo");
 	/* "joex": exact fails, no wildcard "!joe" */
-	assert_int_equal(users_lookup(path, "joex", &e), 0);
-	assert_int_equal(users_lookup(path, "nobody", &e), 0);
-	users_free(&e);
+	assert_int_equal(assign_lookup(path, "joex", &e), 0);
+	assert_int_equal(assign_lookup(path, "nobody", &e), 0);
+	assign_entry_free(&e);
 	snprintf(path, sizeof(path), "%s/none", test_tmpdir());
-	assert_int_equal(users_lookup(path, "joe", &e), 0);
+	assert_int_equal(assign_lookup(path, "joe", &e), 0);
 }
 
 int

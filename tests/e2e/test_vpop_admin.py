@@ -18,7 +18,8 @@ def test_vadddomain_files(instance):
     line = "+example.com-:example.com:%d:%d:%s:-::\n" % (uid, gid, d)
     assert assign == line + ".\n"
     recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
-    assert recs[b"!example.com-"] == ("example.com\0%d\0%d\0%s\0-\0\0" % (
+    # qmail-newu's record: no NUL after the last (empty) field.
+    assert recs[b"!example.com-"] == ("example.com\0%d\0%d\0%s\0-\0" % (
         uid, gid, d)).encode()
     assert recs[b""] == b"-"
     ctl = os.path.join(instance.qmail, "control")
