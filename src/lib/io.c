@@ -7,8 +7,6 @@
 
 #include "io.h"
 
-static int	io_wait(int, short, int);
-
 void
 io_init(struct io *io, int rfd, int wfd, unsigned timeout_sec)
 {
@@ -22,8 +20,7 @@ io_init(struct io *io, int rfd, int wfd, unsigned timeout_sec)
 	io->ctx = NULL;
 }
 
-/* Wait until fd is ready for events; 0 ready, -1 ETIMEDOUT or error. */
-static int
+int
 io_wait(int fd, short events, int timeout)
 {
 	struct pollfd pfd;

@@ -31,6 +31,10 @@ void	io_init(struct io *, int rfd, int wfd, unsigned timeout_sec);
  */
 ssize_t	io_read(struct io *, void *, size_t n);
 
+/* Wait until fd is ready for events (POLLIN, POLLOUT), at most timeout
+ * milliseconds (-1: no limit).  0 ready, -1 with errno (ETIMEDOUT). */
+int	io_wait(int fd, short events, int timeout);
+
 /* Write all n bytes, each wait bounded by io->timeout.  0 or -1 (errno). */
 int	io_writeall(struct io *, const void *, size_t n);
 

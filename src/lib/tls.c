@@ -25,7 +25,6 @@ static int	tls_ctx_common(SSL_CTX *, struct str *);
 static ssize_t	tls_read(struct io *, void *, size_t);
 static ssize_t	tls_write(struct io *, const void *, size_t);
 static int	tls_pending(struct io *);
-static int	tls_poll(int, short, int);
 static long	tls_ms_left(const struct timespec *);
 static int	tls_handshake(struct io *, SSL_CTX *, int, const char *,
 		    unsigned, struct str *);
@@ -162,28 +161,6 @@ tls_nonblock(int fd)
 	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* Wait for events on fd; 0 ready, -1 with errno (ETIMEDOUT). */
-static int
-tls_poll(int fd, short events, int timeout)
-{
-	struct pollfd pfd;
-	int	 r;
-
-	pfd.fd = fd;
-	pfd.events = events;
-	for (;;) {
-		r = poll(&pfd, 1, timeout);
-		if (r > 0)
-			return 0;
-		if (r == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
 /* Milliseconds until the deadline, at least 0. */
 static long
 tls_ms_left(const struct timespec *end)
@@ -243,7 +220,7 @@ tls_read(struct io *io, void *buf, size_t n)
 			return 0;
 		if (e == EAGAIN && want == POLLOUT) {
 			/* A TLS 1.3 key update needs to write first. */
-			if (tls_poll(io->wfd, POLLOUT, io->timeout) == -1)
+			if (io_wait(io->wfd, POLLOUT, io->timeout) == -1)
 				return -1;
 			continue;
 		}
@@ -267,7 +244,7 @@ tls_write(struct io *io, const void *buf, size_t n)
 			return (ssize_t)done;
 		e = tls_errno(ssl, 0, &want);
 		if (e == EAGAIN && want == POLLIN) {
-			if (tls_poll(io->rfd, POLLIN, io->timeout) == -1)
+			if (io_wait(io->rfd, POLLIN, io->timeout) == -1)
 				return -1;
 			continue;
 		}
@@ -346,7 +323,7 @@ tls_handshake(struct io *io, SSL_CTX *ctx, int server, const char *name,
 			return -1;
 		}
 		ms = tls_ms_left(&end);
-		if (ms == 0 || tls_poll(want == POLLIN ? io->rfd : io->wfd,
+		if (ms == 0 || io_wait(want == POLLIN ? io->rfd : io->wfd,
 		    want, (int)ms) == -1) {
 			e = ms == 0 ? ETIMEDOUT : errno;
 			if (why != NULL)

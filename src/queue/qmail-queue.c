@@ -49,7 +49,6 @@ static void	die_sys(int, const char *, const char *)
 static void	sigalrm(int);
 static int	out_put(struct out *, const void *, size_t);
 static int	out_flush(struct out *);
-static int	fsync_dir(const char *);
 static void	received(struct str *, unsigned long, uid_t, time_t);
 
 /* Remove what this run created, so that nothing half is left. */
@@ -109,22 +108,6 @@ out_put(struct out *o, const void *b, size_t n)
 	memcpy(o->buf + o->len, b, n);
 	o->len += n;
 	return 0;
-}
-
-/* fsync a directory of the queue so a new entry in it survives a crash. */
-static int
-fsync_dir(const char *d)
-{
-	int	 fd, r, saved;
-
-	fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	r = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return r;
 }
 
 
@@ -250,7 +233,7 @@ main(void)
 	}
 	if (fsync(messfd) == -1)
 		die_sys(QQ_WRITE, "fsyncing", messfn.s);
-	if (fsync_dir(messdir.s) == -1)
+	if (file_fsync_dir(messdir.s) == -1)
 		die_sys(QQ_WRITE, "fsyncing", messdir.s);
 
 	/* The envelope: u, p, then F and T records checked one by one. */
@@ -284,7 +267,7 @@ main(void)
 	/* The commit point. */
 	if (link(intdfn.s, todofn.s) == -1)
 		die_sys(QQ_TODODIR, "linking", todofn.s);
-	if (fsync_dir(QUEUE_TODO) == -1) {
+	if (file_fsync_dir(QUEUE_TODO) == -1) {
 		log_warn("trouble fsyncing %s: %s", QUEUE_TODO,
 		    strerror(errno));
 		/* Take it back unless qmail-send took it already: then it
