@@ -7,7 +7,7 @@
  * connection), sets the TCP* environment, moves the socket to fds 0 and 1
  * and execs prog.  When no per-connection step can block (-H -R -l, no
  * -B) the server applies the rules itself and starts prog through
- * tcpspawn (posix_spawn, no page tables copied): the fast path.  Trusts
+ * tcpspawn (clone without copying page tables): the fast path.  Trusts
  * nothing from the network: addresses come from the kernel, names and
  * ident answers are bounded and only passed on.
  * Exit codes: 100 usage, 111 fatal error, 0 on SIGTERM.
@@ -159,6 +159,7 @@ sigchld(int sig)
 
 	(void)sig;
 	while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
+		tcpspawn_reaped(pid);
 		say(2, "end %ld status %d", (long)pid, wstat);
 		if (numchildren > 0)
 			numchildren--;
@@ -702,7 +703,7 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 		}
 	}
 	if ((pid = tcpspawn_start(t, argv, &vars, mask)) == -1) {
-		say(1, DROP "unable to run %s: %s", argv[0], strerror(errno));
+		say(1, DROP "unable to fork: %s", strerror(errno));
 		goto out;
 	}
 	numchildren++;
@@ -904,6 +905,7 @@ main(int argc, char **argv)
 	if (usefast && localhost == NULL &&
 	    pipe2(lncpipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		usefast = 0;
+	tcpspawn_quiet = verbosity == 0;
 	printstatus();
 	for (;;) {
 		while ((unsigned long)numchildren >= limit)
@@ -944,7 +946,7 @@ main(int argc, char **argv)
 			die(EXIT_TEMP, DROP "unable to run %s: %s", argv[2],
 			    strerror(errno));
 		case -1:
-			say(1, DROP "unable to run %s: %s", argv[0], strerror(errno));
+			say(1, DROP "unable to fork: %s", strerror(errno));
 			numchildren--;
 			printstatus();
 		}

@@ -1,18 +1,93 @@
 /*
- * tcpspawn - start a connection's program with posix_spawnp (see
- * tcpspawn.h).  Runs in the tcpserver parent.  glibc's posix_spawn starts
- * the child without copying page tables (clone with CLONE_VM|CLONE_VFORK
- * on a stack of its own) and reports a failed exec to us.
+ * tcpspawn - start a connection's program with clone(CLONE_VM) (see
+ * tcpspawn.h).  Runs in the tcpserver parent; the child runs on a stack
+ * of its own and touches only its slot until execve replaces it.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "tcpspawn.h"
 
+#define SPAWN_STACK	(64 * 1024)
+
+enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_DEAD };
+
+struct slot {
+	volatile sig_atomic_t state;
+	pid_t	 pid;
+	int	 t;
+	char	**argv;
+	char	**env;
+	struct strlist vars;
+	sigset_t mask;
+	void	*stack;
+};
+
 extern char **environ;
+
+int	tcpspawn_quiet;
+
+static struct slot **slots;	/* each slot allocated once, never moved */
+static size_t nslots;
+
+static int	spawn_child(void *);
+static int	spawn_exit(int);
+static char	**spawn_env(struct strlist *);
+static struct slot *spawn_slot(void);
+
+/*
+ * Leave the child.  Not _exit(): a call to a noreturn function on this
+ * foreign stack confuses AddressSanitizer's stack bookkeeping.
+ */
+static int
+spawn_exit(int code)
+{
+	syscall(SYS_exit_group, code);
+	return code;
+}
+
+/*
+ * The child: until execve it may only use its slot and its stack.  It
+ * shares the parent's thread-local errno: a failed call here can change
+ * it under the parent, which at worst misreads once why an accept(2)
+ * failed (and so skips or takes a 100 ms pause).
+ */
+static int
+spawn_child(void *arg)
+{
+	struct slot *sl = arg;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	if (dup2(sl->t, 0) == -1 || dup2(sl->t, 1) == -1)
+		return spawn_exit(111);
+	sigprocmask(SIG_SETMASK, &sl->mask, NULL);
+	execvpe(sl->argv[0], sl->argv, sl->env);
+	if (!tcpspawn_quiet) {
+		char	 buf[512];
+		int	 n;
+
+		n = snprintf(buf, sizeof(buf), "tcpserver: warning: dropping "
+		    "connection, unable to run %s: %s\n", sl->argv[0],
+		    strerror(errno));
+		if (n > 0)
+			(void)!write(2, buf, (size_t)n < sizeof(buf) ?
+			    (size_t)n : sizeof(buf) - 1);
+	}
+	return spawn_exit(111);
+}
 
 size_t
 tcpspawn_envsize(size_t nvars)
@@ -47,50 +122,97 @@ tcpspawn_envfill(char **env, char *const *vars, size_t nvars)
 	env[n] = NULL;
 }
 
+/* The environment for a slot's child, allocated.  NULL: no memory. */
+static char **
+spawn_env(struct strlist *vars)
+{
+	char	**env;
+
+	env = calloc(tcpspawn_envsize(vars->n), sizeof(*env));
+	if (env != NULL)
+		tcpspawn_envfill(env, vars->v, vars->n);
+	return env;
+}
+
+/* A free slot (a dead one is cleaned first), or NULL. */
+static struct slot *
+spawn_slot(void)
+{
+	struct slot **nv, *sl;
+	size_t	 i;
+
+	for (i = 0; i < nslots; i++) {
+		sl = slots[i];
+		if (sl->state == SLOT_BUSY)
+			continue;
+		if (sl->state == SLOT_DEAD) {
+			free(sl->env);
+			sl->env = NULL;
+			strlist_free(&sl->vars);
+			sl->state = SLOT_FREE;
+		}
+		return sl;
+	}
+	if ((nv = realloc(slots, (nslots + 1) * sizeof(*nv))) == NULL)
+		return NULL;
+	slots = nv;
+	if ((sl = calloc(1, sizeof(*sl))) == NULL)
+		return NULL;
+	sl->stack = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (sl->stack == MAP_FAILED) {
+		free(sl);
+		return NULL;
+	}
+	slots[nslots++] = sl;
+	return sl;
+}
+
 pid_t
 tcpspawn_start(int t, char **argv, struct strlist *vars,
     const sigset_t *mask)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t def;
-	char	**env;
-	pid_t	 pid = -1;
-	int	 r;
+	struct slot *sl;
+	sigset_t all, prev;
+	pid_t	 pid;
+	int	 saved;
 
-	env = calloc(tcpspawn_envsize(vars->n), sizeof(*env));
-	if (env == NULL) {
-		strlist_free(vars);
+	if ((sl = spawn_slot()) == NULL)
+		return -1;
+	sl->vars = *vars;
+	memset(vars, 0, sizeof(*vars));
+	if ((sl->env = spawn_env(&sl->vars)) == NULL) {
+		strlist_free(&sl->vars);
 		errno = ENOMEM;
 		return -1;
 	}
-	tcpspawn_envfill(env, vars->v, vars->n);
-	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
-		goto out_env;
-	if ((r = posix_spawnattr_init(&attr)) != 0)
-		goto out_fa;
-	sigemptyset(&def);
-	sigaddset(&def, SIGCHLD);
-	sigaddset(&def, SIGTERM);
-	sigaddset(&def, SIGPIPE);
-	if ((r = posix_spawn_file_actions_adddup2(&fa, t, 0)) != 0 ||
-	    (r = posix_spawn_file_actions_adddup2(&fa, t, 1)) != 0 ||
-	    (r = posix_spawnattr_setsigdefault(&attr, &def)) != 0 ||
-	    (r = posix_spawnattr_setsigmask(&attr, mask)) != 0 ||
-	    (r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
-	    POSIX_SPAWN_SETSIGMASK)) != 0)
-		goto out_attr;
-	r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
-out_attr:
-	posix_spawnattr_destroy(&attr);
-out_fa:
-	posix_spawn_file_actions_destroy(&fa);
-out_env:
-	free(env);
-	strlist_free(vars);
-	if (r != 0) {
-		errno = r;
-		return -1;
-	}
+	sl->t = t;
+	sl->argv = argv;
+	sl->mask = *mask;
+	sl->state = SLOT_BUSY;
+	/* No handler may run in the child before it resets them. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &prev);
+	pid = clone(spawn_child, (char *)sl->stack + SPAWN_STACK,
+	    CLONE_VM | SIGCHLD, sl);
+	saved = errno;
+	if (pid > 0)
+		sl->pid = pid;
+	else
+		sl->state = SLOT_DEAD;
+	sigprocmask(SIG_SETMASK, &prev, NULL);
+	errno = saved;
 	return pid;
+}
+
+void
+tcpspawn_reaped(pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < nslots; i++)
+		if (slots[i]->state == SLOT_BUSY && slots[i]->pid == pid) {
+			slots[i]->state = SLOT_DEAD;
+			return;
+		}
 }

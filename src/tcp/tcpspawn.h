@@ -1,7 +1,9 @@
 /*
  * tcpspawn - tcpserver's fast way to start the program for a connection:
- * posix_spawnp, which copies no page tables, with the socket moved to fds
- * 0 and 1 and the signals reset.  The server waits only for the exec.
+ * a child that shares our memory (clone CLONE_VM, its own stack) and only
+ * moves the socket to fds 0 and 1, resets signals and execs.  No page
+ * tables are copied and, unlike vfork, the server does not wait for the
+ * exec.  The child's data stays allocated until the child is reaped.
  */
 #ifndef HSMAIL_TCPSPAWN_H
 #define HSMAIL_TCPSPAWN_H
@@ -16,9 +18,9 @@
  * Start argv[0] (looked up in PATH) with our environment changed by vars
  * ("NAME=value" sets, "NAME" removes; later items win), the socket t as
  * fds 0 and 1, SIGCHLD/SIGTERM/SIGPIPE reset to default and the signal
- * mask set to mask.  vars is taken over (emptied).  Returns the pid, or
- * -1 with errno (ENOENT, EACCES...: the program could not be run; no
- * child is left).  Call with SIGCHLD blocked.
+ * mask set to mask.  vars is taken over (emptied).  argv must stay valid
+ * for the life of the server.  Returns the pid, or -1 with errno.  Call
+ * with SIGCHLD blocked.
  */
 pid_t	tcpspawn_start(int t, char **argv, struct strlist *vars,
 	    const sigset_t *mask);
@@ -31,5 +33,11 @@ pid_t	tcpspawn_start(int t, char **argv, struct strlist *vars,
  */
 size_t	tcpspawn_envsize(size_t nvars);
 void	tcpspawn_envfill(char **env, char *const *vars, size_t nvars);
+
+/* Set: a failed exec is not reported on fd 2 (tcpserver -q). */
+extern int	tcpspawn_quiet;
+
+/* A child was reaped (from the SIGCHLD handler: only marks its slot). */
+void	tcpspawn_reaped(pid_t);
 
 #endif

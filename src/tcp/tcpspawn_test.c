@@ -60,6 +60,7 @@ test_start(void **state)
 	assert_string_equal(buf, "yes:\n");
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_int_equal(st, 0);
+	tcpspawn_reaped(pid);
 	close(sv[0]);
 }
 
