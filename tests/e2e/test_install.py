@@ -101,3 +101,99 @@ def test_qmaild_start_status_stop(tmp_path):
     r = qmaild("status")
     assert r.returncode == 3
     assert "smtp not running" in r.stdout
+
+
+def build_vchkpwsmtp(out, root):
+    """vchkpwsmtp compiled with the instance's trees as its fixed layout:
+    a set-uid program ignores HSMAIL_ROOT, as the installed one does."""
+    lib = [os.path.join(SRC, "src", "lib", f) for f in
+           sorted(os.listdir(os.path.join(SRC, "src", "lib")))
+           if f.endswith(".c") and not f.endswith("_test.c")]
+    defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
+            (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
+             ("STATISTIC", "statistic"), ("LOG", "log"))]
+    subprocess.run(["gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O0", "-w",
+                    "-I" + os.path.join(SRC, "src", "lib")] + defs +
+                   ["-o", out] +
+                   [os.path.join(SRC, "src", "vpop", f) for f in
+                    ("vchkpw.c", "relay.c", "chkcram.c")] + lib +
+                   ["-lcdb", "-lcrypt", "-lssl", "-lcrypto", "-lresolv"],
+                   check=True)
+
+
+def checkpw(path, login, password, prog, user, env=None, argv0=None):
+    """Run a checkpassword program as another user, fd 3 carrying the
+    login, as qmail-smtpd running as qmaild does."""
+    r, w = os.pipe()
+    os.write(w, login + b"\0" + password + b"\0\0")
+    os.close(w)
+
+    def become():
+        os.dup2(r, 3)
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    p = subprocess.run([argv0 or path] + prog, executable=path,
+                       preexec_fn=become, pass_fds=(r, 3), cwd="/",
+                       env=dict(env or {}, PATH="/usr/bin:/bin",
+                                VCHKPW_FAIL_DELAY="0"),
+                       capture_output=True, text=True, timeout=60)
+    os.close(r)
+    return p
+
+
+def test_setuid_vchkpwsmtp_serves_qmaild(tmp_path):
+    """Installed set-uid vpopmail, vchkpwsmtp lets qmail-smtpd (another
+    unprivileged user) check passwords in the private store; the program
+    it runs gets the caller's ids back, and neither argv[0] nor the
+    environment turns it into the POP3 login (no relay record, no uid
+    switch)."""
+    import pwd
+    import shutil
+    import tempfile
+    if os.geteuid() != 0:
+        pytest.skip("needs root to make a set-uid program")
+    owner, caller = pwd.getpwnam("nobody"), pwd.getpwnam("daemon")
+    base = tempfile.mkdtemp(prefix="hsmail-suid-")
+    try:
+        os.chmod(base, 0o755)
+        root = os.path.join(base, "inst")
+        env = dict(os.environ, HSMAIL_ROOT=root)
+        subprocess.run([os.path.join(BUILD, "bin", "hsmail-setup"), "-m",
+                        "mail.suid.test"], env=env, check=True)
+        os.chown(os.path.join(root, "vpopmail", "domains"), owner.pw_uid,
+                 owner.pw_gid)
+        for cmd in (["vadddomain", "suid.test", "pmpw"],
+                    ["vadduser", "joe@suid.test", "joepw"]):
+            subprocess.run([os.path.join(BUILD, "bin", cmd[0])] + cmd[1:],
+                           env=env, check=True, capture_output=True)
+        bindir = os.path.join(base, "bin")
+        os.mkdir(bindir)
+        os.chmod(bindir, 0o755)
+        exe = os.path.join(bindir, "vchkpwsmtp")
+        build_vchkpwsmtp(exe, root)
+        # Python keeps the ids it is given (a shell would drop them).
+        ids = ["/usr/bin/python3", "-c",
+               "import os; print(os.geteuid(), os.getegid(), os.getcwd())"]
+        # Not set-uid, the store is out of qmaild's reach: temporary.
+        os.chmod(exe, 0o755)
+        p = checkpw(exe, b"joe@suid.test", b"joepw", ids, caller)
+        assert p.returncode == 111, p.stdout + p.stderr
+        os.chown(exe, owner.pw_uid, owner.pw_gid)
+        os.chmod(exe, 0o4711)
+        p = checkpw(exe, b"joe@suid.test", b"joepw", ids, caller)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert p.stdout.split() == [str(caller.pw_uid), str(caller.pw_gid),
+                                    "/"]
+        p = checkpw(exe, b"joe@suid.test", b"wrong", ids, caller)
+        assert p.returncode == 3 and p.stdout == ""
+        p = checkpw(exe, b"joe@suid.test", b"joepw", ids, caller,
+                    env={"VCHKPW_SERVICE": "pop3", "TCPREMOTEIP": "192.0.2.9",
+                         "TCPLOCALPORT": "110"}, argv0="vchkpw")
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert p.stdout.split() == [str(caller.pw_uid), str(caller.pw_gid),
+                                    "/"]
+        assert not os.path.exists(os.path.join(root, "vpopmail", "etc",
+                                               "open-smtp"))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
