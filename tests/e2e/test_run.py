@@ -18,16 +18,20 @@ from conftest import BUILD, SRC, free_port, wait_port
 
 
 def instance_pids(root):
-    """Processes whose environment names this instance."""
+    """Processes whose environment names this instance: by its absolute
+    path, or as ./var from the directory above it (how it is started)."""
     want = ("HSMAIL_ROOT=" + root).encode()
+    base = os.path.dirname(root)
     pids = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open("/proc/%s/environ" % d, "rb") as f:
-                if want in f.read().split(b"\0"):
-                    pids.append(int(d))
+                env = f.read().split(b"\0")
+            if want in env or (b"HSMAIL_ROOT=./var" in env and
+                               os.readlink("/proc/%s/cwd" % d) == base):
+                pids.append(int(d))
         except OSError:
             pass
     return pids
@@ -56,9 +60,11 @@ def wait_for(cond, timeout=60):
 
 
 def start(root, ports, out):
-    """scripts/run as a user starts it from a terminal: its own process
-    group, SIGINT and TERM at their defaults (Ctrl-C reaches the group)."""
-    env = dict(os.environ, HSMAIL_ROOT=root, HSMAIL_BUILD=BUILD,
+    """scripts/run as a user starts it from a terminal, with
+    HSMAIL_ROOT=./var: its own process group, SIGINT and TERM at their
+    defaults (Ctrl-C reaches the group)."""
+    assert os.path.basename(root) == "var"
+    env = dict(os.environ, HSMAIL_ROOT="./var", HSMAIL_BUILD=BUILD,
                **{k: str(v) for k, v in ports.items()})
 
     def terminal():
@@ -67,7 +73,7 @@ def start(root, ports, out):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     p = subprocess.Popen([os.path.join(SRC, "scripts", "run")], env=env,
                          stdout=out, stderr=subprocess.STDOUT,
-                         preexec_fn=terminal)
+                         cwd=os.path.dirname(root), preexec_fn=terminal)
     for k in ("SMTP_PORT", "SUBMISSION_PORT", "SMTPS_PORT", "POP3_PORT",
               "POP3S_PORT"):
         wait_port(ports[k], timeout=120)
@@ -173,11 +179,12 @@ def test_make_run(stack):
         s.sendmail(user, [user], "Subject: second\r\n\r\nsubmitted\r\n")
     wait_for(lambda: any(b"submitted" in m for m in
                          pop_messages(ports["POP3_PORT"], user, pw)))
-    # The admin commands work on the running instance.
-    env = dict(os.environ, HSMAIL_ROOT=root)
+    # The admin commands work on the running instance (HSMAIL_ROOT=./var).
+    env = dict(os.environ, HSMAIL_ROOT="./var")
     r = subprocess.run([os.path.join(BUILD, "bin", "vadduser"),
                         "joe@example.test", "joepw"], env=env,
-                       capture_output=True, text=True)
+                       cwd=os.path.dirname(root), capture_output=True,
+                       text=True)
     assert r.returncode == 0, r.stderr
     with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
         s.sendmail("friend@elsewhere.test", ["joe@example.test"],
