@@ -389,3 +389,11 @@ def test_paranoid_off_is_default(procs, tmp_path):
     srv = Server(procs, ["-h", "-p", "-P", "-R"], ["env"],
                  logdir=str(tmp_path))
     assert srv.env()["TCPREMOTEHOST"] == "localhost"
+
+
+def test_host_zero_listens_on_every_address(procs, tmp_path, quick):
+    # The seed's lines listen on host 0: IPv4 loopback reaches it.
+    srv = Server(procs, quick, ["env"], host="0", logdir=str(tmp_path))
+    env = srv.env(host="127.0.0.1")
+    assert env["TCPLOCALIP"] == "127.0.0.1"
+    assert env["TCPREMOTEIP"] == "127.0.0.1"
