@@ -222,6 +222,7 @@ def test_every_program_has_its_man_page_installed(tmp_path):
         assert r.returncode == 0 and r.stdout + r.stderr == "", \
             r.stdout + r.stderr
     assert "hsmail-log" in pages
+    assert "qmaild" in pages            # the init script
 
 
 def build_vchkpwsmtp(out, root):
