@@ -240,6 +240,20 @@ def test_make_run(stack):
         assert f.read().split() == [user, pw]
     assert any(b"after the restart" in m for m in
                pop_messages(ports["POP3_PORT"], user, pw))
+    # A second make run beside it says why it cannot start.
+    r = subprocess.run([os.path.join(SRC, "scripts", "run")],
+                       env=dict(os.environ, HSMAIL_BUILD=BUILD,
+                                HSMAIL_ROOT=root,
+                                **{k: str(v) for k, v in ports.items()}),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "is in use (another make run?)" in r.stdout
     proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 0
+    wait_for(lambda: not instance_pids(root), timeout=30)
+    # Closing the terminal (HUP to its process group) stops it too.
+    proc = start(root, dict(ports), outf)
+    procs.append(proc)
+    os.killpg(proc.pid, signal.SIGHUP)
     assert proc.wait(60) == 0
     wait_for(lambda: not instance_pids(root), timeout=30)
