@@ -3,8 +3,8 @@ without touching this machine: the install runs chrooted in a copy-on-write
 overlay of / inside a private mount namespace.  It must create the qmail
 and vpopmail users, set the owners and set-uid bits, and the qmaild init
 script must then serve mail with the privilege split of the H-Sphere box:
-SMTP AUTH by a customer through qmail-smtpd running as qmaild, delivery
-into the Maildir, POP3 retrieval."""
+POP-before-SMTP, then SMTP AUTH by a customer through qmail-smtpd running
+as qmaild, delivery into the Maildir, POP3 retrieval."""
 import os
 import poplib
 import signal
@@ -40,8 +40,8 @@ exec chroot "$M" "$@"
 '''
 
 # What the administrator does, in the chroot: make install, a domain and a
-# customer, the relay rules, the settings (SMTP AUTH, loopback, test
-# ports), then the init script.
+# customer, the relay rules, the settings (loopback, test ports; relay by
+# POP-before-SMTP, the default), then the init script.
 ADMIN = r'''
 set -eu
 cd "$SRC"
@@ -53,7 +53,6 @@ echo ':allow' > $V/etc/tcp.smtp
 /hsphere/shared/bin/tcprules $V/etc/tcp.smtp.cdb $V/etc/tcp.smtp.tmp \
     < $V/etc/tcp.smtp
 cat >> /etc/default/qmaild <<EOT
-SMTP_RELAY=smtpauth
 LISTEN=127.0.0.1
 SMTP_PORT=$SMTP_PORT
 POP3_PORT=$POP3_PORT
@@ -102,8 +101,6 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         pids = chrooted(root)
         assert pids
         live = "/proc/%d/root" % pids[0]
-        import grp
-        import pwd
         passwd = {}
         with open(live + "/etc/passwd") as f:
             for l in f:
@@ -125,10 +122,48 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         assert name[st.st_uid] == "qmails"
         st = os.stat(live + "/var/qmail/queue/pid")
         assert name[st.st_uid] == "qmailq"
-        # Customers: AUTH over STARTTLS (the certificate the install made),
-        # through qmail-smtpd running as qmaild.
         wait_port(smtp)
         wait_port(pop3)
+
+        def pop_wait(text):
+            end = time.time() + 60
+            while time.time() < end:
+                c = poplib.POP3("127.0.0.1", pop3, timeout=30)
+                c.user("joe@live.test")
+                c.pass_("joepw")
+                msgs = [b"\n".join(c.retr(i + 1)[1])
+                        for i in range(c.stat()[0])]
+                c.quit()
+                for m in msgs:
+                    if text in m:
+                        return m
+                time.sleep(0.2)
+            raise TimeoutError(text)
+
+        def may_relay():
+            with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as s:
+                s.ehlo("client.test")
+                s.mail("joe@live.test")
+                code = s.rcpt("someone@elsewhere.test")[0]
+                s.rset()
+                return code == 250
+        # POP-before-SMTP: no relay for a stranger, mail for the customer
+        # accepted; after the customer's POP3 login, relay from there.
+        assert not may_relay()
+        with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as s:
+            s.sendmail("friend@elsewhere.test", ["joe@live.test"],
+                       "Subject: in\r\n\r\nfrom outside\r\n")
+        pop_wait(b"from outside")
+        assert may_relay()
+        # SMTP AUTH over STARTTLS (the certificate the install made),
+        # through qmail-smtpd running as qmaild.
+        r = subprocess.run(["nsenter", "-t", str(pids[0]), "-m", "-r", "sh",
+                            "-c", "echo SMTP_RELAY=smtpauth >> "
+                            "/etc/default/qmaild && /etc/init.d/qmaild "
+                            "restart"], capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_port(smtp)
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
@@ -137,17 +172,8 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
             s.login("joe@live.test", "joepw")
             s.sendmail("joe@live.test", ["joe@live.test"],
                        "Subject: live\r\n\r\ninstalled and running\r\n")
-        msg = None
-        end = time.time() + 60
-        while msg is None and time.time() < end:
-            c = poplib.POP3("127.0.0.1", pop3, timeout=30)
-            c.user("joe@live.test")
-            c.pass_("joepw")
-            if c.stat()[0]:
-                msg = b"\n".join(c.retr(1)[1])
-            c.quit()
-            time.sleep(0.2)
-        assert msg is not None and b"installed and running" in msg
+        msg = pop_wait(b"installed and running")
+        pids = chrooted(root)
         # qmail-queue names qmaild's uid as qmail does.
         assert b"invoked from network" in msg
         users = {}
