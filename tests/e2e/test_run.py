@@ -257,3 +257,53 @@ def test_make_run(stack):
     os.killpg(proc.pid, signal.SIGHUP)
     assert proc.wait(60) == 0
     wait_for(lambda: not instance_pids(root), timeout=30)
+
+
+def test_run_as_root_in_a_private_directory_then_resumed(tmp_path):
+    """Run by root where nobody cannot reach the mailboxes (a clone in
+    /root), make run says what to do and stops; once done, the next make
+    run takes the instance up where it stopped and serves mail."""
+    if os.geteuid() != 0:
+        pytest.skip("the mailbox owner only matters when run as root")
+    base = tempfile.mkdtemp(prefix="hsmail-run-")
+    os.chmod(base, 0o700)
+    root = os.path.join(base, "var")
+    ports = {k: free_port() for k in ("SMTP_PORT", "SUBMISSION_PORT",
+             "SMTPS_PORT", "POP3_PORT", "POP3S_PORT", "IMAP_PORT",
+             "IMAPS_PORT")}
+    env = dict(os.environ, HSMAIL_ROOT=root, HSMAIL_BUILD=BUILD,
+               **{k: str(v) for k, v in ports.items()})
+    procs = []
+    log = open(tmp_path / "run.out", "w")
+    try:
+        r = subprocess.run([os.path.join(SRC, "scripts", "run")], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 1
+        assert "nobody cannot reach" in r.stdout and "chmod o+x" in r.stdout
+        assert not os.path.exists(os.path.join(root, ".example-user"))
+        os.chmod(base, 0o755)
+        procs.append(start(root, ports, log))
+        with open(os.path.join(root, ".example-user")) as f:
+            user, pw = f.read().split()
+        with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
+            s.sendmail("friend@elsewhere.test", [user],
+                       "Subject: resumed\r\n\r\nafter chmod\r\n")
+        wait_for(lambda: any(b"after chmod" in m for m in
+                             pop_messages(ports["POP3_PORT"], user, pw)))
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(60)
+        for _ in range(50):
+            left = instance_pids(root)
+            if not left:
+                break
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
+        log.close()
+        shutil.rmtree(base, ignore_errors=True)
