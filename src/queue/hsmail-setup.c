@@ -56,29 +56,36 @@ usage(void)
 static void
 ids_load(void)
 {
-	struct passwd *pq, *ps, *pr, *pv;
-	struct group *gq, *gv;
+	struct passwd *pw;
+	struct group *gr;
+	uid_t	 q, s, r;
 
 	ids.root = ids.q = ids.s = ids.r = ids.v = geteuid();
 	ids.gq = ids.gv = getegid();
 	if (geteuid() != 0)
 		return;
-	pq = getpwnam("qmailq");
-	ps = pq ? getpwnam("qmails") : NULL;
-	pr = ps ? getpwnam("qmailr") : NULL;
-	gq = pr ? getgrnam("qmail") : NULL;
-	if (gq == NULL)
+	/* getpwnam's answer is overwritten by the next call: copy each. */
+	if ((pw = getpwnam("qmailq")) == NULL)
+		return;
+	q = pw->pw_uid;
+	if ((pw = getpwnam("qmails")) == NULL)
+		return;
+	s = pw->pw_uid;
+	if ((pw = getpwnam("qmailr")) == NULL)
+		return;
+	r = pw->pw_uid;
+	if ((gr = getgrnam("qmail")) == NULL)
 		return;
 	ids.chown = 1;
 	ids.root = 0;
-	ids.q = pq->pw_uid;
-	ids.s = ps->pw_uid;
-	ids.r = pr->pw_uid;
-	ids.gq = gq->gr_gid;
-	pv = getpwnam("vpopmail");
-	gv = getgrnam("vchkpw");
-	ids.v = pv ? pv->pw_uid : 0;
-	ids.gv = gv ? gv->gr_gid : 0;
+	ids.q = q;
+	ids.s = s;
+	ids.r = r;
+	ids.gq = gr->gr_gid;
+	pw = getpwnam("vpopmail");
+	ids.v = pw != NULL ? pw->pw_uid : 0;
+	gr = getgrnam("vchkpw");
+	ids.gv = gr != NULL ? gr->gr_gid : 0;
 }
 
 static void

@@ -15,6 +15,15 @@
 
 #include "tcpspawn.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* A child leaves by exit_group, so AddressSanitizer never cleans its
+ * frames' marks: the next child on the slot's stack starts clean. */
+#define STACK_FRESH(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define STACK_FRESH(p, n)	((void)0)
+#endif
+
 #define SPAWN_STACK	(64 * 1024)
 
 enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_DEAD };
@@ -193,6 +202,7 @@ tcpspawn_start(int t, char **argv, struct strlist *vars,
 	/* No handler may run in the child before it resets them. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &prev);
+	STACK_FRESH(sl->stack, SPAWN_STACK);
 	pid = clone(spawn_child, (char *)sl->stack + SPAWN_STACK,
 	    CLONE_VM | SIGCHLD, sl);
 	saved = errno;

@@ -20,6 +20,7 @@
  * password, 15 account without password, 20 bad characters, 111
  * temporary trouble (store unreadable).
  */
+#include <sys/auxv.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -182,11 +183,20 @@ main(int argc, char **argv)
 	const char *ip = getenv("TCPREMOTEIP"), *base;
 	size_t	 len, l1, l2;
 	enum service svc;
-	int	 r, smtp_name;
+	int	 r, smtp_name, secure;
 
 	base = argc > 0 && strrchr(argv[0], '/') != NULL ?
 	    strrchr(argv[0], '/') + 1 : argc > 0 ? argv[0] : "vchkpw";
 	smtp_name = strcmp(base, "vchkpwsmtp") == 0;
+	/*
+	 * Installed set-uid vpopmail (vchkpwsmtp, so that qmail-smtpd running
+	 * as qmaild can read the store), it is the SMTP check whatever argv[0]
+	 * and the environment say: no relay record, no directory change, and
+	 * the caller's own ids back before prog runs.
+	 */
+	secure = getauxval(AT_SECURE) != 0;
+	if (secure)
+		smtp_name = 1;
 	progname = smtp_name ? "vchkpwsmtp" : "vchkpw";
 	log_init(progname);
 	openlog(progname, LOG_PID, LOG_MAIL);
@@ -196,7 +206,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s prog [args...]\n", progname);
 		return 2;
 	}
-	svc = chk_service(smtp_name, argv + 1, argc - 1);
+	svc = secure ? SVC_SMTP : chk_service(smtp_name, argv + 1, argc - 1);
 	if (chk_read3(buf, &len) == -1)
 		chk_fail(11, "cannot read fd 3 from");
 	buf[len] = '\0';
@@ -252,6 +262,12 @@ main(int argc, char **argv)
 	}
 	chk_log("%s: login success %s %s", progname, svc_name[svc], who.s);
 	if (svc == SVC_SMTP) {
+		if (secure && (setresgid(getgid(), getgid(), getgid()) == -1 ||
+		    setresuid(getuid(), getuid(), getuid()) == -1)) {
+			chk_log("%s: cannot drop privileges: %s", progname,
+			    strerror(errno));
+			return EXIT_TEMP;
+		}
 		execvp(argv[1], argv + 1);
 		chk_log("%s: cannot run %s: %s", progname, argv[1],
 		    strerror(errno));

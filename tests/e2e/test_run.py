@@ -3,6 +3,7 @@ SMTP in, submission with AUTH, POP3 out, a component that dies restarted,
 and TERM stopping every process it started."""
 import os
 import poplib
+import shlex
 import shutil
 import signal
 import smtplib
@@ -17,16 +18,20 @@ from conftest import BUILD, SRC, free_port, wait_port
 
 
 def instance_pids(root):
-    """Processes whose environment names this instance."""
+    """Processes whose environment names this instance: by its absolute
+    path, or as ./var from the directory above it (how it is started)."""
     want = ("HSMAIL_ROOT=" + root).encode()
+    base = os.path.dirname(root)
     pids = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open("/proc/%s/environ" % d, "rb") as f:
-                if want in f.read().split(b"\0"):
-                    pids.append(int(d))
+                env = f.read().split(b"\0")
+            if want in env or (b"HSMAIL_ROOT=./var" in env and
+                               os.readlink("/proc/%s/cwd" % d) == base):
+                pids.append(int(d))
         except OSError:
             pass
     return pids
@@ -54,6 +59,27 @@ def wait_for(cond, timeout=60):
     raise TimeoutError("condition not met in %ds" % timeout)
 
 
+def start(root, ports, out):
+    """scripts/run as a user starts it from a terminal, with
+    HSMAIL_ROOT=./var: its own process group, SIGINT and TERM at their
+    defaults (Ctrl-C reaches the group)."""
+    assert os.path.basename(root) == "var"
+    env = dict(os.environ, HSMAIL_ROOT="./var", HSMAIL_BUILD=BUILD,
+               **{k: str(v) for k, v in ports.items()})
+
+    def terminal():
+        os.setpgid(0, 0)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    p = subprocess.Popen([os.path.join(SRC, "scripts", "run")], env=env,
+                         stdout=out, stderr=subprocess.STDOUT,
+                         cwd=os.path.dirname(root), preexec_fn=terminal)
+    for k in ("SMTP_PORT", "SUBMISSION_PORT", "SMTPS_PORT", "POP3_PORT",
+              "POP3S_PORT"):
+        wait_port(ports[k], timeout=120)
+    return p
+
+
 @pytest.fixture
 def stack(tmp_path):
     # Run by root, the mailboxes belong to nobody, who must be able to
@@ -64,29 +90,44 @@ def stack(tmp_path):
     ports = {k: free_port() for k in ("SMTP_PORT", "SUBMISSION_PORT",
              "SMTPS_PORT", "POP3_PORT", "POP3S_PORT", "IMAP_PORT",
              "IMAPS_PORT")}
-    env = dict(os.environ, HSMAIL_ROOT=root, HSMAIL_BUILD=BUILD,
-               **{k: str(v) for k, v in ports.items()})
     log = open(tmp_path / "run.out", "w")
-    p = subprocess.Popen([os.path.join(SRC, "scripts", "run")], env=env,
-                         stdout=log, stderr=subprocess.STDOUT,
-                         start_new_session=True)
+    procs = []
     try:
-        for k in ("SMTP_PORT", "SUBMISSION_PORT", "POP3_PORT"):
-            wait_port(ports[k], timeout=120)
+        procs.append(start(root, ports, log))
         with open(os.path.join(root, ".example-user")) as f:
             user, pw = f.read().split()
-        yield root, ports, user, pw, p
+        yield root, ports, user, pw, procs, tmp_path / "run.out", log
     finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGTERM)
-            try:
-                p.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-        for pid in instance_pids(root):
-            os.kill(pid, signal.SIGKILL)
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+        # Anything left (a test that failed half-way) is killed, until
+        # nothing is started again.
+        for _ in range(50):
+            left = instance_pids(root)
+            if not left:
+                break
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
         log.close()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def printed_commands(out):
+    """The swaks and curl lines scripts/run printed, continuation lines
+    joined, split as a shell would."""
+    with open(out) as f:
+        text = f.read().replace("\\\n", " ")
+    return [shlex.split(l) for l in text.splitlines()
+            if l.strip().startswith(("swaks ", "curl "))]
 
 
 def pop_messages(port, user, pw):
@@ -99,9 +140,12 @@ def pop_messages(port, user, pw):
 
 
 def test_make_run(stack):
-    root, ports, user, pw, proc = stack
+    root, ports, user, pw, procs, out, outf = stack
+    proc = procs[0]
     assert "@example.test" in user
-    # A stranger's message for the example user is accepted and delivered.
+    # Before any POP3 login (POP-before-SMTP opens relay for the
+    # client's address), a stranger's message for the example user is
+    # accepted and delivered...
     with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
         s.sendmail("friend@elsewhere.test", [user],
                    "Subject: first\r\n\r\nhello from outside\r\n")
@@ -109,6 +153,19 @@ def test_make_run(stack):
         with pytest.raises(smtplib.SMTPRecipientsRefused):
             s.sendmail("spam@elsewhere.test", ["victim@elsewhere.test"],
                        "Subject: relay\r\n\r\nno\r\n")
+    # The password is printed, with the commands to send and read mail:
+    # they work as printed.
+    cmds = printed_commands(out)
+    with open(out) as f:
+        assert pw in f.read()
+    assert [c[0] for c in cmds] == ["swaks", "swaks", "curl"]
+    for c in cmds[:2]:
+        r = subprocess.run(c, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
+    wait_for(lambda: len([m for m in pop_messages(ports["POP3_PORT"], user,
+                          pw) if b"This is a test mailing" in m]) == 2)
+    r = subprocess.run(cmds[2], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "Delivered-To: " + user in r.stdout
     msgs = wait_for(lambda: [m for m in pop_messages(ports["POP3_PORT"],
                     user, pw) if b"hello from outside" in m])
     assert b"Subject: first" in msgs[0]
@@ -122,11 +179,12 @@ def test_make_run(stack):
         s.sendmail(user, [user], "Subject: second\r\n\r\nsubmitted\r\n")
     wait_for(lambda: any(b"submitted" in m for m in
                          pop_messages(ports["POP3_PORT"], user, pw)))
-    # The admin commands work on the running instance.
-    env = dict(os.environ, HSMAIL_ROOT=root)
+    # The admin commands work on the running instance (HSMAIL_ROOT=./var).
+    env = dict(os.environ, HSMAIL_ROOT="./var")
     r = subprocess.run([os.path.join(BUILD, "bin", "vadduser"),
                         "joe@example.test", "joepw"], env=env,
-                       capture_output=True, text=True)
+                       cwd=os.path.dirname(root), capture_output=True,
+                       text=True)
     assert r.returncode == 0, r.stderr
     with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
         s.sendmail("friend@elsewhere.test", ["joe@example.test"],
@@ -148,7 +206,104 @@ def test_make_run(stack):
     with open(os.path.join(root, "log", "maillog")) as f:
         log = f.read()
     assert "exited with status" in log and "restarting" in log
-    # TERM stops everything it started.
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(60)
+    # SMTPS and POP3S, implicit TLS.
+    with smtplib.SMTP_SSL("127.0.0.1", ports["SMTPS_PORT"], timeout=30,
+                          context=ctx) as s:
+        s.login(user, pw)
+        s.sendmail(user, [user], "Subject: fourth\r\n\r\nover smtps\r\n")
+    wait_for(lambda: any(b"over smtps" in m for m in
+                         pop_messages(ports["POP3_PORT"], user, pw)))
+    c = poplib.POP3_SSL("127.0.0.1", ports["POP3S_PORT"], timeout=30,
+                        context=ctx)
+    c.user(user)
+    c.pass_(pw)
+    assert b"over smtps" in b"\n".join(c.retr(c.stat()[0])[1])
+    c.quit()
+    # Mail for the host itself reaches the example domain's postmaster.
+    with smtplib.SMTP("127.0.0.1", ports["SUBMISSION_PORT"], timeout=30) as s:
+        s.starttls(context=ctx)
+        s.login(user, pw)
+        s.sendmail(user, ["postmaster@mail.example.test"],
+                   "Subject: pm\r\n\r\nfor the postmaster\r\n")
+    wait_for(lambda: any(b"for the postmaster" in m for m in
+                         pop_messages(ports["POP3_PORT"],
+                                      "postmaster@example.test", pw)))
+    # Ctrl-C (SIGINT to the terminal's process group) stops everything.
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(60) == 0
     wait_for(lambda: not instance_pids(root), timeout=30)
+    # Run again: the same instance, user and mail; TERM to the script
+    # alone stops everything too.
+    proc = start(root, dict(ports), outf)
+    procs.append(proc)
+    with open(os.path.join(root, ".example-user")) as f:
+        assert f.read().split() == [user, pw]
+    assert any(b"after the restart" in m for m in
+               pop_messages(ports["POP3_PORT"], user, pw))
+    # A second make run beside it says why it cannot start.
+    r = subprocess.run([os.path.join(SRC, "scripts", "run")],
+                       env=dict(os.environ, HSMAIL_BUILD=BUILD,
+                                HSMAIL_ROOT=root,
+                                **{k: str(v) for k, v in ports.items()}),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "is in use (another make run?)" in r.stdout
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 0
+    wait_for(lambda: not instance_pids(root), timeout=30)
+    # Closing the terminal (HUP to its process group) stops it too.
+    proc = start(root, dict(ports), outf)
+    procs.append(proc)
+    os.killpg(proc.pid, signal.SIGHUP)
+    assert proc.wait(60) == 0
+    wait_for(lambda: not instance_pids(root), timeout=30)
+
+
+def test_run_as_root_in_a_private_directory_then_resumed(tmp_path):
+    """Run by root where nobody cannot reach the mailboxes (a clone in
+    /root), make run says what to do and stops; once done, the next make
+    run takes the instance up where it stopped and serves mail."""
+    if os.geteuid() != 0:
+        pytest.skip("the mailbox owner only matters when run as root")
+    base = tempfile.mkdtemp(prefix="hsmail-run-")
+    os.chmod(base, 0o700)
+    root = os.path.join(base, "var")
+    ports = {k: free_port() for k in ("SMTP_PORT", "SUBMISSION_PORT",
+             "SMTPS_PORT", "POP3_PORT", "POP3S_PORT", "IMAP_PORT",
+             "IMAPS_PORT")}
+    env = dict(os.environ, HSMAIL_ROOT=root, HSMAIL_BUILD=BUILD,
+               **{k: str(v) for k, v in ports.items()})
+    procs = []
+    log = open(tmp_path / "run.out", "w")
+    try:
+        r = subprocess.run([os.path.join(SRC, "scripts", "run")], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 1
+        assert "nobody cannot reach" in r.stdout and "chmod o+x" in r.stdout
+        assert not os.path.exists(os.path.join(root, ".example-user"))
+        os.chmod(base, 0o755)
+        procs.append(start(root, ports, log))
+        with open(os.path.join(root, ".example-user")) as f:
+            user, pw = f.read().split()
+        with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
+            s.sendmail("friend@elsewhere.test", [user],
+                       "Subject: resumed\r\n\r\nafter chmod\r\n")
+        wait_for(lambda: any(b"after chmod" in m for m in
+                             pop_messages(ports["POP3_PORT"], user, pw)))
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(60)
+        for _ in range(50):
+            left = instance_pids(root)
+            if not left:
+                break
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
+        log.close()
+        shutil.rmtree(base, ignore_errors=True)

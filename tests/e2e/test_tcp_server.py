@@ -340,3 +340,60 @@ def test_local_name_same_on_both_paths(procs, tmp_path):
     oks = re.findall(r"^tcpserver: ok \d+ (\S+) (\S+)$", srv.logtext(), re.M)
     assert len(oks) == 5
     assert all(o[0] == "localhost:127.0.0.1:%d" % srv.port for o in oks)
+
+
+NODELAY = ["/usr/bin/python3", "-c",
+           "import socket; s = socket.socket(fileno=0); "
+           "print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)); "
+           "s.detach()"]
+
+
+def test_nodelay_options(procs, tmp_path, quick):
+    # ucspi-tcp: -d (the default) may delay sending data, -D sets
+    # TCP_NODELAY on the connection the program gets.
+    for opts, want in (([], b"0"), (["-D"], b"1"), (["-D", "-d"], b"0")):
+        srv = Server(procs, quick + opts, NODELAY, logdir=str(tmp_path))
+        assert srv.talk().strip() == want, opts
+
+
+def test_backlog_option(procs, tmp_path):
+    srv = Server(procs, ["-H", "-R", "-b", "7"], ["true"],
+                 logdir=str(tmp_path))
+    srv.talk()
+    # ss shows a listening socket's backlog as its Send-Q.
+    out = subprocess.run(["ss", "-Hltn", "sport = :%d" % srv.port],
+                         capture_output=True, text=True).stdout.split()
+    assert out[0] == "LISTEN" and out[2] == "7", out
+
+
+def test_quiet_and_verbose_options(procs, tmp_path):
+    # -Q (the default) reports errors, -q nothing, -v every connection.
+    for opts, warn, verbose in (([], True, False), (["-q"], False, False),
+                                (["-v"], True, True)):
+        srv = Server(procs, ["-H", "-R"] + opts, ["/nonexistent/prog"],
+                     logdir=str(tmp_path))
+        srv.talk()
+        srv.talk()
+        assert srv.talk() == b""
+        assert srv.p.poll() is None
+        srv.p.terminate()
+        srv.p.wait(30)
+        log = srv.logtext()
+        assert ("unable to run /nonexistent/prog" in log) == warn, opts
+        assert ("tcpserver: status: " in log) == verbose, opts
+        assert ("tcpserver: pid " in log) == verbose, opts
+
+
+def test_paranoid_off_is_default(procs, tmp_path):
+    # -P undoes -p: without the paranoid check a name is still reported.
+    srv = Server(procs, ["-h", "-p", "-P", "-R"], ["env"],
+                 logdir=str(tmp_path))
+    assert srv.env()["TCPREMOTEHOST"] == "localhost"
+
+
+def test_host_zero_listens_on_every_address(procs, tmp_path, quick):
+    # The seed's lines listen on host 0: IPv4 loopback reaches it.
+    srv = Server(procs, quick, ["env"], host="0", logdir=str(tmp_path))
+    env = srv.env(host="127.0.0.1")
+    assert env["TCPLOCALIP"] == "127.0.0.1"
+    assert env["TCPREMOTEIP"] == "127.0.0.1"
