@@ -256,3 +256,63 @@ def test_crash_between_vpasswd_and_cdb_heals(instance):
     assert p.returncode == 254
     keys = [k for k, v in cdb_read(os.path.join(d, "vpasswd.cdb"))]
     assert b"ghost" in keys
+
+
+def newu(instance):
+    run(instance, "qmail-newu", check=0)
+
+
+def test_interrupted_domain_commands_finish_on_rerun(instance):
+    """A vadddomain or vdeldomain stopped half way (the states a crash
+    between two of its file replacements leaves) is finished by running
+    the same command again; morercpthosts.cdb always ends up matching
+    morercpthosts."""
+    ctl = os.path.join(instance.qmail, "control")
+    assign = os.path.join(instance.qmail, "users", "assign")
+    with open(os.path.join(ctl, "rcpthosts"), "w") as f:
+        f.write("".join("r%02d.example\n" % i for i in range(50)))
+    # vadddomain stopped after morercpthosts, before qmail-newmrh and
+    # users/assign.
+    with open(os.path.join(ctl, "morercpthosts"), "w") as f:
+        f.write("late.example\n")
+    adddomain(instance, "late.example")
+    keys = [k for k, v in cdb_read(os.path.join(ctl, "morercpthosts.cdb"))]
+    assert keys == [b"late.example"]
+    # vadddomain stopped after the postmaster, before users/assign.
+    adddomain(instance, "half.example")
+    with open(assign) as f:
+        text = f.read()
+    with open(assign, "w") as f:
+        f.write("".join(l for l in text.splitlines(True)
+                        if not l.startswith("+half.example-:")))
+    newu(instance)
+    assert run(instance, "vdominfo", "half.example").returncode == 245
+    p = run(instance, "vadddomain", "half.example", "pw")
+    assert p.returncode == 0, p.stderr
+    assert b"interrupted" in p.stderr
+    assert "+half.example-:" in open(assign).read()
+    # ...but a directory with someone's mailboxes is never taken over.
+    adduser(instance, "kept@half.example")
+    with open(assign) as f:
+        text = f.read()
+    with open(assign, "w") as f:
+        f.write("".join(l for l in text.splitlines(True)
+                        if not l.startswith("+half.example-:")))
+    newu(instance)
+    p = run(instance, "vadddomain", "half.example", "pw")
+    assert p.returncode == 242
+    assert b"Error: cannot create" in p.stderr and b"move it away" in \
+        p.stderr
+    assert "+half.example-:" not in open(assign).read()
+    # vdeldomain stopped after morercpthosts, before qmail-newmrh, the
+    # directory and users/assign: run again, it finishes.
+    d = domdir(instance, "late.example")
+    with open(os.path.join(ctl, "morercpthosts"), "w") as f:
+        f.write("")
+    p = run(instance, "vdeldomain", "late.example")
+    assert p.returncode == 0, p.stderr
+    assert not os.path.exists(d)
+    assert "late.example" not in open(assign).read()
+    assert cdb_read(os.path.join(ctl, "morercpthosts.cdb")) == []
+    recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
+    assert b"!late.example-" not in recs
