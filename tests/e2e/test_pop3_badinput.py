@@ -222,3 +222,17 @@ def test_pipelined_failed_login_ends_cleanly(pop):
     assert c.line() == b"-ERR [AUTH] authorization failed\r\n"
     assert c.line() == b""
     assert mb.names("new") == []
+
+
+def test_failed_login_is_delayed(pop):
+    """The -ERR for a wrong password comes only after the delay (a lower
+    bound, so the test cannot be flaky); a good login is not delayed by
+    it."""
+    mb = pop.user("al@example.com", "right")
+    c = Client(pop.start(env={"POP3_FAIL_DELAY": "2"}))
+    assert c.cmd("USER al@example.com") == b"+OK \r\n"
+    t = time.monotonic()
+    assert c.cmd("PASS wrong") == b"-ERR [AUTH] authorization failed\r\n"
+    assert time.monotonic() - t >= 2.0
+    c.login(mb)
+    assert c.cmd("QUIT") == b"+OK \r\n"

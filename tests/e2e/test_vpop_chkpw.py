@@ -145,3 +145,16 @@ def test_vchkpwsmtp(instance):
     run(instance, "vmoduser", "-s", "joe@example.com", check=0)
     assert chkpw(instance, "joe@example.com", "s3cret",
                  name="vchkpwsmtp")[0] == 1
+
+
+def test_failure_delay(instance):
+    """vchkpw waits before it reports a failure (VCHKPW_FAIL_DELAY
+    seconds, 2 by default): a lower bound, measured around the run."""
+    make_joe(instance)
+    for env, least in (({}, 2.0), ({"VCHKPW_FAIL_DELAY": "1"}, 1.0)):
+        env = dict(env)
+        if not env:
+            env["VCHKPW_FAIL_DELAY"] = ""     # unset: the default
+        t = time.monotonic()
+        assert chkpw(instance, "joe@example.com", "wrong", env=env)[0] == 3
+        assert time.monotonic() - t >= least
