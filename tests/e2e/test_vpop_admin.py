@@ -181,6 +181,30 @@ def test_buckets_when_domain_grows(instance):
         assert f.read() == "101\n0\n3\n0 0 0\n61 61 61\n0 2 4\n0 0 0\n0\n"
 
 
+def test_domain_buckets_when_the_system_grows(instance):
+    """The 100th domain goes into the first bucket, domains/0/, as
+    vpopmail's domain-level .dir-control says; users/assign points there
+    and the domain works like any other."""
+    doms = os.path.join(instance.vpopmail, "domains")
+    os.makedirs(doms, exist_ok=True)
+    with open(os.path.join(doms, ".dir-control"), "w") as f:
+        f.write("98\n0\n3\n0 0 0\n61 61 61\n0 2 4\n0 0 0\n\n")
+    adddomain(instance, "flat.example")
+    adddomain(instance, "bucket.example")
+    assert os.path.isdir(os.path.join(doms, "flat.example"))
+    d = os.path.join(doms, "0", "bucket.example")
+    assert os.path.isdir(os.path.join(d, "postmaster", "Maildir", "new"))
+    out = run(instance, "vdominfo", "-d", "bucket.example", check=0).stdout
+    assert out == (d + "\n").encode()
+    assert "+bucket.example-:bucket.example:%d:%d:%s:-::" % (
+        domain_ids() + (d,)) in open(os.path.join(
+            instance.qmail, "users", "assign")).read()
+    with open(os.path.join(doms, ".dir-control")) as f:
+        assert f.read().startswith("100\n")
+    run(instance, "vdeldomain", "bucket.example", check=0)
+    assert not os.path.exists(d)
+
+
 def test_concurrent_vadduser(instance):
     adddomain(instance, "example.com")
     names = ["user%02d" % i for i in range(40)]
