@@ -32,6 +32,7 @@
 #include "log.h"
 #include "num.h"
 #include "pop3_cmd.h"
+#include "popfail.h"
 #include "popup_proto.h"
 #include "popup_tls.h"
 #include "rbuf.h"
@@ -57,6 +58,35 @@ static int	highfd(int);
 static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
+static int	failtab(void);
+
+static unsigned long ipmax, ipwindow;	/* per-address failure limit */
+static int	 failfd = -2;		/* the table: -2 not opened yet */
+
+/* failtab - the per-address failure table (popfail.h), opened on first
+ * use; -1 if it cannot be (the per-connection limit still holds). */
+static int
+failtab(void)
+{
+	struct str path = STR_INIT(4096);
+	const char *e = getenv("POP3_FAIL_TABLE");
+	int	 r;
+
+	if (failfd != -2)
+		return failfd;
+	if (e != NULL && *e != '\0')
+		r = str_copys(&path, e);
+	else
+		r = root_path(&path, ROOT_VPOPMAIL, "etc/pop3-fail.tab");
+	failfd = r == -1 ? -1 : popfail_open(path.s);
+	if (failfd == -1)
+		log_warn("no per-address login limit: cannot open %s: %s",
+		    str_c(&path), strerror(errno));
+	else if ((failfd = highfd(failfd)) == -1)
+		log_warn("no per-address login limit: %s", strerror(errno));
+	str_free(&path);
+	return failfd;
+}
 
 /* die_write - the client is gone: nothing left to do. */
 static void
@@ -263,6 +293,8 @@ main(int argc, char **argv)
 		log_die(EXIT_TEMP, "out of memory");
 	delay = envnum("POP3_FAIL_DELAY", POPUP_FAIL_DELAY, 60);
 	maxfail = envnum("POP3_FAIL_MAX", POPUP_FAIL_MAX, 100);
+	ipmax = envnum("POP3_FAIL_IP_MAX", POPFAIL_MAX, 1000000);
+	ipwindow = envnum("POP3_FAIL_IP_WINDOW", POPFAIL_WINDOW, 86400);
 	e = getenv("POP3S");
 	implicit = e != NULL && strcmp(e, "1") == 0;
 	e = getenv("POP3_REQUIRE_TLS");
@@ -343,6 +375,20 @@ main(int argc, char **argv)
 		str_wipe(&line);
 		str_clear(&safeuser);
 		(void)log_safe_cat(&safeuser, user.s, user.len);
+		/* Too many failures from this address, on any connection:
+		 * refused without asking the checkpassword program. */
+		if (ipmax > 0 && ipwindow > 0 && failtab() != -1 &&
+		    popfail_blocked(failfd, str_c(&ip), time(NULL), ipmax,
+		    ipwindow) == 1) {
+			str_wipe(&auth);
+			log_line("pop3 login refused user %s ip %s: too many "
+			    "failed logins", str_c(&safeuser), str_c(&ip));
+			if (delay > 0)
+				sleep((unsigned)delay);
+			says("-ERR [AUTH] too many failed logins from your "
+			    "address, try again later\r\n");
+			goto done;
+		}
 		{
 			/* Anything the client sent ahead of our answer must
 			 * reach the session: then (and under TLS) we relay. */
@@ -377,6 +423,11 @@ main(int argc, char **argv)
 			log_line("pop3 login failed user %s ip %s status %d",
 			    str_c(&safeuser), str_c(&ip),
 			    WEXITSTATUS(status));
+			if (ipmax > 0 && ipwindow > 0 && failtab() != -1 &&
+			    popfail_note(failfd, str_c(&ip), time(NULL),
+			    ipwindow) == -1)
+				log_warn("cannot count the failure of ip %s: %s",
+				    str_c(&ip), strerror(errno));
 			if (delay > 0)
 				sleep((unsigned)delay);
 			says("-ERR [AUTH] authorization failed\r\n");

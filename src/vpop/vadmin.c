@@ -377,14 +377,16 @@ vadmin_rcpthosts_add(const char *domain, int nobuild)
 	struct str path = STR_INIT(4096);
 	int	 r = -1, more;
 
-	if (vadmin_has_line("rcpthosts", domain) != 0 ||
-	    vadmin_has_line("morercpthosts", domain) != 0) {
-		r = 0;		/* already there (or unreadable: -1 below) */
-		if (vadmin_has_line("rcpthosts", domain) == -1 ||
-		    vadmin_has_line("morercpthosts", domain) == -1)
-			r = -1;
+	if ((r = vadmin_has_line("rcpthosts", domain)) != 0)
+		goto out;	/* already there (0 below), or -1 */
+	if ((r = vadmin_has_line("morercpthosts", domain)) != 0) {
+		/* Listed by a run that stopped before qmail-newmrh: the
+		 * cdb may miss it, so build it again. */
+		if (r == 1)
+			r = nobuild ? 0 : vadmin_newmrh();
 		goto out;
 	}
+	r = -1;
 	if (ctl_readlist("rcpthosts", &l) == -1)
 		goto out;
 	more = l.n >= VADMIN_RCPTHOSTS_MAX;
@@ -396,7 +398,7 @@ vadmin_rcpthosts_add(const char *domain, int nobuild)
 out:
 	strlist_free(&l);
 	str_free(&path);
-	return r;
+	return r == -1 ? -1 : 0;
 }
 
 int
@@ -411,9 +413,15 @@ vadmin_rcpthosts_del(const char *domain)
 		goto out;
 	if ((in_more = vadmin_has_line("morercpthosts", domain)) == -1)
 		goto out;
-	r = 0;
-	if (in_more == 0)
+	if (in_more == 0) {
+		/* Not listed: still build the cdb again if the file is
+		 * there, in case a run stopped between the two. */
+		r = 0;
+		if (root_path(&path, ROOT_QMAIL, "control/morercpthosts")
+		    == 0 && access(path.s, F_OK) == 0)
+			r = vadmin_newmrh();
 		goto out;
+	}
 	r = -1;
 	if (root_path(&path, ROOT_QMAIL, "control/morercpthosts") == -1 ||
 	    vadmin_edit(path.s, domain, 0, NULL, 0, 0644, &count) == -1)

@@ -15,17 +15,16 @@
  * webmail), else pop3.  Trusts nothing on fd 3; logs to syslog (mail) and
  * in an instance to log/maillog, never the password.
  * Exit codes (vpopmail 5.2.2): 1 service refused by a flag, 3 no such
- * user or bad password, 4/5 setgid/setuid failed, 6 cannot enter the
- * user directory, 11 fd 3 unreadable, 12 empty login, 13 empty
- * password, 15 account without password, 20 bad characters, 111
- * temporary trouble (store unreadable).
+ * user or bad password, 5 cannot switch to the domain's uid/gid
+ * (priv_drop), 6 cannot enter the user directory, 11 fd 3 unreadable,
+ * 12 empty login, 13 empty password, 15 account without password, 20
+ * bad characters, 111 temporary trouble (store unreadable).
  */
 #include <sys/auxv.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +40,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "num.h"
+#include "priv.h"
 #include "relay.h"
 #include "root.h"
 #include "vpop.h"
@@ -278,13 +278,10 @@ main(int argc, char **argv)
 	    relay_open(ip, time(NULL)) == -1)
 		chk_log("%s: warning: cannot open relay for %s: %s", progname,
 		    who.s, strerror(errno));
-	if (geteuid() == 0) {
-		if (setgid((gid_t)d.gid) == -1)
-			return 4;
-		if (setgroups(0, NULL) == -1 && errno != EPERM)
-			return 4;
-		if (setuid((uid_t)d.uid) == -1)
-			return 5;
+	if (geteuid() == 0 && priv_drop((uid_t)d.uid, (gid_t)d.gid) == -1) {
+		chk_log("%s: cannot switch to uid %lu gid %lu for %s: %s",
+		    progname, d.uid, d.gid, who.s, strerror(errno));
+		return 5;
 	}
 	str_printf(&md, "%s/Maildir", pw.dir.s);
 	if (access(md.s, F_OK) == -1 && (file_mkdirs(pw.dir.s, 0750) == -1 ||

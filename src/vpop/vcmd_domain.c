@@ -5,7 +5,7 @@
  * (vpopmail.md §4).  Run by root or the hosting panel; every change under
  * the store lock, each file replaced atomically.  Order: the files that
  * are safe to repeat first, users/assign (which makes the domain exist)
- * last when adding and first when deleting, so a crash at any point
+ * last, both when adding and when deleting, so a crash at any point
  * leaves a state the same command can be run again on.
  */
 #include <sys/stat.h>
@@ -28,6 +28,31 @@
 static void	vcmd_random_pass(struct str *);
 static void	vcmd_hup(int);
 static int	vcmd_dominfo_one(const char *, int);
+static int	vcmd_leftover(const char *, const char *);
+
+/*
+ * 1 if dir (a domain directory not in users/assign) is what a vadddomain
+ * stopped half way leaves: a vpasswd naming only postmaster, and no mail.
+ * Anything more may be someone's old mailboxes: never taken over.
+ */
+static int
+vcmd_leftover(const char *dir, const char *vpasswd)
+{
+	struct str text = STR_INIT(64 * 1024);
+	const char *p, *end, *nl;
+	int	 ok;
+
+	ok = file_read(vpasswd, &text) == 1;
+	for (p = str_c(&text), end = p + text.len; ok && p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (nl > p && ((size_t)(nl - p) < 11 ||
+		    memcmp(p, "postmaster:", 11) != 0))
+			ok = 0;
+	}
+	str_free(&text);
+	return ok && vadmin_count_mail(dir) == 0;
+}
 
 /* vadddomain -r: 8 random characters, printed to the user. */
 static void
@@ -164,9 +189,10 @@ vcmd_vadddomain(int argc, char **argv)
 	str_printf(&dir, "/%s", argv[optind]);
 	str_printf(&p, "%s/vpasswd", dir.s);
 	if (mkdir(dir.s, 0750) == -1 && (errno != EEXIST ||
-	    access(p.s, F_OK) == 0))
+	    (access(p.s, F_OK) == 0 && !vcmd_leftover(dir.s, p.s))))
 		vadmin_die(VA_COULD_NOT_MAKE_DOMAIN_DIR, "cannot create %s: %s",
-		    dir.s, errno == EEXIST ? "it exists already" :
+		    dir.s, errno == EEXIST ? "it exists already, with "
+		    "mailboxes or mail; move it away first" :
 		    strerror(errno));
 	vadmin_chown(dir.s, uid, gid);
 	str_clear(&p);
@@ -181,10 +207,14 @@ vcmd_vadddomain(int argc, char **argv)
 	str_copys(&d.dir, dir.s);
 	d.uid = uid;
 	d.gid = gid;
-	if (vadmin_user_add(&d, "postmaster", pass.s, 0, "Postmaster", quota,
-	    0) == -1)
+	if ((r = vadmin_user_add(&d, "postmaster", pass.s, 0, "Postmaster",
+	    quota, 0)) == -1)
 		vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot create the "
 		    "postmaster mailbox: %s", strerror(errno));
+	if (r == 0)
+		fprintf(stderr, "vadddomain: note: finishing an interrupted "
+		    "run: postmaster@%s kept its password (see vpasswd)\n",
+		    argv[optind]);
 	str_clear(&p);
 	str_printf(&p, "%s/vpasswd", dir.s);
 	vadmin_chown(p.s, uid, gid);
@@ -237,16 +267,21 @@ vcmd_vdeldomain(int argc, char **argv)
 		vadmin_die(-156, "domain %s holds %ld message%s; delete "
 		    "them first or use vdeldomain -f", argv[optind], n,
 		    n == 1 ? "" : "s");
-	if (vadmin_assign_del(argv[optind], 0) == -1 ||
-	    vadmin_rcpthosts_del(argv[optind]) == -1 ||
+	/* users/assign goes last: until then the domain exists, so a run
+	 * stopped half way is finished by running vdeldomain again. */
+	if (vadmin_rcpthosts_del(argv[optind]) == -1 ||
 	    vadmin_virtualdomains_del(argv[optind]) == -1)
 		vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot update qmail's "
 		    "files: %s", strerror(errno));
 	vcmd_hup(0);
+	if (strcmp(d.name.s, argv[optind]) == 0 &&
+	    vadmin_rmtree(d.dir.s) == -1)
+		vadmin_die(VA_BAD_DIR, "cannot remove %s: %s", d.dir.s,
+		    strerror(errno));
+	if (vadmin_assign_del(argv[optind], 0) == -1)
+		vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot update "
+		    "users/assign: %s", strerror(errno));
 	if (strcmp(d.name.s, argv[optind]) == 0) {
-		if (vadmin_rmtree(d.dir.s) == -1)
-			vadmin_die(VA_BAD_DIR, "cannot remove %s: %s", d.dir.s,
-			    strerror(errno));
 		if (root_path(&doms, ROOT_VPOPMAIL, "domains") == 0 &&
 		    vpop_dirctl_read(doms.s, &dc) == 0 && dc.cur_users > 0) {
 			dc.cur_users--;

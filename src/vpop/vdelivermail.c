@@ -470,6 +470,13 @@ main(int argc, char **argv)
 	str_clear(&p);
 	str_printf(&p, "%s/Maildir/", pw.dir.s);
 	deliver_maildir(p.s, pw.quota.s, addr.s);
-	(void)text;
+	vpop_domain_free(&d);
+	vpop_pw_free(&pw);
+	str_free(&user);
+	str_free(&domain);
+	str_free(&p);
+	str_free(&text);
+	str_free(&addr);
+	str_free(&domdir);
 	return EXIT_DONE;
 }

@@ -222,3 +222,43 @@ def test_pipelined_failed_login_ends_cleanly(pop):
     assert c.line() == b"-ERR [AUTH] authorization failed\r\n"
     assert c.line() == b""
     assert mb.names("new") == []
+
+
+def test_failed_login_is_delayed(pop):
+    """The -ERR for a wrong password comes only after the delay (a lower
+    bound, so the test cannot be flaky); a good login is not delayed by
+    it."""
+    mb = pop.user("al@example.com", "right")
+    c = Client(pop.start(env={"POP3_FAIL_DELAY": "2"}))
+    assert c.cmd("USER al@example.com") == b"+OK \r\n"
+    t = time.monotonic()
+    assert c.cmd("PASS wrong") == b"-ERR [AUTH] authorization failed\r\n"
+    assert time.monotonic() - t >= 2.0
+    c.login(mb)
+    assert c.cmd("QUIT") == b"+OK \r\n"
+
+
+def test_failed_logins_limited_per_address(pop):
+    """Reconnecting does not get round the limit: after POP3_FAIL_IP_MAX
+    failures from one address within the window, even the right password
+    is refused there, without running the login program."""
+    mb = pop.user("al@example.com", "right")
+    port = pop.start(env={"POP3_FAIL_MAX": "1", "POP3_FAIL_IP_MAX": "2"})
+    for i in range(2):
+        c = Client(port)
+        assert c.cmd("USER al@example.com") == b"+OK \r\n"
+        assert c.cmd("PASS wrong%d" % i) == \
+            b"-ERR [AUTH] authorization failed\r\n"
+        assert c.line() == b""
+    c = Client(port)
+    assert c.cmd("USER al@example.com") == b"+OK \r\n"
+    assert c.cmd("PASS right") == (b"-ERR [AUTH] too many failed logins "
+                                   b"from your address, try again later\r\n")
+    assert c.line() == b""
+    assert pop.wait_log("pop3 login refused user al@example.com ip "
+                        "127.0.0.1: too many failed logins")
+    assert "logout pop3 al@example.com" not in pop.logtext()
+    # Without the limit (0) the same address logs in.
+    c = Client(pop.start(env={"POP3_FAIL_IP_MAX": "0"}))
+    c.login(mb)
+    assert c.cmd("QUIT") == b"+OK \r\n"

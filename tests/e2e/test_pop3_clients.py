@@ -135,9 +135,12 @@ def curl(args):
 
 
 def test_curl_pop3_and_pop3s(instance, procs):
-    # curl logs in with APOP whenever the greeting has a timestamp; here
-    # the stand-in checks it (the real vchkpw: test_pop3_vchkpw.py).
-    pop = Pop3(instance, procs, real=False)
+    # curl logs in with APOP whenever the greeting has a timestamp: the
+    # real vchkpw checks it against the clear-text column, kept when
+    # vpopmail/etc/clear-passwd exists (the stand-in without vchkpw).
+    pop = Pop3(instance, procs)
+    if pop.real:
+        open(instance.path("vpopmail", "etc", "clear-passwd"), "w").close()
     make_cert(instance)
     mb = pop.user("gina@example.com", "pw")
     texts = [message(i) for i in range(2)]
@@ -163,6 +166,12 @@ def test_curl_pop3_and_pop3s(instance, procs):
     assert r.stdout.replace(b"\r\n", b"\n") == texts[0].encode()
     r = curl(["pop3://127.0.0.1:%d/" % port, "-u", "gina@example.com:bad"])
     assert r.returncode != 0
+    if pop.real:
+        with open(instance.path("log", "maillog")) as f:
+            log = f.read()
+        assert "vchkpw: login success pop3 gina@example.com:127.0.0.1" \
+            in log
+        assert "vchkpw: password fail gina@example.com:127.0.0.1" in log
 
 
 def test_fetchmail_retrieves_and_deletes(pop, instance, tmp_path):

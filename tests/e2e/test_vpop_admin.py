@@ -181,6 +181,30 @@ def test_buckets_when_domain_grows(instance):
         assert f.read() == "101\n0\n3\n0 0 0\n61 61 61\n0 2 4\n0 0 0\n0\n"
 
 
+def test_domain_buckets_when_the_system_grows(instance):
+    """The 100th domain goes into the first bucket, domains/0/, as
+    vpopmail's domain-level .dir-control says; users/assign points there
+    and the domain works like any other."""
+    doms = os.path.join(instance.vpopmail, "domains")
+    os.makedirs(doms, exist_ok=True)
+    with open(os.path.join(doms, ".dir-control"), "w") as f:
+        f.write("98\n0\n3\n0 0 0\n61 61 61\n0 2 4\n0 0 0\n\n")
+    adddomain(instance, "flat.example")
+    adddomain(instance, "bucket.example")
+    assert os.path.isdir(os.path.join(doms, "flat.example"))
+    d = os.path.join(doms, "0", "bucket.example")
+    assert os.path.isdir(os.path.join(d, "postmaster", "Maildir", "new"))
+    out = run(instance, "vdominfo", "-d", "bucket.example", check=0).stdout
+    assert out == (d + "\n").encode()
+    assert "+bucket.example-:bucket.example:%d:%d:%s:-::" % (
+        domain_ids() + (d,)) in open(os.path.join(
+            instance.qmail, "users", "assign")).read()
+    with open(os.path.join(doms, ".dir-control")) as f:
+        assert f.read().startswith("100\n")
+    run(instance, "vdeldomain", "bucket.example", check=0)
+    assert not os.path.exists(d)
+
+
 def test_concurrent_vadduser(instance):
     adddomain(instance, "example.com")
     names = ["user%02d" % i for i in range(40)]
@@ -256,3 +280,63 @@ def test_crash_between_vpasswd_and_cdb_heals(instance):
     assert p.returncode == 254
     keys = [k for k, v in cdb_read(os.path.join(d, "vpasswd.cdb"))]
     assert b"ghost" in keys
+
+
+def newu(instance):
+    run(instance, "qmail-newu", check=0)
+
+
+def test_interrupted_domain_commands_finish_on_rerun(instance):
+    """A vadddomain or vdeldomain stopped half way (the states a crash
+    between two of its file replacements leaves) is finished by running
+    the same command again; morercpthosts.cdb always ends up matching
+    morercpthosts."""
+    ctl = os.path.join(instance.qmail, "control")
+    assign = os.path.join(instance.qmail, "users", "assign")
+    with open(os.path.join(ctl, "rcpthosts"), "w") as f:
+        f.write("".join("r%02d.example\n" % i for i in range(50)))
+    # vadddomain stopped after morercpthosts, before qmail-newmrh and
+    # users/assign.
+    with open(os.path.join(ctl, "morercpthosts"), "w") as f:
+        f.write("late.example\n")
+    adddomain(instance, "late.example")
+    keys = [k for k, v in cdb_read(os.path.join(ctl, "morercpthosts.cdb"))]
+    assert keys == [b"late.example"]
+    # vadddomain stopped after the postmaster, before users/assign.
+    adddomain(instance, "half.example")
+    with open(assign) as f:
+        text = f.read()
+    with open(assign, "w") as f:
+        f.write("".join(l for l in text.splitlines(True)
+                        if not l.startswith("+half.example-:")))
+    newu(instance)
+    assert run(instance, "vdominfo", "half.example").returncode == 245
+    p = run(instance, "vadddomain", "half.example", "pw")
+    assert p.returncode == 0, p.stderr
+    assert b"interrupted" in p.stderr
+    assert "+half.example-:" in open(assign).read()
+    # ...but a directory with someone's mailboxes is never taken over.
+    adduser(instance, "kept@half.example")
+    with open(assign) as f:
+        text = f.read()
+    with open(assign, "w") as f:
+        f.write("".join(l for l in text.splitlines(True)
+                        if not l.startswith("+half.example-:")))
+    newu(instance)
+    p = run(instance, "vadddomain", "half.example", "pw")
+    assert p.returncode == 242
+    assert b"Error: cannot create" in p.stderr and b"move it away" in \
+        p.stderr
+    assert "+half.example-:" not in open(assign).read()
+    # vdeldomain stopped after morercpthosts, before qmail-newmrh, the
+    # directory and users/assign: run again, it finishes.
+    d = domdir(instance, "late.example")
+    with open(os.path.join(ctl, "morercpthosts"), "w") as f:
+        f.write("")
+    p = run(instance, "vdeldomain", "late.example")
+    assert p.returncode == 0, p.stderr
+    assert not os.path.exists(d)
+    assert "late.example" not in open(assign).read()
+    assert cdb_read(os.path.join(ctl, "morercpthosts.cdb")) == []
+    recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
+    assert b"!late.example-" not in recs

@@ -145,3 +145,44 @@ def test_vchkpwsmtp(instance):
     run(instance, "vmoduser", "-s", "joe@example.com", check=0)
     assert chkpw(instance, "joe@example.com", "s3cret",
                  name="vchkpwsmtp")[0] == 1
+
+
+def test_failure_delay(instance):
+    """vchkpw waits before it reports a failure (VCHKPW_FAIL_DELAY
+    seconds, 2 by default): a lower bound, measured around the run."""
+    make_joe(instance)
+    for env, least in (({}, 2.0), ({"VCHKPW_FAIL_DELAY": "1"}, 1.0)):
+        env = dict(env)
+        if not env:
+            env["VCHKPW_FAIL_DELAY"] = ""     # unset: the default
+        t = time.monotonic()
+        assert chkpw(instance, "joe@example.com", "wrong", env=env)[0] == 3
+        assert time.monotonic() - t >= least
+
+
+def test_vchkpwsmtp_behind_qmail_smtpd(instance, procs):
+    """`qmail-smtpd vchkpwsmtp /bin/true`, as the seed runs it, with swaks
+    logging in by LOGIN and CRAM-MD5 (PLAIN: test_smtpd_vpop.py); CRAM-MD5
+    needs the clear-text column (vpopmail/etc/clear-passwd)."""
+    from smtpdutil import Smtpd
+    open(os.path.join(instance.vpopmail, "etc", "clear-passwd"),
+         "w").close()
+    make_joe(instance)
+    s = Smtpd(instance, procs, args=("vchkpwsmtp", "/bin/true"),
+              rcpthosts=None, env={"VCHKPW_FAIL_DELAY": "0"})
+    for mech in ("LOGIN", "CRAM-MD5"):
+        base = ["swaks", "--server", "127.0.0.1", "--port", str(s.port),
+                "--from", "joe@example.com", "--to", "far@remote.example",
+                "--tls", "--auth", mech, "--auth-user", "joe@example.com"]
+        p = subprocess.run(base + ["--auth-password", "s3cret"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, (mech, p.stdout)
+        assert "235 2.0.0 ok, go ahead (#2.0.0)" in p.stdout
+        p = subprocess.run(base + ["--auth-password", "wrong"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode != 0
+        assert "535 5.7.8 authorization failed" in p.stdout
+    assert len(s.messages()) == 2
+    log = maillog(instance)
+    assert "vchkpwsmtp: password fail joe@example.com" in log
+    assert "s3cret" not in log

@@ -189,3 +189,29 @@ def test_forward_loop_deferred(instance):
                 b"Delivered-To: joe@example.com\n" + MSG)
     assert p.returncode == 111 and b"looping" in p.stdout
     assert queued(instance.path("queued")) == []
+
+
+def test_quota_warning_once_a_day(instance):
+    """At 90 % of the quota the domain's .quotawarn.msg is put into the
+    Maildir once, not again within 24 hours."""
+    md = make_joe(instance)
+    run(instance, "vsetuserquota", "joe@example.com", "2000", check=0)
+    with open(os.path.join(domdir(instance, "example.com"),
+                           ".quotawarn.msg"), "w") as f:
+        f.write("Subject: your mailbox is almost full\n\nDelete some.\n")
+    assert deliver(instance, "joe", "example.com", MSG).returncode == 0
+    assert len(maildir_messages(md)) == 1          # 10 %: no warning
+    big = MSG + b"x" * 1700 + b"\n"
+    assert deliver(instance, "joe", "example.com", big).returncode == 0
+    msgs = maildir_messages(md)
+    warn = [m for m in msgs if b"almost full" in m]
+    assert len(msgs) == 3 and len(warn) == 1
+    assert os.path.exists(os.path.join(md, "quotawarn"))
+    # Still over 90 % after one more message: no second warning today.
+    total = sum(len(m) for m in maildir_messages(md))
+    run(instance, "vsetuserquota", "joe@example.com", str(total + 150),
+        check=0)
+    assert deliver(instance, "joe", "example.com", b"\n").returncode == 0
+    assert len(maildir_messages(md)) == 4
+    assert len([m for m in maildir_messages(md) if b"almost full" in m]) \
+        == 1
