@@ -11,6 +11,9 @@ vdelivermail_LIBS := -lcrypt
 PROGS += clearopensmtp vchkpw vchkpwsmtp
 clearopensmtp_SRCS := src/vpop/clearopensmtp.c src/vpop/relay.c
 vchkpw_SRCS := src/vpop/vchkpw.c src/vpop/relay.c src/vpop/chkcram.c
-vchkpw_LIBS := -lcrypt
+vchkpw_LIBS := -lcrypt -lmd
 vchkpwsmtp_SRCS := src/vpop/vchkpw.c src/vpop/relay.c src/vpop/chkcram.c
-vchkpwsmtp_LIBS := -lcrypt
+vchkpwsmtp_LIBS := -lcrypt -lmd
+
+# md5x_test checks libmd-based MD5 and HMAC against OpenSSL.
+md5x_test_LIBS := -lmd -lssl -lcrypto -lcrypt

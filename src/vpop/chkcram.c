@@ -3,13 +3,13 @@
  * CRAM-MD5 for vchkpwsmtp (HMAC-MD5 of the challenge) and APOP for vchkpw
  * (MD5 of the greeting's timestamp and the password, RFC 1939 section 7),
  * each compared in constant time with the client's hex digest.  MD5 comes
- * from the library (md5.h), so a login does not load libcrypto.
+ * from libmd (md5x.h), so a login does not load libcrypto.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "chkcram.h"
-#include "md5.h"
+#include "md5x.h"
 
 static int	hex_eq(const unsigned char *, const char *);
 

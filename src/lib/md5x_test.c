@@ -1,5 +1,5 @@
 /*
- * md5_test - unit tests for md5.c: the RFC 1321 test suite, the RFC 2202
+ * md5x_test - unit tests for md5x.c: the RFC 1321 test suite, the RFC 2202
  * HMAC-MD5 vectors, the example of RFC 2195 (CRAM-MD5) and of RFC 1939
  * (APOP), and random inputs of every length around the block boundaries
  * against OpenSSL's MD5 and HMAC.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "md5.h"
+#include "md5x.h"
 #include "test.h"
 
 static void	hex(const unsigned char *, char *);
