@@ -24,7 +24,8 @@ struct sess {
 	struct reply rep;
 	struct str *out;
 	unsigned caps;
-	int	 intxn;		/* MAIL sent: failures are final */
+	int	 intxn;		/* MAIL sent */
+	int	 sent;		/* the message went out: failures are final */
 	int	 critical;	/* message sent, reply pending */
 	int	 nomem;
 };
@@ -147,7 +148,7 @@ dropped(struct sess *s)
 		say(s, "Possible duplicate! ");
 	say(s, "(#4.4.2)\n");
 	fin(s);
-	return s->intxn ? SMTP_DONE : SMTP_NEXT;
+	return s->sent ? SMTP_DONE : SMTP_NEXT;
 }
 
 /* A reply could not be had: the connection died or the reply was huge. */
@@ -166,7 +167,7 @@ lost(struct sess *s, int got)
 		say(s, "Possible duplicate! ");
 	say(s, "(#4.4.2)\n");
 	fin(s);
-	return s->intxn ? SMTP_DONE : SMTP_NEXT;
+	return s->sent ? SMTP_DONE : SMTP_NEXT;
 }
 
 /* Send "verb arg\r\n" and flush.  0 or -1. */
@@ -275,9 +276,12 @@ data(struct sess *s, int pipelined)
 		return lost(s, got);
 	if (s->rep.code >= 500 && s->rep.code < 600)
 		return quit(s, "D", " failed on DATA command");
-	if (s->rep.code != 354)
-		return quit(s, "Z", " failed on DATA command");
+	if (s->rep.code != 354) {
+		quit(s, "Z", " failed on DATA command");
+		return SMTP_NEXT;
+	}
 	reply_reset(&s->rep);
+	s->sent = 1;
 	if (smtp_blast(s->job->msgfd, &s->wb) == -1) {
 		if (errno == EPROTO) {
 			say(s, "DSMTP cannot transfer messages with partial "
@@ -310,7 +314,7 @@ static int
 transaction(struct sess *s)
 {
 	const struct smtp_job *j = s->job;
-	int	 pipe = (s->caps & EHLO_PIPELINING) != 0, got, any = 0;
+	int	 pipe = (s->caps & EHLO_PIPELINING) != 0, got, any = 0, hard = 0;
 	size_t	 i;
 
 	s->intxn = 1;
@@ -335,8 +339,10 @@ transaction(struct sess *s)
 		return lost(s, got);
 	if (s->rep.code >= 500 && s->rep.code < 600)
 		return quit(s, "DConnected to ", " but sender was rejected");
-	if (s->rep.code < 200 || s->rep.code >= 300)
-		return quit(s, "ZConnected to ", " but sender was rejected");
+	if (s->rep.code < 200 || s->rep.code >= 300) {
+		quit(s, "ZConnected to ", " but sender was rejected");
+		return SMTP_NEXT;
+	}
 	reply_reset(&s->rep);
 	for (i = 0; i < j->nrcpt; i++) {
 		if (!pipe && (wbuf_printf(&s->wb, "RCPT TO:<%s>\r\n",
@@ -351,6 +357,8 @@ transaction(struct sess *s)
 			reply_reset(&s->rep);
 			continue;
 		}
+		if (s->rep.code >= 500 && s->rep.code < 600)
+			hard = 1;
 		say(s, s->rep.code >= 500 && s->rep.code < 600 ? "h" : "s");
 		say(s, j->ip);
 		say(s, " does not like recipient.\n");
@@ -364,7 +372,9 @@ transaction(struct sess *s)
 			(void)getreply(s);
 		}
 		reply_reset(&s->rep);
-		return quit(s, "DGiving up on ", "");
+		quit(s, "DGiving up on ", "");
+		/* Every recipient deferred: another MX may take them. */
+		return hard ? SMTP_DONE : SMTP_NEXT;
 	}
 	return data(s, pipe);
 }

@@ -4,10 +4,13 @@ SMTP server (aiosmtpd) that stores what it accepts, or a raw TCP server that
 misbehaves on purpose.  Started by remoteutil.py as a background process.
 
 Usage: remote_peer.py MODE HOST PORT OUTFILE [CERT KEY]
-Modes: accept, rcpt451, rcpt550, data554, tls (aiosmtpd); garbage, hang,
-bigreply, dropdata, heloonly, badtls (raw; heloonly refuses EHLO, speaks
-plain SMTP after HELO and logs the commands it got to OUTFILE; badtls
-offers STARTTLS and answers the handshake with garbage).
+Modes: accept, rcpt451, rcpt550, data554, tls, mail451, slow (aiosmtpd;
+slow takes half a second over each DATA and logs how many sessions it
+had at once); garbage, hang, bigreply, dropdata, heloonly, badtls, busy,
+blackhole (raw; heloonly refuses EHLO, speaks plain SMTP after HELO and
+logs the commands it got to OUTFILE; badtls offers STARTTLS and answers
+the handshake with garbage; busy greets with 421; blackhole never
+accepts, its backlog full, so connecting to it times out).
 """
 import asyncio
 import json
@@ -21,7 +24,17 @@ import time
 def aiosmtpd_server(mode, host, port, outfile, cert=None, key=None):
     from aiosmtpd.controller import Controller
 
+    active = [0]
+
     class Handler:
+        async def handle_MAIL(self, server, session, envelope, address,
+                              mail_options):
+            if mode == "mail451":
+                return "451 4.3.2 sender queue full, later"
+            envelope.mail_from = address
+            envelope.mail_options.extend(mail_options)
+            return "250 2.1.0 ok"
+
         async def handle_RCPT(self, server, session, envelope, address,
                               rcpt_options):
             if mode == "rcpt451":
@@ -34,7 +47,13 @@ def aiosmtpd_server(mode, host, port, outfile, cert=None, key=None):
         async def handle_DATA(self, server, session, envelope):
             if mode == "data554":
                 return "554 5.6.0 message content rejected"
+            active[0] += 1
+            if mode == "slow":
+                await asyncio.sleep(0.5)
+            at_once = active[0]
+            active[0] -= 1
             rec = {"from": envelope.mail_from, "rcpt": envelope.rcpt_tos,
+                   "at_once": at_once,
                    "mail_options": envelope.mail_options,
                    "data": envelope.original_content.decode("latin-1"),
                    "tls": session.ssl is not None}
@@ -97,6 +116,10 @@ def raw_client(mode, conn, outfile=None):
             conn.sendall(b"\x00\xffHELLO THERE this is not SMTP\r\n")
             time.sleep(5)
             return
+        if mode == "busy":
+            conn.sendall(b"421 busy, try another MX\r\n")
+            f.readline()
+            return
         if mode == "hang":
             time.sleep(3600)
             return
@@ -138,6 +161,23 @@ def raw_server(mode, host, port, outfile):
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((host, port))
+    if mode == "blackhole":
+        # Fill the backlog and never accept: further SYNs are dropped.
+        # The caller knows it is up when OUTFILE exists.
+        s.listen(0)
+        fill = []
+        for _ in range(3):
+            c = socket.socket(fam, socket.SOCK_STREAM)
+            c.setblocking(False)
+            try:
+                c.connect((host, port))
+            except BlockingIOError:
+                pass
+            fill.append(c)
+        time.sleep(0.2)
+        open(outfile, "w").close()
+        while True:
+            time.sleep(3600)
     s.listen(16)
     while True:
         conn, _ = s.accept()
@@ -148,7 +188,8 @@ def raw_server(mode, host, port, outfile):
 def main():
     mode, host, port, outfile = sys.argv[1:5]
     port = int(port)
-    if mode in ("garbage", "hang", "bigreply", "dropdata", "heloonly", "badtls"):
+    if mode in ("garbage", "hang", "bigreply", "dropdata", "heloonly",
+                "badtls", "busy", "blackhole"):
         raw_server(mode, host, port, outfile)
     else:
         cert = sys.argv[5] if len(sys.argv) > 5 else None
