@@ -24,6 +24,7 @@ struct sess {
 	struct reply rep;
 	struct str *out;
 	unsigned caps;
+	unsigned long maxsize;	/* the server's SIZE limit, 0: none */
 	int	 intxn;		/* MAIL sent */
 	int	 sent;		/* the message went out: failures are final */
 	int	 critical;	/* message sent, reply pending */
@@ -197,6 +198,7 @@ ehlo(struct sess *s, int tlsdone)
 		return lost(s, got);
 	if (s->rep.code == 250) {
 		s->caps = reply_ehlo(&s->rep, &size);
+		s->maxsize = size;
 		return -2;
 	}
 	if (tlsdone)
@@ -317,6 +319,21 @@ transaction(struct sess *s)
 	int	 pipe = (s->caps & EHLO_PIPELINING) != 0, got, any = 0, hard = 0;
 	size_t	 i;
 
+	/* RFC 1870: a message over the server's declared SIZE is not sent. */
+	if ((s->caps & EHLO_SIZE) && s->maxsize > 0 && j->msgsize >= 0 &&
+	    (unsigned long long)j->msgsize > s->maxsize) {
+		reply_reset(&s->rep);
+		say(s, "DConnected to ");
+		say(s, j->ip);
+		say(s, " but the message is larger than it accepts (SIZE ");
+		if (str_printf(s->out, "%lu", s->maxsize) == -1)
+			s->nomem = 1;
+		say(s, "). (#5.3.4)\n");
+		fin(s);
+		(void)wbuf_puts(&s->wb, "QUIT\r\n");
+		(void)wbuf_flush(&s->wb);
+		return SMTP_DONE;
+	}
 	s->intxn = 1;
 	if (wbuf_printf(&s->wb, "MAIL FROM:<%s>", j->sender) == -1 ||
 	    (j->msgsize >= 0 && (s->caps & EHLO_SIZE) &&

@@ -4,7 +4,8 @@ SMTP server (aiosmtpd) that stores what it accepts, or a raw TCP server that
 misbehaves on purpose.  Started by remoteutil.py as a background process.
 
 Usage: remote_peer.py MODE HOST PORT OUTFILE [CERT KEY]
-Modes: accept, rcpt451, rcpt550, data554, tls, mail451, slow (aiosmtpd;
+Modes: accept, rcpt451, rcpt550, data554, tls, mail451, slow, small
+(aiosmtpd; small declares SIZE 1000;
 slow takes half a second over each DATA and logs how many sessions it
 had at once); garbage, hang, bigreply, dropdata, heloonly, badtls, busy,
 blackhole (raw; heloonly refuses EHLO, speaks plain SMTP after HELO and
@@ -66,8 +67,9 @@ def aiosmtpd_server(mode, host, port, outfile, cert=None, key=None):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
         kw["tls_context"] = ctx
+    limit = 1000 if mode == "small" else 50 * 1024 * 1024
     c = Controller(Handler(), hostname=host, port=port,
-                   data_size_limit=50 * 1024 * 1024, **kw)
+                   data_size_limit=limit, **kw)
     c.start()
     while True:
         time.sleep(3600)
