@@ -4,8 +4,9 @@ SMTP server (aiosmtpd) that stores what it accepts, or a raw TCP server that
 misbehaves on purpose.  Started by remoteutil.py as a background process.
 
 Usage: remote_peer.py MODE HOST PORT OUTFILE [CERT KEY]
-Modes: accept, rcpt451, rcpt550, data554, tls, mail451, slow, small
-(aiosmtpd; small declares SIZE 1000;
+Modes: accept, rcpt451, rcpt451once, rcpt550, data554, tls, mail451, slow,
+small (aiosmtpd; rcpt451once defers only the first RCPT it sees; small
+declares SIZE 1000;
 slow takes half a second over each DATA and logs how many sessions it
 had at once); garbage, hang, bigreply, dropdata, heloonly, badtls, busy,
 blackhole (raw; heloonly refuses EHLO, speaks plain SMTP after HELO and
@@ -26,6 +27,7 @@ def aiosmtpd_server(mode, host, port, outfile, cert=None, key=None):
     from aiosmtpd.controller import Controller
 
     active = [0]
+    deferred = []
 
     class Handler:
         async def handle_MAIL(self, server, session, envelope, address,
@@ -38,7 +40,9 @@ def aiosmtpd_server(mode, host, port, outfile, cert=None, key=None):
 
         async def handle_RCPT(self, server, session, envelope, address,
                               rcpt_options):
-            if mode == "rcpt451":
+            if mode == "rcpt451" or (mode == "rcpt451once" and
+                                     not deferred):
+                deferred.append(address)
                 return "451 4.3.0 try again later, " + address
             if mode == "rcpt550" and not address.startswith("ok"):
                 return "550 5.1.1 no such user here"

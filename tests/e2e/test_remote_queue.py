@@ -64,6 +64,20 @@ def test_queue_remote_4xx_defers(instance, procs, tmp_path):
     assert su.maildir(joe) == []
 
 
+def test_queue_remote_4xx_retried_later(instance, procs, tmp_path):
+    """The first attempt gets a 4xx; the retry (made now by ALRM) is
+    accepted: delivered once, no bounce."""
+    m, joe, out = mail(instance, procs, tmp_path, "rcpt451once")
+    m.inject("joe@" + su.ME, ["again@ok.test"])
+    m.wait_log(r"delivery \d+: deferral: 127\.0\.0\.2_does_not_like_")
+    assert received(out) == []
+    m.wait_empty(alarm=True)
+    m.wait_log(r"delivery \d+: success: 127\.0\.0\.2_accepted_message")
+    assert [g["rcpt"] for g in received(out)] == [["again@ok.test"]]
+    assert su.maildir(joe) == []
+    m.stop()
+
+
 def test_concurrencyremote(instance, procs, tmp_path):
     """concurrencyremote = 2: six slow deliveries run two at a time, never
     more, and the status lines say so."""
