@@ -66,3 +66,13 @@ def test_showctl(instance):
     assert "\nconcurrencylocal: (Default.) Local concurrency is 10.\n" in out
     assert ("\nbadmailfrom: (Default.) Any MAIL FROM is allowed.\n") in out
     assert "\nmystery: I have no idea what this file does.\n" in out
+    # qmail-remote's own settings are known too.
+    assert "\nsmtpport: (Default.) SMTP client connects to port 25.\n" in out
+    assert "\ntlsclientverify: (Default.) SMTP client STARTTLS mode is " \
+        "none.\n" in out
+    instance.control("dnsservers", "[::1]:5353\n")
+    instance.control("tlsclientverify", "verify\n")
+    rc, out = run(instance, "qmail-showctl")
+    assert "\ndnsservers: \nSMTP client DNS servers:\n[::1]:5353\n" in out
+    assert "\ntlsclientverify: SMTP client STARTTLS mode is verify.\n" in out
+    assert "I have no idea" not in out.replace("mystery: I have no idea", "")
