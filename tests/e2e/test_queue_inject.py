@@ -210,3 +210,21 @@ def test_bad_bytes_kept_not_fatal(instance):
     assert p.returncode == 100
     assert p.stderr.startswith(b"qmail-inject: fatal: address too long: ")
     assert len(qu.files(queue, "todo")) == 1          # nothing more queued
+
+
+def test_sendmail_bp_bs_and_ignored_options(instance):
+    """qmail's sendmail: -bp runs qmail-qread, -bs runs qmail-smtpd; the
+    options scripts pass (-oi, -oem, -odb, -x, -e, -p ...) are ignored."""
+    queue = mkqueue(instance)
+    p = inject(instance, ["-oi", "-oem", "-odb", "-x", "-e", "m", "-p",
+                          "esmtp", "-t"], b"To: a@x.example\n\nhi\n",
+               name="sendmail")
+    assert p.returncode == 0, p.stderr
+    assert len(qu.files(queue, "todo")) == 1
+    p = inject(instance, ["-bp"], b"", name="sendmail")
+    q = subprocess.run([prog("qmail-qread")], capture_output=True,
+                       env=instance.env)
+    assert (p.returncode, p.stdout) == (q.returncode, q.stdout)
+    p = inject(instance, ["-bs"], b"QUIT\r\n", name="sendmail")
+    assert p.stdout.startswith(b"220 box.example.org ESMTP")
+    assert b"\r\n221 " in p.stdout
