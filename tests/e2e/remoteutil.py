@@ -14,9 +14,11 @@ from conftest import free_port, prog, wait_port
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def start_unbound(procs, tmpdir, records, host="127.0.0.1"):
+def start_unbound(procs, tmpdir, records, host="127.0.0.1", refuse=()):
     """Start unbound on host (127.0.0.1 or ::1) serving records (zone-file
-    lines under the static zone "test."); returns its port."""
+    lines under the static zone "test."), answering REFUSED (a temporary
+    DNS failure for the resolver) for the zones in refuse; returns its
+    port."""
     port = free_port()
     six = ":" in host
     d = os.path.join(str(tmpdir), "unbound-" + ("6" if six else "4"))
@@ -31,6 +33,8 @@ def start_unbound(procs, tmpdir, records, host="127.0.0.1"):
              "  access-control: ::1 allow",
              '  module-config: "iterator"',
              '  local-zone: "test." static']
+    for z in refuse:
+        lines.append('  local-zone: "%s" refuse' % z)
     for r in records:
         lines.append('  local-data: "%s"' % r)
     lines += ["remote-control:", "  control-enable: no"]

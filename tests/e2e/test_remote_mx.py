@@ -25,6 +25,11 @@ ZONE = [
     "lower.test. 300 IN MX 20 me.lower.test.",
     "down.lower.test. 300 IN A 127.0.0.3",
     "me.lower.test. 300 IN A 127.0.0.1",
+    # A better MX whose name does not exist, or whose lookup fails.
+    "nx.test. 300 IN MX 10 nothere.nx.test.",
+    "nx.test. 300 IN MX 20 me.lower.test.",
+    "soft.test. 300 IN MX 10 host.broken.test.",
+    "soft.test. 300 IN MX 20 me.lower.test.",
     # An MX that has only an IPv6 address.
     "v6.test. 300 IN MX 10 mx.v6.test.",
     "mx.v6.test. 300 IN AAAA ::1",
@@ -105,6 +110,24 @@ def test_own_mx_at_lower_preference(instance, procs, tmp_path):
                          remote_env(instance, dns, port))
     assert recs == ["ZSorry, I wasn't able to establish an SMTP connection. "
                     "(#4.4.1)\n"]
+    assert received(out) == []
+
+
+def test_own_mx_below_unresolvable_mx(instance, procs, tmp_path):
+    """This host is the second MX and the first has no address: qmail's
+    answers, a bounce when the name does not exist, a deferral when its
+    lookup failed temporarily; never "I'm listed as best-preference"."""
+    dns = start_unbound(procs, tmp_path, ZONE, refuse=["broken.test."])
+    port, out = start_peer(procs, tmp_path, "accept", host="127.0.0.1")
+    env = remote_env(instance, dns, port)
+    recs, _ = run_remote(instance, "nx.test", "a@example.org",
+                         ["x@nx.test"], MSG, env)
+    assert recs == ["DSorry, I couldn't find a mail exchanger or IP "
+                    "address. (#5.4.4)\n"]
+    recs, _ = run_remote(instance, "soft.test", "a@example.org",
+                         ["x@soft.test"], MSG, env)
+    assert recs == ["ZSorry, I couldn't find any host by that name. "
+                    "(#4.1.2)\n"]
     assert received(out) == []
 
 
