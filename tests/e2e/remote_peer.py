@@ -9,7 +9,8 @@ small (aiosmtpd; rcpt451once defers only the first RCPT it sees; small
 declares SIZE 1000;
 slow takes half a second over each DATA and logs how many sessions it
 had at once); garbage, hang, bigreply, dropdata, heloonly, badtls, busy,
-blackhole (raw; heloonly refuses EHLO, speaks plain SMTP after HELO and
+blackhole, pipelining (raw; pipelining records whether MAIL, RCPT and
+DATA came without waiting for replies; heloonly refuses EHLO, speaks plain SMTP after HELO and
 logs the commands it got to OUTFILE; badtls offers STARTTLS and answers
 the handshake with garbage; busy greets with 421; blackhole never
 accepts, its backlog full, so connecting to it times out).
@@ -112,11 +113,59 @@ def helo_only(conn, f, outfile, badtls=False):
         o.write(json.dumps({"commands": cmds}) + "\n")
 
 
+def pipelining(conn, f, outfile):
+    """Offers PIPELINING and answers MAIL only once RCPT and DATA have
+    come too: a client that waits for the MAIL reply is not pipelining
+    (after 5 s the server answers anyway and notes it)."""
+    conn.sendall(b"220 raw ESMTP\r\n")
+    cmds = []
+    piped = None
+    while True:
+        ln = f.readline()
+        if not ln:
+            break
+        cmds.append(ln.decode("latin-1").rstrip("\r\n"))
+        verb = ln[:4].upper()
+        if verb == b"EHLO":
+            conn.sendall(b"250-raw\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+        elif verb == b"MAIL":
+            group = [verb]
+            conn.settimeout(5)
+            try:
+                while group[-1] != b"DATA":
+                    nxt = f.readline()
+                    if not nxt:
+                        return
+                    cmds.append(nxt.decode("latin-1").rstrip("\r\n"))
+                    group.append(nxt[:4].upper())
+                piped = True
+            except OSError:
+                piped = False
+            conn.settimeout(None)
+            for v in group:
+                conn.sendall(b"354 go ahead\r\n" if v == b"DATA"
+                             else b"250 ok\r\n")
+            if group[-1] == b"DATA":
+                while f.readline() not in (b".\r\n", b""):
+                    pass
+                conn.sendall(b"250 ok got it\r\n")
+        elif verb == b"QUIT":
+            conn.sendall(b"221 bye\r\n")
+            break
+        else:
+            conn.sendall(b"250 ok\r\n")
+    with open(outfile, "a") as o:
+        o.write(json.dumps({"commands": cmds, "pipelined": piped}) + "\n")
+
+
 def raw_client(mode, conn, outfile=None):
     f = conn.makefile("rb")
     try:
         if mode in ("heloonly", "badtls"):
             helo_only(conn, f, outfile, mode == "badtls")
+            return
+        if mode == "pipelining":
+            pipelining(conn, f, outfile)
             return
         if mode == "garbage":
             conn.sendall(b"\x00\xffHELLO THERE this is not SMTP\r\n")
@@ -195,7 +244,7 @@ def main():
     mode, host, port, outfile = sys.argv[1:5]
     port = int(port)
     if mode in ("garbage", "hang", "bigreply", "dropdata", "heloonly",
-                "badtls", "busy", "blackhole"):
+                "badtls", "busy", "blackhole", "pipelining"):
         raw_server(mode, host, port, outfile)
     else:
         cert = sys.argv[5] if len(sys.argv) > 5 else None
