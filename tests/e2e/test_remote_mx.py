@@ -152,12 +152,15 @@ def test_host_with_only_ipv6_address(instance, procs, tmp_path):
 
 
 def test_dns_server_on_ipv6(instance, procs, tmp_path):
-    """control/dnsservers names a server by IPv6 address and port."""
+    """control/dnsservers names a server by IPv6 address and port, and
+    control/smtpport the port of remote SMTP servers (no environment)."""
     dns6 = start_unbound(procs, tmp_path, ZONE, host="::1")
     port, out = start_peer(procs, tmp_path, "accept")
     instance.control("dnsservers", "# split horizon\n[::1]:%d\n" % dns6)
-    env = remote_env(instance, None, port)
+    instance.control("smtpport", "%d\n" % port)
+    env = remote_env(instance)
     env.pop("HSMAIL_DNSSERVERS", None)
+    env.pop("HSMAIL_SMTPPORT", None)
     recs, _ = run_remote(instance, "ok.test", "a@example.org",
                          ["x@ok.test"], MSG, env)
     assert recs[-1].startswith("K127.0.0.2 accepted message.")
