@@ -147,7 +147,9 @@ main(void)
 	printf("qmail home directory: %s.\n", root_dir(ROOT_QMAIL));
 	printf("user-ext delimiter: -.\n");
 	printf("paternalism (in decimal): 2.\n");
-	printf("silent concurrency limit: 120.\n");
+	/* The spawns' slot count (SENDQ_SPAWN_MAX in src/send/sendq.h):
+	 * concurrencylocal/remote above it are cut to it. */
+	printf("silent concurrency limit: 255.\n");
 	printf("subdirectory split: %d.\n", QUEUE_SPLIT);
 	if (ctl_readline("me", &me, NULL) == -1)
 		str_clear(&me);

@@ -59,6 +59,7 @@ def test_showctl(instance):
     rc, out = run(instance, "qmail-showctl")
     assert rc == 0
     assert "subdirectory split: 23.\n" in out
+    assert "silent concurrency limit: 255.\n" in out
     assert "\nme: My name is box.example.org.\n" in out
     assert ("\nrcpthosts: \nSMTP clients may send messages to recipients "
             "at:\nexample.com\n.example.net\n") in out
