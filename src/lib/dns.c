@@ -30,50 +30,112 @@
 static struct __res_state dns_st;
 static int	dns_ready;
 
-static int	dns_server_parse(const char *, size_t, struct sockaddr_in *);
+static int	dns_server_parse(const char *, size_t, struct sockaddr_in6 *);
+static int	dns_servers_set(const struct sockaddr_in6 *, size_t);
 static int	dns_query(const char *, int, unsigned char **, size_t *);
 static int	dns_chain(ns_msg *, const char *, char *, size_t);
 static int	dns_samename(const char *, const char *);
 static int	dns_mx_cmp(const void *, const void *);
 
-/* Parse "a.b.c.d[:port]" of length n into *sin.  0 or -1 (EINVAL). */
+/*
+ * Parse one server of length n into *ss: "a.b.c.d[:port]", an IPv6
+ * address alone, or "[ipv6][:port]".  0 or -1 (EINVAL).
+ */
 static int
-dns_server_parse(const char *s, size_t n, struct sockaddr_in *sin)
+dns_server_parse(const char *s, size_t n, struct sockaddr_in6 *ss)
 {
-	char	 ip[INET_ADDRSTRLEN];
-	const char *colon;
+	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)ss;
+	char	 ip[INET6_ADDRSTRLEN];
+	const char *colon = NULL, *ipstart = s;
 	unsigned long port = NS_DEFAULTPORT;
 	size_t	 iplen = n;
+	int	 six = 0;
 
-	colon = memchr(s, ':', n);
-	if (colon != NULL) {
-		iplen = (size_t)(colon - s);
-		if (num_parseb(colon + 1, n - iplen - 1, 65535, &port) == -1 ||
-		    port == 0) {
-			errno = EINVAL;
-			return -1;
-		}
+	if (n > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (close == NULL || (close + 1 < s + n && close[1] != ':'))
+			goto bad;
+		ipstart = s + 1;
+		iplen = (size_t)(close - ipstart);
+		if (close + 1 < s + n)
+			colon = close + 1;
+		six = 1;
+	} else {
+		colon = memchr(s, ':', n);
+		/* Two colons or more: an IPv6 address without a port. */
+		if (colon != NULL && memchr(colon + 1, ':',
+		    n - (size_t)(colon - s) - 1) != NULL) {
+			colon = NULL;
+			six = 1;
+		} else if (colon != NULL)
+			iplen = (size_t)(colon - s);
 	}
-	if (iplen == 0 || iplen >= sizeof(ip)) {
-		errno = EINVAL;
-		return -1;
-	}
-	memcpy(ip, s, iplen);
+	if (colon != NULL && (num_parseb(colon + 1,
+	    n - (size_t)(colon + 1 - s), 65535, &port) == -1 || port == 0))
+		goto bad;
+	if (iplen == 0 || iplen >= sizeof(ip))
+		goto bad;
+	memcpy(ip, ipstart, iplen);
 	ip[iplen] = '\0';
-	memset(sin, 0, sizeof(*sin));
+	memset(ss, 0, sizeof(*ss));
+	if (six) {
+		ss->sin6_family = AF_INET6;
+		ss->sin6_port = htons((unsigned short)port);
+		if (inet_pton(AF_INET6, ip, &ss->sin6_addr) != 1)
+			goto bad;
+		return 0;
+	}
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons((unsigned short)port);
-	if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1) {
-		errno = EINVAL;
-		return -1;
+	if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1)
+		goto bad;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * Put the servers into the resolver state.  An IPv4 server goes into
+ * nsaddr_list; an IPv6 one the way res_ninit stores those it reads from
+ * resolv.conf: nsaddr_list[i] zeroed (family 0) and a malloc'd copy in
+ * _u._ext.nsaddrs[i], which res_nclose frees.  0 or -1 (ENOMEM).
+ */
+static int
+dns_servers_set(const struct sockaddr_in6 *sin, size_t n)
+{
+	struct sockaddr_in6 *p;
+	size_t	 i;
+
+	for (i = 0; i < MAXNS; i++) {
+		free(dns_st._u._ext.nsaddrs[i]);
+		dns_st._u._ext.nsaddrs[i] = NULL;
 	}
+	dns_st._u._ext.nscount = 0;
+	for (i = 0; i < MAXNS; i++)
+		dns_st._u._ext.nssocks[i] = -1;
+	for (i = 0; i < n; i++) {
+		memset(&dns_st.nsaddr_list[i], 0, sizeof(dns_st.nsaddr_list[i]));
+		if (sin[i].sin6_family == AF_INET) {
+			memcpy(&dns_st.nsaddr_list[i], &sin[i],
+			    sizeof(struct sockaddr_in));
+			continue;
+		}
+		p = malloc(sizeof(*p));
+		if (p == NULL)
+			return -1;
+		*p = sin[i];
+		dns_st._u._ext.nsaddrs[i] = p;
+	}
+	dns_st.nscount = (int)n;
 	return 0;
 }
 
 int
 dns_setup(const char *servers)
 {
-	struct sockaddr_in sin[MAXNS];
+	struct sockaddr_in6 sin[MAXNS];
 	struct strlist list = STRLIST_INIT;
 	struct str text = STR_INIT(64 * 1024);
 	const char *p, *e;
@@ -119,10 +181,10 @@ dns_setup(const char *servers)
 	}
 	dns_st.options |= RES_USE_EDNS0;
 	dns_st.options &= ~(unsigned long)RES_IGNTC;
-	if (n > 0) {
-		dns_st.nscount = (int)n;
-		for (i = 0; i < n; i++)
-			dns_st.nsaddr_list[i] = sin[i];
+	if (n > 0 && dns_servers_set(sin, n) == -1) {
+		res_nclose(&dns_st);
+		errno = ENOMEM;
+		return -1;
 	}
 	dns_ready = 1;
 	return 0;

@@ -5,7 +5,8 @@
  * size work (the qmail "big DNS" problem does not exist here).
  *
  * The system resolver (/etc/resolv.conf) is used unless servers are named
- * by $HSMAIL_DNSSERVERS or control/dnsservers ("ip[:port]" per line).
+ * by $HSMAIL_DNSSERVERS or control/dnsservers ("ip[:port]" per line,
+ * "[ipv6]:port" for IPv6 with a port).
  * Answers are untrusted: parsed with libresolv's ns_parserr/dn_expand,
  * and the parse functions below are what the fuzz target calls.
  */
@@ -50,11 +51,11 @@ struct dns_mxlist {
 };
 
 /*
- * Choose the servers: servers is a list of "ip[:port]" separated by
- * newlines, spaces or commas (NULL: $HSMAIL_DNSSERVERS if set, else
- * control/dnsservers if it exists, else the system resolver).  IPv4
- * addresses only, at most 3 (MAXNS).  0, or -1 with errno (EINVAL for a
- * bad entry, or the resolver could not be initialised).
+ * Choose the servers: servers is a list of "ipv4[:port]", "ipv6" or
+ * "[ipv6][:port]" separated by newlines, spaces or commas (NULL:
+ * $HSMAIL_DNSSERVERS if set, else control/dnsservers if it exists, else
+ * the system resolver); at most 3 (MAXNS).  0, or -1 with errno (EINVAL
+ * for a bad entry, or the resolver could not be initialised).
  */
 int	dns_setup(const char *servers);
 

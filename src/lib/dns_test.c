@@ -276,7 +276,18 @@ test_setup(void **state)
 	assert_int_equal(dns_setup("127.0.0.1:0"), -1);
 	assert_int_equal(dns_setup("127.0.0.1:65536"), -1);
 	assert_int_equal(dns_setup("localhost"), -1);
-	assert_int_equal(dns_setup("::1"), -1);
+	assert_int_equal(dns_setup("::1"), 0);
+	assert_int_equal(dns_setup("[::1]:5353, 127.0.0.1:53 [2001:db8::1]"),
+	    0);
+	assert_int_equal(dns_setup("2001:db8::2 ::1"), 0);
+	assert_int_equal(dns_setup("[::1]"), 0);
+	assert_int_equal(dns_setup("[::1]5353"), -1);
+	assert_int_equal(dns_setup("[::1]:0"), -1);
+	assert_int_equal(dns_setup("[::1:5353"), -1);
+	assert_int_equal(dns_setup("[127.0.0.1]:53"), -1);
+	assert_int_equal(dns_setup("1.2.3.4:53:53"), -1);
+	assert_int_equal(dns_setup("[]:53"), -1);
+	assert_int_equal(dns_setup(""), 0);
 }
 
 int

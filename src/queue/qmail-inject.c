@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "qq.h"
 #include "queue.h"
+#include "root.h"
 #include "str.h"
 
 /* A header larger than this is refused (no one writes one). */
@@ -36,6 +38,7 @@ static struct str idhost = STR_INIT(1024);
 
 static void	usage(int) __attribute__((__noreturn__));
 static void	nomem(void) __attribute__((__noreturn__));
+static void	run_qmail(const char *) __attribute__((__noreturn__));
 static void	controls(void);
 static const char *firstenv(const char *const *);
 static void	qualify_add(struct strlist *, const char *, size_t);
@@ -56,6 +59,22 @@ static void
 nomem(void)
 {
 	log_die(EXIT_TEMP, "out of memory");
+}
+
+/* Become the qmail program rel, e.g. "bin/qmail-qread". */
+static void
+run_qmail(const char *rel)
+{
+	struct str path = STR_INIT(4096);
+	char	*av[2];
+
+	if (root_path(&path, ROOT_QMAIL, rel) == -1)
+		nomem();
+	av[0] = (char *)(uintptr_t)(strrchr(rel, '/') + 1);
+	av[1] = NULL;
+	execv(str_c(&path), av);
+	log_die(EXIT_TEMP, "unable to run %s: %s", str_c(&path),
+	    strerror(errno));
 }
 
 /* control/me and the host names that default to it. */
@@ -205,7 +224,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (sendmail) {
 		mode = R_ARGS;
-		while ((c = getopt(argc, argv, "tf:r:F:io:b:vUN:mB:")) != -1) {
+		while ((c = getopt(argc, argv, "tf:r:F:io:b:vUN:mB:e:p:x")) !=
+		    -1) {
 			switch (c) {
 			case 't':
 				mode = R_BOTH;
@@ -218,6 +238,12 @@ main(int argc, char **argv)
 				name = optarg;
 				break;
 			case 'b':
+				/* qmail's sendmail: -bp lists the queue,
+				 * -bs speaks SMTP on stdin/stdout. */
+				if (strcmp(optarg, "p") == 0)
+					run_qmail("bin/qmail-qread");
+				if (strcmp(optarg, "s") == 0)
+					run_qmail("bin/qmail-smtpd");
 				if (strcmp(optarg, "m") != 0)
 					log_die(EXIT_PERM, "-b%s is not "
 					    "supported", optarg);
@@ -229,6 +255,9 @@ main(int argc, char **argv)
 			case 'N':
 			case 'm':
 			case 'B':
+			case 'e':
+			case 'p':
+			case 'x':
 				break;		/* accepted, no meaning here */
 			default:
 				usage(1);

@@ -44,6 +44,7 @@ static struct out out;
 
 static void	cleanup(void);
 static void	die(int) __attribute__((__noreturn__));
+static void	die_env(int) __attribute__((__noreturn__));
 static void	die_sys(int, const char *, const char *)
 		    __attribute__((__noreturn__));
 static void	sigalrm(int);
@@ -78,6 +79,25 @@ static void
 die_sys(int code, const char *what, const char *fn)
 {
 	log_warn("trouble %s %s: %s", what, fn, strerror(errno));
+	die(code);
+}
+
+/* A bad or unreadable envelope: one line saying which, then the code. */
+static void
+die_env(int e)
+{
+	int	 code = queue_env_exitcode(e);
+
+	if (code == QQ_FORMAT)
+		log_warn("bad envelope: format error");
+	else if (code == QQ_ADDRLONG)
+		log_warn("bad envelope: address too long");
+	else if (code == QQ_NOMEM)
+		log_warn("out of memory");
+	else if (e == EPIPE)
+		log_warn("bad envelope: it ends early");
+	else
+		log_warn("trouble reading the envelope: %s", strerror(e));
 	die(code);
 }
 
@@ -226,7 +246,7 @@ main(void)
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
-			die(QQ_READ);
+			die_sys(QQ_READ, "reading", "the message");
 		}
 		if (file_writeall(messfd, buf, (size_t)r) == -1)
 			die_sys(QQ_WRITE, "writing", messfn.s);
@@ -255,7 +275,7 @@ main(void)
 		if (n == 0)
 			break;
 		if (n == -1)
-			die(queue_env_exitcode(errno));
+			die_env(errno);
 		if (out_put(&out, rec.s, rec.len + 1) == -1)
 			die_sys(QQ_WRITE, "writing", intdfn.s);
 	}

@@ -36,6 +36,8 @@ static const struct ctl ctls[] = {
 	{ "databytes", NUM, "SMTP DATA limit is", "0", NULL },
 	{ "defaultdomain", LINE, "Default domain name is", NULL, NULL },
 	{ "defaulthost", LINE, "Default host name is", NULL, NULL },
+	{ "dnsservers", LIST, "SMTP client DNS servers:", "",
+	  "The system resolver's servers (/etc/resolv.conf)." },
 	{ "doublebouncehost", LINE, "2B recipient host:", NULL, NULL },
 	{ "doublebounceto", LINE, "2B recipient user:", "postmaster", NULL },
 	{ "envnoathost", LINE, "Presumed domain name is", NULL, NULL },
@@ -57,12 +59,17 @@ static const struct ctl ctls[] = {
 	{ "rcpthosts", LIST, "SMTP clients may send messages to recipients "
 	  "at:", "", "SMTP clients may send messages to any recipient!" },
 	{ "smtpgreeting", LINE, "SMTP greeting: 220", NULL, NULL },
+	{ "smtpport", NUM, "SMTP client connects to port", "25", NULL },
 	{ "smtproutes", LIST, "SMTP routes:", "",
 	  "No artificial SMTP routes." },
 	{ "timeoutconnect", NUM, "SMTP client connection timeout is", "60",
 	  NULL },
 	{ "timeoutremote", NUM, "SMTP client data timeout is", "1200", NULL },
 	{ "timeoutsmtpd", NUM, "SMTP server data timeout is", "1200", NULL },
+	{ "tlsclientca", LINE, "SMTP client trusts the CAs in", "",
+	  "SMTP client trusts the system's CAs." },
+	{ "tlsclientverify", LINE, "SMTP client STARTTLS mode is", "none",
+	  NULL },
 	{ "virtualdomains", LIST, "Virtual domains:", "",
 	  "No virtual domains." },
 	{ NULL, LINE, NULL, NULL, NULL },
@@ -140,7 +147,9 @@ main(void)
 	printf("qmail home directory: %s.\n", root_dir(ROOT_QMAIL));
 	printf("user-ext delimiter: -.\n");
 	printf("paternalism (in decimal): 2.\n");
-	printf("silent concurrency limit: 120.\n");
+	/* The spawns' slot count (SENDQ_SPAWN_MAX in src/send/sendq.h):
+	 * concurrencylocal/remote above it are cut to it. */
+	printf("silent concurrency limit: 255.\n");
 	printf("subdirectory split: %d.\n", QUEUE_SPLIT);
 	if (ctl_readline("me", &me, NULL) == -1)
 		str_clear(&me);

@@ -314,8 +314,13 @@ main(int argc, char **argv)
 		for (k = 0; !routed && k < addrs.n; k++)
 			if (ipme(&addrs.v[k]))
 				stop = 1;
+		/*
+		 * We are among the best: the domain should be local.  A
+		 * better MX that had no address ends as qmail's does: a
+		 * deferral if its lookup failed temporarily, else 5.4.4.
+		 */
 		if (stop) {
-			if (!anyaddr)
+			if (!anyaddr && i == 0)
 				die("DSorry. Although I'm listed as a "
 				    "best-preference MX or A for that host,\n"
 				    "it isn't in my control/locals file, so I "

@@ -24,7 +24,9 @@ struct sess {
 	struct reply rep;
 	struct str *out;
 	unsigned caps;
-	int	 intxn;		/* MAIL sent: failures are final */
+	unsigned long maxsize;	/* the server's SIZE limit, 0: none */
+	int	 intxn;		/* MAIL sent */
+	int	 sent;		/* the message went out: failures are final */
 	int	 critical;	/* message sent, reply pending */
 	int	 nomem;
 };
@@ -147,7 +149,7 @@ dropped(struct sess *s)
 		say(s, "Possible duplicate! ");
 	say(s, "(#4.4.2)\n");
 	fin(s);
-	return s->intxn ? SMTP_DONE : SMTP_NEXT;
+	return s->sent ? SMTP_DONE : SMTP_NEXT;
 }
 
 /* A reply could not be had: the connection died or the reply was huge. */
@@ -166,7 +168,7 @@ lost(struct sess *s, int got)
 		say(s, "Possible duplicate! ");
 	say(s, "(#4.4.2)\n");
 	fin(s);
-	return s->intxn ? SMTP_DONE : SMTP_NEXT;
+	return s->sent ? SMTP_DONE : SMTP_NEXT;
 }
 
 /* Send "verb arg\r\n" and flush.  0 or -1. */
@@ -196,6 +198,7 @@ ehlo(struct sess *s, int tlsdone)
 		return lost(s, got);
 	if (s->rep.code == 250) {
 		s->caps = reply_ehlo(&s->rep, &size);
+		s->maxsize = size;
 		return -2;
 	}
 	if (tlsdone)
@@ -275,9 +278,12 @@ data(struct sess *s, int pipelined)
 		return lost(s, got);
 	if (s->rep.code >= 500 && s->rep.code < 600)
 		return quit(s, "D", " failed on DATA command");
-	if (s->rep.code != 354)
-		return quit(s, "Z", " failed on DATA command");
+	if (s->rep.code != 354) {
+		quit(s, "Z", " failed on DATA command");
+		return SMTP_NEXT;
+	}
 	reply_reset(&s->rep);
+	s->sent = 1;
 	if (smtp_blast(s->job->msgfd, &s->wb) == -1) {
 		if (errno == EPROTO) {
 			say(s, "DSMTP cannot transfer messages with partial "
@@ -310,9 +316,24 @@ static int
 transaction(struct sess *s)
 {
 	const struct smtp_job *j = s->job;
-	int	 pipe = (s->caps & EHLO_PIPELINING) != 0, got, any = 0;
+	int	 pipe = (s->caps & EHLO_PIPELINING) != 0, got, any = 0, hard = 0;
 	size_t	 i;
 
+	/* RFC 1870: a message over the server's declared SIZE is not sent. */
+	if ((s->caps & EHLO_SIZE) && s->maxsize > 0 && j->msgsize >= 0 &&
+	    (unsigned long long)j->msgsize > s->maxsize) {
+		reply_reset(&s->rep);
+		say(s, "DConnected to ");
+		say(s, j->ip);
+		say(s, " but the message is larger than it accepts (SIZE ");
+		if (str_printf(s->out, "%lu", s->maxsize) == -1)
+			s->nomem = 1;
+		say(s, "). (#5.3.4)\n");
+		fin(s);
+		(void)wbuf_puts(&s->wb, "QUIT\r\n");
+		(void)wbuf_flush(&s->wb);
+		return SMTP_DONE;
+	}
 	s->intxn = 1;
 	if (wbuf_printf(&s->wb, "MAIL FROM:<%s>", j->sender) == -1 ||
 	    (j->msgsize >= 0 && (s->caps & EHLO_SIZE) &&
@@ -335,8 +356,10 @@ transaction(struct sess *s)
 		return lost(s, got);
 	if (s->rep.code >= 500 && s->rep.code < 600)
 		return quit(s, "DConnected to ", " but sender was rejected");
-	if (s->rep.code < 200 || s->rep.code >= 300)
-		return quit(s, "ZConnected to ", " but sender was rejected");
+	if (s->rep.code < 200 || s->rep.code >= 300) {
+		quit(s, "ZConnected to ", " but sender was rejected");
+		return SMTP_NEXT;
+	}
 	reply_reset(&s->rep);
 	for (i = 0; i < j->nrcpt; i++) {
 		if (!pipe && (wbuf_printf(&s->wb, "RCPT TO:<%s>\r\n",
@@ -351,6 +374,8 @@ transaction(struct sess *s)
 			reply_reset(&s->rep);
 			continue;
 		}
+		if (s->rep.code >= 500 && s->rep.code < 600)
+			hard = 1;
 		say(s, s->rep.code >= 500 && s->rep.code < 600 ? "h" : "s");
 		say(s, j->ip);
 		say(s, " does not like recipient.\n");
@@ -364,7 +389,9 @@ transaction(struct sess *s)
 			(void)getreply(s);
 		}
 		reply_reset(&s->rep);
-		return quit(s, "DGiving up on ", "");
+		quit(s, "DGiving up on ", "");
+		/* Every recipient deferred: another MX may take them. */
+		return hard ? SMTP_DONE : SMTP_NEXT;
 	}
 	return data(s, pipe);
 }

@@ -31,8 +31,11 @@ struct smtp_job {
 };
 
 /* How a session ended. */
-#define SMTP_NEXT	1	/* failed before the transaction: try the
-				 * next host; report holds the reason */
+#define SMTP_NEXT	1	/* a temporary failure before the message
+				 * was sent (greeting, EHLO, 4xx to MAIL,
+				 * every RCPT 4xx, 4xx to DATA, connection
+				 * lost): try the next host; report holds
+				 * this host's whole output */
 #define SMTP_DONE	0	/* final: report holds the whole output */
 #define SMTP_TLSFAIL	2	/* as SMTP_NEXT, because the TLS handshake
 				 * failed: without TLS the host may do */
@@ -40,7 +43,8 @@ struct smtp_job {
 /*
  * Run the session on fd.  report receives qmail-remote's output: for
  * SMTP_DONE the records "r"/"h"/"s"... and the final "K"/"Z"/"D" record,
- * each NUL-terminated; for SMTP_NEXT and SMTP_TLSFAIL one "Z" record.
+ * each NUL-terminated; for SMTP_TLSFAIL one "Z" record; for SMTP_NEXT
+ * a complete report too, used when no other host does better.
  * Returns SMTP_DONE, SMTP_NEXT or SMTP_TLSFAIL; -1 only when out of
  * memory.
  */

@@ -14,20 +14,27 @@ from conftest import free_port, prog, wait_port
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def start_unbound(procs, tmpdir, records):
-    """Start unbound on 127.0.0.1 serving records (zone-file lines under
-    the static zone "test."); returns its port."""
+def start_unbound(procs, tmpdir, records, host="127.0.0.1", refuse=()):
+    """Start unbound on host (127.0.0.1 or ::1) serving records (zone-file
+    lines under the static zone "test."), answering REFUSED (a temporary
+    DNS failure for the resolver) for the zones in refuse; returns its
+    port."""
     port = free_port()
-    d = os.path.join(str(tmpdir), "unbound")
+    six = ":" in host
+    d = os.path.join(str(tmpdir), "unbound-" + ("6" if six else "4"))
     os.makedirs(d, exist_ok=True)
     lines = ["server:",
-             "  interface: 127.0.0.1", "  port: %d" % port,
+             "  interface: %s" % host, "  port: %d" % port,
              "  do-daemonize: no", '  username: ""', '  chroot: ""',
              '  directory: "%s"' % d, '  pidfile: ""', "  use-syslog: no",
-             "  verbosity: 0", "  do-ip6: no", "  num-threads: 1",
+             "  verbosity: 0", "  do-ip6: %s" % ("yes" if six else "no"),
+             "  num-threads: 1",
              "  access-control: 127.0.0.0/8 allow",
+             "  access-control: ::1 allow",
              '  module-config: "iterator"',
              '  local-zone: "test." static']
+    for z in refuse:
+        lines.append('  local-zone: "%s" refuse' % z)
     for r in records:
         lines.append('  local-data: "%s"' % r)
     lines += ["remote-control:", "  control-enable: no"]
@@ -37,7 +44,7 @@ def start_unbound(procs, tmpdir, records):
     log = open(os.path.join(d, "log"), "w")
     procs.start(["/usr/sbin/unbound", "-d", "-c", conf], stdout=log,
                 stderr=subprocess.STDOUT)
-    wait_port(port)
+    wait_port(port, host=host)
     return port
 
 
@@ -47,15 +54,22 @@ def filler_mx(domain, n, start_pref=10):
             "%s." % (domain, start_pref + i, i, domain) for i in range(n)]
 
 
-def start_peer(procs, tmpdir, mode, host="127.0.0.2", cert=None):
-    """Start remote_peer.py; returns (port, outfile)."""
-    port = free_port()
+def start_peer(procs, tmpdir, mode, host="127.0.0.2", cert=None, port=None):
+    """Start remote_peer.py (on port, else a free one); returns (port,
+    outfile)."""
+    port = port or free_port()
     out = os.path.join(str(tmpdir), "peer-%s-%d.jsonl" % (mode, port))
     argv = ["/usr/bin/python3", os.path.join(HERE, "remote_peer.py"), mode,
             host, str(port), out]
     if cert:
         argv += list(cert)
     procs.start(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if mode == "blackhole":
+        for _ in range(400):
+            if os.path.exists(out):
+                return port, out
+            time.sleep(0.05)
+        raise AssertionError("blackhole peer did not start")
     wait_port(port, host=host)
     return port, out
 

@@ -190,3 +190,41 @@ def test_header_addresses_qualified(instance):
     assert [r for r in env[3:] if r] == [
         b"Tbob@box.example.org", b"Tcarol@mail.example.org",
         b"Tdave@x.example", b"Terin@box.example.org"]
+
+
+def test_bad_bytes_kept_not_fatal(instance):
+    """NUL bytes, bare CR, 8-bit headers and a 3 MB line are queued as
+    they are (qmail-inject is not a content filter); an address over
+    qmail's limit is refused with exit 100 and a clear message."""
+    queue = mkqueue(instance)
+    msg = (b"Subject: a\0b \xc3\xa9t\xc3\xa9\nX-Raw: cr\rhere\n\n"
+           b"body\0nul\rbare cr\n" + b"y" * 3000000 + b"\n")
+    p = inject(instance, ["a@x.example"], msg)
+    assert p.returncode == 0, p.stderr
+    mess, env = queued(queue)
+    assert b"Subject: a\0b \xc3\xa9t\xc3\xa9\nX-Raw: cr\rhere\n" in mess
+    assert mess.endswith(b"\n\nbody\0nul\rbare cr\n" + b"y" * 3000000 +
+                         b"\n")
+    assert [r for r in env[3:] if r] == [b"Ta@x.example"]
+    p = inject(instance, ["a" * 5000 + "@x.example"], b"\nx\n")
+    assert p.returncode == 100
+    assert p.stderr.startswith(b"qmail-inject: fatal: address too long: ")
+    assert len(qu.files(queue, "todo")) == 1          # nothing more queued
+
+
+def test_sendmail_bp_bs_and_ignored_options(instance):
+    """qmail's sendmail: -bp runs qmail-qread, -bs runs qmail-smtpd; the
+    options scripts pass (-oi, -oem, -odb, -x, -e, -p ...) are ignored."""
+    queue = mkqueue(instance)
+    p = inject(instance, ["-oi", "-oem", "-odb", "-x", "-e", "m", "-p",
+                          "esmtp", "-t"], b"To: a@x.example\n\nhi\n",
+               name="sendmail")
+    assert p.returncode == 0, p.stderr
+    assert len(qu.files(queue, "todo")) == 1
+    p = inject(instance, ["-bp"], b"", name="sendmail")
+    q = subprocess.run([prog("qmail-qread")], capture_output=True,
+                       env=instance.env)
+    assert (p.returncode, p.stdout) == (q.returncode, q.stdout)
+    p = inject(instance, ["-bs"], b"QUIT\r\n", name="sendmail")
+    assert p.stdout.startswith(b"220 box.example.org ESMTP")
+    assert b"\r\n221 " in p.stdout

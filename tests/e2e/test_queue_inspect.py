@@ -59,6 +59,7 @@ def test_showctl(instance):
     rc, out = run(instance, "qmail-showctl")
     assert rc == 0
     assert "subdirectory split: 23.\n" in out
+    assert "silent concurrency limit: 255.\n" in out
     assert "\nme: My name is box.example.org.\n" in out
     assert ("\nrcpthosts: \nSMTP clients may send messages to recipients "
             "at:\nexample.com\n.example.net\n") in out
@@ -66,3 +67,13 @@ def test_showctl(instance):
     assert "\nconcurrencylocal: (Default.) Local concurrency is 10.\n" in out
     assert ("\nbadmailfrom: (Default.) Any MAIL FROM is allowed.\n") in out
     assert "\nmystery: I have no idea what this file does.\n" in out
+    # qmail-remote's own settings are known too.
+    assert "\nsmtpport: (Default.) SMTP client connects to port 25.\n" in out
+    assert "\ntlsclientverify: (Default.) SMTP client STARTTLS mode is " \
+        "none.\n" in out
+    instance.control("dnsservers", "[::1]:5353\n")
+    instance.control("tlsclientverify", "verify\n")
+    rc, out = run(instance, "qmail-showctl")
+    assert "\ndnsservers: \nSMTP client DNS servers:\n[::1]:5353\n" in out
+    assert "\ntlsclientverify: SMTP client STARTTLS mode is verify.\n" in out
+    assert "I have no idea" not in out.replace("mystery: I have no idea", "")

@@ -63,23 +63,29 @@ def _long(n):
     return "a" * n
 
 
-@pytest.mark.parametrize("env_bytes,code", [
-    (b"", 54),                              # no envelope at all
-    (b"Fa@b\0Tc@d\0", 54),                  # EOF before the final NUL
-    (b"Fa@b\0Tc@d", 54),                    # EOF inside a record
-    (b"Fa@b", 54),
-    (b"Ta@b\0\0", 91),                      # no sender record
-    (b"\0", 91),
-    (b"Fa@b\0Xc@d\0\0", 91),                # unknown record
-    (b"Fa@b\0Fc@d\0\0", 91),
-    (b"F" + _long(1003).encode() + b"\0\0", 11),      # sender too long
-    (b"F\0T" + _long(1003).encode() + b"\0\0", 11),   # recipient too long
-    (b"F\0T" + _long(100000).encode() + b"\0\0", 11),
+ENDS = "qmail-queue: warning: bad envelope: it ends early\n"
+FORMAT = "qmail-queue: warning: bad envelope: format error\n"
+LONG = "qmail-queue: warning: bad envelope: address too long\n"
+
+
+@pytest.mark.parametrize("env_bytes,code,line", [
+    (b"", 54, ENDS),                        # no envelope at all
+    (b"Fa@b\0Tc@d\0", 54, ENDS),            # EOF before the final NUL
+    (b"Fa@b\0Tc@d", 54, ENDS),              # EOF inside a record
+    (b"Fa@b", 54, ENDS),
+    (b"Ta@b\0\0", 91, FORMAT),              # no sender record
+    (b"\0", 91, FORMAT),
+    (b"Fa@b\0Xc@d\0\0", 91, FORMAT),        # unknown record
+    (b"Fa@b\0Fc@d\0\0", 91, FORMAT),
+    (b"F" + _long(1003).encode() + b"\0\0", 11, LONG),     # sender too long
+    (b"F\0T" + _long(1003).encode() + b"\0\0", 11, LONG),  # recipient
+    (b"F\0T" + _long(100000).encode() + b"\0\0", 11, LONG),
 ])
-def test_bad_envelope(instance, env_bytes, code):
+def test_bad_envelope(instance, env_bytes, code, line):
     queue = qu.setup(instance)
-    rc, _ = qu.qq(instance, MSG, env_bytes)
+    rc, err = qu.qq(instance, MSG, env_bytes)
     assert rc == code
+    assert err == line                      # one clear line in the log
     assert qu.files(queue) == []            # nothing queued, nothing left
 
 

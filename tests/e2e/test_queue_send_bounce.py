@@ -7,6 +7,7 @@ import os
 import re
 import time
 
+import queueutil as qu
 import sendutil as su
 
 NOBOX = b"Sorry, no mailbox here by that name. (#5.1.1)"
@@ -139,3 +140,21 @@ def test_hup_rereads_virtualdomains(instance, procs, tmp_path):
     m.wait_empty()
     assert len(su.maildir(other)) == 1
     m.stop()
+
+
+def test_local_retry_schedule(instance, procs, tmp_path):
+    """After a local deferral the next attempt is due 100 s after the
+    message's birth (qmail's (10k)^2 schedule for local deliveries);
+    qmail-send keeps it in local/N's mtime when it stops."""
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    with open(os.path.join(dom, ".qmail-later"), "w") as f:
+        f.write("|exit 111\n")
+    m.start()
+    m.inject("joe@" + su.ME, ["later@example.com"])
+    m.wait_log(r"^delivery \d+: deferral: ")
+    m.stop()
+    (info,) = qu.files(m.queue, "info")
+    (local,) = qu.files(m.queue, "local")
+    birth = int(os.stat(os.path.join(m.queue, info)).st_mtime)
+    assert int(os.stat(os.path.join(m.queue, local)).st_mtime) - birth == 100

@@ -97,3 +97,32 @@ def test_logger_argument(instance, procs, tmp_path):
         time.sleep(0.05)
     assert re.search(r"^delivery \d+: success: did_1\+0\+0/$", text, re.M)
     assert text.rstrip().endswith("status: exiting")
+
+
+def test_term_lets_inflight_delivery_finish(instance, procs, tmp_path):
+    """TERM while a delivery runs: qmail-send waits for it, logs its
+    result, then exits; the message is delivered once, and a restart
+    delivers it no second time."""
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    flag = os.path.join(dom, "started")
+    with open(os.path.join(dom, ".qmail-slow"), "w") as f:
+        f.write("|touch %s; sleep 1\n./Maildir/\n" % flag)
+    m.start()
+    m.inject("s@remote.example", ["slow@example.com"])
+    for _ in range(600):
+        if os.path.exists(flag):
+            break
+        time.sleep(0.05)
+    assert os.path.exists(flag)
+    m.stop()
+    log = m.logtext()
+    assert re.search(r"^status: local 1/10 remote 0/\d+ exitasap$", log, re.M)
+    done = log.index("status: exiting")
+    assert re.search(r"^delivery \d+: success: did_1\+0\+1/$", log[:done],
+                     re.M)
+    assert len(su.maildir(dom)) == 1
+    m.start()
+    m.wait_empty()
+    m.stop()
+    assert len(su.maildir(dom)) == 1

@@ -86,3 +86,23 @@ def test_broken_tls_falls_back_to_plain(instance, procs, tmp_path):
     assert len(recs) == 1
     assert recs[0].startswith("ZConnected to 127.0.0.2 but TLS handshake "
                               "failed")
+
+
+def test_pipelining_really_pipelines(instance, procs, tmp_path):
+    """With PIPELINING offered, MAIL, every RCPT and DATA go out together
+    (RFC 2920); the server answers only once it has them all."""
+    port, out = start_peer(procs, tmp_path, "pipelining")
+    recs, rc = run_remote(instance, "[127.0.0.2]", "a@example.org",
+                          ["x@example.net", "y@example.net"], MSG,
+                          remote_env(instance, None, port))
+    assert recs == ["r", "r", "K127.0.0.2 accepted message.\n"
+                    "Remote host said: 250 ok got it\n"]
+    for _ in range(200):
+        sessions = [r for r in received(out) if r["commands"]]
+        if sessions:
+            break
+        time.sleep(0.05)
+    assert sessions[0]["pipelined"] is True
+    assert sessions[0]["commands"][1:5] == [
+        "MAIL FROM:<a@example.org> BODY=8BITMIME", "RCPT TO:<x@example.net>",
+        "RCPT TO:<y@example.net>", "DATA"]

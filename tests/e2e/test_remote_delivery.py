@@ -250,3 +250,19 @@ def test_verify_requires_starttls(instance, net):
     assert recs == ["ZConnected to 127.0.0.2 but it does not offer "
                     "STARTTLS. (#4.7.5)\n"]
     assert received(out) == []
+
+
+def test_size_over_declared_limit(instance, procs, tmp_path):
+    """A server that declares SIZE 1000 is not sent a bigger message: a
+    permanent failure naming the limit; a small one goes through."""
+    dns = start_unbound(procs, tmp_path, ZONE)
+    port, out = start_peer(procs, tmp_path, "small")
+    env = remote_env(instance, dns, port)
+    recs, _ = run_remote(instance, "ok.test", "a@example.org", ["x@ok.test"],
+                         MSG + b"x" * 2000 + b"\n", env)
+    assert recs == ["DConnected to 127.0.0.2 but the message is larger than "
+                    "it accepts (SIZE 1000). (#5.3.4)\n"]
+    recs, _ = run_remote(instance, "ok.test", "a@example.org", ["x@ok.test"],
+                         MSG, env)
+    assert recs[-1].startswith("K127.0.0.2 accepted message.")
+    assert len(received(out)) == 1
