@@ -239,7 +239,7 @@ def build_vchkpwsmtp(out, root):
                    ["-o", out] +
                    [os.path.join(SRC, "src", "vpop", f) for f in
                     ("vchkpw.c", "relay.c", "chkcram.c")] + lib +
-                   ["-lcdb", "-lcrypt", "-lssl", "-lcrypto", "-lresolv"],
+                   ["-lcdb", "-lcrypt", "-lmd", "-lssl", "-lcrypto", "-lresolv"],
                    check=True)
 
 

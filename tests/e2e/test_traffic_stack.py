@@ -63,7 +63,7 @@ def tool(root, name, *args):
 
 
 def test_traffic_of_the_stacks_own_log(stack, procs, tmp_path):
-    root, ports, user, pw, proc = stack
+    root, ports, user, pw = stack[:4]
     domain = user.split("@")[1]
     peer, outfile = start_peer(procs, tmp_path, "accept", host="127.0.0.1")
     with open(os.path.join(root, "qmail", "control", "smtproutes"),
