@@ -14,3 +14,7 @@ vchkpw_SRCS := src/vpop/vchkpw.c src/vpop/relay.c src/vpop/chkcram.c
 vchkpw_LIBS := -lcrypt -lcrypto
 vchkpwsmtp_SRCS := src/vpop/vchkpw.c src/vpop/relay.c src/vpop/chkcram.c
 vchkpwsmtp_LIBS := -lcrypt -lcrypto
+# vchkuser: qmail-smtpd's chkuser lookups for a qmail-smtpd that cannot
+# read the store (installed set-uid vpopmail).
+PROGS += vchkuser
+vchkuser_SRCS := src/vpop/vchkuser.c
