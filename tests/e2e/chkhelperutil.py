@@ -26,19 +26,26 @@ def build_vchkuser(out, root):
 
 
 def make_store(root, env, owner):
-    """example.com (joe, locked joe2, alias sales, bounce-no-mailbox) and
+    """example.com (joe, locked joe2, full at 90% of its quota, alias
+    sales, bounce-no-mailbox) and
     catch.net (catch-all), made by the admin commands, then handed to
     owner with private directories, as vpopmail keeps them."""
     for cmd in (["vadddomain", "example.com", "pmpw"],
                 ["vadduser", "joe@example.com", "joepw"],
                 ["vadduser", "joe2@example.com", "joepw"],
                 ["vmoduser", "-b", "joe2@example.com"],
+                ["vadduser", "full@example.com", "fullpw"],
+                ["vsetuserquota", "full@example.com", "1000"],
                 ["vadddomain", "catch.net", "pmpw"]):
         subprocess.run([prog(cmd[0])] + cmd[1:], env=env, check=True,
                        capture_output=True)
     dom = os.path.join(root, "vpopmail", "domains")
     with open(os.path.join(dom, "example.com", ".qmail-sales"), "w") as f:
         f.write("&joe@example.com\n")
+    # full@ at 90% of its quota (CHKUSER_MBXQUOTA=90 refuses it).
+    with open(os.path.join(dom, "example.com", "full", "Maildir",
+                           "maildirsize"), "w") as f:
+        f.write("1000S\n900 1\n")
     with open(os.path.join(dom, "catch.net", ".qmail-default"), "w") as f:
         f.write("| vdelivermail '' postmaster@catch.net\n")
     for d, subdirs, files in os.walk(dom):

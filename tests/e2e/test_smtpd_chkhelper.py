@@ -23,6 +23,7 @@ NOMBX = "550 5.1.1 sorry, no mailbox here by that name (#5.1.1 - chkusr)"
 TEMP = ("451 4.3.0 system temporary unavailable, try again later "
         "(#4.3.0 - chkuser)")
 OK = "250 2.1.5 ok"
+FULL = "552 5.2.2 sorry, recipient mailbox is full (#5.2.2 - chkuser)"
 EXISTING = ("joe@example.com", "Joe@Example.COM", "sales@example.com",
             "joe-ext@example.com", "anyone@catch.net", "x@other.example")
 MISSING = ("nobody@example.com", "joe2@example.com", "a..b@example.com")
@@ -60,7 +61,7 @@ def box():
     os.chmod(base, 0o755)
     root = os.path.join(base, "root")
     env = dict(os.environ, HSMAIL_ROOT=root, CHKUSER_START="ALWAYS",
-               QMAILQUEUE="/bin/false")
+               CHKUSER_MBXQUOTA="90", QMAILQUEUE="/bin/false")
     subprocess.run([prog("hsmail-setup"), "-m", "mx.example.org"],
                    env=env, check=True, capture_output=True)
     with open(os.path.join(root, "qmail", "control", "rcpthosts"), "w") as f:
@@ -83,8 +84,8 @@ def logtext(box):
 
 def test_setuid_helper_answers_for_qmaild(box, procs):
     port = smtpd_as(procs, box["env"], box["caller"], box["log"])
-    got = rcpts(port, EXISTING + MISSING)
-    assert got == [OK] * len(EXISTING) + [NOMBX] * len(MISSING)
+    got = rcpts(port, EXISTING + MISSING + ("full@example.com",))
+    assert got == [OK] * len(EXISTING) + [NOMBX] * len(MISSING) + [FULL]
     log = logtext(box)
     assert "rcpt <joe@example.com> : found existing recipient" in log
     assert "rcpt <nobody@example.com> : not existing recipient" in log
@@ -128,6 +129,39 @@ def test_store_owner_reads_directly(box, procs):
     starts the helper: the answers are the same without it."""
     os.unlink(box["helper"])
     port = smtpd_as(procs, box["env"], box["owner"], box["log"])
-    got = rcpts(port, EXISTING + MISSING)
-    assert got == [OK] * len(EXISTING) + [NOMBX] * len(MISSING)
+    got = rcpts(port, EXISTING + MISSING + ("full@example.com",))
+    assert got == [OK] * len(EXISTING) + [NOMBX] * len(MISSING) + [FULL]
     assert "warning" not in logtext(box)
+
+
+def test_vchkuser_protocol(instance):
+    """The helper itself, run as the store's owner: one answer line per
+    request, refusals for anything that could leave the domain
+    directory, a too-long line skipped, exit 0 at end of input."""
+    env = dict(instance.env)
+    for cmd in (["vadddomain", "example.com", "pmpw"],
+                ["vadduser", "joe@example.com", "joepw"],
+                ["vadduser", "locked@example.com", "pw"],
+                ["vmoduser", "-b", "locked@example.com"]):
+        subprocess.run([prog(cmd[0])] + cmd[1:], env=env, check=True,
+                       capture_output=True)
+    with open(os.path.join(instance.vpopmail, "domains", "example.com",
+                           ".qmail-sales"), "w") as f:
+        f.write("&joe@example.com\n")
+    reqs = [b"joe example.com 0", b"JOE Example.COM 0", b"sales example.com 0",
+            b"joe-x example.com 0", b"locked example.com 0",
+            b"nobody example.com 0", b"joe other.example 0",
+            b"../../etc example.com 0", b"joe ../domains 0",
+            b"joe example.com 101", b"joe example.com", b"",
+            b"x" * 5000, b"joe example.com 100"]
+    p = subprocess.run([prog("vchkuser")], input=b"\n".join(reqs) + b"\n",
+                       env=env, capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.decode().split("\n") == [
+        "user", "user", "alias", "ext", "nouser", "nouser", "nodomain",
+        "invalid", "invalid", "invalid", "invalid", "invalid", "invalid",
+        "user", ""]
+    assert p.stderr == b""
+    p = subprocess.run([prog("vchkuser"), "x"], env=env, capture_output=True,
+                       timeout=30)
+    assert p.returncode == 100
