@@ -376,7 +376,8 @@ vpop_pw_get(const struct vpop_domain *d, const char *user, struct vpop_pw *pw)
 	if (r == 1) {
 		if (vpop_pw_parse_cdb(pw, user, ulen, data.s, data.len) == -1)
 			r = -1;
-	} else if (r == 0 && access(path.s, F_OK) == -1 && errno == ENOENT) {
+	} else if (r == 0 && faccessat(AT_FDCWD, path.s, F_OK, AT_EACCESS) ==
+	    -1 && errno == ENOENT) {
 		r = vpop_pw_scan(str_c(&d->dir), user, pw);
 	}
 	str_free(&path);
@@ -456,7 +457,10 @@ vpop_exists(const char *dir, const char *name, const char *post)
 	for (i = start; i < p.len; i++)
 		if (p.s[i] == '.')
 			p.s[i] = ':';
-	r = access(p.s, F_OK) == 0 ? 1 : (errno == ENOENT ||
+	/* AT_EACCESS: a set-uid caller (vchkuser) looks with its own
+	 * rights, not those of the user who started it. */
+	r = faccessat(AT_FDCWD, p.s, F_OK, AT_EACCESS) == 0 ? 1 :
+	    (errno == ENOENT ||
 	    errno == ENOTDIR || errno == ENAMETOOLONG) ? 0 : -1;
 	str_free(&p);
 	return r;

@@ -1,7 +1,8 @@
 /*
  * chkuser - RCPT-time recipient check of qmail-smtpd against the
  * vpopmail store (vpop.h), with chkuser's environment switches, reply
- * texts and log lines (patches.md section 3).
+ * texts and log lines (patches.md section 3).  A lookup the store refuses
+ * for permissions is asked again of vchkuser (chkhelp.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@
 	"policies (#5.7.1 - chkuser)"
 
 static int	env_num(const char *, unsigned long, unsigned long *);
+static int	chk_lookup(struct chkuser *, const char *, const char *,
+		    enum vpop_rcpt *);
 static void	chk_log(struct chkuser *, const char *, const char *,
 		    const char *, const char *, const char *);
 
@@ -66,7 +69,31 @@ chkuser_init(struct chkuser *c, const char *remoteip, const char *remotehost,
 		return -1;
 	}
 	c->mbxquota = (int)q;
+	chkhelp_init(&c->help, NULL);
 	return 0;
+}
+
+void
+chkuser_free(struct chkuser *c)
+{
+	chkhelp_close(&c->help);
+}
+
+/*
+ * The store's answer for user@dom: directly, or from vchkuser once the
+ * store has refused us (then for the rest of the session).  0 or -1.
+ */
+static int
+chk_lookup(struct chkuser *c, const char *user, const char *dom,
+    enum vpop_rcpt *res)
+{
+	if (chkhelp_up(&c->help))
+		return chkhelp_ask(&c->help, user, dom, c->mbxquota, res);
+	if (vpop_rcpt_check(user, dom, c->mbxquota, res) == 0)
+		return 0;
+	if (errno != EACCES && errno != EPERM)
+		return -1;
+	return chkhelp_ask(&c->help, user, dom, c->mbxquota, res);
 }
 
 /* CHKUSER <brief>: from <s:info:id> remote <helo:host:ip> rcpt <r> : <d> */
@@ -128,8 +155,7 @@ chkuser_rcpt(struct chkuser *c, const struct smtpd_path *p,
 	}
 	str_lower(&user);
 	str_lower(&dom);
-	if (vpop_rcpt_check(str_c(&user), str_c(&dom), c->mbxquota, &res) ==
-	    -1) {
+	if (chk_lookup(c, str_c(&user), str_c(&dom), &res) == -1) {
 		ret = -1;
 		goto temp;
 	}

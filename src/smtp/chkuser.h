@@ -6,10 +6,13 @@
  * flagged bounce-mail; limit recipients and wrong recipients per session;
  * log one CHKUSER line per decision.  Part of qmail-smtpd; reads the
  * store (users/cdb, vpasswd.cdb, .qmail files), trusts it, not the client.
+ * When the store refuses qmail-smtpd (EACCES, EPERM: it runs as qmaild on
+ * an installed box), the questions go to vchkuser(8) instead (chkhelp.h).
  */
 #ifndef HSMAIL_CHKUSER_H
 #define HSMAIL_CHKUSER_H
 
+#include "chkhelp.h"
 #include "smtpd_addr.h"
 #include "str.h"
 
@@ -30,11 +33,15 @@ struct chkuser {
 	unsigned long nrcpt;
 	unsigned long nwrong;
 	int	 intrusion;
+	struct chkhelp help;		/* vchkuser, if the store refuses us */
 };
 
 /* Read the CHKUSER_* environment.  0, or -1 EINVAL for a bad number. */
 int	chkuser_init(struct chkuser *, const char *remoteip,
 	    const char *remotehost, const char *remoteinfo);
+
+/* Stop vchkuser if it was started.  The struct can be initialised again. */
+void	chkuser_free(struct chkuser *);
 
 /*
  * Check one recipient of a local domain for a client that may not relay.

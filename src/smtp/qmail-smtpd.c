@@ -5,7 +5,8 @@
  * (no privileges): `qmail-smtpd` or `qmail-smtpd vchkpwsmtp /bin/true`
  * (SMTP AUTH through a checkpassword program).  Reads control/ files,
  * the tcpserver environment (TCPREMOTEIP, RELAYCLIENT, ...), and runs
- * qmail-queue and the checkpassword program.  Trusts the administrator's
+ * qmail-queue and the checkpassword program (and vchkuser, when chkuser
+ * may not read the vpopmail store).  Trusts the administrator's
  * control files and environment; nothing the client sends.  Log lines on
  * fd 2: hsmail-log(5).  Exit 0 after a session, 111 when it cannot start.
  *
@@ -338,6 +339,7 @@ main(int argc, char **argv)
 		log_die(EXIT_TEMP, "out of memory");
 	(void)smtpd_run(&s);
 	smtpd_free(&s);
+	chkuser_free(&c.chk);
 #ifdef SMTPD_TLS
 	tls_close(&c.io);
 #endif

@@ -14,12 +14,11 @@
 #include "child.h"
 #include "smtpd_queue.h"
 
-static int	fd_high(int);
 static int	write_all(int, const char *, size_t);
 
 /* Move fd above the descriptors children are given (close-on-exec). */
-static int
-fd_high(int fd)
+int
+smtpd_fd_high(int fd)
 {
 	int	 n;
 
@@ -66,8 +65,8 @@ smtpd_qq_open(struct smtpd_qq *qq, const char *prog, unsigned timeout_sec)
 		errno = err;
 		return -1;
 	}
-	m[0] = fd_high(m[0]);
-	e[0] = fd_high(e[0]);
+	m[0] = smtpd_fd_high(m[0]);
+	e[0] = smtpd_fd_high(e[0]);
 	argv[0] = (char *)(uintptr_t)prog;
 	argv[1] = NULL;
 	child_spec_init(&cs, argv);
@@ -238,7 +237,7 @@ smtpd_checkpassword(char *const *argv, const char *user, const char *secret,
 		str_wipe(&data);
 		return -1;
 	}
-	null = fd_high(open("/dev/null", O_RDWR | O_CLOEXEC));
+	null = smtpd_fd_high(open("/dev/null", O_RDWR | O_CLOEXEC));
 	if (null == -1) {
 		str_wipe(&data);
 		return -1;
@@ -248,8 +247,8 @@ smtpd_checkpassword(char *const *argv, const char *user, const char *secret,
 		str_wipe(&data);
 		return -1;
 	}
-	p[0] = fd_high(p[0]);
-	p[1] = fd_high(p[1]);
+	p[0] = smtpd_fd_high(p[0]);
+	p[1] = smtpd_fd_high(p[1]);
 	child_spec_init(&cs, argv);
 	cs.fd[0] = null;
 	cs.fd[1] = null;

@@ -43,6 +43,13 @@ int	smtpd_qq_close(struct smtpd_qq *, const struct str *env,
 int	smtpd_qq_reply(int status, struct str *reply);
 
 /*
+ * Move fd to a close-on-exec descriptor at or above CHILD_MAXFD (out of
+ * the way of the fds a child is given), closing fd.  The new fd, or -1
+ * (errno).  A negative fd, or one already that high, is returned as is.
+ */
+int	smtpd_fd_high(int fd);
+
+/*
  * Run the checkpassword program argv (argv[0] the tool, then its
  * sub-program) with "user\0secret\0challenge\0" on fd 3, /dev/null on
  * fds 0 and 1, for at most timeout_sec seconds (then it is killed).

@@ -14,6 +14,10 @@ vchkpw_SRCS := src/vpop/vchkpw.c src/vpop/relay.c src/vpop/chkcram.c
 vchkpw_LIBS := -lcrypt -lmd
 vchkpwsmtp_SRCS := src/vpop/vchkpw.c src/vpop/relay.c src/vpop/chkcram.c
 vchkpwsmtp_LIBS := -lcrypt -lmd
+# vchkuser: qmail-smtpd's chkuser lookups for a qmail-smtpd that cannot
+# read the store (installed set-uid vpopmail).
+PROGS += vchkuser
+vchkuser_SRCS := src/vpop/vchkuser.c
 
 # md5x_test checks libmd-based MD5 and HMAC against OpenSSL.
 md5x_test_LIBS := -lmd -lssl -lcrypto -lcrypt

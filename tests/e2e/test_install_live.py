@@ -49,7 +49,7 @@ scripts/install "" /usr/local "$BUILD"
 V=/hsphere/local/var/vpopmail
 $V/bin/vadddomain live.test pmpw
 $V/bin/vadduser joe@live.test joepw
-echo ':allow' > $V/etc/tcp.smtp
+echo ':allow,CHKUSER_START="ALWAYS"' > $V/etc/tcp.smtp
 /hsphere/shared/bin/tcprules $V/etc/tcp.smtp.cdb $V/etc/tcp.smtp.tmp \
     < $V/etc/tcp.smtp
 cat >> /etc/default/qmaild <<EOT
@@ -117,6 +117,9 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         st = os.stat(live + "/hsphere/local/var/vpopmail/bin/vchkpwsmtp")
         assert name[st.st_uid] == "vpopmail" and \
             st.st_mode & 0o7777 == 0o4711
+        st = os.stat(live + "/hsphere/local/var/vpopmail/bin/vchkuser")
+        assert name[st.st_uid] == "vpopmail" and \
+            st.st_mode & 0o7777 == 0o4711
         for p in ("var/qmail/bin/qmail-send", "var/qmail/bin/qmail-smtpd",
                   "hsphere/local/var/vpopmail/bin/vchkpw"):
             assert os.stat(os.path.join(live, p)).st_mode & 0o6000 == 0, p
@@ -152,6 +155,12 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         # POP-before-SMTP: no relay for a stranger, mail for the customer
         # accepted; after the customer's POP3 login, relay from there.
         assert not may_relay()
+        # chkuser as qmaild, through vchkuser: no mailbox, no 250.
+        with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as s:
+            s.ehlo("client.test")
+            s.mail("friend@elsewhere.test")
+            assert s.rcpt("nobody@live.test")[0] == 550
+            assert s.rcpt("joe@live.test")[0] == 250
         with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as s:
             s.sendmail("friend@elsewhere.test", ["joe@live.test"],
                        "Subject: in\r\n\r\nfrom outside\r\n")
