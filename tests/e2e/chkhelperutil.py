@@ -5,24 +5,14 @@ program ignores HSMAIL_ROOT as the installed one does."""
 import os
 import subprocess
 
-from conftest import BUILD, SRC, free_port, prog, wait_port
+from conftest import build_fixed_layout, free_port, prog, wait_port
 
 TCPSERVER = "/usr/bin/tcpserver"
 
 
 def build_vchkuser(out, root):
     """vchkuser compiled with root's qmail/ and vpopmail/ as its paths."""
-    libdir = os.path.join(SRC, "src", "lib")
-    lib = [os.path.join(libdir, f) for f in sorted(os.listdir(libdir))
-           if f.endswith(".c") and not f.endswith("_test.c")]
-    defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
-            (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
-             ("STATISTIC", "statistic"), ("LOG", "log"))]
-    subprocess.run(["gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O0", "-w",
-                    "-I" + libdir] + defs + ["-o", out,
-                   os.path.join(SRC, "src", "vpop", "vchkuser.c")] + lib +
-                   ["-lcdb", "-lcrypt", "-lssl", "-lcrypto", "-lresolv"],
-                   check=True)
+    build_fixed_layout(out, root, ["vpop/vchkuser.c"])
 
 
 def make_store(root, env, owner):

@@ -23,6 +23,24 @@ def prog(name):
     return p
 
 
+def build_fixed_layout(out, root, sources):
+    """Compile a program (sources relative to src/) with root's qmail/,
+    vpopmail/, statistic/ and log/ as its compiled-in layout: the copy a
+    test installs set-uid, since a set-uid program ignores HSMAIL_ROOT as
+    the installed one does."""
+    libdir = os.path.join(SRC, "src", "lib")
+    lib = [os.path.join(libdir, f) for f in sorted(os.listdir(libdir))
+           if f.endswith(".c") and not f.endswith("_test.c")]
+    defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
+            (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
+             ("STATISTIC", "statistic"), ("LOG", "log"))]
+    subprocess.run(["gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O0", "-w",
+                    "-I" + libdir] + defs + ["-o", out] +
+                   [os.path.join(SRC, "src", f) for f in sources] + lib +
+                   ["-lcdb", "-lcrypt", "-lmd", "-lssl", "-lcrypto",
+                    "-lresolv"], check=True)
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, SRC, free_port, wait_port
+from conftest import BUILD, SRC, build_fixed_layout, free_port, wait_port
 
 
 def install(dest):
@@ -226,21 +226,9 @@ def test_every_program_has_its_man_page_installed(tmp_path):
 
 
 def build_vchkpwsmtp(out, root):
-    """vchkpwsmtp compiled with the instance's trees as its fixed layout:
-    a set-uid program ignores HSMAIL_ROOT, as the installed one does."""
-    lib = [os.path.join(SRC, "src", "lib", f) for f in
-           sorted(os.listdir(os.path.join(SRC, "src", "lib")))
-           if f.endswith(".c") and not f.endswith("_test.c")]
-    defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
-            (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
-             ("STATISTIC", "statistic"), ("LOG", "log"))]
-    subprocess.run(["gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O0", "-w",
-                    "-I" + os.path.join(SRC, "src", "lib")] + defs +
-                   ["-o", out] +
-                   [os.path.join(SRC, "src", "vpop", f) for f in
-                    ("vchkpw.c", "relay.c", "chkcram.c")] + lib +
-                   ["-lcdb", "-lcrypt", "-lmd", "-lssl", "-lcrypto", "-lresolv"],
-                   check=True)
+    """vchkpwsmtp compiled with the instance's trees as its fixed layout."""
+    build_fixed_layout(out, root, ["vpop/vchkpw.c", "vpop/relay.c",
+                                   "vpop/chkcram.c"])
 
 
 def checkpw(path, login, password, prog, user, env=None, argv0=None):
