@@ -6,7 +6,6 @@ and qmail-rspawn and read their reports.
 import json
 import os
 import subprocess
-import sys
 import time
 
 from conftest import free_port, prog, wait_port

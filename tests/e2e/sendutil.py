@@ -7,7 +7,6 @@ import re
 import signal
 import struct
 import subprocess
-import tempfile
 import time
 
 from conftest import prog

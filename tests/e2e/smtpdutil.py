@@ -11,7 +11,6 @@ import os
 import socket
 import ssl
 import subprocess
-import time
 
 from conftest import free_port, prog, wait_port
 from tlsutil import make_cert

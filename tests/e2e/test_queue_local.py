@@ -2,7 +2,6 @@
 program and forward lines, the safety checks, loop detection and the
 "did F+W+P" / "qp N" report."""
 import os
-import stat
 import subprocess
 import sys
 

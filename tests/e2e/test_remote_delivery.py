@@ -3,7 +3,6 @@ real SMTP servers (aiosmtpd) on loopback: MX lookups including answers over
 512 and over 4096 bytes, CNAME chains, smtproutes, STARTTLS, and the
 reports qmail-rspawn reads.
 """
-import os
 
 import pytest
 

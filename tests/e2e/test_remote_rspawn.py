@@ -2,7 +2,6 @@
 slots, runs qmail-remote for each command, and answers each slot with one
 folded K/Z/D report.
 """
-import os
 
 from remoteutil import (Rspawn, queue_message, received, remote_env,
                         start_peer, start_unbound)

@@ -4,7 +4,6 @@ the client hears 250, and a refused message leaves nothing behind."""
 import os
 import smtplib
 
-import pytest
 
 from smtpdutil import Raw, Smtpd
 

@@ -3,7 +3,6 @@ may not relay, none accepted and nothing queued; RELAYCLIENT and
 morercpthosts.cdb; badmailfrom."""
 import subprocess
 
-import pytest
 
 from smtpdutil import Raw, Smtpd, cdb_write, envelope
 
