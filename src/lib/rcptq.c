@@ -38,10 +38,24 @@ rcptq_name_valid(const char *b, size_t n, size_t max)
 }
 
 int
+rcptq_user_valid(const char *b, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || n > RCPTQ_USER_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)b[i] < 33 || (unsigned char)b[i] == 127 ||
+		    b[i] == '/')
+			return 0;
+	return 1;
+}
+
+int
 rcptq_req_format(struct str *out, const char *user, const char *domain,
     int percent)
 {
-	if (!rcptq_name_valid(user, strlen(user), RCPTQ_USER_MAX) ||
+	if (!rcptq_user_valid(user, strlen(user)) ||
 	    !rcptq_name_valid(domain, strlen(domain), VPOP_DOMAIN_MAX) ||
 	    percent < 0 || percent > 100) {
 		errno = EINVAL;
@@ -50,13 +64,15 @@ rcptq_req_format(struct str *out, const char *user, const char *domain,
 	return str_printf(out, "%s %s %d\n", user, domain, percent);
 }
 
-/* Copy the field b[0..n) into buf (room for max + 1), lowercased. */
+/* Copy the field b[0..n) into buf (room for max + 1), lowercased: the
+ * user field when max is RCPTQ_USER_MAX, else the domain. */
 static int
 rcptq_field(char *buf, const char *b, size_t n, size_t max)
 {
 	size_t	 i;
 
-	if (!rcptq_name_valid(b, n, max))
+	if (max == RCPTQ_USER_MAX ? !rcptq_user_valid(b, n) :
+	    !rcptq_name_valid(b, n, max))
 		return -1;
 	for (i = 0; i < n; i++)
 		buf[i] = b[i] >= 'A' && b[i] <= 'Z' ? (char)(b[i] + 32) : b[i];

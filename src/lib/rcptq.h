@@ -9,8 +9,11 @@
  *   answer:   nodomain | nouser | user | alias | ext | catchall | full
  *             | temp | invalid, then LF
  *
- * user and domain are lower case, 1..RCPTQ_USER_MAX / VPOP_DOMAIN_MAX
- * bytes of 33..126 without '/' or "..": nothing that could leave the
+ user and domain are lower case.  domain: 1..VPOP_DOMAIN_MAX bytes of
+ * 33..126 without '/' or "..".  user: 1..RCPTQ_USER_MAX bytes other than
+ * controls, space, DEL and '/' ("..", 8-bit bytes allowed: a user name
+ * only ever follows ".qmail-" or is a key, and a catch-all or a
+ * .qmail-x-default accepts such names).  Nothing that could leave the
  * domain directory.  percent is CHKUSER_MBXQUOTA, 0..100 (0: no quota
  * check).
  */
@@ -38,13 +41,17 @@ struct rcptq_req {
 	int	 percent;
 };
 
-/* 1 if b[0..n) may be sent as a user (max RCPTQ_USER_MAX) or domain
- * (max VPOP_DOMAIN_MAX) field, else 0. */
+/* 1 if b[0..n) may be sent as a domain field (max VPOP_DOMAIN_MAX),
+ * else 0. */
 int	rcptq_name_valid(const char *b, size_t n, size_t max);
+
+/* 1 if b[0..n) may be sent as the user field (see above), else 0. */
+int	rcptq_user_valid(const char *b, size_t n);
 
 /*
  * Append the request line (with its LF) to *out.  0, or -1 with errno
- * EINVAL (a field rcptq_name_valid refuses, percent out of 0..100),
+ * EINVAL (a field rcptq_user_valid or rcptq_name_valid refuses,
+ * percent out of 0..100),
  * ENOMEM or E2BIG.
  */
 int	rcptq_req_format(struct str *out, const char *user,

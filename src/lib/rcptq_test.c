@@ -36,6 +36,28 @@ test_format_roundtrip(void **state)
 	str_free(&s);
 }
 
+/* Names a catch-all or a .qmail-x-default accepts: sent and parsed back
+ * (the helper's lookup never uses a user name as a path of its own). */
+static void
+test_user_chars(void **state)
+{
+	static const char *const t[] = {
+		"a..b", "..", "jos\xc3\xa9", "a.", "~x!#$%&'*+=?^`{|}",
+	};
+	struct str s = STR_INIT(RCPTQ_LINE_MAX + 1);
+	struct rcptq_req q;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		str_clear(&s);
+		assert_int_equal(rcptq_req_format(&s, t[i], "ex.test", 0), 0);
+		assert_int_equal(rcptq_req_parse(s.s, s.len - 1, &q), 0);
+		assert_string_equal(q.user, t[i]);
+	}
+	str_free(&s);
+}
+
 static void
 test_format_refuses(void **state)
 {
@@ -45,12 +67,9 @@ test_format_refuses(void **state)
 	} t[] = {
 		{ "", "ex.test", 0 },
 		{ "a/b", "ex.test", 0 },
-		{ "a..b", "ex.test", 0 },
-		{ "..", "ex.test", 0 },
 		{ "a b", "ex.test", 0 },
 		{ "a\tb", "ex.test", 0 },
 		{ "a\x7f", "ex.test", 0 },
-		{ "a\xc3\xa9", "ex.test", 0 },
 		{ "joe", "", 0 },
 		{ "joe", "../etc", 0 },
 		{ "joe", "ex/test", 0 },
@@ -116,7 +135,6 @@ test_parse_refuses(void **state)
 		"joe ex.test x",
 		"joe ex.test 99999999999999999999999",
 		"jo/e ex.test 0",
-		"j..oe ex.test 0",
 		"joe ..ex.test 0",
 		"joe ex.test/.. 0",
 		"joe\r ex.test 0",
@@ -192,6 +210,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_roundtrip),
+		cmocka_unit_test(test_user_chars),
 		cmocka_unit_test(test_format_refuses),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_parse_refuses),

@@ -59,6 +59,7 @@ static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
 static int	failtab(void);
+static int	after_auth(int);
 
 static unsigned long ipmax, ipwindow;	/* per-address failure limit */
 static int	 failfd = -2;		/* the table: -2 not opened yet */
@@ -86,6 +87,14 @@ failtab(void)
 		log_warn("no per-address login limit: %s", strerror(errno));
 	str_free(&path);
 	return failfd;
+}
+
+/* after_auth - 1 if the login program's exit code is one vchkpw gives
+ * only once the password was accepted. */
+static int
+after_auth(int code)
+{
+	return code == 5 || (code >= 6 && code <= 10) || code == 14;
 }
 
 /* die_write - the client is gone: nothing left to do. */
@@ -423,7 +432,11 @@ main(int argc, char **argv)
 			log_line("pop3 login failed user %s ip %s status %d",
 			    str_c(&safeuser), str_c(&ip),
 			    WEXITSTATUS(status));
-			if (ipmax > 0 && ipwindow > 0 && failtab() != -1 &&
+			/* vchkpw's 5, 6, 7-10 and 14 come after the right
+			 * password (the mailbox or the system failed): no
+			 * guess, so not counted against the address. */
+			if (ipmax > 0 && ipwindow > 0 &&
+			    !after_auth(WEXITSTATUS(status)) && failtab() != -1 &&
 			    popfail_note(failfd, str_c(&ip), time(NULL),
 			    ipwindow) == -1)
 				log_warn("cannot count the failure of ip %s: %s",

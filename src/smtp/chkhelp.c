@@ -113,7 +113,7 @@ chkhelp_ask(struct chkhelp *h, const char *user, const char *domain,
 	    ans = STR_INIT(RCPTQ_LINE_MAX);
 	int	 r = -1;
 
-	if (!rcptq_name_valid(user, strlen(user), RCPTQ_USER_MAX)) {
+	if (!rcptq_user_valid(user, strlen(user))) {
 		*res = VPOP_RCPT_NOUSER;
 		return 0;
 	}

@@ -45,8 +45,8 @@ int	chkhelp_up(const struct chkhelp *);
  * Ask whether user@domain (lower case) accepts mail, as vpop_rcpt_check
  * would (percent: CHKUSER_MBXQUOTA).  Starts the helper if needed.
  * 0 with *res, or -1 (temporary: answer 451).  A user rcptq cannot carry
- * (rcptq_name_valid: '/', "..", bytes outside 33..126, too long) is
- * VPOP_RCPT_NOUSER without asking: no such mailbox can be made.  Logs
+ * (rcptq_user_valid: '/', space, controls, too long) is VPOP_RCPT_NOUSER
+ * without asking.  Logs
  * what went wrong with the helper.
  */
 int	chkhelp_ask(struct chkhelp *, const char *user, const char *domain,

@@ -75,10 +75,30 @@ test_answers(void **state)
 	res = VPOP_RCPT_USER;
 	assert_int_equal(chkhelp_ask(&h, "a/b", "ex.test", 0, &res), 0);
 	assert_int_equal(res, VPOP_RCPT_NOUSER);
-	assert_int_equal(chkhelp_ask(&h, "a..b", "ex.test", 0, &res), 0);
-	assert_int_equal(res, VPOP_RCPT_NOUSER);
 	chkhelp_close(&h);
 	assert_false(chkhelp_up(&h));
+}
+
+/* "a..b" and 8-bit names are asked: a domain's catch-all takes them,
+ * as it does when qmail-smtpd reads the store itself. */
+static void
+test_catchall_names(void **state)
+{
+	struct chkhelp h;
+	enum vpop_rcpt res;
+
+	(void)state;
+	chkhelp_init(&h, script("all", "while read u d p; do\n"
+	    "echo catchall\n"
+	    "done"));
+	res = VPOP_RCPT_NOUSER;
+	assert_int_equal(chkhelp_ask(&h, "a..b", "ex.test", 0, &res), 0);
+	assert_int_equal(res, VPOP_RCPT_CATCHALL);
+	res = VPOP_RCPT_NOUSER;
+	assert_int_equal(chkhelp_ask(&h, "jos\xc3\xa9", "ex.test", 0, &res),
+	    0);
+	assert_int_equal(res, VPOP_RCPT_CATCHALL);
+	chkhelp_close(&h);
 }
 
 /* The helper's log: one line per request it got, one helper in all. */
@@ -184,6 +204,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_one_helper),
+		cmocka_unit_test(test_catchall_names),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_out_of_turn),
 		cmocka_unit_test(test_missing),

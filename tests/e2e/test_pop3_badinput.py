@@ -262,3 +262,22 @@ def test_failed_logins_limited_per_address(pop):
     c = Client(pop.start(env={"POP3_FAIL_IP_MAX": "0"}))
     c.login(mb)
     assert c.cmd("QUIT") == b"+OK \r\n"
+
+
+def test_mailbox_fault_is_not_a_guess(pop, tmp_path):
+    """A login program that fails after the password was right (vchkpw's
+    5, 6, 7-10, 14: it cannot switch to the domain's ids or enter or make
+    the mailbox) is not a guess: it does not count against the client's
+    address, so a broken mailbox does not lock out everyone behind it."""
+    prog_ = tmp_path / "chk6"
+    prog_.write_text("#!/bin/sh\ncat <&3 >/dev/null\nexit 6\n")
+    prog_.chmod(0o755)
+    port = pop.start(env={"POP3_FAIL_MAX": "1", "POP3_FAIL_IP_MAX": "2",
+                          "POP3_FAIL_TABLE": str(tmp_path / "fail.tab")},
+                     checkpw=str(prog_))
+    for i in range(3):
+        c = Client(port)
+        assert c.cmd("USER al@example.com") == b"+OK \r\n"
+        assert c.cmd("PASS right") == b"-ERR [AUTH] authorization failed\r\n"
+        assert c.line() == b""
+    assert "login refused" not in pop.logtext()

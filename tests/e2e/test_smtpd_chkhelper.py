@@ -25,7 +25,8 @@ TEMP = ("451 4.3.0 system temporary unavailable, try again later "
 OK = "250 2.1.5 ok"
 FULL = "552 5.2.2 sorry, recipient mailbox is full (#5.2.2 - chkuser)"
 EXISTING = ("joe@example.com", "Joe@Example.COM", "sales@example.com",
-            "joe-ext@example.com", "anyone@catch.net", "x@other.example")
+            "joe-ext@example.com", "anyone@catch.net", "x@other.example",
+            "a..b@catch.net")
 MISSING = ("nobody@example.com", "joe2@example.com", "a..b@example.com")
 
 
