@@ -140,6 +140,10 @@ h_starttls(void *arg, struct str *why)
 		(void)str_cats(why, "out of memory");
 		return -1;
 	}
+	/* A chkuser helper is not handed over: reap it now (qmail-smtpd-tls
+	 * starts its own when it needs one), or it stays a zombie. */
+	if (arg != NULL)
+		chkuser_free(&((struct ctx *)arg)->chk);
 	execv(str_c(&prog), main_argv);
 	(void)str_printf(why, "cannot run %s: %s", str_c(&prog),
 	    strerror(errno));
