@@ -21,3 +21,7 @@ vchkuser_SRCS := src/vpop/vchkuser.c
 
 # md5x_test checks libmd-based MD5 and HMAC against OpenSSL.
 md5x_test_LIBS := -lmd -lssl -lcrypto -lcrypt
+
+TESTS += chkcram_test
+chkcram_test_SRCS := src/vpop/chkcram_test.c src/vpop/chkcram.c
+chkcram_test_LIBS := -lmd

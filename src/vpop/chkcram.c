@@ -18,15 +18,19 @@ static int
 hex_eq(const unsigned char *mac, const char *digest)
 {
 	char	 hex[2 * MD5_LEN + 1];
-	unsigned char diff = 0;
+	unsigned char diff = 0, c;
 	unsigned int i;
 
 	if (strlen(digest) != 2 * MD5_LEN)
 		return 0;
 	for (i = 0; i < MD5_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-	for (i = 0; i < 2 * MD5_LEN; i++)
-		diff |= (unsigned char)(hex[i] ^ (digest[i] | 0x20));
+	for (i = 0; i < 2 * MD5_LEN; i++) {
+		c = (unsigned char)digest[i];	/* the client's: may branch */
+		if (c >= 'A' && c <= 'F')
+			c |= 0x20;
+		diff |= (unsigned char)(hex[i] ^ c);
+	}
 	return diff == 0;
 }
 
