@@ -188,12 +188,17 @@ vcmd_vadddomain(int argc, char **argv)
 	}
 	str_printf(&dir, "/%s", argv[optind]);
 	str_printf(&p, "%s/vpasswd", dir.s);
-	if (mkdir(dir.s, 0750) == -1 && (errno != EEXIST ||
-	    (access(p.s, F_OK) == 0 && !vcmd_leftover(dir.s, p.s))))
-		vadmin_die(VA_COULD_NOT_MAKE_DOMAIN_DIR, "cannot create %s: %s",
-		    dir.s, errno == EEXIST ? "it exists already, with "
-		    "mailboxes or mail; move it away first" :
-		    strerror(errno));
+	if (mkdir(dir.s, 0750) == -1) {
+		int	 e = errno;
+
+		if (e != EEXIST)
+			vadmin_die(VA_COULD_NOT_MAKE_DOMAIN_DIR,
+			    "cannot create %s: %s", dir.s, strerror(e));
+		if (access(p.s, F_OK) == 0 && !vcmd_leftover(dir.s, p.s))
+			vadmin_die(VA_COULD_NOT_MAKE_DOMAIN_DIR,
+			    "cannot create %s: it exists already, with "
+			    "mailboxes or mail; move it away first", dir.s);
+	}
 	vadmin_chown(dir.s, uid, gid);
 	str_clear(&p);
 	str_printf(&p, "%s/.qmail-default", dir.s);
