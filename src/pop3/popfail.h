@@ -3,8 +3,9 @@
  * connections, so that a client cannot get round qmail-popup's
  * per-connection limit by reconnecting.  The counts live in one small
  * table file of fixed size (POPFAIL_SLOTS slots of 16 bytes, indexed by a
- * hash of the address; two addresses that share a slot share a count for
- * a while, which only errs on the careful side), updated under flock.
+ * hash of the address; the slot keeps the address's full hash, so two
+ * addresses that land in one slot take it over from each other and are
+ * then limited less, never locked out by the other), updated under flock.
  * Used by qmail-popup; the file is written only by it (root, or the
  * instance owner).  Advisory state: never fsynced, a lost update is
  * harmless.
