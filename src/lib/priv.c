@@ -1,7 +1,9 @@
 /*
- * priv - irrevocable privilege drop, checked and verified.
+ * priv - irrevocable privilege drop, checked and verified; sane standard
+ * descriptors for set-uid programs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <unistd.h>
 
@@ -30,5 +32,17 @@ priv_drop(uid_t uid, gid_t gid)
 		errno = EPERM;
 		return -1;
 	}
+	return 0;
+}
+
+int
+priv_fds_sane(void)
+{
+	int	 n;
+
+	for (n = 0; n < 3; n++)
+		if (fcntl(n, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != n)
+			return -1;
 	return 0;
 }

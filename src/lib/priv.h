@@ -1,5 +1,6 @@
 /*
- * priv - the one place that changes user and group ids.
+ * priv - the one place that changes user and group ids, and the
+ * descriptor hygiene of the set-uid programs.
  */
 #ifndef HSMAIL_PRIV_H
 #define HSMAIL_PRIV_H
@@ -13,5 +14,13 @@
  * If the process is not root and already runs as uid/gid it returns 0.
  */
 int	priv_drop(uid_t uid, gid_t gid);
+
+/*
+ * For a set-uid program, first thing in main: the caller chooses our
+ * descriptors, and a closed 0, 1 or 2 would be taken by the next file we
+ * open (then written to as stdout or stderr).  Opens /dev/null on each
+ * closed one.  0, or -1 (the program must exit).
+ */
+int	priv_fds_sane(void);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "file.h"
 #include "log.h"
+#include "priv.h"
 #include "queue.h"
 #include "root.h"
 #include "str.h"
@@ -183,13 +184,10 @@ main(void)
 	int	 seq, first, n;
 
 	log_init("qmail-queue");
-	/* Set-uid: the caller chooses our descriptors.  A closed 0, 1 or 2
-	 * would be reused by the files we open (and a warning written into
-	 * a message), so fill them with /dev/null first. */
-	for (n = 0; n < 3; n++)
-		if (fcntl(n, F_GETFD) == -1 && errno == EBADF &&
-		    open("/dev/null", O_RDWR) != n)
-			_exit(QQ_BUG);
+	/* Set-uid: a closed 0, 1 or 2 would be reused by the files we open
+	 * (and a warning written into a message). */
+	if (priv_fds_sane() == -1)
+		_exit(QQ_BUG);
 	umask(033);
 	if (chdir(root_dir(ROOT_QMAIL)) == -1)
 		_exit(QQ_HOME);

@@ -198,6 +198,8 @@ main(int argc, char **argv)
 	if (secure)
 		smtp_name = 1;
 	progname = smtp_name ? "vchkpwsmtp" : "vchkpw";
+	if (priv_fds_sane() == -1)	/* set-uid: the caller's descriptors */
+		return EXIT_TEMP;
 	log_init(progname);
 	openlog(progname, LOG_PID, LOG_MAIL);
 	if (ip == NULL)

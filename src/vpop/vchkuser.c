@@ -20,6 +20,7 @@
 #include "err.h"
 #include "log.h"
 #include "rbuf.h"
+#include "priv.h"
 #include "rcptq.h"
 #include "vpop.h"
 #include "wbuf.h"
@@ -60,6 +61,8 @@ main(int argc, char **argv)
 	int	 r;
 
 	(void)argv;
+	if (priv_fds_sane() == -1)	/* set-uid: the caller's descriptors */
+		return 111;
 	log_init("vchkuser");
 	if (argc > 1) {
 		log_line("usage: vchkuser (started by qmail-smtpd)");
