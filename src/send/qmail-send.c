@@ -538,6 +538,7 @@ addbounce(unsigned long id, const char *recip, const char *rep, size_t n,
 {
 	struct str t = STR_INIT(SENDQ_REPORT_MAX + 4 * SENDQ_ADDR_MAX);
 	struct str p = STR_INIT(256);
+	struct stat st;
 	size_t	 i;
 	int	 fd, r = -1;
 
@@ -559,7 +560,12 @@ addbounce(unsigned long id, const char *recip, const char *rep, size_t n,
 	fd = open(p.s, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1)
 		goto out;
-	r = file_writeall(fd, t.s, t.len);
+	/* Durable before the recipient is marked done: else a crash could
+	 * keep the mark and lose the paragraph, and the sender would never
+	 * hear of the failure.  A new file's name is made durable too. */
+	r = fstat(fd, &st) == -1 || file_writeall(fd, t.s, t.len) == -1 ||
+	    fsync(fd) == -1 ||
+	    (st.st_size == 0 && file_fsync_dir(QUEUE_BOUNCE) == -1) ? -1 : 0;
 	if (close(fd) == -1)
 		r = -1;
 out:

@@ -158,3 +158,56 @@ def test_local_retry_schedule(instance, procs, tmp_path):
     (local,) = qu.files(m.queue, "local")
     birth = int(os.stat(os.path.join(m.queue, info)).st_mtime)
     assert int(os.stat(os.path.join(m.queue, local)).st_mtime) - birth == 100
+
+
+def _bounce_sync_checked(lines):
+    """True when, in qmail-send's trace, an append to a new bounce/<id>
+    was followed by fsyncs of that file and of bounce/ before the next
+    done mark ("D" written into local/ or remote/); None if not there
+    yet."""
+    bfd = bdir = None
+    for i, line in enumerate(lines):
+        pid = line.split()[0]
+        o = re.search(r'open(?:at)?\(.*"bounce/\d+", .*O_CREAT.*\) = (\d+)',
+                      line)
+        if o:
+            bfd, start = o.group(1), i
+        d = re.search(r'open(?:at)?\(.*"bounce", .*\) = (\d+)', line)
+        if d and bfd is not None:
+            bdir = d.group(1)
+        if bfd is not None and re.search(r'pwrite64\(\d+, "D", 1,', line):
+            mine = [ln for ln in lines[start:i] if ln.split()[0] == pid]
+            assert any(re.search(r"fsync\(%s\)\s+= 0" % bfd, ln)
+                       for ln in mine), "\n".join(mine)
+            assert bdir is not None and any(
+                re.search(r"fsync\(%s\)\s+= 0" % bdir, ln) for ln in mine), \
+                "\n".join(mine)
+            return True
+    return None
+
+
+def test_bounce_paragraph_durable_before_done(instance, procs, tmp_path):
+    """The failure paragraph in bounce/<id> is fsynced (and, the file
+    being new, bounce/ itself) before qmail-send marks the recipient done:
+    a crash in between can repeat the failure but never lose the bounce."""
+    m = su.Mail(instance, procs, tmp_path)
+    su.setup_users(m)
+    trace = os.path.join(str(tmp_path), "trace")
+    logf = open(m.log, "ab")
+    procs.start(["strace", "-f", "-qq", "-e",
+                 "trace=openat,open,fsync,pwrite64", "-o", trace,
+                 su.prog("qmail-start"), "./Maildir/"],
+                stdout=logf, stderr=logf, env=instance.env)
+    logf.close()
+    m.wait_log(r"status: local \d+/\d+")
+    m.inject("joe@" + su.ME, ["nosuch@example.com"], b"Subject: x\n\ny\n")
+    m.wait_empty()
+    end = time.time() + 10
+    while time.time() < end:
+        with open(trace) as f:
+            if _bounce_sync_checked(f.read().splitlines()):
+                return
+        time.sleep(0.1)
+    with open(trace) as f:
+        raise AssertionError("no bounce append followed by a done mark:\n"
+                             + f.read()[-4000:])
