@@ -36,6 +36,8 @@ static int	dns_query(const char *, int, unsigned char **, size_t *);
 static int	dns_chain(ns_msg *, const char *, char *, size_t);
 static int	dns_samename(const char *, const char *);
 static int	dns_mx_cmp(const void *, const void *);
+struct dns_want;
+static int	dns_chase(const char *, const struct dns_want *);
 
 /*
  * Parse one server of length n into *ss: "a.b.c.d[:port]", an IPv6
@@ -419,45 +421,20 @@ dns_mx_sort(struct dns_mxlist *l)
 	}
 }
 
-int
-dns_mx(const char *name, struct dns_mxlist *l)
-{
-	struct str final = STR_INIT(NS_MAXDNAME);
-	struct str cur = STR_INIT(NS_MAXDNAME);
-	unsigned char *pkt;
-	size_t	 len;
-	int	 r, hops;
+/* What dns_chase does with one answer: a dns_parse_* call. */
+struct dns_want {
+	int	 type;
+	struct dns_mxlist *mx;
+	struct dns_addrlist *addr;
+};
 
-	if (str_copys(&cur, name) == -1)
-		return DNS_SOFT;
-	for (hops = 0; hops < DNS_MAXCNAME; hops++) {
-		r = dns_query(str_c(&cur), ns_t_mx, &pkt, &len);
-		if (r != DNS_FOUND)
-			break;
-		r = dns_parse_mx(pkt, len, str_c(&cur), l, &final);
-		free(pkt);
-		/* A chain the server did not finish: ask for its end. */
-		if (r == DNS_NODATA && !dns_samename(str_c(&final),
-		    str_c(&cur))) {
-			if (str_copyb(&cur, final.s, final.len) == -1) {
-				r = DNS_SOFT;
-				break;
-			}
-			r = DNS_SOFT;
-			continue;
-		}
-		break;
-	}
-	str_free(&final);
-	str_free(&cur);
-	if (r == DNS_FOUND)
-		dns_mx_sort(l);
-	return r;
-}
-
-/* One address type with the same CNAME handling as dns_mx. */
+/*
+ * Ask for name's records of w->type and parse them into w's list,
+ * following a CNAME chain the server left unfinished (at most
+ * DNS_MAXCNAME links).  A DNS_* result.
+ */
 static int
-dns_addrs_type(const char *name, int type, struct dns_addrlist *l)
+dns_chase(const char *name, const struct dns_want *w)
 {
 	struct str final = STR_INIT(NS_MAXDNAME);
 	struct str cur = STR_INIT(NS_MAXDNAME);
@@ -468,18 +445,20 @@ dns_addrs_type(const char *name, int type, struct dns_addrlist *l)
 	if (str_copys(&cur, name) == -1)
 		return DNS_SOFT;
 	for (hops = 0; hops < DNS_MAXCNAME; hops++) {
-		r = dns_query(str_c(&cur), type, &pkt, &len);
+		r = dns_query(str_c(&cur), w->type, &pkt, &len);
 		if (r != DNS_FOUND)
 			break;
-		r = dns_parse_addr(pkt, len, str_c(&cur), type, l, &final);
+		r = w->mx != NULL ?
+		    dns_parse_mx(pkt, len, str_c(&cur), w->mx, &final) :
+		    dns_parse_addr(pkt, len, str_c(&cur), w->type, w->addr,
+		    &final);
 		free(pkt);
+		/* A chain the server did not finish: ask for its end. */
 		if (r == DNS_NODATA && !dns_samename(str_c(&final),
 		    str_c(&cur))) {
-			if (str_copyb(&cur, final.s, final.len) == -1) {
-				r = DNS_SOFT;
-				break;
-			}
 			r = DNS_SOFT;
+			if (str_copyb(&cur, final.s, final.len) == -1)
+				break;
 			continue;
 		}
 		break;
@@ -487,6 +466,27 @@ dns_addrs_type(const char *name, int type, struct dns_addrlist *l)
 	str_free(&final);
 	str_free(&cur);
 	return r;
+}
+
+int
+dns_mx(const char *name, struct dns_mxlist *l)
+{
+	struct dns_want w = { ns_t_mx, l, NULL };
+	int	 r;
+
+	r = dns_chase(name, &w);
+	if (r == DNS_FOUND)
+		dns_mx_sort(l);
+	return r;
+}
+
+/* One address type with the same CNAME handling as dns_mx. */
+static int
+dns_addrs_type(const char *name, int type, struct dns_addrlist *l)
+{
+	struct dns_want w = { type, NULL, l };
+
+	return dns_chase(name, &w);
 }
 
 int
