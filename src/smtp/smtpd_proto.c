@@ -42,6 +42,7 @@ static void	logf_(struct smtpd *, const char *, ...)
 static const char *safe(struct smtpd *, const char *, size_t);
 static int	relay_ok(const struct smtpd *);
 static int	do_helo(struct smtpd *, const char *, size_t, int);
+static int	path_refuse(struct smtpd *, const char *);
 static int	do_mail(struct smtpd *, const char *, size_t);
 static int	do_rcpt(struct smtpd *, const char *, size_t);
 static int	do_data(struct smtpd *, enum smtpd_end *);
@@ -382,6 +383,19 @@ badmailfrom(const struct smtpd *s, const char *sender)
 	return 0;
 }
 
+/* The reply to a MAIL or RCPT path smtpd_parse_path refused (errno). */
+static int
+path_refuse(struct smtpd *s, const char *toolong)
+{
+	if (errno == E2BIG)
+		return out(s, toolong);
+	if (errno == ENOTSUP)
+		return out(s, "555 5.5.4 unsupported parameter (#5.5.4)");
+	if (errno == ENOMEM)
+		return out(s, "421 4.3.0 out of memory (#4.3.0)");
+	return out(s, "555 5.5.4 syntax error (#5.5.4)");
+}
+
 static int
 do_mail(struct smtpd *s, const char *arg, size_t n)
 {
@@ -391,16 +405,8 @@ do_mail(struct smtpd *s, const char *arg, size_t n)
 		return out(s, "503 5.5.1 nested MAIL command (#5.5.1)");
 	if (n < 5 || !mem_caseeq(arg, "from:", 5))
 		return out(s, "555 5.5.4 syntax error (#5.5.4)");
-	if (smtpd_parse_path(arg + 5, n - 5, 1, &s->path) == -1) {
-		if (errno == E2BIG)
-			return out(s, "553 5.1.7 address too long (#5.1.7)");
-		if (errno == ENOTSUP)
-			return out(s, "555 5.5.4 unsupported parameter "
-			    "(#5.5.4)");
-		if (errno == ENOMEM)
-			return out(s, "421 4.3.0 out of memory (#4.3.0)");
-		return out(s, "555 5.5.4 syntax error (#5.5.4)");
-	}
+	if (smtpd_parse_path(arg + 5, n - 5, 1, &s->path) == -1)
+		return path_refuse(s, "553 5.1.7 address too long (#5.1.7)");
 	if (s->conf->databytes > 0 && s->path.size > s->conf->databytes)
 		return out(s, "552 5.3.4 sorry, that message size exceeds my "
 		    "databytes limit (#5.3.4)");
@@ -448,16 +454,8 @@ do_rcpt(struct smtpd *s, const char *arg, size_t n)
 		return out(s, "503 5.5.1 MAIL first (#5.5.1)");
 	if (n < 3 || !mem_caseeq(arg, "to:", 3))
 		return out(s, "555 5.5.4 syntax error (#5.5.4)");
-	if (smtpd_parse_path(arg + 3, n - 3, 0, &s->path) == -1) {
-		if (errno == E2BIG)
-			return out(s, "553 5.1.3 address too long (#5.1.3)");
-		if (errno == ENOTSUP)
-			return out(s, "555 5.5.4 unsupported parameter "
-			    "(#5.5.4)");
-		if (errno == ENOMEM)
-			return out(s, "421 4.3.0 out of memory (#4.3.0)");
-		return out(s, "555 5.5.4 syntax error (#5.5.4)");
-	}
+	if (smtpd_parse_path(arg + 3, n - 3, 0, &s->path) == -1)
+		return path_refuse(s, "553 5.1.3 address too long (#5.1.3)");
 	if (s->nrcpt >= s->conf->maxrcpt)
 		return out(s, "452 4.5.3 too many recipients (#4.5.3)");
 	if (s->badfrom)
