@@ -3,7 +3,7 @@
 # mail-traffic-report.
 PROGS += mail-traffic
 mail-traffic_SRCS := src/traffic/mail-traffic.c src/traffic/mlog.c \
-	src/traffic/tacc.c
+	src/traffic/tacc.c src/traffic/qml.c
 mail-traffic_LIBS := -lz
 
 TESTS += mlog_test tacc_test

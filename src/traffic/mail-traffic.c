@@ -8,7 +8,6 @@
  * Trusts the control files; the log is untrusted text (mlog.c).
  * Exit codes: 0 done, 100 usage, 111 anything else (nothing half-written).
  */
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -28,6 +27,7 @@
 #include "log.h"
 #include "mlog.h"
 #include "num.h"
+#include "qml.h"
 #include "root.h"
 #include "str.h"
 #include "tacc.h"
@@ -461,11 +461,9 @@ main(int argc, char **argv)
 		die_nomem();
 	while (statdir.len > 1 && statdir.s[statdir.len - 1] == '/')
 		str_truncate(&statdir, statdir.len - 1);
-	if (str_printf(&state, "%s/.mail-traffic.state", str_c(&statdir)) ||
-	    str_printf(&lock, "%s/.traffic.lock", str_c(&statdir)))
+	if (str_printf(&state, "%s/.mail-traffic.state", str_c(&statdir)))
 		die_nomem();
-	if ((lfd = open(str_c(&lock), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1
-	    || flock(lfd, LOCK_EX) == -1)
+	if ((lfd = qml_lock(str_c(&statdir), &lock)) == -1)
 		log_die(EXIT_TEMP, "unable to lock %s: %s", str_c(&lock),
 		    strerror(errno));
 

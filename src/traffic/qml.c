@@ -4,6 +4,7 @@
  * durable path of file.h: temporary file, fsync, rename, fsync the
  * directory, and only then remove the original.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -155,6 +156,25 @@ cmp_date(const void *a, const void *b)
 	(void)qml_name_date(*(char *const *)a, &x);
 	(void)qml_name_date(*(char *const *)b, &y);
 	return x < y ? -1 : x > y;
+}
+
+int
+qml_lock(const char *statdir, struct str *path)
+{
+	int	 fd, e;
+
+	str_clear(path);
+	if (str_printf(path, "%s/.traffic.lock", statdir) == -1)
+		return -1;
+	if ((fd = open(str_c(path), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		return -1;
+	if (flock(fd, LOCK_EX) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 int

@@ -38,6 +38,14 @@ int	qml_name_date(const char *name, int *ymd_r);
  */
 int	qml_parse_line(const char *b, size_t n, struct qml_row *);
 
+/*
+ * Take the statistics directory's lock (.traffic.lock, flock, waiting):
+ * mail-traffic, trafficloader and xfer-cat never work on it at once.  The
+ * lock's descriptor (close it to let go), or -1 with errno; the lock
+ * file's path in *path either way, for the message.
+ */
+int	qml_lock(const char *statdir, struct str *path);
+
 /* The names of statdir's statistics files, oldest day first.  0 or -1. */
 int	qml_list(const char *statdir, struct strlist *out);
 

@@ -10,10 +10,8 @@
  * Exit codes: 0 done, 100 usage, 111 database unreachable or any other
  * error (what was not committed stays in place for the next run).
  */
-#include <sys/file.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,10 +152,7 @@ main(int argc, char **argv)
 	}
 	if (statdir.len == 0 && root_path(&statdir, ROOT_STATISTIC, "") == -1)
 		log_die(EXIT_TEMP, "out of memory");
-	if (str_printf(&path, "%s/.traffic.lock", str_c(&statdir)) == -1)
-		log_die(EXIT_TEMP, "out of memory");
-	if ((lfd = open(str_c(&path), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) ==
-	    -1 || flock(lfd, LOCK_EX) == -1)
+	if ((lfd = qml_lock(str_c(&statdir), &path)) == -1)
 		log_die(EXIT_TEMP, "unable to lock %s: %s", str_c(&path),
 		    strerror(errno));
 	if (qml_list(str_c(&statdir), &files) == -1)
