@@ -157,19 +157,11 @@ static void	readctl(void);
 static void
 slog(const char *fmt, ...)
 {
-	char	 buf[8192];
 	va_list	 ap;
-	int	 r;
-	size_t	 n;
 
 	va_start(ap, fmt);
-	r = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	sendq_vlogfd(FD_LOG, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return;
-	n = (size_t)r < sizeof(buf) - 2 ? (size_t)r : sizeof(buf) - 2;
-	buf[n++] = '\n';
-	(void)file_writeall(FD_LOG, buf, n);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "num.h"
 #include "sendq.h"
 
@@ -47,22 +48,28 @@ sendq_parseid(const char *name, unsigned long *id_r)
 }
 
 void
-sendq_logfd(int fd, const char *fmt, ...)
+sendq_vlogfd(int fd, const char *fmt, va_list ap)
 {
-	char	 buf[4096];
-	va_list	 ap;
+	char	 buf[8192];
 	int	 r;
 	size_t	 n;
 
-	va_start(ap, fmt);
 	r = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
 	if (r < 0)
 		return;
 	n = (size_t)r < sizeof(buf) - 2 ? (size_t)r : sizeof(buf) - 2;
 	buf[n++] = '\n';
-	while (write(fd, buf, n) == -1 && errno == EINTR)
-		;
+	(void)file_writeall(fd, buf, n);
+}
+
+void
+sendq_logfd(int fd, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	sendq_vlogfd(fd, fmt, ap);
+	va_end(ap);
 }
 
 int

@@ -6,6 +6,7 @@
 #ifndef HSMAIL_SENDQ_H
 #define HSMAIL_SENDQ_H
 
+#include <stdarg.h>
 #include <time.h>
 
 #include "str.h"
@@ -42,11 +43,14 @@ unsigned long sendq_isqrt(unsigned long);
 int	sendq_parseid(const char *name, unsigned long *id_r);
 
 /*
- * Write one line (newline added) to fd with one write(2), so lines of
- * several writers never interleave.  The text is written as given.
+ * Write one line (newline added, cut at 8 KiB) to fd in one piece: a
+ * line of up to PIPE_BUF bytes never interleaves with other writers'.
+ * The text is written as given.
  */
 void	sendq_logfd(int fd, const char *fmt, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
+void	sendq_vlogfd(int fd, const char *fmt, va_list ap)
+	    __attribute__((__format__ (printf, 2, 0)));
 
 /* RFC 822 date of t in UTC, qmail's form: "24 Nov 2026 18:00:01 -0000". */
 int	sendq_date822(struct str *out, time_t t);
