@@ -41,6 +41,7 @@ static int	say(struct sess *, const char *);
 static int	fin(struct sess *);
 static int	pre(struct sess *, const char *, const char *);
 static int	quit(struct sess *, const char *, const char *);
+static int	gave_up(struct sess *, const char *);
 static int	dropped(struct sess *);
 static int	lost(struct sess *, int);
 static int	send(struct sess *, const char *, const char *);
@@ -137,19 +138,26 @@ quit(struct sess *s, const char *prepend, const char *append)
 	return SMTP_DONE;
 }
 
+/* The session ended without a reply: a deferral naming why. */
 static int
-dropped(struct sess *s)
+gave_up(struct sess *s, const char *why)
 {
 	if (!s->intxn)
 		str_clear(s->out);
 	say(s, "ZConnected to ");
 	say(s, s->job->ip);
-	say(s, " but connection died. ");
+	say(s, why);
 	if (s->critical)
 		say(s, "Possible duplicate! ");
 	say(s, "(#4.4.2)\n");
 	fin(s);
 	return s->sent ? SMTP_DONE : SMTP_NEXT;
+}
+
+static int
+dropped(struct sess *s)
+{
+	return gave_up(s, " but connection died. ");
 }
 
 /* A reply could not be had: the connection died or the reply was huge. */
@@ -158,17 +166,8 @@ lost(struct sess *s, int got)
 {
 	if (got == GOT_DROPPED)
 		return dropped(s);
-	if (!s->intxn)
-		str_clear(s->out);
 	reply_reset(&s->rep);
-	say(s, "ZConnected to ");
-	say(s, s->job->ip);
-	say(s, " but its reply was too long. ");
-	if (s->critical)
-		say(s, "Possible duplicate! ");
-	say(s, "(#4.4.2)\n");
-	fin(s);
-	return s->sent ? SMTP_DONE : SMTP_NEXT;
+	return gave_up(s, " but its reply was too long. ");
 }
 
 /* Send "verb arg\r\n" and flush.  0 or -1. */
