@@ -34,6 +34,8 @@ static int	dns_server_parse(const char *, size_t, struct sockaddr_in6 *);
 static int	dns_servers_set(const struct sockaddr_in6 *, size_t);
 static int	dns_query(const char *, int, unsigned char **, size_t *);
 static int	dns_chain(ns_msg *, const char *, char *, size_t);
+static int	dns_answer_open(const unsigned char *, size_t, const char *,
+		    ns_msg *, char *, struct str *);
 static int	dns_samename(const char *, const char *);
 static int	dns_mx_cmp(const void *, const void *);
 struct dns_want;
@@ -323,6 +325,24 @@ dns_addr_add(struct dns_addrlist *l, const struct dns_addr *a)
 	return 0;
 }
 
+/*
+ * Open an answer to a question for qname and follow its CNAME chain:
+ * the name the records must carry into end (NS_MAXDNAME bytes), and into
+ * *final_r if not NULL.  0 or -1 (a malformed or oversize answer).
+ */
+static int
+dns_answer_open(const unsigned char *pkt, size_t len, const char *qname,
+    ns_msg *msg, char *end, struct str *final_r)
+{
+	if (len > DNS_MAXANSWER || ns_initparse(pkt, (int)len, msg) == -1)
+		return -1;
+	if (dns_chain(msg, qname, end, NS_MAXDNAME) == -1)
+		return -1;
+	if (final_r != NULL && str_copys(final_r, end) == -1)
+		return -1;
+	return 0;
+}
+
 int
 dns_parse_mx(const unsigned char *pkt, size_t len, const char *qname,
     struct dns_mxlist *l, struct str *final_r)
@@ -332,11 +352,7 @@ dns_parse_mx(const unsigned char *pkt, size_t len, const char *qname,
 	ns_rr	 rr;
 	int	 i, n, found = 0;
 
-	if (len > DNS_MAXANSWER || ns_initparse(pkt, (int)len, &msg) == -1)
-		return DNS_SOFT;
-	if (dns_chain(&msg, qname, end, sizeof(end)) == -1)
-		return DNS_SOFT;
-	if (final_r != NULL && str_copys(final_r, end) == -1)
+	if (dns_answer_open(pkt, len, qname, &msg, end, final_r) == -1)
 		return DNS_SOFT;
 	for (i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
 		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
@@ -368,11 +384,7 @@ dns_parse_addr(const unsigned char *pkt, size_t len, const char *qname,
 	size_t	 want = type == ns_t_aaaa ? 16 : 4;
 	int	 i, found = 0;
 
-	if (len > DNS_MAXANSWER || ns_initparse(pkt, (int)len, &msg) == -1)
-		return DNS_SOFT;
-	if (dns_chain(&msg, qname, end, sizeof(end)) == -1)
-		return DNS_SOFT;
-	if (final_r != NULL && str_copys(final_r, end) == -1)
+	if (dns_answer_open(pkt, len, qname, &msg, end, final_r) == -1)
 		return DNS_SOFT;
 	for (i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
 		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
