@@ -161,10 +161,6 @@ chkuser_rcpt(struct chkuser *c, const struct smtpd_path *p,
 	}
 	switch (res) {
 	case VPOP_RCPT_NODOMAIN:
-		chk_log(c, "accepted any rcpt", sender, helo, addr,
-		    "accepted any recipient for this domain");
-		ret = 1;
-		break;
 	case VPOP_RCPT_CATCHALL:
 		chk_log(c, "accepted any rcpt", sender, helo, addr,
 		    "accepted any recipient for this domain");
