@@ -9,14 +9,17 @@ helper.  Needs root (two users, a set-uid copy)."""
 import os
 import pwd
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
+import types
 
 import pytest
 
 from chkhelperutil import build_vchkuser, make_store, smtpd_as
 from conftest import prog
+from pop3util import make_cert
 from smtpdutil import Raw
 
 NOMBX = "550 5.1.1 sorry, no mailbox here by that name (#5.1.1 - chkusr)"
@@ -166,3 +169,42 @@ def test_vchkuser_protocol(instance):
     p = subprocess.run([prog("vchkuser"), "x"], env=env, capture_output=True,
                        timeout=30)
     assert p.returncode == 100
+
+
+def zombies(name):
+    """How many defunct processes named name are waiting to be reaped."""
+    out = subprocess.run(["ps", "-eo", "stat=,comm="], capture_output=True,
+                         text=True).stdout.splitlines()
+    return sum(1 for ln in out if ln.split()[:1] and ln.split()[0][0] == "Z"
+               and ln.split()[1:] == [name])
+
+
+def test_helper_reaped_at_starttls(box, procs):
+    """A session that asked the helper and then says STARTTLS hands over
+    to qmail-smtpd-tls, which does not know the helper: it is reaped
+    first, not left a zombie for the rest of the session."""
+    cert = make_cert(types.SimpleNamespace(
+        qmail=os.path.join(box["root"], "qmail")))
+    os.chown(cert, box["caller"].pw_uid, box["caller"].pw_gid)
+    bindir = os.path.join(box["root"], "qmail", "bin")
+    os.makedirs(bindir, exist_ok=True)
+    os.symlink(prog("qmail-smtpd-tls"), os.path.join(bindir,
+                                                     "qmail-smtpd-tls"))
+    port = smtpd_as(procs, box["env"], box["caller"], box["log"])
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    r = Raw(port)
+    r.reply()
+    r.cmd("HELO client")
+    assert r.cmd("MAIL FROM:<a@b.example>").startswith("250")
+    assert r.cmd("RCPT TO:<joe@example.com>") == OK
+    assert helpers(box["helper"]) == 1
+    assert r.cmd("STARTTLS").startswith("220")
+    r.starttls(ctx)
+    assert r.cmd("EHLO client").startswith("250")
+    time.sleep(0.5)		# a helper left behind would be dead by now
+    assert zombies("vchkuser") == 0
+    assert helpers(box["helper"]) == 0
+    r.cmd("QUIT")
+    r.close()
