@@ -7,12 +7,11 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from conftest import Instance, free_port, prog, wait_port
+from conftest import free_port, prog, wait_port
 from sendutil import open_path
 from vpoputil import adddomain, adduser, domdir
 
@@ -45,19 +44,7 @@ def _queue_files(instance):
     return n
 
 
-@pytest.fixture
-def load_instance():
-    """An instance outside pytest's temporary tree: a pytest session
-    started meanwhile resets that tree to mode 0700, and the delivery user
-    could no longer reach the mailboxes."""
-    d = tempfile.mkdtemp(prefix="hsmail-load-")
-    yield Instance(os.path.join(d, "root"))
-    shutil.rmtree(d, ignore_errors=True)
-
-
-def test_smtp_source_load(load_instance, procs):
-    instance = load_instance
-    tmp_path = os.path.dirname(instance.root)
+def test_smtp_source_load(instance, procs, tmp_path):
     subprocess.run([prog("hsmail-setup"), "-m", "mx.example.org",
                     instance.root], check=True, env=instance.env,
                    stdout=subprocess.DEVNULL)
