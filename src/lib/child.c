@@ -1,11 +1,16 @@
 /*
- * child - posix_spawn with fd mapping and signal reset.
+ * child - posix_spawn with fd mapping and signal reset; fork for running
+ * a linked-in program's code.
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -117,4 +122,102 @@ child_run(const struct child_spec *cs, int *status_r)
 	if (status_r != NULL)
 		*status_r = status;
 	return child_result(status);
+}
+
+int
+child_note_has(const unsigned char *b, size_t n, const char *prog)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	Elf64_Nhdr nh;
+	size_t	 i, off, end, plen = strlen(prog) + 1, nlen;
+
+	if (n < sizeof(eh))
+		return 0;
+	memcpy(&eh, b, sizeof(eh));
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(ph) || eh.e_phoff > n)
+		return 0;
+	for (i = 0; i < eh.e_phnum; i++) {
+		off = (size_t)eh.e_phoff + i * sizeof(ph);
+		if (off > n || n - off < sizeof(ph))
+			return 0;
+		memcpy(&ph, b + off, sizeof(ph));
+		if (ph.p_type != PT_NOTE || ph.p_offset > n ||
+		    ph.p_filesz > n - ph.p_offset)
+			continue;
+		off = (size_t)ph.p_offset;
+		end = off + (size_t)ph.p_filesz;
+		while (end - off >= sizeof(nh)) {
+			memcpy(&nh, b + off, sizeof(nh));
+			off += sizeof(nh);
+			nlen = ((size_t)nh.n_namesz + 3) & ~(size_t)3;
+			if (nh.n_namesz > end - off || nlen > end - off)
+				break;
+			if (nh.n_descsz > end - off - nlen)
+				break;
+			if (nh.n_type == CHILD_NOTE_TYPE &&
+			    nh.n_namesz == sizeof(CHILD_NOTE_NAME) &&
+			    memcmp(b + off, CHILD_NOTE_NAME,
+			    sizeof(CHILD_NOTE_NAME)) == 0 &&
+			    nh.n_descsz == plen &&
+			    memcmp(b + off + nlen, prog, plen) == 0)
+				return 1;
+			off += nlen;
+			if ((((size_t)nh.n_descsz + 3) & ~(size_t)3) >
+			    end - off)
+				break;
+			off += ((size_t)nh.n_descsz + 3) & ~(size_t)3;
+		}
+	}
+	return 0;
+}
+
+int
+child_is_builtin(const char *path, const char *prog)
+{
+	unsigned char b[4096];
+	struct stat st;
+	ssize_t	 r;
+	int	 fd;
+
+	if (strchr(path, '/') == NULL || access(path, X_OK) == -1)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return 0;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & (S_ISUID | S_ISGID)) != 0 ||
+	    (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
+		close(fd);
+		return 0;
+	}
+	do
+		r = pread(fd, b, sizeof(b), 0);
+	while (r == -1 && errno == EINTR);
+	close(fd);
+	return r > 0 && child_note_has(b, (size_t)r, prog);
+}
+
+pid_t
+child_fork(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	pid_t	 pid;
+	int	 sig;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);	/* EINVAL for some */
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	return 0;
 }

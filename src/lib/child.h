@@ -42,4 +42,45 @@ enum child_result child_result(int status);
 /* Start, wait, classify: for a program run to completion. */
 enum child_result child_run(const struct child_spec *, int *status_r);
 
+/*
+ * Programs whose code other programs link mark their file with an ELF
+ * note naming them: CHILD_PROGRAM_NOTE("qmail-local") at file scope in the
+ * program's main file.
+ */
+#define CHILD_NOTE_NAME	"hsmail"
+#define CHILD_NOTE_TYPE	0x4853	/* "HS" */
+#define CHILD_PROGRAM_NOTE(prog)					\
+	__attribute__((__section__(".note.hsmail"), __used__,		\
+	    __aligned__(4)))						\
+	static const struct {						\
+		unsigned int namesz, descsz, type;			\
+		char	 name[8];					\
+		char	 desc[(sizeof(prog) + 3) & ~(size_t)3];		\
+	} child_program_note = { sizeof(CHILD_NOTE_NAME), sizeof(prog),	\
+	    CHILD_NOTE_TYPE, CHILD_NOTE_NAME, prog }
+
+/*
+ * 1 when path (a name with a '/') is a regular file we may execute,
+ * without set-id bits, that is hsmail's program prog (its ELF note says
+ * so).  Then prog's code linked into the caller may run in a
+ * child_fork() child instead of executing the file: the same program
+ * without the cost of loading it.  0 otherwise, also on any error: a
+ * script, a wrapper or another program named like it is executed.
+ */
+int	child_is_builtin(const char *path, const char *prog);
+
+/*
+ * 1 when the first n bytes of an ELF file, b, hold a program header
+ * table whose PT_NOTE segments (within b) carry hsmail's note for prog;
+ * else 0.  b is untrusted.
+ */
+int	child_note_has(const unsigned char *b, size_t n, const char *prog);
+
+/*
+ * fork() for running linked-in program code: stdio is flushed first, and
+ * in the child every signal is back to its default and unblocked, as
+ * child_start gives a new program.  As fork().
+ */
+pid_t	child_fork(void);
+
 #endif

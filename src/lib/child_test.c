@@ -1,10 +1,15 @@
 /*
  * child_test - spawning: exit codes classified 0 / 100 / 111 / crash,
  * fd mapping, working directory, a program that does not exist; and the
- * log line formats.
+ * log line formats; recognising an installed program and forking for
+ * linked-in code.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -80,6 +85,135 @@ test_missing(void **state)
 	assert_int_equal(child_run(&cs, &st), CHILD_TEMP);
 }
 
+CHILD_PROGRAM_NOTE("child_test");
+
+/* Copy this test program to path with mode. */
+static void
+copy_self(const char *path, mode_t mode)
+{
+	char	 buf[65536];
+	ssize_t	 n;
+	int	 in, out;
+
+	in = open("/proc/self/exe", O_RDONLY);
+	assert_true(in >= 0);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	assert_true(out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* Only an executable, non-set-id ELF file with the program's note. */
+static void
+test_is_builtin(void **state)
+{
+	char	 dir[] = "/tmp/child_testXXXXXX", a[64], b[64], c[64];
+	int	 fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/prog", dir);
+	snprintf(b, sizeof(b), "%s/link", dir);
+	snprintf(c, sizeof(c), "%s/script", dir);
+	copy_self(a, 0755);
+	assert_int_equal(symlink(a, b), 0);
+	fd = open(c, O_WRONLY | O_CREAT, 0755);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\nexit 0\n", 17), 17);
+	close(fd);
+	assert_int_equal(child_is_builtin(a, "child_test"), 1);
+	assert_int_equal(child_is_builtin(b, "child_test"), 1);
+	assert_int_equal(child_is_builtin(a, "child_tes"), 0);
+	assert_int_equal(child_is_builtin(a, "vdelivermail"), 0);
+	assert_int_equal(child_is_builtin(c, "child_test"), 0); /* script */
+	assert_int_equal(child_is_builtin("prog", "child_test"), 0); /* PATH */
+	assert_int_equal(child_is_builtin("/nonexistent/x", "child_test"), 0);
+	assert_int_equal(chmod(a, 04755), 0);
+	assert_int_equal(child_is_builtin(a, "child_test"), 0); /* set-uid */
+	assert_int_equal(chmod(a, 0644), 0);
+	assert_int_equal(child_is_builtin(a, "child_test"), 0); /* no x bit */
+	unlink(a);
+	unlink(b);
+	unlink(c);
+	rmdir(dir);
+}
+
+/* A cut or damaged ELF file never matches and is never read past. */
+static void
+test_note_has_bounds(void **state)
+{
+	unsigned char b[4096];
+	ssize_t	 n;
+	size_t	 i;
+	int	 fd, found = 0;
+
+	(void)state;
+	fd = open("/proc/self/exe", O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, b, sizeof(b));
+	close(fd);
+	assert_true(n > 0);
+	assert_int_equal(child_note_has(b, (size_t)n, "child_test"), 1);
+	for (i = 0; i < (size_t)n; i++)	/* the shortest prefix that has it */
+		if (child_note_has(b, i, "child_test")) {
+			found = 1;
+			break;
+		}
+	assert_true(found);
+	assert_int_equal(child_note_has(b, i - 1, "child_test"), 0);
+	b[0] = 0;
+	assert_int_equal(child_note_has(b, (size_t)n, "child_test"), 0);
+	assert_int_equal(child_note_has(b, 3, "child_test"), 0);
+}
+
+static void
+usr1(int sig)
+{
+	(void)sig;
+}
+
+/* The child gets default, unblocked signals; the parent keeps its own. */
+static void
+test_fork(void **state)
+{
+	struct sigaction sa, old;
+	sigset_t block, cur;
+	pid_t	 pid;
+	int	 st;
+
+	(void)state;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = usr1;
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &block, NULL), 0);
+	pid = child_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sigaction now;
+
+		if (sigaction(SIGUSR1, NULL, &now) == -1 ||
+		    now.sa_handler != SIG_DFL)
+			_exit(1);
+		if (sigprocmask(SIG_SETMASK, NULL, &cur) == -1 ||
+		    sigismember(&cur, SIGTERM))
+			_exit(2);
+		kill(getpid(), SIGUSR1);	/* default: terminates */
+		_exit(3);
+	}
+	assert_int_equal(child_wait(pid, &st), 0);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGUSR1);
+	assert_int_equal(sigaction(SIGUSR1, NULL, &sa), 0);
+	assert_ptr_equal(sa.sa_handler, usr1);
+	assert_int_equal(sigprocmask(SIG_UNBLOCK, &block, NULL), 0);
+	sigaction(SIGUSR1, &old, NULL);
+}
+
 static void
 test_log_safe(void **state)
 {
@@ -102,6 +236,9 @@ main(void)
 		cmocka_unit_test(test_fds_and_dir),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_log_safe),
+		cmocka_unit_test(test_is_builtin),
+		cmocka_unit_test(test_note_has_bounds),
+		cmocka_unit_test(test_fork),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

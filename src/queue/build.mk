@@ -5,7 +5,8 @@ hsmail-setup_SRCS := src/queue/hsmail-setup.c
 PROGS += qmail-queue
 qmail-queue_SRCS := src/queue/qmail-queue.c
 PROGS += qmail-local
-qmail-local_SRCS := src/queue/qmail-local.c src/queue/dotqmail.c
+qmail-local_SRCS := src/queue/qmail-local_bin.c src/queue/qmail-local.c \
+	src/queue/dotqmail.c src/vpop/vdelivermail.c
 TESTS += dotqmail_test
 dotqmail_test_SRCS := src/queue/dotqmail_test.c src/queue/dotqmail.c
 PROGS += qmail-newu

@@ -7,6 +7,9 @@
  * but may be malformed; the message is untrusted.
  * Output: "did F+W+P" and "qp N" on success, or one reason; exit 0, 100
  * (permanent) or 111 (temporary): qmail-local(8).
+ * qmail-lspawn links this code and runs it in its forked child; a program
+ * line naming hsmail's vdelivermail runs vdelivermail's linked-in code in
+ * a forked child of its own (child.h).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -27,8 +30,10 @@
 #include "err.h"
 #include "file.h"
 #include "maildir.h"
+#include "qlocal.h"
 #include "qq.h"
 #include "str.h"
+#include "../vpop/vdelivermail.h"
 
 /* conf-patrn: a home or .qmail writable by others is refused. */
 #define PATRN		002
@@ -426,6 +431,12 @@ do_program(const char *cmd, size_t n)
 	r = dq_argv(cmd, n, &argv);
 	if (r == -1)
 		temp_nomem();
+	if (r == 1 && child_is_builtin(argv.v[0], "vdelivermail")) {
+		pid = child_fork();
+		if (pid == 0)
+			exit(vdelivermail_main((int)argv.n, argv.v));
+		goto started;
+	}
 	if (r == 1) {
 		child_spec_init(&cs, argv.v);
 	} else {
@@ -436,6 +447,7 @@ do_program(const char *cmd, size_t n)
 		child_spec_init(&cs, shargv);
 	}
 	pid = child_start(&cs);
+started:
 	if (pid == -1)
 		die(111, "Unable to run %s: %s. (#4.3.0)",
 		    r == 1 ? argv.v[0] : "/bin/sh", strerror(errno));
@@ -595,7 +607,7 @@ setup_env(void)
 }
 
 int
-main(int argc, char **argv)
+qmail_local_main(int argc, char **argv)
 {
 	struct strlist names = STRLIST_INIT, recips = STRLIST_INIT;
 	struct str cmds = STR_INIT(DOTQMAIL_MAX);

@@ -5,7 +5,9 @@
  * looks the local part up in users/cdb (users.h), and runs
  *   qmail-local -- user home local dash ext domain sender defaultdelivery
  * under the entry's uid/gid, never uid 0, with the message on fd 0.  When
- * not started as root it runs qmail-local as itself.  Each result goes
+ * not started as root it runs qmail-local as itself.  qmail-local's code
+ * is linked in: when bin/qmail-local is hsmail's qmail-local (child.h)
+ * the forked child runs that code without executing the file.  Each result goes
  * back on fd 1: the slot byte, a report starting with K (delivered),
  * Z (try again later) or D (give up), and a NUL.  Trusts qmail-send's
  * commands to come from qmail-send; checks them anyway.
@@ -31,6 +33,8 @@
 #include "sendq.h"
 #include "str.h"
 #include "assign.h"
+#include "child.h"
+#include "../queue/qlocal.h"
 
 /* Exit codes of the forked child before qmail-local runs. */
 #define LX_ROOT		120	/* would deliver as root */
@@ -150,6 +154,7 @@ spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
 {
 	char	*args[11];
 	pid_t	 pid;
+	int	 builtin;
 
 	args[0] = qlocal.s;
 	args[1] = dashdash;
@@ -162,7 +167,8 @@ spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
 	args[8] = sender;
 	args[9] = aliasempty;
 	args[10] = NULL;
-	pid = fork();
+	builtin = child_is_builtin(qlocal.s, "qmail-local");
+	pid = builtin ? child_fork() : fork();
 	if (pid != 0)
 		return pid;
 	signal(SIGCHLD, SIG_DFL);
@@ -178,6 +184,8 @@ spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
 		if (getuid() == 0)
 			_exit(LX_ROOT);
 	}
+	if (builtin)
+		qmail_local_main(10, args);
 	execv(args[0], args);
 	_exit(err_is_temp(errno) ? LX_EXECSOFT : LX_EXECHARD);
 }

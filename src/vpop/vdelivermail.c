@@ -8,6 +8,8 @@
  * bounce-no-mailbox, delete, a user directory, or an address to forward
  * to.  Trusts qmail-local's environment and the store; the message is
  * untrusted.  Exit codes: 0 delivered, 100 bounce, 111 try again later.
+ * The code is linked into qmail-local too, which runs it in a forked
+ * child when the .qmail line names hsmail's vdelivermail (child.h).
  */
 #include <sys/stat.h>
 
@@ -31,6 +33,7 @@
 #include "mdquota.h"
 #include "root.h"
 #include "vpop.h"
+#include "vdelivermail.h"
 
 #define HEADER_SCAN_MAX	(256 * 1024)	/* bytes of header read for loops */
 #define DOTQMAIL_MAX	(64 * 1024)
@@ -409,7 +412,7 @@ usernotfound(const char *fb)
 }
 
 int
-main(int argc, char **argv)
+vdelivermail_main(int argc, char **argv)
 {
 	struct vpop_domain d;
 	struct vpop_pw pw;

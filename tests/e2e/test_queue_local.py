@@ -2,6 +2,7 @@
 program and forward lines, the safety checks, loop detection and the
 "did F+W+P" / "qp N" report."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -311,3 +312,58 @@ def test_mbox_from_across_reads(instance, home):
     want = body.replace(b"\nFrom x", b"\n>From x").replace(
         b"\n>From y", b"\n>>From y") + b"\n"
     assert got == want
+
+
+def vdm_run(instance, user, domain="example.com"):
+    """qmail-local as qmail-lspawn runs it for a vpopmail domain: home is
+    the domain directory, .qmail-default holds the vdelivermail line."""
+    from vpoputil import domdir
+    d = domdir(instance, domain)
+    with open(instance.path("vmsg"), "wb") as f:
+        f.write(MSG)
+    with open(instance.path("vmsg"), "rb") as m:
+        p = subprocess.run([prog("qmail-local"), "--", "vpopmail", d,
+                            domain + "-" + user, "-", user, domain,
+                            "s@x.example", "./Maildir/"],
+                           stdin=m, capture_output=True, env=instance.env,
+                           cwd="/")
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def test_vdelivermail_line_builtin_and_replaced(instance):
+    """The .qmail-default line naming the installed vdelivermail delivers
+    (its code runs inside qmail-local); the same line behaves the same when
+    vdelivermail is a copy that has to be executed; and a vdelivermail that
+    was replaced by another program runs that program."""
+    from vpoputil import adddomain, adduser, vpasswd, maildir_messages
+    adddomain(instance, "example.com")
+    adduser(instance, "joe@example.com")
+    md = vpasswd(instance, "example.com")[0][5] + "/Maildir"
+    want = (b"Return-Path: <s@x.example>\n"
+            b"Delivered-To: joe@example.com\n" + MSG)
+
+    rc, out, err = vdm_run(instance, "joe")
+    assert (rc, out) == (0, "did 0+0+1\n"), err
+    assert maildir_messages(md) == [want]
+    rc, out_unknown, err = vdm_run(instance, "nosuch")
+    assert rc == 100 and "no mailbox here" in out_unknown + err
+
+    inst = os.path.join(instance.vpopmail, "bin", "vdelivermail")
+    real = os.path.realpath(inst)
+    os.unlink(inst)
+    shutil.copy(real, inst)		# another file: executed
+    rc, out, err = vdm_run(instance, "joe")
+    assert (rc, out) == (0, "did 0+0+1\n"), err
+    assert maildir_messages(md) == [want, want]
+    assert vdm_run(instance, "nosuch")[1] == out_unknown
+
+    os.unlink(inst)
+    with open(inst, "w") as f:
+        f.write("#!/bin/sh\necho \"$EXT@$HOST $*\" > %s\nexit 0\n"
+                % instance.path("replaced"))
+    os.chmod(inst, 0o755)
+    rc, out, err = vdm_run(instance, "joe")
+    assert (rc, out) == (0, "did 0+0+1\n"), err
+    with open(instance.path("replaced")) as f:
+        assert f.read() == "joe@example.com  bounce-no-mailbox\n"
+    assert len(maildir_messages(md)) == 2

@@ -61,6 +61,33 @@ def test_many_messages_and_restart(instance, procs, tmp_path):
     m.stop()
 
 
+def test_replaced_qmail_local_is_run(instance, procs, tmp_path):
+    """qmail-lspawn runs hsmail's qmail-local code in its own child; a
+    bin/qmail-local that was replaced by another program (a wrapper) is
+    executed instead, with qmail-local's arguments."""
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    ql = os.path.join(instance.qmail, "bin", "qmail-local")
+    os.unlink(ql)
+    rec = str(tmp_path / "wrapper.args")
+    with open(ql, "w") as f:
+        f.write("#!/bin/sh\necho \"$*\" >> %s\necho did 0+0+0\nexit 0\n"
+                % rec)
+    os.chmod(ql, 0o755)
+    os.chmod(str(tmp_path), 0o777)
+    m.start()
+    m.inject("sender@remote.example", ["joe@" + su.ME],
+             b"Subject: one\n\nbody one\n")
+    m.wait_empty()
+    assert su.maildir(joe) == []
+    with open(rec) as f:
+        args = f.read().split()
+    assert args[:2] == ["--", "joe"] and args[-1] == "./Maildir/"
+    assert re.search(r"^delivery \d+: success: did_0\+0\+0/$", m.logtext(),
+                     re.M)
+    m.stop()
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="uid 0 refusal needs root")
 def test_lspawn_refuses_uid_0(instance, procs, tmp_path):
     m = su.Mail(instance, procs, tmp_path)
