@@ -28,6 +28,8 @@
  * todo/ but not intd/: after a crash todo/N may exist without intd/N, so
  * removing intd/N must treat ENOENT as done.
  */
+/* qmail-queued's socket, relative to the qmail home (qmail-start makes it). */
+#define QUEUE_SOCK	"qmail-queued.sock"
 #define QUEUE_PID	"pid"
 #define QUEUE_MESS	"mess"		/* split */
 #define QUEUE_INTD	"intd"

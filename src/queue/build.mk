@@ -2,8 +2,9 @@
 # delivery, inspection.
 PROGS += hsmail-setup
 hsmail-setup_SRCS := src/queue/hsmail-setup.c
-PROGS += qmail-queue
-qmail-queue_SRCS := src/queue/qmail-queue.c
+PROGS += qmail-queue qmail-queued
+qmail-queue_SRCS := src/queue/qmail-queue_bin.c src/queue/qmail-queue.c
+qmail-queued_SRCS := src/queue/qmail-queued.c src/queue/qmail-queue.c
 PROGS += qmail-local
 qmail-local_SRCS := src/queue/qmail-local_bin.c src/queue/qmail-local.c \
 	src/queue/dotqmail.c src/vpop/vdelivermail.c

@@ -2,7 +2,8 @@
  * qmail-queue - put one message and its envelope into the queue.
  * Set-uid qmailq in an install (then HSMAIL_ROOT is ignored, root.h);
  * message on fd 0, envelope on fd 1; writes only below <qmail>/queue.
- * Trusts nothing it reads.  Exit codes: qmail-queue(8).
+ * Trusts nothing it reads.  Exit codes: qmail-queue(8).  The same code
+ * runs in the children of qmail-queued (qqmain.h).
  *
  * Order of events (qmail's INTERNALS, plus the directory fsyncs Linux
  * needs for "exit 0 means on disk"): pid/ file, link to mess/<s>/<ino>,
@@ -23,7 +24,7 @@
 
 #include "file.h"
 #include "log.h"
-#include "priv.h"
+#include "qqmain.h"
 #include "queue.h"
 #include "root.h"
 #include "str.h"
@@ -169,8 +170,8 @@ received(struct str *r, unsigned long pid, uid_t uid, time_t t)
 		_exit(QQ_NOMEM);
 }
 
-int
-main(void)
+void
+qq_main(uid_t uid)
 {
 	struct str pidfn = STR_INIT(256), rec = STR_INIT(STR_UNBOUNDED);
 	struct str rcv = STR_INIT(512), messdir = STR_INIT(256);
@@ -179,22 +180,15 @@ main(void)
 	unsigned long pid, ino;
 	char	 buf[65536], num[32];
 	time_t	 start;
-	uid_t	 uid;
 	ssize_t	 r;
 	int	 seq, first, n;
 
-	log_init("qmail-queue");
-	/* Set-uid: a closed 0, 1 or 2 would be reused by the files we open
-	 * (and a warning written into a message). */
-	if (priv_fds_sane() == -1)
-		_exit(QQ_BUG);
 	umask(033);
 	if (chdir(root_dir(ROOT_QMAIL)) == -1)
 		_exit(QQ_HOME);
 	if (chdir("queue") == -1)
 		_exit(QQ_QUEUEDIR);
 	pid = (unsigned long)getpid();
-	uid = getuid();
 	start = time(NULL);
 	received(&rcv, pid, uid, start);
 

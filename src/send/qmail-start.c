@@ -3,16 +3,20 @@
  * the rc script (as root in production):
  *   qmail-start defaultdelivery [logger arg ...]
  * It creates the pipes, starts qmail-lspawn (root), qmail-rspawn
- * (qmailr), qmail-clean twice (qmailq), qmail-todo (qmails) and the
- * optional logger (qmaill), then becomes qmail-send (qmails) with
+ * (qmailr), qmail-clean twice (qmailq), qmail-todo (qmails), the
+ * optional logger (qmaill) and qmail-queued (qmailq, with the listening
+ * socket <qmail>/qmail-queued.sock on its fd 0 and the log on 1 and 2),
+ * then becomes qmail-send (qmails) with
  *   fd 0 log, 1/2 lspawn, 3/4 rspawn, 5/6 clean, 7/8 todo;
  * qmail-todo gets 0/1 from/to qmail-send and 2/3 to/from its qmail-clean.
  * Started by root without the qmail users (an instance under
  * HSMAIL_ROOT), or not as root, everything runs as the invoking user.
  * Trusts its command line.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +31,7 @@
 #include "err.h"
 #include "log.h"
 #include "priv.h"
+#include "queue.h"
 #include "root.h"
 #include "str.h"
 
@@ -44,6 +49,7 @@ static int	 pi[NPIPES][2];
 static struct str bindir = STR_INIT(4096);
 
 static void	closepipes(void);
+static int	queued_socket(const struct ids *);
 static void	user(const char *, struct ids *, int);
 static void	run(const char *, const struct ids *, const int *, int,
 		    char *const *, int);
@@ -59,6 +65,43 @@ closepipes(void)
 		if (pi[i][1] > 8)
 			close(pi[i][1]);
 	}
+}
+
+/*
+ * <qmail>/qmail-queued.sock, listening, writable by everybody (as
+ * qmail-queue is executable by everybody).  The fd, or -1 (logged):
+ * then there is no qmail-queued and clients run qmail-queue.
+ */
+static int
+queued_socket(const struct ids *id)
+{
+	struct sockaddr_un sun;
+	struct str path = STR_INIT(sizeof(sun.sun_path) - 1);
+	int	 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (root_path(&path, ROOT_QMAIL, QUEUE_SOCK) == -1) {
+		log_warn("%s/%s: path too long; running without "
+		    "qmail-queued", root_dir(ROOT_QMAIL), QUEUE_SOCK);
+		str_free(&path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path.s, path.len);
+	(void)unlink(path.s);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path.s, 0666) == -1 ||
+	    (id->drop && chown(path.s, id->uid, id->gid) == -1) ||
+	    listen(fd, 128) == -1) {
+		log_warn("cannot listen on %s: %s; running without "
+		    "qmail-queued", path.s, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	str_free(&path);
+	return fd;
 }
 
 /* The ids of a qmail user; with privileges and without the user in an
@@ -141,8 +184,8 @@ main(int argc, char **argv)
 {
 	struct ids root, qs, qr, qq, ql;
 	char	*a_lspawn[3], *a_rspawn[2], *a_clean[2], *a_todo[2];
-	char	*a_send[2];
-	int	 fds[9], logfd, i, asroot;
+	char	*a_send[2], *a_queued[2];
+	int	 fds[9], logfd, lfd, i, asroot;
 
 	log_init("qmail-start");
 	if (argc < 2)
@@ -198,6 +241,15 @@ main(int argc, char **argv)
 	fds[0] = pi[P_TCLEAN_IN][0];
 	fds[1] = pi[P_TCLEAN_OUT][1];
 	run("qmail-clean", &qq, fds, 3, a_clean, 0);
+	if ((lfd = queued_socket(&qq)) != -1) {
+		a_queued[0] = prog("qmail-queued");
+		a_queued[1] = NULL;
+		fds[0] = lfd;
+		fds[1] = logfd;
+		fds[2] = logfd;
+		run("qmail-queued", &qq, fds, 3, a_queued, 0);
+		close(lfd);
+	}
 	a_todo[0] = prog("qmail-todo");
 	a_todo[1] = NULL;
 	fds[0] = pi[P_TODO_IN][0];

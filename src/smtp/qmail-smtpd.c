@@ -32,6 +32,7 @@
 #include "err.h"
 #include "log.h"
 #include "num.h"
+#include "queue.h"
 #include "rbuf.h"
 #include "root.h"
 #include "smtpd_proto.h"
@@ -52,6 +53,8 @@ struct ctx {
 	int	 have_mrh;
 	struct str certfile;
 	struct str qqprog;
+	struct str qqsock;	/* qmail-queued's socket, or empty */
+	struct str queuedir;
 	struct smtpd_qq qq;
 	char	**authargv;
 	unsigned timeout;
@@ -166,7 +169,8 @@ h_qopen(void *arg)
 {
 	struct ctx *c = arg;
 
-	if (smtpd_qq_open(&c->qq, str_c(&c->qqprog), c->timeout) == -1) {
+	if (smtpd_qq_open(&c->qq, str_c(&c->qqprog), c->qqsock.len > 0 ?
+	    str_c(&c->qqsock) : NULL, str_c(&c->queuedir), c->timeout) == -1) {
 		log_warn("cannot start %s: %s", str_c(&c->qqprog),
 		    strerror(errno));
 		return -1;
@@ -264,10 +268,15 @@ main(int argc, char **argv)
 		die_controls(&c.io);
 	conf.starttls = access(str_c(&c.certfile), R_OK) == 0;
 	c.qqprog.max = 4096;
+	c.qqsock.max = 4096;
+	c.queuedir.max = 4096;
 	if ((v = getenv("QMAILQUEUE")) != NULL && *v != '\0') {
 		if (str_copys(&c.qqprog, v) == -1)
 			die_controls(&c.io);
-	} else if (root_path(&c.qqprog, ROOT_QMAIL, "bin/qmail-queue") == -1)
+	} else if (root_path(&c.qqprog, ROOT_QMAIL, "bin/qmail-queue") == -1 ||
+	    root_path(&c.qqsock, ROOT_QMAIL, QUEUE_SOCK) == -1)
+		die_controls(&c.io);
+	if (root_path(&c.queuedir, ROOT_QMAIL, "queue") == -1)
 		die_controls(&c.io);
 
 	conf.greeting = str_c(&greeting);
@@ -353,6 +362,8 @@ main(int argc, char **argv)
 	strlist_free(&bad);
 	str_free(&c.certfile);
 	str_free(&c.qqprog);
+	str_free(&c.qqsock);
+	str_free(&c.queuedir);
 	str_free(&me);
 	str_free(&greeting);
 	str_free(&why);

@@ -1,20 +1,31 @@
 /*
- * smtpd_queue - qmail-queue and checkpassword children of qmail-smtpd.
+ * smtpd_queue - qmail-queue and checkpassword children of qmail-smtpd;
+ * qmail-queue's pipes handed to qmail-queued when it runs.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
 #include "smtpd_queue.h"
 
+/* Seconds to wait for qmail-queued's go-ahead before running qmail-queue. */
+#define QUEUED_GO	10
+
 static int	write_all(int, const char *, size_t);
+static int	queued_connect(const char *, const char *);
+static int	queued_give(int, int, int);
+static int	queued_status(int, pid_t *, int *);
 
 /* Move fd above the descriptors children are given (close-on-exec). */
 int
@@ -47,14 +58,117 @@ write_all(int fd, const char *b, size_t n)
 	return 0;
 }
 
+/*
+ * A connection to qmail-queued at path, if it listens there now (without
+ * waiting: a full backlog is no) and runs as the owner of queuedir, so
+ * that nobody else can pose as the queue.  The fd, or -1.
+ */
+static int
+queued_connect(const char *path, const char *queuedir)
+{
+	struct sockaddr_un sun;
+	struct ucred cr;
+	struct stat st;
+	socklen_t len = sizeof(cr);
+	int	 s;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s == -1)
+		return -1;
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    stat(queuedir, &st) == -1 || cr.uid != st.st_uid ||
+	    fcntl(s, F_SETFL, 0) == -1) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/*
+ * Wait (at most QUEUED_GO seconds) for qmail-queued's go-ahead, then
+ * send the read ends m and e (qmail-queue's fds 0 and 1).  0 or -1.
+ */
+static int
+queued_give(int s, int m, int e)
+{
+	union {
+		struct cmsghdr h;
+		char	 b[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	struct pollfd pfd = { s, POLLIN, 0 };
+	int	 fds[2] = { m, e };
+	char	 byte;
+	ssize_t	 r;
+
+	do
+		r = poll(&pfd, 1, QUEUED_GO * 1000);
+	while (r == -1 && errno == EINTR);
+	if (r != 1)
+		return -1;
+	do
+		r = read(s, &byte, 1);
+	while (r == -1 && errno == EINTR);
+	if (r != 1 || byte != 'g')
+		return -1;
+	memset(&u, 0, sizeof(u));
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof(u.b);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	do
+		r = sendmsg(s, &mh, MSG_NOSIGNAL);
+	while (r == -1 && errno == EINTR);
+	return r == 1 ? 0 : -1;
+}
+
+/* qmail-queued's answer: the child's pid and wait status.  0 or -1. */
+static int
+queued_status(int s, pid_t *pid, int *status)
+{
+	int	 a[2];
+	size_t	 got = 0;
+	ssize_t	 r;
+
+	while (got < sizeof(a)) {
+		r = read(s, (char *)a + got, sizeof(a) - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	*pid = (pid_t)a[0];
+	*status = a[1];
+	return 0;
+}
+
 int
-smtpd_qq_open(struct smtpd_qq *qq, const char *prog, unsigned timeout_sec)
+smtpd_qq_open(struct smtpd_qq *qq, const char *prog, const char *sock,
+    const char *queuedir, unsigned timeout_sec)
 {
 	struct child_spec cs;
 	char	*argv[2];
 	int	 m[2], e[2], err;
 
 	qq->pid = -1;
+	qq->sock = -1;
 	qq->msgfd = qq->envfd = -1;
 	if (pipe2(m, O_CLOEXEC) == -1)
 		return -1;
@@ -65,6 +179,14 @@ smtpd_qq_open(struct smtpd_qq *qq, const char *prog, unsigned timeout_sec)
 		errno = err;
 		return -1;
 	}
+	if (sock != NULL && (qq->sock = queued_connect(sock, queuedir)) >= 0) {
+		if (queued_give(qq->sock, m[0], e[0]) == 0) {
+			qq->pid = 0;
+			goto started;
+		}
+		close(qq->sock);
+		qq->sock = -1;
+	}
 	m[0] = smtpd_fd_high(m[0]);
 	e[0] = smtpd_fd_high(e[0]);
 	argv[0] = (char *)(uintptr_t)prog;
@@ -73,6 +195,7 @@ smtpd_qq_open(struct smtpd_qq *qq, const char *prog, unsigned timeout_sec)
 	cs.fd[0] = m[0];
 	cs.fd[1] = e[0];
 	qq->pid = m[0] < 0 || e[0] < 0 ? -1 : child_start(&cs);
+started:
 	err = errno;
 	if (m[0] >= 0)
 		close(m[0]);
@@ -105,7 +228,7 @@ int
 smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
     struct str *reply)
 {
-	int	 status, werr = 0;
+	int	 status, werr = 0, r;
 
 	if (qq->pid == -1) {
 		str_clear(reply);
@@ -118,7 +241,13 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 		werr = 1;
 	close(qq->envfd);
 	qq->envfd = -1;
-	if (child_wait(qq->pid, &status) == -1) {
+	if (qq->sock >= 0) {
+		r = queued_status(qq->sock, &qq->pid, &status);
+		close(qq->sock);
+		qq->sock = -1;
+	} else
+		r = child_wait(qq->pid, &status);
+	if (r == -1) {
 		qq->pid = -1;
 		str_clear(reply);
 		(void)str_cats(reply, "451 4.3.0 qq crashed (#4.3.0)");

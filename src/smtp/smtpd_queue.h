@@ -1,7 +1,7 @@
 /*
  * smtpd_queue - qmail-smtpd's children: qmail-queue (message on its fd 0,
  * envelope on its fd 1, exit code mapped to a reply as qmail's
- * qmail_close does) and the checkpassword program for SMTP AUTH (user,
+ * qmail_close does; or the same run by qmail-queued) and the checkpassword program for SMTP AUTH (user,
  * secret, challenge on its fd 3).  Runs inside qmail-smtpd; trusts the
  * programs it starts, not the client text it hands them.
  */
@@ -14,7 +14,8 @@
 #include "str.h"
 
 struct smtpd_qq {
-	pid_t	 pid;
+	pid_t	 pid;		/* the child, or 0 with sock */
+	int	 sock;		/* qmail-queued connection, or -1 */
 	int	 msgfd;		/* our end of qmail-queue's fd 0 */
 	int	 envfd;		/* our end of qmail-queue's fd 1 */
 	struct io io;		/* writes to msgfd, with a deadline */
@@ -22,10 +23,13 @@ struct smtpd_qq {
 
 /*
  * Start prog (qmail-queue or $QMAILQUEUE) with pipes on its fds 0 and
- * 1; writes wait at most timeout_sec.  0, or -1 with errno.
+ * 1; writes wait at most timeout_sec.  With sock (the default queue, no
+ * $QMAILQUEUE): hand the pipes to qmail-queued on that socket instead,
+ * when it listens there and runs as the owner of queuedir; else start
+ * prog.  0, or -1 with errno.
  */
-int	smtpd_qq_open(struct smtpd_qq *, const char *prog,
-	    unsigned timeout_sec);
+int	smtpd_qq_open(struct smtpd_qq *, const char *prog, const char *sock,
+	    const char *queuedir, unsigned timeout_sec);
 /* Message bytes.  0 or -1 (errno). */
 int	smtpd_qq_write(struct smtpd_qq *, const char *, size_t);
 /*

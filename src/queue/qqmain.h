@@ -1,0 +1,18 @@
+/*
+ * qqmain - the body of qmail-queue, for its own main and for the
+ * children of qmail-queued, which run it without loading the program.
+ */
+#ifndef HSMAIL_QQMAIN_H
+#define HSMAIL_QQMAIN_H
+
+#include <sys/types.h>
+
+/*
+ * Queue the message on fd 0 with the envelope on fd 1 for the injecting
+ * user uid, as qmail-queue(8) does, as the queue's owner; this process's
+ * pid names it.  Never returns: exits with qmail-queue's codes.  The
+ * caller has made fds 0, 1 and 2 sane and set up logging.
+ */
+void	qq_main(uid_t uid) __attribute__((__noreturn__));
+
+#endif

@@ -1,0 +1,298 @@
+"""qmail-queued end to end: qmail-start starts it on <qmail>/qmail-queued.sock;
+a client hands it the read ends of qmail-queue's two pipes and gets the
+queueing child's pid and wait status back.  The message is queued exactly
+as qmail-queue queues it (Received line naming the client's uid); a
+refused envelope, a client that disappears, TERM and a daemon killed
+mid-message behave as with qmail-queue; qmail-smtpd uses it, falls back
+to qmail-queue when it is not there, and never trusts a socket that
+somebody else serves."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import prog
+import sendutil as su
+
+MSG = b"Subject: via queued\n\nhello\n"
+
+
+def as_nobody():
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+
+
+def sock_path(instance):
+    return os.path.join(instance.qmail, "qmail-queued.sock")
+
+
+def daemon_pid(instance):
+    """The qmail-queued parent (not one of its children)."""
+    pids = []
+    exe = os.path.join(instance.qmail, "bin", "qmail-queued").encode()
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                argv = f.read().split(b"\0")
+            with open("/proc/%s/stat" % p) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if argv[0] == exe:
+            pids.append((int(p), ppid))
+    mine = set(p for p, _ in pids)
+    top = [p for p, pp in pids if pp not in mine]
+    return top[0] if top else None
+
+
+class Client:
+    """The client side of the protocol, as qmail-smtpd speaks it."""
+
+    def __init__(self, instance):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(sock_path(instance))
+        assert self.s.recv(1) == b"g"
+        mr, self.mw = os.pipe()
+        er, self.ew = os.pipe()
+        socket.send_fds(self.s, [b"q"], [mr, er])
+        os.close(mr)
+        os.close(er)
+
+    def message(self, data, close=True):
+        os.write(self.mw, data)
+        if close:
+            os.close(self.mw)
+            self.mw = None
+
+    def envelope(self, data):
+        if self.mw is not None:
+            os.close(self.mw)
+            self.mw = None
+        os.write(self.ew, data)
+        os.close(self.ew)
+        self.ew = None
+
+    def answer(self, timeout=30):
+        """(pid, wait status), or None when the connection just ends."""
+        self.s.settimeout(timeout)
+        b = b""
+        while len(b) < 8:
+            try:
+                r = self.s.recv(8 - len(b))
+            except ConnectionResetError:
+                return None
+            if not r:
+                return None
+            b += r
+        self.s.close()
+        return int.from_bytes(b[:4], "little", signed=True), \
+            int.from_bytes(b[4:], "little", signed=True)
+
+
+@pytest.fixture
+def mail(instance, procs, tmp_path):
+    m = su.Mail(instance, procs, tmp_path)
+    m.joe, m.pm, m.dom = su.setup_users(m)
+    m.start()
+    for _ in range(100):
+        if os.path.exists(sock_path(instance)) and daemon_pid(instance):
+            break
+        time.sleep(0.05)
+    yield m
+    m.stop()
+
+
+def test_queues_like_qmail_queue(instance, mail):
+    st = os.stat(sock_path(instance))
+    assert st.st_mode & 0o777 == 0o666
+    c = Client(instance)
+    c.message(MSG)
+    c.envelope(su.qu.envelope("s@remote.example", ["joe@" + su.ME]))
+    pid, status = c.answer()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    mail.wait_empty()
+    got = su.maildir(mail.joe)
+    assert len(got) == 1
+    assert re.search(rb"^Received: \(qmail %d invoked by uid %d\); " %
+                     (pid, os.getuid()), got[0], re.M)
+    assert got[0].endswith(MSG)
+    assert re.search(r"^info msg \d+: bytes \d+ from <s@remote.example> "
+                     r"qp %d uid %d$" % (pid, os.getuid()), mail.logtext(),
+                     re.M)
+
+
+def test_client_uid_is_the_injector(instance, mail):
+    """The uid in the envelope is the connecting process's, not the
+    daemon's (as the real uid of the set-uid qmail-queue)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to connect as another user")
+    code = ("import socket, os, sys\n"
+            "s = socket.socket(socket.AF_UNIX)\n"
+            "s.connect(sys.argv[1]); assert s.recv(1) == b'g'\n"
+            "mr, mw = os.pipe(); er, ew = os.pipe()\n"
+            "socket.send_fds(s, [b'q'], [mr, er])\n"
+            "os.write(mw, b'Subject: u\\n\\nx\\n'); os.close(mw)\n"
+            "os.write(ew, b'Fs@remote.example\\0Tjoe@%s\\0\\0');"
+            " os.close(ew)\n"
+            "b = s.recv(8)\n"
+            "sys.exit(0 if len(b) == 8 and b[4:] == bytes(4) else 1)\n"
+            % su.ME)
+    su.open_path(instance.qmail)
+    p = subprocess.run(["python3", "-c", code, sock_path(instance)],
+                       preexec_fn=as_nobody, timeout=30)
+    assert p.returncode == 0
+    mail.wait_empty()
+    got = su.maildir(mail.joe)
+    assert re.search(rb"^Received: \(qmail \d+ invoked by uid 65534\); ",
+                     got[0], re.M)
+
+
+def test_bad_envelope_and_vanished_client(instance, mail):
+    c = Client(instance)
+    c.message(MSG)
+    c.envelope(b"Fs@x\0Tjoe@" + su.ME.encode() + b"\0")	# no final NUL
+    pid, status = c.answer()
+    assert os.WEXITSTATUS(status) == 54	# qq read error: it ends early
+    c = Client(instance)
+    c.message(b"Subject: half", close=False)
+    os.close(c.mw)
+    os.close(c.ew)				# gone without an envelope
+    pid, status = c.answer()
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0
+    # A client that connects and sends nothing holds nobody up.
+    idle = socket.socket(socket.AF_UNIX)
+    idle.connect(sock_path(instance))
+    c = Client(instance)
+    c.message(MSG)
+    c.envelope(su.qu.envelope("s@remote.example", ["joe@" + su.ME]))
+    assert os.WEXITSTATUS(c.answer()[1]) == 0
+    idle.close()
+    mail.wait_empty()
+    assert len(su.maildir(mail.joe)) == 1
+    assert su.qu.files(mail.queue, "pid", "mess", "intd", "todo") == []
+
+
+def test_term_finishes_what_runs(instance, mail):
+    c = Client(instance)
+    c.message(b"Subject: slow\n\n", close=False)
+    os.kill(daemon_pid(instance), signal.SIGTERM)
+    for _ in range(100):		# no longer accepting
+        try:
+            socket.socket(socket.AF_UNIX).connect(sock_path(instance))
+        except ConnectionRefusedError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("still accepting after TERM")
+    c.message(b"rest\n")
+    c.envelope(su.qu.envelope("s@remote.example", ["joe@" + su.ME]))
+    assert os.WEXITSTATUS(c.answer()[1]) == 0
+    mail.wait_empty()
+    assert su.maildir(mail.joe)[0].endswith(b"Subject: slow\n\nrest\n")
+
+
+def test_daemon_killed_mid_message(instance, mail):
+    """The client gets no answer (qmail-smtpd says 451); the message is
+    then either queued whole or not at all."""
+    c = Client(instance)
+    c.message(b"Subject: cut\n\n", close=False)
+    os.kill(daemon_pid(instance), signal.SIGKILL)
+    assert c.answer() is None
+    try:
+        c.message(b"more\n")
+        c.envelope(su.qu.envelope("s@remote.example", ["joe@" + su.ME]))
+    except BrokenPipeError:
+        pass
+    mail.wait_empty(alarm=True)
+    for m in su.maildir(mail.joe):
+        assert m.endswith(b"Subject: cut\n\nmore\n")
+
+
+def smtp_session(instance, env=None):
+    """One SMTP conversation with qmail-smtpd on pipes; its replies."""
+    e = dict(instance.env)
+    e.pop("QMAILQUEUE", None)
+    e.update(env or {})
+    script = (b"HELO client.example\r\nMAIL FROM:<s@remote.example>\r\n"
+              b"RCPT TO:<joe@" + su.ME.encode() + b">\r\nDATA\r\n")
+    p = subprocess.Popen([prog("qmail-smtpd")], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=e)
+    p.stdin.write(script)
+    p.stdin.flush()
+    out = b""
+    while b"354" not in out:
+        r = os.read(p.stdout.fileno(), 4096)
+        assert r, out
+        out += r
+    p.stdin.write(b"Subject: smtp\r\n\r\nvia smtpd\r\n.\r\nQUIT\r\n")
+    p.stdin.close()
+    out += p.stdout.read()
+    p.wait(30)
+    return out.decode()
+
+
+def test_smtpd_uses_it_and_falls_back(instance, mail):
+    instance.control("rcpthosts", su.ME + "\n")
+    out = smtp_session(instance)
+    m = re.search(r"^250 2\.0\.0 ok \d+ qp (\d+)", out, re.M)
+    assert m, out
+    mail.wait_empty()
+    assert len(su.maildir(mail.joe)) == 1
+    # The queueing process was qmail-queued's child: its log names it.
+    assert re.search(r"qp %s uid" % m.group(1), mail.logtext())
+    os.kill(daemon_pid(instance), signal.SIGKILL)
+    time.sleep(0.2)
+    out = smtp_session(instance)		# connection refused: qmail-queue
+    assert re.search(r"^250 2\.0\.0 ok \d+ qp \d+", out, re.M), out
+    mail.wait_empty()
+    assert len(su.maildir(mail.joe)) == 2
+
+
+def test_smtpd_refuses_an_impostor(instance, mail, procs, tmp_path):
+    """A socket served by another user (who took the path while the
+    queue was down) is not the queue: qmail-smtpd queues through
+    qmail-queue and the message arrives."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to serve as another user")
+    instance.control("rcpthosts", su.ME + "\n")
+    os.kill(daemon_pid(instance), signal.SIGKILL)
+    path = sock_path(instance)
+    os.unlink(path)
+    # The impostor listens as nobody; its socket is then put in place.
+    imp = tmp_path / "imp"
+    imp.mkdir()
+    os.chmod(imp, 0o777)
+    su.open_path(str(imp))
+    isock = str(imp / "s")
+    code = ("import socket, os, sys, struct\n"
+            "s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])\n"
+            "os.chmod(sys.argv[1], 0o666); s.listen(5)\n"
+            "while True:\n"
+            "    c, _ = s.accept(); c.send(b'g')\n"
+            "    msg, fds, fl, ad = socket.recv_fds(c, 1, 2)\n"
+            "    open(sys.argv[1] + '.used', 'w').close()\n"
+            "    c.send(struct.pack('<ii', 4242, 0)); c.close()\n")
+    procs.start(["python3", "-c", code, isock], preexec_fn=as_nobody)
+    for _ in range(100):
+        if os.path.exists(isock):
+            break
+        time.sleep(0.05)
+    os.rename(isock, path)
+    # It does answer a client that does not check.
+    c = Client(instance)
+    c.message(b"x")
+    c.envelope(b"\0")
+    assert c.answer() == (4242, 0)
+    out = smtp_session(instance)
+    assert "qp 4242" not in out
+    assert re.search(r"^250 2\.0\.0 ok \d+ qp \d+", out, re.M), out
+    mail.wait_empty()
+    assert su.maildir(mail.joe)[0].endswith(b"Subject: smtp\n\nvia smtpd\n")
