@@ -215,7 +215,8 @@ child_fork(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
+	/* The standard signals: real-time ones are never set here. */
+	for (sig = 1; sig < SIGRTMIN; sig++)
 		(void)sigaction(sig, &sa, NULL);	/* EINVAL for some */
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
