@@ -8,8 +8,8 @@
  * Output: "did F+W+P" and "qp N" on success, or one reason; exit 0, 100
  * (permanent) or 111 (temporary): qmail-local(8).
  * qmail-lspawn links this code and runs it in its forked child; a program
- * line naming hsmail's vdelivermail runs vdelivermail's linked-in code in
- * a forked child of its own (child.h).
+ * line naming hsmail's vdelivermail runs vdelivermail's linked-in code
+ * (child.h), in this process when it is the last line.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -63,7 +63,10 @@ static int	qme_exists(const char *);
 static void	quote_sender(struct str *, const char *);
 static void	do_maildir(const char *);
 static void	do_mbox(const char *);
-static void	do_program(const char *, size_t);
+static void	do_program(const char *, size_t, int);
+static void	program_exit(int);
+static void	finish(void) __attribute__((__noreturn__));
+static void	vdm_done(int, void *);
 static void	do_forward(struct strlist *);
 static void	sayit(const char *, const char *, size_t);
 static void	sigalrm(int);
@@ -413,10 +416,12 @@ writeerr:
 /*
  * Run a program line with the message on stdin: directly when the line
  * has nothing for a shell to interpret (the common "| vdelivermail ''
- * bounce-no-mailbox"), else through /bin/sh -c.
+ * bounce-no-mailbox"), else through /bin/sh -c.  hsmail's vdelivermail
+ * runs as linked-in code: in this process when the line is the last
+ * thing to do (last), else in a forked child.
  */
 static void
-do_program(const char *cmd, size_t n)
+do_program(const char *cmd, size_t n, int last)
 {
 	struct strlist argv = STRLIST_INIT;
 	struct child_spec cs;
@@ -432,6 +437,15 @@ do_program(const char *cmd, size_t n)
 	if (r == -1)
 		temp_nomem();
 	if (r == 1 && child_is_builtin(argv.v[0], "vdelivermail")) {
+		if (last) {
+			/* Nothing follows: be vdelivermail; vdm_done turns
+			 * its exit into ours, as a child's would be. */
+			if (on_exit(vdm_done, NULL) != 0)
+				temp_nomem();
+			signal(SIGPIPE, SIG_DFL);
+			fflush(NULL);
+			exit(vdelivermail_main((int)argv.n, argv.v));
+		}
 		pid = child_fork();
 		if (pid == 0)
 			exit(vdelivermail_main((int)argv.n, argv.v));
@@ -458,7 +472,14 @@ started:
 	str_free(&line);
 	if (!WIFEXITED(status))
 		die(111, "Aack, child crashed. (#4.3.0)");
-	switch (WEXITSTATUS(status)) {
+	program_exit(WEXITSTATUS(status));
+}
+
+/* A program line's exit code: go on, stop (99), or exit 100 or 111. */
+static void
+program_exit(int code)
+{
+	switch (code) {
 	case 0:
 		break;
 	case 99:
@@ -478,6 +499,30 @@ started:
 		fflush(stdout);
 		_exit(111);
 	}
+}
+
+/* The report and exit code once all lines are done. */
+static void
+finish(void)
+{
+	printf("did %lu+%lu+%lu\n", count_file, count_forward, count_program);
+	if (forward_qp != 0)
+		printf("qp %lu\n", forward_qp);
+	fflush(stdout);
+	_exit(0);
+}
+
+/*
+ * on_exit handler when vdelivermail's code ran in this process as the
+ * last line: its exit code becomes the line's, then qmail-local's own
+ * report and code follow.
+ */
+static void
+vdm_done(int code, void *arg)
+{
+	(void)arg;
+	program_exit(code);
+	finish();
 }
 
 /* Send all forwards in one qmail-queue run, Delivered-To prepended. */
@@ -748,7 +793,8 @@ qmail_local_main(int argc, char **argv)
 			if (!flagdoit)
 				sayit("program ", arg, argn);
 			else
-				do_program(arg, argn);
+				do_program(arg, argn, j + 1 >= cmds.len &&
+				    recips.n == 0);
 			break;
 		case DQ_FORWARD:
 			count_forward++;
@@ -763,13 +809,9 @@ qmail_local_main(int argc, char **argv)
 	if (recips.n > 0 && flagdoit)
 		do_forward(&recips);
 
-	printf("did %lu+%lu+%lu\n", count_file, count_forward, count_program);
-	if (forward_qp != 0)
-		printf("qp %lu\n", forward_qp);
-	fflush(stdout);
 	free(defpos);
 	strlist_free(&names);
 	strlist_free(&recips);
 	str_free(&cmds);
-	_exit(0);
+	finish();
 }

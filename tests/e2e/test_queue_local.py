@@ -348,13 +348,27 @@ def test_vdelivermail_line_builtin_and_replaced(instance):
     rc, out_unknown, err = vdm_run(instance, "nosuch")
     assert rc == 100 and "no mailbox here" in out_unknown + err
 
+    # Not the last line: the same in a child of its own.
+    from vpoputil import domdir
+    qd = os.path.join(domdir(instance, "example.com"), ".qmail-default")
+    with open(qd) as f:
+        line = f.read()
+    with open(qd, "w") as f:
+        f.write(line + "# kept\n")
+    rc, out, err = vdm_run(instance, "joe")
+    assert (rc, out) == (0, "did 0+0+1\n"), err
+    assert maildir_messages(md) == [want, want]
+    assert vdm_run(instance, "nosuch")[1] == out_unknown
+    with open(qd, "w") as f:
+        f.write(line)
+
     inst = os.path.join(instance.vpopmail, "bin", "vdelivermail")
     real = os.path.realpath(inst)
     os.unlink(inst)
     shutil.copy(real, inst)		# another file: executed
     rc, out, err = vdm_run(instance, "joe")
     assert (rc, out) == (0, "did 0+0+1\n"), err
-    assert maildir_messages(md) == [want, want]
+    assert maildir_messages(md) == [want] * 3
     assert vdm_run(instance, "nosuch")[1] == out_unknown
 
     os.unlink(inst)
@@ -366,4 +380,4 @@ def test_vdelivermail_line_builtin_and_replaced(instance):
     assert (rc, out) == (0, "did 0+0+1\n"), err
     with open(instance.path("replaced")) as f:
         assert f.read() == "joe@example.com  bounce-no-mailbox\n"
-    assert len(maildir_messages(md)) == 2
+    assert len(maildir_messages(md)) == 3
