@@ -3,7 +3,7 @@
  * Set-uid qmailq in an install (then HSMAIL_ROOT is ignored, root.h);
  * message on fd 0, envelope on fd 1; writes only below <qmail>/queue.
  * Trusts nothing it reads.  Exit codes: qmail-queue(8).  The same code
- * runs in the children of qmail-queued (qqmain.h).
+ * runs, once per message, in the children of qmail-queued (qqmain.h).
  *
  * Order of events (qmail's INTERNALS, plus the directory fsyncs Linux
  * needs for "exit 0 means on disk"): pid/ file, link to mess/<s>/<ino>,
@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,12 +41,19 @@ struct out {
 static struct str messfn = STR_INIT(256);
 static struct str intdfn = STR_INIT(256);
 static struct str todofn = STR_INIT(256);
+static struct str pidfn = STR_INIT(256);
+static struct str messdir = STR_INIT(256);
+static struct str rec = STR_INIT(STR_UNBOUNDED);
+static struct str rcv = STR_INIT(512);
 static int	 messfd = -1, intdfd = -1;
 static int	 mademess, madeintd;
 static struct out out;
+static jmp_buf	*back;		/* qq_run's, while it runs */
 
 static void	cleanup(void);
+static void	leave(int) __attribute__((__noreturn__));
 static void	die(int) __attribute__((__noreturn__));
+static void	body(uid_t);
 static void	die_env(int) __attribute__((__noreturn__));
 static void	die_sys(int, const char *, const char *)
 		    __attribute__((__noreturn__));
@@ -69,11 +77,20 @@ cleanup(void)
 	}
 }
 
+/* End this message with code: back to qq_run, or exit. */
+static void
+leave(int code)
+{
+	if (back != NULL)
+		longjmp(*back, code);
+	_exit(code);
+}
+
 static void
 die(int code)
 {
 	cleanup();
-	_exit(code);
+	leave(code);
 }
 
 /* A system failure worth a line in the log, then clean up and exit. */
@@ -167,14 +184,43 @@ received(struct str *r, unsigned long pid, uid_t uid, time_t t)
 	    mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec);
 	if (e != 0)
-		_exit(QQ_NOMEM);
+		leave(QQ_NOMEM);
 }
 
 void
 qq_main(uid_t uid)
 {
-	struct str pidfn = STR_INIT(256), rec = STR_INIT(STR_UNBOUNDED);
-	struct str rcv = STR_INIT(512), messdir = STR_INIT(256);
+	_exit(qq_run(uid));
+}
+
+int
+qq_run(uid_t uid)
+{
+	jmp_buf	 jb;
+	int	 code;
+
+	messfd = intdfd = -1;
+	mademess = madeintd = 0;
+	out.len = 0;
+	code = setjmp(jb);
+	if (code == 0) {
+		back = &jb;
+		body(uid);
+	}
+	back = NULL;
+	alarm(0);
+	if (messfd != -1)
+		close(messfd);
+	if (intdfd != -1)
+		close(intdfd);
+	messfd = intdfd = -1;
+	return code;
+}
+
+/* One message, fds 0 and 1 to the end; returns when it is queued. */
+static void
+body(uid_t uid)
+{
 	struct queue_rd rd;
 	struct stat st;
 	unsigned long pid, ino;
@@ -185,11 +231,12 @@ qq_main(uid_t uid)
 
 	umask(033);
 	if (chdir(root_dir(ROOT_QMAIL)) == -1)
-		_exit(QQ_HOME);
+		leave(QQ_HOME);
 	if (chdir("queue") == -1)
-		_exit(QQ_QUEUEDIR);
+		leave(QQ_QUEUEDIR);
 	pid = (unsigned long)getpid();
 	start = time(NULL);
+	str_clear(&rcv);
 	received(&rcv, pid, uid, start);
 
 	signal(SIGPIPE, SIG_IGN);
@@ -203,7 +250,7 @@ qq_main(uid_t uid)
 		str_clear(&pidfn);
 		if (str_printf(&pidfn, "pid/%lu.%lld.%d", pid,
 		    (long long)start, seq) == -1)
-			_exit(QQ_NOMEM);
+			leave(QQ_NOMEM);
 		messfd = open(pidfn.s, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (messfd != -1)
@@ -218,11 +265,11 @@ qq_main(uid_t uid)
 	    queue_path_dir(&messdir, QUEUE_MESS, ino) == -1 ||
 	    queue_path(&intdfn, QUEUE_INTD, ino) == -1 ||
 	    queue_path(&todofn, QUEUE_TODO, ino) == -1)
-		_exit(QQ_NOMEM);
+		leave(QQ_NOMEM);
 	if (link(pidfn.s, messfn.s) == -1) {
 		log_warn("trouble linking %s: %s", messfn.s, strerror(errno));
 		(void)unlink(pidfn.s);
-		_exit(QQ_MESSDIR);
+		leave(QQ_MESSDIR);
 	}
 	mademess = 1;
 	if (unlink(pidfn.s) == -1)
@@ -286,8 +333,7 @@ qq_main(uid_t uid)
 		 * may be delivered twice, never lost. */
 		if (unlink(todofn.s) == 0)
 			die(QQ_WRITE);
-		_exit(QQ_WRITE);
+		leave(QQ_WRITE);
 	}
 	queue_trigger_pull(NULL);
-	_exit(QQ_OK);
 }

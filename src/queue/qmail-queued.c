@@ -1,20 +1,26 @@
 /*
  * qmail-queued - qmail-queue without loading a program per message.
  * Started by qmail-start as qmailq with a listening Unix socket
- * (<qmail>/qmail-queued.sock) on fd 0 and its log on fd 2.  A client
- * (qmail-smtpd) connects; a forked child says 'g'; the client sends, with
- * one byte, the two descriptors qmail-queue would get: the read ends of
- * its message and envelope pipes.  The child runs qmail-queue's code
- * (qqmain.h) on them with the client's uid, exactly as the set-uid
- * program does; when it exits the client gets the child's pid and wait
- * status (two native ints) and the connection is closed.  Without the
- * 'g' (too many children, or no daemon) the client runs qmail-queue; a
- * connection that closes after it without the answer is a temporary
- * failure.
+ * (<qmail>/qmail-queued.sock) on fd 0 and its log on fd 2.
+ *
+ * A client (qmail-smtpd) connects; a child of qmail-queued accepts and
+ * says 'g'; the client sends, with one byte, the two descriptors
+ * qmail-queue would get: the read ends of its message and envelope pipes.
+ * The child runs qmail-queue's code (qqmain.h) on them with the client's
+ * uid (SO_PEERCRED), exactly as the set-uid program does, answers with
+ * its pid and the wait status qmail-queue would have had (two native
+ * ints), closes the connection and accepts the next client.  A client
+ * that gets no 'g' runs qmail-queue itself; one whose connection closes
+ * after the 'g' without the answer has a temporary failure.
+ *
+ * The parent keeps at least one child waiting in accept() and starts
+ * another when all are busy (up to KIDS_MAX); a child ends after
+ * USES_MAX clients or IDLE_WAIT seconds without one (the last one stays).
  * Trusts nobody who connects more than qmail-queue trusts its caller.
  * TERM (or the end of qmail-send, its parent): stop accepting, let the
- * running children finish and answer, exit.
+ * running messages finish and be answered, exit.
  */
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -33,21 +39,27 @@
 #include "qqmain.h"
 #include "queue.h"
 
-#define KIDS_MAX	200	/* children at once; more run qmail-queue */
+#define KIDS_MAX	200	/* children at once */
+#define USES_MAX	1000	/* clients one child serves */
+#define IDLE_WAIT	30	/* seconds an extra child waits for a client */
 #define FDS_WAIT	60	/* seconds a child waits for the descriptors */
 
-struct kid {
-	pid_t	 pid;
-	int	 fd;		/* the connection */
-};
+enum { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
 
-static struct kid kids[KIDS_MAX];
+static pid_t	 kids[KIDS_MAX];	/* by slot; 0 free */
+static volatile unsigned char *state;	/* by slot, shared with them */
 static int	 nkids;
+static int	 busyw = -1;		/* children: "all busy" to the parent */
+static int	 lsock = -1;		/* a child's listening socket */
 static volatile sig_atomic_t gotterm;
 
 static void	sigterm(int);
+static void	kidterm(int);
 static void	sigchld(int);
-static void	serve(int, uid_t) __attribute__((__noreturn__));
+static int	idle_count(void);
+static void	serve(int, uid_t, int);
+static void	child(int, int, pid_t) __attribute__((__noreturn__));
+static void	spawn(int, int);
 static void	reap(void);
 
 static void
@@ -57,18 +69,45 @@ sigterm(int sig)
 	gotterm = 1;
 }
 
+/* A child stops accepting at once: TERM means the socket goes away. */
+static void
+kidterm(int sig)
+{
+	int	 saved = errno;
+
+	(void)sig;
+	gotterm = 1;
+	if (lsock != -1) {
+		close(lsock);
+		lsock = -1;
+	}
+	errno = saved;
+}
+
 static void
 sigchld(int sig)
 {
 	(void)sig;
 }
 
+static int
+idle_count(void)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < KIDS_MAX; i++)
+		if (__atomic_load_n(&state[i], __ATOMIC_SEQ_CST) == SLOT_IDLE)
+			n++;
+	return n;
+}
+
 /*
- * In the child: take the two descriptors from the connection as fds 0
- * and 1, then be qmail-queue.
+ * One client on c: the go-ahead, its two descriptors as fds 0 and 1,
+ * qmail-queue's code, the answer.  Any failure before the answer just
+ * closes the connection (a temporary failure for the client).
  */
 static void
-serve(int c, uid_t uid)
+serve(int c, uid_t uid, int null)
 {
 	union {
 		struct cmsghdr h;
@@ -78,14 +117,16 @@ serve(int c, uid_t uid)
 	struct msghdr mh;
 	struct cmsghdr *cm;
 	struct iovec iov;
-	int	 fds[2];
-	char	 byte;
+	size_t	 i, k, n;
+	int	 fds[2], a[2], code, fd;
+	char	 byte = 'g';
 	ssize_t	 r;
 
 	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	byte = 'g';			/* go ahead: send them */
-	if (send(c, &byte, 1, MSG_NOSIGNAL) != 1)
-		_exit(QQ_READ);
+	if (send(c, &byte, 1, MSG_NOSIGNAL) != 1) {
+		close(c);
+		return;
+	}
 	memset(&mh, 0, sizeof(mh));
 	iov.iov_base = &byte;
 	iov.iov_len = 1;
@@ -95,68 +136,172 @@ serve(int c, uid_t uid)
 	mh.msg_controllen = sizeof(u.b);
 	do
 		r = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
-	while (r == -1 && errno == EINTR);
-	cm = r == 1 && (mh.msg_flags & MSG_CTRUNC) == 0 ?
-	    CMSG_FIRSTHDR(&mh) : NULL;
-	if (cm == NULL || cm->cmsg_level != SOL_SOCKET ||
-	    cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
-		log_warn("a client sent no descriptors");
-		_exit(QQ_READ);
+	while (r == -1 && errno == EINTR && !gotterm);
+	/* Exactly one byte with exactly two descriptors; whatever else
+	 * came is closed. */
+	n = 0;
+	for (cm = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL; cm != NULL;
+	    cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			    sizeof(int));
+			if (n < 2)
+				fds[n] = fd;
+			else
+				close(fd);
+			n++;
+		}
 	}
-	memcpy(fds, CMSG_DATA(cm), sizeof(fds));
-	close(c);
-	/* fds 0..2 are taken (listening socket, log, log), so the two are
-	 * above them: the message becomes fd 0 (closing the listening
-	 * socket), the envelope fd 1; fd 2 stays the log. */
+	if (n != 2 || (mh.msg_flags & MSG_CTRUNC) != 0) {
+		for (i = 0; i < n && i < 2; i++)
+			close(fds[i]);
+		log_warn("a client sent no descriptors");
+		close(c);
+		return;
+	}
 	if (dup2(fds[0], 0) == -1 || dup2(fds[1], 1) == -1)
-		_exit(QQ_READ);
+		code = QQ_READ;
+	else
+		code = qq_run(uid);
 	close(fds[0]);
 	close(fds[1]);
-	qq_main(uid);
+	/* Let go of the client's pipes; fds 0 and 1 stay taken. */
+	(void)dup2(null, 0);
+	(void)dup2(null, 1);
+	a[0] = (int)getpid();
+	a[1] = W_EXITCODE(code, 0);
+	(void)send(c, a, sizeof(a), MSG_NOSIGNAL);
+	close(c);
 }
 
-/* Answer and forget every child that has exited. */
+/*
+ * A child in slot: clients from the listening socket l until told to
+ * stop, worn out, or idle while another waits.
+ */
+static void
+child(int slot, int l, pid_t parent)
+{
+	struct sigaction sa;
+	struct ucred cr;
+	socklen_t len;
+	int	 c, null, uses;
+	char	 byte = 0;
+
+	lsock = l;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kidterm;	/* no SA_RESTART: accept() returns */
+	sigaction(SIGTERM, &sa, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		_exit(0);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null == -1)
+		_exit(EXIT_TEMP);
+	for (uses = 0; uses < USES_MAX && !gotterm; uses++) {
+		c = gotterm ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (c == -1) {
+			if (gotterm)
+				break;
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+			    idle_count() > 1)
+				break;		/* idle, and not the last */
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED) {
+				log_warn("accept: %s", strerror(errno));
+				sleep(1);
+			}
+			uses--;
+			continue;
+		}
+		__atomic_store_n(&state[slot], SLOT_BUSY, __ATOMIC_SEQ_CST);
+		if (idle_count() == 0)
+			(void)!write(busyw, &byte, 1);
+		len = sizeof(cr);
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+			close(c);
+		else
+			serve(c, cr.uid, null);
+		__atomic_store_n(&state[slot], SLOT_IDLE, __ATOMIC_SEQ_CST);
+	}
+	_exit(0);
+}
+
+/* Start a child in a free slot. */
+static void
+spawn(int l, int busyr)
+{
+	pid_t	 pid, parent = getpid();
+	int	 slot;
+
+	for (slot = 0; slot < KIDS_MAX && kids[slot] != 0; slot++)
+		;
+	if (slot == KIDS_MAX)
+		return;
+	__atomic_store_n(&state[slot], SLOT_IDLE, __ATOMIC_SEQ_CST);
+	pid = child_fork();
+	if (pid == 0) {
+		close(busyr);
+		child(slot, l, parent);
+	}
+	if (pid == -1) {
+		__atomic_store_n(&state[slot], SLOT_FREE, __ATOMIC_SEQ_CST);
+		log_warn("cannot fork: %s", strerror(errno));
+		return;
+	}
+	kids[slot] = pid;
+	nkids++;
+}
+
+/* Forget every child that has exited. */
 static void
 reap(void)
 {
 	pid_t	 pid;
-	int	 st, i, a[2];
+	int	 st, i;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		for (i = 0; i < nkids; i++) {
-			if (kids[i].pid != pid)
-				continue;
-			a[0] = (int)pid;
-			a[1] = st;
-			/* The client reads nothing before this: it fits. */
-			if (send(kids[i].fd, a, sizeof(a), MSG_NOSIGNAL |
-			    MSG_DONTWAIT) != (ssize_t)sizeof(a))
-				log_warn("cannot answer for %ld: %s",
-				    (long)pid, strerror(errno));
-			close(kids[i].fd);
-			kids[i] = kids[--nkids];
-			break;
-		}
+		for (i = 0; i < KIDS_MAX; i++)
+			if (kids[i] == pid) {
+				kids[i] = 0;
+				__atomic_store_n(&state[i], SLOT_FREE,
+				    __ATOMIC_SEQ_CST);
+				nkids--;
+				break;
+			}
 }
 
 int
 main(void)
 {
 	struct sigaction sa;
-	struct ucred cr;
+	struct timeval tv = { IDLE_WAIT, 0 };
 	struct pollfd pfd;
-	socklen_t len;
+	struct timespec pause = { 1, 0 };
 	sigset_t block, old;
-	pid_t	 pid;
-	int	 c, r, lfd = 0;
+	char	 buf[64];
+	int	 l, p[2], i, stopping = 0;
 
 	log_init("qmail-queued");
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() == 1)
 		log_die(EXIT_TEMP, "no parent to stop with");
-	if (fcntl(lfd, F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(lfd, F_SETFL, O_NONBLOCK) == -1)
+	/* Children accept() with a timeout (SO_RCVTIMEO): blocking. */
+	l = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	if (l == -1 || fcntl(l, F_SETFL, 0) == -1 ||
+	    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
 		log_die(EXIT_TEMP, "fd 0 is not the listening socket");
+	close(0);
+	if (open("/dev/null", O_RDONLY) != 0)	/* keep fd 0 taken */
+		log_die(EXIT_TEMP, "cannot open /dev/null");
+	state = mmap(NULL, KIDS_MAX, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (state == MAP_FAILED)
+		log_die(EXIT_TEMP, "cannot map the children's states");
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+		log_die(EXIT_TEMP, "cannot make a pipe");
+	busyw = p[1];
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = sigterm;
 	sigaction(SIGTERM, &sa, NULL);
@@ -169,46 +314,23 @@ main(void)
 	sigprocmask(SIG_BLOCK, &block, &old);
 	for (;;) {
 		reap();
-		if (gotterm && lfd >= 0) {
-			close(lfd);
-			lfd = -1;
+		if (gotterm && !stopping) {
+			stopping = 1;
+			close(l);
+			for (i = 0; i < KIDS_MAX; i++)
+				if (kids[i] != 0)
+					(void)kill(kids[i], SIGTERM);
 		}
-		if (lfd < 0 && nkids == 0)
+		if (stopping && nkids == 0)
 			return 0;
-		pfd.fd = lfd;
+		if (!stopping && nkids < KIDS_MAX && idle_count() == 0)
+			spawn(l, p[0]);
+		pfd.fd = p[0];
 		pfd.events = POLLIN;
-		r = ppoll(&pfd, 1, NULL, &old);
-		if (r <= 0 || pfd.fd < 0 || !(pfd.revents & POLLIN))
-			continue;
-		c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (c == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("accept: %s", strerror(errno));
-			continue;
-		}
-		len = sizeof(cr);
-		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1) {
-			close(c);
-			continue;
-		}
-		if (nkids >= KIDS_MAX) {	/* the client runs qmail-queue */
-			close(c);
-			continue;
-		}
-		pid = child_fork();
-		if (pid == 0) {	/* fds 0..2 stay taken until serve's dup2s */
-			while (nkids > 0)
-				close(kids[--nkids].fd);
-			serve(c, cr.uid);
-		}
-		if (pid == -1) {
-			log_warn("cannot fork: %s", strerror(errno));
-			close(c);
-			continue;
-		}
-		kids[nkids].pid = pid;
-		kids[nkids].fd = c;
-		nkids++;
+		/* A failed fork is tried again after a pause. */
+		(void)ppoll(&pfd, 1, nkids == 0 && !stopping ? &pause : NULL,
+		    &old);
+		while (read(p[0], buf, sizeof(buf)) > 0)
+			;
 	}
 }

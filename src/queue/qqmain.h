@@ -1,6 +1,7 @@
 /*
  * qqmain - the body of qmail-queue, for its own main and for the
- * children of qmail-queued, which run it without loading the program.
+ * children of qmail-queued, which run it, message after message, without
+ * loading the program.
  */
 #ifndef HSMAIL_QQMAIN_H
 #define HSMAIL_QQMAIN_H
@@ -14,5 +15,13 @@
  * caller has made fds 0, 1 and 2 sane and set up logging.
  */
 void	qq_main(uid_t uid) __attribute__((__noreturn__));
+
+/*
+ * The same for one message, returning its exit code (0 queued) instead
+ * of exiting, with every file it opened closed and its alarm cancelled,
+ * ready for the next message on new fds 0 and 1.  The 24-hour limit
+ * still ends the process (QQ_TIMEOUT).
+ */
+int	qq_run(uid_t uid);
 
 #endif
