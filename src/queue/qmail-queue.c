@@ -49,6 +49,8 @@ static int	 messfd = -1, intdfd = -1;
 static int	 mademess, madeintd;
 static struct out out;
 static jmp_buf	*back;		/* qq_run's, while it runs */
+static int	 qp_inode;	/* qq_run's: name the message by its inode */
+static unsigned long qp;	/* the number in Received: and the p record */
 
 static void	cleanup(void);
 static void	leave(int) __attribute__((__noreturn__));
@@ -190,15 +192,17 @@ received(struct str *r, unsigned long pid, uid_t uid, time_t t)
 void
 qq_main(uid_t uid)
 {
-	_exit(qq_run(uid));
+	_exit(qq_run(uid, 0, NULL));
 }
 
 int
-qq_run(uid_t uid)
+qq_run(uid_t uid, int by_inode, unsigned long *qp_r)
 {
 	jmp_buf	 jb;
 	int	 code;
 
+	qp_inode = by_inode;
+	qp = 0;
 	messfd = intdfd = -1;
 	mademess = madeintd = 0;
 	out.len = 0;
@@ -214,6 +218,8 @@ qq_run(uid_t uid)
 	if (intdfd != -1)
 		close(intdfd);
 	messfd = intdfd = -1;
+	if (qp_r != NULL)
+		*qp_r = qp;
 	return code;
 }
 
@@ -235,9 +241,8 @@ body(uid_t uid)
 	if (chdir("queue") == -1)
 		leave(QQ_QUEUEDIR);
 	pid = (unsigned long)getpid();
+	qp = pid;
 	start = time(NULL);
-	str_clear(&rcv);
-	received(&rcv, pid, uid, start);
 
 	signal(SIGPIPE, SIG_IGN);
 	/* A file size limit set by the caller: EFBIG and exit 53, not a
@@ -261,6 +266,10 @@ body(uid_t uid)
 	if (fstat(messfd, &st) == -1)
 		die_sys(QQ_PIDDIR, "statting", pidfn.s);
 	ino = (unsigned long)st.st_ino;
+	if (qp_inode)
+		qp = ino;
+	str_clear(&rcv);
+	received(&rcv, qp, uid, start);
 	if (queue_path(&messfn, QUEUE_MESS, ino) == -1 ||
 	    queue_path_dir(&messdir, QUEUE_MESS, ino) == -1 ||
 	    queue_path(&intdfn, QUEUE_INTD, ino) == -1 ||
@@ -305,7 +314,7 @@ body(uid_t uid)
 	n = snprintf(num, sizeof(num), "u%lu", (unsigned long)uid);
 	if (out_put(&out, num, (size_t)n + 1) == -1)
 		die_sys(QQ_WRITE, "writing", intdfn.s);
-	n = snprintf(num, sizeof(num), "p%lu", pid);
+	n = snprintf(num, sizeof(num), "p%lu", qp);
 	if (out_put(&out, num, (size_t)n + 1) == -1)
 		die_sys(QQ_WRITE, "writing", intdfn.s);
 	queue_rd_fd(&rd, 1);

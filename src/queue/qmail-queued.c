@@ -7,9 +7,11 @@
  * says 'g'; the client sends, with one byte, the two descriptors
  * qmail-queue would get: the read ends of its message and envelope pipes.
  * The child runs qmail-queue's code (qqmain.h) on them with the client's
- * uid (SO_PEERCRED), exactly as the set-uid program does, answers with
- * its pid and the wait status qmail-queue would have had (two native
- * ints), closes the connection and accepts the next client.  A client
+ * uid (SO_PEERCRED), exactly as the set-uid program does but naming the
+ * message by its inode instead of a pid (qmail's "qp": one child queues
+ * many messages), answers with that number and the wait status
+ * qmail-queue would have had (two native longs), closes the connection
+ * and accepts the next client.  A client
  * that gets no 'g' runs qmail-queue itself; one whose connection closes
  * after the 'g' without the answer has a temporary failure.
  *
@@ -118,7 +120,9 @@ serve(int c, uid_t uid, int null)
 	struct cmsghdr *cm;
 	struct iovec iov;
 	size_t	 i, k, n;
-	int	 fds[2], a[2], code, fd;
+	unsigned long qp = 0;
+	long	 a[2];
+	int	 fds[2], code, fd;
 	char	 byte = 'g';
 	ssize_t	 r;
 
@@ -166,13 +170,13 @@ serve(int c, uid_t uid, int null)
 	if (dup2(fds[0], 0) == -1 || dup2(fds[1], 1) == -1)
 		code = QQ_READ;
 	else
-		code = qq_run(uid);
+		code = qq_run(uid, 1, &qp);
 	close(fds[0]);
 	close(fds[1]);
 	/* Let go of the client's pipes; fds 0 and 1 stay taken. */
 	(void)dup2(null, 0);
 	(void)dup2(null, 1);
-	a[0] = (int)getpid();
+	a[0] = (long)qp;
 	a[1] = W_EXITCODE(code, 0);
 	(void)send(c, a, sizeof(a), MSG_NOSIGNAL);
 	close(c);
@@ -287,10 +291,13 @@ main(void)
 	log_init("qmail-queued");
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() == 1)
 		log_die(EXIT_TEMP, "no parent to stop with");
-	/* Children accept() with a timeout (SO_RCVTIMEO): blocking. */
+	/* Children accept() with a timeout (SO_RCVTIMEO): blocking.  A
+	 * second listen() makes the credentials clients see (SO_PEERCRED)
+	 * ours rather than those of qmail-start, which made the socket. */
 	l = fcntl(0, F_DUPFD_CLOEXEC, 3);
 	if (l == -1 || fcntl(l, F_SETFL, 0) == -1 ||
-	    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
+	    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    listen(l, 128) == -1)
 		log_die(EXIT_TEMP, "fd 0 is not the listening socket");
 	close(0);
 	if (open("/dev/null", O_RDONLY) != 0)	/* keep fd 0 taken */

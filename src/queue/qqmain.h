@@ -19,9 +19,12 @@ void	qq_main(uid_t uid) __attribute__((__noreturn__));
 /*
  * The same for one message, returning its exit code (0 queued) instead
  * of exiting, with every file it opened closed and its alarm cancelled,
- * ready for the next message on new fds 0 and 1.  The 24-hour limit
- * still ends the process (QQ_TIMEOUT).
+ * ready for the next message on new fds 0 and 1.  The message's number
+ * in its Received line and in the envelope's p record (qmail's "qp") is
+ * this process's pid, or with by_inode the message's own number (its
+ * inode), unique while it is queued; it goes to *qp_r unless NULL (0:
+ * none yet).  The 24-hour limit still ends the process (QQ_TIMEOUT).
  */
-int	qq_run(uid_t uid);
+int	qq_run(uid_t uid, int by_inode, unsigned long *qp_r);
 
 #endif

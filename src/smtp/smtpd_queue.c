@@ -25,7 +25,7 @@
 static int	write_all(int, const char *, size_t);
 static int	queued_connect(const char *, const char *);
 static int	queued_give(int, int, int);
-static int	queued_status(int, pid_t *, int *);
+static int	queued_status(int, unsigned long *, int *);
 
 /* Move fd above the descriptors children are given (close-on-exec). */
 int
@@ -60,8 +60,8 @@ write_all(int fd, const char *b, size_t n)
 
 /*
  * A connection to qmail-queued at path, if it listens there now (without
- * waiting: a full backlog is no) and runs as the owner of queuedir, so
- * that nobody else can pose as the queue.  The fd, or -1.
+ * waiting: a full backlog is no) and runs as the owner of queuedir (or
+ * root), so that nobody else can pose as the queue.  The fd, or -1.
  */
 static int
 queued_connect(const char *path, const char *queuedir)
@@ -82,7 +82,8 @@ queued_connect(const char *path, const char *queuedir)
 		return -1;
 	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
-	    stat(queuedir, &st) == -1 || cr.uid != st.st_uid ||
+	    stat(queuedir, &st) == -1 ||
+	    (cr.uid != st.st_uid && cr.uid != 0) ||
 	    fcntl(s, F_SETFL, 0) == -1) {
 		close(s);
 		return -1;
@@ -138,11 +139,11 @@ queued_give(int s, int m, int e)
 	return r == 1 ? 0 : -1;
 }
 
-/* qmail-queued's answer: the child's pid and wait status.  0 or -1. */
+/* qmail-queued's answer: the message's qp and wait status.  0 or -1. */
 static int
-queued_status(int s, pid_t *pid, int *status)
+queued_status(int s, unsigned long *qp, int *status)
 {
-	int	 a[2];
+	long	 a[2];
 	size_t	 got = 0;
 	ssize_t	 r;
 
@@ -154,8 +155,8 @@ queued_status(int s, pid_t *pid, int *status)
 			return -1;
 		got += (size_t)r;
 	}
-	*pid = (pid_t)a[0];
-	*status = a[1];
+	*qp = (unsigned long)a[0];
+	*status = (int)a[1];
 	return 0;
 }
 
@@ -228,6 +229,7 @@ int
 smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
     struct str *reply)
 {
+	unsigned long qp = 0;
 	int	 status, werr = 0, r;
 
 	if (qq->pid == -1) {
@@ -242,11 +244,13 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 	close(qq->envfd);
 	qq->envfd = -1;
 	if (qq->sock >= 0) {
-		r = queued_status(qq->sock, &qq->pid, &status);
+		r = queued_status(qq->sock, &qp, &status);
 		close(qq->sock);
 		qq->sock = -1;
-	} else
+	} else {
 		r = child_wait(qq->pid, &status);
+		qp = (unsigned long)qq->pid;
+	}
 	if (r == -1) {
 		qq->pid = -1;
 		str_clear(reply);
@@ -256,7 +260,7 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 	str_clear(reply);
 	if (env != NULL && !werr && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0) {
-		(void)str_printf(reply, "ok %lld qp %ld", now, (long)qq->pid);
+		(void)str_printf(reply, "ok %lld qp %lu", now, qp);
 		qq->pid = -1;
 		return 0;
 	}

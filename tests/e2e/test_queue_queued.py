@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import time
 
@@ -80,20 +81,19 @@ class Client:
         self.ew = None
 
     def answer(self, timeout=30):
-        """(pid, wait status), or None when the connection just ends."""
+        """(qp, wait status), or None when the connection just ends."""
         self.s.settimeout(timeout)
         b = b""
-        while len(b) < 8:
+        while len(b) < 16:
             try:
-                r = self.s.recv(8 - len(b))
+                r = self.s.recv(16 - len(b))
             except ConnectionResetError:
                 return None
             if not r:
                 return None
             b += r
         self.s.close()
-        return int.from_bytes(b[:4], "little", signed=True), \
-            int.from_bytes(b[4:], "little", signed=True)
+        return struct.unpack("<qq", b)
 
 
 @pytest.fixture
@@ -115,17 +115,18 @@ def test_queues_like_qmail_queue(instance, mail):
     c = Client(instance)
     c.message(MSG)
     c.envelope(su.qu.envelope("s@remote.example", ["joe@" + su.ME]))
-    pid, status = c.answer()
+    qp, status = c.answer()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     mail.wait_empty()
     got = su.maildir(mail.joe)
     assert len(got) == 1
     assert re.search(rb"^Received: \(qmail %d invoked by uid %d\); " %
-                     (pid, os.getuid()), got[0], re.M)
+                     (qp, os.getuid()), got[0], re.M)
     assert got[0].endswith(MSG)
-    assert re.search(r"^info msg \d+: bytes \d+ from <s@remote.example> "
-                     r"qp %d uid %d$" % (pid, os.getuid()), mail.logtext(),
-                     re.M)
+    # The qp is the message's own number (one child queues many).
+    assert re.search(r"^info msg %d: bytes \d+ from <s@remote.example> "
+                     r"qp %d uid %d$" % (qp, qp, os.getuid()),
+                     mail.logtext(), re.M)
 
 
 def test_client_uid_is_the_injector(instance, mail):
@@ -141,8 +142,8 @@ def test_client_uid_is_the_injector(instance, mail):
             "os.write(mw, b'Subject: u\\n\\nx\\n'); os.close(mw)\n"
             "os.write(ew, b'Fs@remote.example\\0Tjoe@%s\\0\\0');"
             " os.close(ew)\n"
-            "b = s.recv(8)\n"
-            "sys.exit(0 if len(b) == 8 and b[4:] == bytes(4) else 1)\n"
+            "b = s.recv(16)\n"
+            "sys.exit(0 if len(b) == 16 and b[8:] == bytes(8) else 1)\n"
             % su.ME)
     su.open_path(instance.qmail)
     p = subprocess.run(["python3", "-c", code, sock_path(instance)],
@@ -259,18 +260,20 @@ def test_parent_killed_mid_message(instance, mail):
 def test_many_clients_one_child(instance, mail):
     """Message after message in the same children: every one queued,
     no descriptor left behind."""
-    pids = set()
+    qps = set()
     for i in range(30):
         c = Client(instance)
         c.message(b"Subject: n%d\n\nbody\n" % i)
         c.envelope(su.qu.envelope("s@remote.example", ["joe@" + su.ME]))
-        pid, status = c.answer()
+        qp, status = c.answer()
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-        pids.add(pid)
-    assert len(pids) < 30
-    for pid in pids:
+        qps.add(qp)
+    assert qps and 0 not in qps	# inodes: reused once delivered
+    kids = children(daemon_pid(instance))
+    assert 1 <= len(kids) <= 3
+    for pid in kids:	# fds 0-2, the socket, /dev/null, the pipe
         fds = os.listdir("/proc/%d/fd" % pid)
-        assert len(fds) <= 7, fds
+        assert len(fds) <= 6, fds
     mail.wait_empty()
     got = su.maildir(mail.joe)
     assert sorted(m.split(b"Subject: ")[1].split(b"\n")[0] for m in got) \
@@ -308,8 +311,9 @@ def test_smtpd_uses_it_and_falls_back(instance, mail):
     assert m, out
     mail.wait_empty()
     assert len(su.maildir(mail.joe)) == 1
-    # The queueing process was qmail-queued's child: its log names it.
-    assert re.search(r"qp %s uid" % m.group(1), mail.logtext())
+    # Queued by qmail-queued: the qp is the message's number.
+    assert re.search(r"^info msg %s: .* qp %s uid" % (m.group(1),
+                     m.group(1)), mail.logtext(), re.M)
     os.kill(daemon_pid(instance), signal.SIGKILL)
     time.sleep(0.2)
     out = smtp_session(instance)		# connection refused: qmail-queue
@@ -341,7 +345,7 @@ def test_smtpd_refuses_an_impostor(instance, mail, procs, tmp_path):
             "    c, _ = s.accept(); c.send(b'g')\n"
             "    msg, fds, fl, ad = socket.recv_fds(c, 1, 2)\n"
             "    open(sys.argv[1] + '.used', 'w').close()\n"
-            "    c.send(struct.pack('<ii', 4242, 0)); c.close()\n")
+            "    c.send(struct.pack('<qq', 4242, 0)); c.close()\n")
     procs.start(["python3", "-c", code, isock], preexec_fn=as_nobody)
     for _ in range(100):
         if os.path.exists(isock):

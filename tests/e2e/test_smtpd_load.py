@@ -83,7 +83,6 @@ def test_smtp_source_load(instance, procs, tmp_path):
     for addr, _, m in LOAD:
         msgs = _maildir(instance, addr)
         assert len(msgs) == m, (addr, len(msgs))
-        qps = set()
         for msg in msgs:
             head, _, body = msg.partition(b"\n\n")
             assert head.startswith(b"Return-Path: <sender@source.example>\n")
@@ -92,7 +91,6 @@ def test_smtp_source_load(instance, procs, tmp_path):
                             rb"network\)", head) or \
                 re.search(rb"\nReceived: \(qmail (\d+) invoked ", head)
             assert got, head
-            qps.add(got.group(1))
             # smtp-source's body: about SIZE bytes of lines of X, most
             # numbered; the same in every message, so none was cut.
             lines = body.split(b"\n")
@@ -100,10 +98,11 @@ def test_smtp_source_load(instance, procs, tmp_path):
             assert all(re.fullmatch(rb"\d?X+", l) for l in lines[:-1])
             assert len(body) + len(lines) > SIZE - 100
             bodies.add(body)
-        assert len(qps) == m, "a message delivered twice to %s" % addr
     assert len(bodies) == 1
     with open(os.path.join(str(tmp_path), "send.log"), "rb") as f:
         text = f.read().decode(errors="replace")
+    # Each message queued once and delivered once (the counts per
+    # address above could not tell a loss from a duplicate).
     assert len(re.findall(r"^new msg \d+", text, re.M)) == total
     assert len(re.findall(r"^delivery \d+: success", text, re.M)) == total
     assert not re.search(r"^delivery \d+: (deferral|failure)", text, re.M)
