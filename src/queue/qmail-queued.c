@@ -140,7 +140,7 @@ serve(int c, uid_t uid, int null)
 	mh.msg_controllen = sizeof(u.b);
 	do
 		r = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
-	while (r == -1 && errno == EINTR && !gotterm);
+	while (r == -1 && errno == EINTR);	/* TERM too: it has begun */
 	/* Exactly one byte with exactly two descriptors; whatever else
 	 * came is closed. */
 	n = 0;
