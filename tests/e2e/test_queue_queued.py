@@ -7,11 +7,13 @@ mid-message behave as with qmail-queue; qmail-smtpd uses it, falls back
 to qmail-queue when it is not there, and never trusts a socket that
 somebody else serves."""
 import os
+import random
 import re
 import signal
 import socket
 import struct
 import subprocess
+import threading
 import time
 
 import pytest
@@ -362,3 +364,57 @@ def test_smtpd_refuses_an_impostor(instance, mail, procs, tmp_path):
     assert re.search(r"^250 2\.0\.0 ok \d+ qp \d+", out, re.M), out
     mail.wait_empty()
     assert su.maildir(mail.joe)[0].endswith(b"Subject: smtp\n\nvia smtpd\n")
+
+
+def smtp_send(instance, subject):
+    """One message through qmail-smtpd on pipes: True on 250 after DATA,
+    False on any other reply."""
+    e = dict(instance.env)
+    e.pop("QMAILQUEUE", None)
+    p = subprocess.Popen([prog("qmail-smtpd")], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         env=e)
+    out, _ = p.communicate(
+        b"HELO client.example\r\nMAIL FROM:<s@remote.example>\r\n"
+        b"RCPT TO:<joe@" + su.ME.encode() + b">\r\nDATA\r\n"
+        b"Subject: " + subject + b"\r\n\r\nbody\r\n.\r\nQUIT\r\n",
+        timeout=60)
+    replies = out.decode().split("\r\n")
+    data = [r for r in replies if r.startswith("354")]
+    assert data, replies
+    after = replies[replies.index(data[0]) + 1]
+    return after.startswith("250 ")
+
+
+def test_kills_lose_nothing_answered(instance, mail):
+    """Children of qmail-queued (and once qmail-queued itself) killed
+    with SIGKILL while sessions run: every message that got 250 is
+    delivered; the others got a temporary error or were still queued."""
+    instance.control("rcpthosts", su.ME + "\n")
+    rnd = random.Random(7)
+    ok = []
+    for i in range(40):
+        subject = b"k%d" % i
+        if rnd.random() < 0.5:
+            dpid = daemon_pid(instance)
+            kids = children(dpid) if dpid else []
+            if i == 20 and dpid:
+                os.kill(dpid, signal.SIGKILL)
+            elif kids:
+                # Kill whichever child is about to serve, mid-way.
+                def later(k=rnd.choice(kids), d=rnd.random() * 0.01):
+                    time.sleep(d)
+                    try:
+                        os.kill(k, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                threading.Thread(target=later).start()
+        if smtp_send(instance, subject):
+            ok.append(subject)
+    assert ok
+    mail.wait_empty(alarm=True, mess=False)
+    got = set()
+    for m in su.maildir(mail.joe):
+        got.add(m.split(b"Subject: ")[1].split(b"\n")[0])
+    missing = [s for s in ok if s not in got]
+    assert not missing, missing
