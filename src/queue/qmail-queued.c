@@ -37,6 +37,7 @@
 
 #include "child.h"
 #include "err.h"
+#include "fdpass.h"
 #include "log.h"
 #include "qqmain.h"
 #include "queue.h"
@@ -111,58 +112,19 @@ idle_count(void)
 static void
 serve(int c, uid_t uid, int null)
 {
-	union {
-		struct cmsghdr h;
-		char	 b[CMSG_SPACE(2 * sizeof(int))];
-	} u;
 	struct timeval tv = { FDS_WAIT, 0 };
-	struct msghdr mh;
-	struct cmsghdr *cm;
-	struct iovec iov;
-	size_t	 i, k, n;
 	unsigned long qp = 0;
 	long	 a[2];
-	int	 fds[2], code, fd;
+	int	 fds[2], code;
 	char	 byte = 'g';
-	ssize_t	 r;
 
 	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (send(c, &byte, 1, MSG_NOSIGNAL) != 1) {
 		close(c);
 		return;
 	}
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.b;
-	mh.msg_controllen = sizeof(u.b);
-	do
-		r = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
-	while (r == -1 && errno == EINTR);	/* TERM too: it has begun */
-	/* Exactly one byte with exactly two descriptors; whatever else
-	 * came is closed. */
-	n = 0;
-	for (cm = r == 1 ? CMSG_FIRSTHDR(&mh) : NULL; cm != NULL;
-	    cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET ||
-		    cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < k; i++) {
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
-			    sizeof(int));
-			if (n < 2)
-				fds[n] = fd;
-			else
-				close(fd);
-			n++;
-		}
-	}
-	if (n != 2 || (mh.msg_flags & MSG_CTRUNC) != 0) {
-		for (i = 0; i < n && i < 2; i++)
-			close(fds[i]);
+	/* Exactly two descriptors with the byte (TERM too: it has begun). */
+	if (fdpass_recv(c, &byte, fds, 2) == -1) {
 		log_warn("a client sent no descriptors");
 		close(c);
 		return;

@@ -168,11 +168,9 @@ spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
 	args[9] = aliasempty;
 	args[10] = NULL;
 	builtin = child_is_builtin(qlocal.s, "qmail-local");
-	pid = builtin ? child_fork() : fork();
+	pid = child_fork();	/* signals as a new program has them */
 	if (pid != 0)
 		return pid;
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
 	if (dup2(fdmess, 0) == -1 || dup2(fdout, 1) == -1 ||
 	    dup2(fdout, 2) == -1)
 		_exit(LX_SYS);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "fdpass.h"
 #include "smtpd_queue.h"
 
 /* Seconds to wait for qmail-queued's go-ahead before running qmail-queue. */
@@ -98,13 +99,6 @@ queued_connect(const char *path, const char *queuedir)
 static int
 queued_give(int s, int m, int e)
 {
-	union {
-		struct cmsghdr h;
-		char	 b[CMSG_SPACE(2 * sizeof(int))];
-	} u;
-	struct msghdr mh;
-	struct cmsghdr *cm;
-	struct iovec iov;
 	struct pollfd pfd = { s, POLLIN, 0 };
 	int	 fds[2] = { m, e };
 	char	 byte;
@@ -120,23 +114,7 @@ queued_give(int s, int m, int e)
 	while (r == -1 && errno == EINTR);
 	if (r != 1 || byte != 'g')
 		return -1;
-	memset(&u, 0, sizeof(u));
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.b;
-	mh.msg_controllen = sizeof(u.b);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-	do
-		r = sendmsg(s, &mh, MSG_NOSIGNAL);
-	while (r == -1 && errno == EINTR);
-	return r == 1 ? 0 : -1;
+	return fdpass_send(s, 'q', fds, 2);
 }
 
 /* qmail-queued's answer: the message's qp and wait status.  0 or -1. */

@@ -3,6 +3,7 @@ fresh instance root per test, free loopback ports, and background servers
 that are always stopped.  Each area keeps its own helpers beside its tests.
 """
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -46,6 +47,22 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def kill_until_gone(list_pids, tries=50):
+    """SIGKILL every pid list_pids() returns, again and again (a killed
+    supervisor's children may still start something), until it returns
+    none or tries run out."""
+    for _ in range(tries):
+        left = list_pids()
+        if not left:
+            return
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
 
 
 def wait_port(port, host="127.0.0.1", timeout=10.0):

@@ -80,6 +80,13 @@ def aiosmtpd_server(mode, host, port, outfile, cert=None, key=None):
         time.sleep(3600)
 
 
+def take_data(conn, f):
+    """Read the message up to its final dot; accept it."""
+    while f.readline() not in (b".\r\n", b""):
+        pass
+    conn.sendall(b"250 ok got it\r\n")
+
+
 def helo_only(conn, f, outfile, badtls=False):
     """An RFC 821 server: EHLO refused, HELO accepted.  With badtls, EHLO
     is accepted and offers STARTTLS, which then fails."""
@@ -101,9 +108,7 @@ def helo_only(conn, f, outfile, badtls=False):
             conn.sendall(b"502 unimplemented\r\n")
         elif verb == b"DATA":
             conn.sendall(b"354 go ahead\r\n")
-            while f.readline() not in (b".\r\n", b""):
-                pass
-            conn.sendall(b"250 ok got it\r\n")
+            take_data(conn, f)
         elif verb == b"QUIT":
             conn.sendall(b"221 bye\r\n")
             break
@@ -146,9 +151,7 @@ def pipelining(conn, f, outfile):
                 conn.sendall(b"354 go ahead\r\n" if v == b"DATA"
                              else b"250 ok\r\n")
             if group[-1] == b"DATA":
-                while f.readline() not in (b".\r\n", b""):
-                    pass
-                conn.sendall(b"250 ok got it\r\n")
+                take_data(conn, f)
         elif verb == b"QUIT":
             conn.sendall(b"221 bye\r\n")
             break

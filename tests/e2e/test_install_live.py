@@ -7,7 +7,6 @@ POP-before-SMTP, then SMTP AUTH by a customer through qmail-smtpd running
 as qmaild, delivery into the Maildir, POP3 retrieval."""
 import os
 import poplib
-import signal
 import re
 import smtplib
 import ssl
@@ -16,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, SRC, free_port, wait_port
+from conftest import BUILD, SRC, free_port, kill_until_gone, wait_port
 
 # Run by sh in a new mount namespace: an overlay of / whose changes go to
 # a tmpfs, /proc /dev /sys and the sanitizer log directory bound in, then
@@ -221,16 +220,7 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         with pytest.raises(OSError):
             socket_probe(smtp)
     finally:
-        for _ in range(50):
-            left = chrooted(root)
-            if not left:
-                break
-            for p in left:
-                try:
-                    os.kill(p, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.1)
+        kill_until_gone(lambda: chrooted(root))
 
 
 def socket_probe(port):

@@ -34,25 +34,34 @@ def sock_path(instance):
     return os.path.join(instance.qmail, "qmail-queued.sock")
 
 
-def daemon_pid(instance):
-    """The qmail-queued parent (not one of its children)."""
-    pids = []
-    exe = os.path.join(instance.qmail, "bin", "qmail-queued").encode()
+def processes():
+    """[(pid, parent pid, argv[0])] of every process."""
+    out = []
     for p in os.listdir("/proc"):
         if not p.isdigit():
             continue
         try:
             with open("/proc/%s/cmdline" % p, "rb") as f:
-                argv = f.read().split(b"\0")
+                argv0 = f.read().split(b"\0")[0]
             with open("/proc/%s/stat" % p) as f:
                 ppid = int(f.read().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
-        if argv[0] == exe:
-            pids.append((int(p), ppid))
+        out.append((int(p), ppid, argv0))
+    return out
+
+
+def daemon_pid(instance):
+    """The qmail-queued parent (not one of its children)."""
+    exe = os.path.join(instance.qmail, "bin", "qmail-queued").encode()
+    pids = [(p, pp) for p, pp, a in processes() if a == exe]
     mine = set(p for p, _ in pids)
     top = [p for p, pp in pids if pp not in mine]
     return top[0] if top else None
+
+
+def children(pid):
+    return [p for p, pp, _ in processes() if pp == pid]
 
 
 class Client:
@@ -192,20 +201,6 @@ def test_term_finishes_what_runs(instance, mail):
     assert os.WEXITSTATUS(c.answer()[1]) == 0
     mail.wait_empty()
     assert su.maildir(mail.joe)[0].endswith(b"Subject: slow\n\nrest\n")
-
-
-def children(pid):
-    out = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % p) as f:
-                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    out.append(int(p))
-        except OSError:
-            pass
-    return out
 
 
 def wait_refused(instance):

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, SRC, free_port, wait_port
+from conftest import BUILD, SRC, free_port, kill_until_gone, wait_port
 
 
 def instance_pids(root):
@@ -107,16 +107,7 @@ def stack(tmp_path):
                     os.killpg(p.pid, signal.SIGKILL)
         # Anything left (a test that failed half-way) is killed, until
         # nothing is started again.
-        for _ in range(50):
-            left = instance_pids(root)
-            if not left:
-                break
-            for pid in left:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.1)
+        kill_until_gone(lambda: instance_pids(root))
         log.close()
         shutil.rmtree(base, ignore_errors=True)
 
@@ -297,15 +288,6 @@ def test_run_as_root_in_a_private_directory_then_resumed(tmp_path):
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
                 p.wait(60)
-        for _ in range(50):
-            left = instance_pids(root)
-            if not left:
-                break
-            for pid in left:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.1)
+        kill_until_gone(lambda: instance_pids(root))
         log.close()
         shutil.rmtree(base, ignore_errors=True)

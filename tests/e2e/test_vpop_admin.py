@@ -286,6 +286,18 @@ def newu(instance):
     run(instance, "qmail-newu", check=0)
 
 
+def drop_assign(instance, prefix):
+    """Take the users/assign lines starting with prefix out, as a
+    vadddomain stopped before writing them would have left it."""
+    assign = os.path.join(instance.qmail, "users", "assign")
+    with open(assign) as f:
+        text = f.read()
+    with open(assign, "w") as f:
+        f.write("".join(l for l in text.splitlines(True)
+                        if not l.startswith(prefix)))
+    newu(instance)
+
+
 def test_interrupted_domain_commands_finish_on_rerun(instance):
     """A vadddomain or vdeldomain stopped half way (the states a crash
     between two of its file replacements leaves) is finished by running
@@ -304,12 +316,7 @@ def test_interrupted_domain_commands_finish_on_rerun(instance):
     assert keys == [b"late.example"]
     # vadddomain stopped after the postmaster, before users/assign.
     adddomain(instance, "half.example")
-    with open(assign) as f:
-        text = f.read()
-    with open(assign, "w") as f:
-        f.write("".join(l for l in text.splitlines(True)
-                        if not l.startswith("+half.example-:")))
-    newu(instance)
+    drop_assign(instance, "+half.example-:")
     assert run(instance, "vdominfo", "half.example").returncode == 245
     p = run(instance, "vadddomain", "half.example", "pw")
     assert p.returncode == 0, p.stderr
@@ -317,12 +324,7 @@ def test_interrupted_domain_commands_finish_on_rerun(instance):
     assert "+half.example-:" in open(assign).read()
     # ...but a directory with someone's mailboxes is never taken over.
     adduser(instance, "kept@half.example")
-    with open(assign) as f:
-        text = f.read()
-    with open(assign, "w") as f:
-        f.write("".join(l for l in text.splitlines(True)
-                        if not l.startswith("+half.example-:")))
-    newu(instance)
+    drop_assign(instance, "+half.example-:")
     p = run(instance, "vadddomain", "half.example", "pw")
     assert p.returncode == 242
     assert b"Error: cannot create" in p.stderr and b"move it away" in \
