@@ -153,7 +153,7 @@ child_note_has(const unsigned char *b, size_t n, const char *prog)
 			memcpy(&nh, b + off, sizeof(nh));
 			off += sizeof(nh);
 			nlen = ((size_t)nh.n_namesz + 3) & ~(size_t)3;
-			if (nh.n_namesz > end - off || nlen > end - off)
+			if (nlen > end - off)	/* nlen >= n_namesz */
 				break;
 			if (nh.n_descsz > end - off - nlen)
 				break;
