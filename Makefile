@@ -14,8 +14,16 @@
 #   qmail-foo_LIBS := -lssl -lcrypto          (optional)
 #   TESTS += foo_proto_test
 #   foo_proto_test_SRCS := src/dir/foo_proto_test.c src/dir/foo_proto.c
-# src/lib/*.c (not *_test.c) make libhsmail.a; src/lib/X_test.c is a unit
-# test linked with it automatically. fuzz/*.mk list the fuzz targets.
+# Two library layers, as Postfix's util/ and global/ or Dovecot's lib/ and
+# lib-mail/: src/lib/*.c (not *_test.c) make libhsmail.a, the generic layer
+# (strings, buffers, io, child, priv, tls, cdb, dns, log); src/libmail/*.c
+# make libhsmail-mail.a, the mail layer (queue, Maildir++, vpopmail store,
+# MIME, checkpassword) which may use src/lib but never the other way round
+# (every program links libhsmail-mail.a before libhsmail.a, so a generic
+# module calling the mail layer fails to link).  src/lib*/X_test.c is a
+# unit test linked with both automatically; src/libmail/build.mk may add
+# compiler flags (LIBMAIL_CFLAGS) and per-test libraries (X_test_LIBS).
+# fuzz/*.mk list the fuzz targets.
 
 SAN	?= 0
 ifeq ($(SAN),1)
@@ -33,7 +41,7 @@ CC	:= gcc
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -O2 -g $(WARN) $(FORTIFY) -fstack-protector-strong \
-	   $(SANFLAGS) -Isrc/lib -MMD -MP $(EXTRA_CFLAGS)
+	   $(SANFLAGS) -Isrc/lib -Isrc/libmail -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS	:= $(SANFLAGS) -Wl,--as-needed
 BASELIBS := -lcdb
 
@@ -50,54 +58,72 @@ include $(sort $(wildcard src/*/build.mk))
 LIB_SRCS := $(filter-out %_test.c,$(wildcard src/lib/*.c))
 LIB_TESTS := $(patsubst src/lib/%.c,%,$(wildcard src/lib/*_test.c))
 LIB	:= $(B)/libhsmail.a
+LIBMAIL_SRCS := $(filter-out %_test.c,$(wildcard src/libmail/*.c))
+LIBMAIL_TESTS := $(patsubst src/libmail/%.c,%,$(wildcard src/libmail/*_test.c))
+LIBMAIL	:= $(B)/libhsmail-mail.a
+LIBS_ALL := $(LIBMAIL) $(LIB)
 
 obj	= $(patsubst src/%.c,$(B)/obj/%.o,$(1))
 
 all: $(addprefix $(B)/bin/,$(PROGS)) \
-     $(addprefix $(B)/test/,$(LIB_TESTS) $(TESTS))
+     $(addprefix $(B)/test/,$(LIB_TESTS) $(LIBMAIL_TESTS) $(TESTS))
 
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/obj/libmail/%.o: CFLAGS += $(LIBMAIL_CFLAGS)
 
 $(LIB): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
+$(LIBMAIL): $(call obj,$(LIBMAIL_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
 define prog_rule
-$(B)/bin/$(1): $(call obj,$($(1)_SRCS)) $(LIB)
+$(B)/bin/$(1): $(call obj,$($(1)_SRCS)) $(LIBS_ALL)
 	@mkdir -p $$(dir $$@)
-	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(LIB) \
+	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(LIBS_ALL) \
 	    $($(1)_LIBS) $(BASELIBS)
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
 define test_rule
-$(B)/test/$(1): $(call obj,$($(1)_SRCS)) $(LIB)
+$(B)/test/$(1): $(call obj,$($(1)_SRCS)) $(LIBS_ALL)
 	@mkdir -p $$(dir $$@)
-	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(LIB) \
+	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(LIBS_ALL) \
 	    $($(1)_LIBS) $(BASELIBS) -lcmocka
 endef
 $(foreach t,$(LIB_TESTS),$(eval $(t)_SRCS := src/lib/$(t).c))
-$(foreach t,$(LIB_TESTS),$(eval $(t)_LIBS ?= -lssl -lcrypto -lcrypt))
-$(foreach t,$(LIB_TESTS) $(TESTS),$(eval $(call test_rule,$(t))))
+$(foreach t,$(LIBMAIL_TESTS),$(eval $(t)_SRCS := src/libmail/$(t).c))
+$(foreach t,$(LIB_TESTS) $(LIBMAIL_TESTS),$(eval $(t)_LIBS ?= -lssl -lcrypto -lcrypt))
+$(foreach t,$(LIB_TESTS) $(LIBMAIL_TESTS) $(TESTS),$(eval $(call test_rule,$(t))))
 
 # libFuzzer targets: clang, the library rebuilt with fuzzer-no-link.
 FZ	:= build-fuzz
-FZCFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Isrc/lib -MMD -MP \
+FZCFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Isrc/lib -Isrc/libmail -MMD -MP \
 	    -fsanitize=fuzzer-no-link,address,undefined \
 	    -fno-sanitize-recover=all
 FZLIB	:= $(FZ)/libhsmail.a
+FZLIBMAIL := $(FZ)/libhsmail-mail.a
 $(FZ)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	clang $(FZCFLAGS) -c -o $@ $<
+$(FZ)/obj/libmail/%.o: FZCFLAGS += $(LIBMAIL_CFLAGS)
 $(FZLIB): $(patsubst src/%.c,$(FZ)/obj/%.o,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
+$(FZLIBMAIL): $(patsubst src/%.c,$(FZ)/obj/%.o,$(LIBMAIL_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
 define fuzz_rule
-$(FZ)/bin/$(1): fuzz/$(1).c $(patsubst src/%.c,$(FZ)/obj/%.o,$($(1)_SRCS)) $(FZLIB)
+$(FZ)/bin/$(1): fuzz/$(1).c $(patsubst src/%.c,$(FZ)/obj/%.o,$($(1)_SRCS)) $(FZLIBMAIL) $(FZLIB)
 	@mkdir -p $$(dir $$@)
 	clang $(FZCFLAGS) -fsanitize=fuzzer -o $$@ $$(filter %.c %.o %.a,$$^) \
 	    $($(1)_LIBS) $(BASELIBS)
