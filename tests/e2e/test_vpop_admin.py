@@ -4,6 +4,9 @@ virtualdomains, vpasswd + vpasswd.cdb, .qmail-default, bucket dirs), their
 exit codes and error sentences, bad names, and concurrent vadduser."""
 import concurrent.futures
 import os
+import subprocess
+
+from conftest import prog
 
 from vpoputil import (adddomain, adduser, cdb_read, domain_ids, domdir, run,
                       vpasswd)
@@ -342,3 +345,25 @@ def test_interrupted_domain_commands_finish_on_rerun(instance):
     assert cdb_read(os.path.join(ctl, "morercpthosts.cdb")) == []
     recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
     assert b"!late.example-" not in recs
+
+
+def test_relative_root_writes_absolute_paths(instance):
+    """HSMAIL_ROOT=./var (how make run's admin commands are typed): the
+    paths written into users/assign, vpasswd and .qmail-default are
+    absolute and clean, so they still work from any directory."""
+    base = os.path.dirname(instance.root)
+    rel = os.path.join(".", os.path.basename(instance.root)) + "/"
+    env = dict(instance.env, HSMAIL_ROOT=rel)
+    for argv in (["vadddomain", "rel.example", "pw"],
+                 ["vadduser", "joe@rel.example", "pw"]):
+        p = subprocess.run([prog(argv[0])] + argv[1:], env=env, cwd=base,
+                           capture_output=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+    d = os.path.join(instance.root, "vpopmail", "domains", "rel.example")
+    with open(os.path.join(instance.qmail, "users", "assign")) as f:
+        assert ":%s:-::\n" % d in f.read()
+    for name, _, _, _, _, udir, _ in vpasswd(instance, "rel.example"):
+        assert udir == os.path.join(d, name)
+    with open(os.path.join(d, ".qmail-default")) as f:
+        assert f.read() == "| %s/bin/vdelivermail '' bounce-no-mailbox\n" \
+            % instance.vpopmail
