@@ -33,6 +33,8 @@ def test_install_tree(tmp_path):
               "usr/local/share/man/man1/tcpserver.1"):
         assert (d / p).exists(), p
     assert stat.S_ISFIFO(os.stat(d / "var/qmail/queue/lock/trigger").st_mode)
+    # H-Sphere's name for the qmail tree, as the seed's lines use it.
+    assert os.readlink(d / "hsphere/local/var/qmail") == "/var/qmail"
     for sub in ("todo", "intd", "mess/22", "info/0", "local/0", "remote/0"):
         assert (d / "var/qmail/queue" / sub).is_dir(), sub
     assert (d / "hsphere/local/var/vpopmail/domains").is_dir()

@@ -5,7 +5,8 @@ and vpopmail users, set the owners and set-uid bits, and the qmaild init
 script must then serve mail with the privilege split of the H-Sphere box:
 POP-before-SMTP, then SMTP AUTH by a customer through qmail-smtpd running
 as qmaild, delivery into the Maildir, POP3 retrieval; submission with AUTH
-required, SMTPS and POP3S beside them."""
+required, SMTPS and POP3S beside them; /hsphere/local/var/qmail is
+/var/qmail."""
 import os
 import poplib
 import re
@@ -141,6 +142,12 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         assert name[st.st_uid] == "qmails"
         st = os.stat(live + "/var/qmail/queue/pid")
         assert name[st.st_uid] == "qmailq"
+        # The seed's own paths: /hsphere/local/var/qmail is /var/qmail.
+        assert os.readlink(live + "/hsphere/local/var/qmail") == \
+            "/var/qmail"
+        assert subprocess.run(["nsenter", "-t", str(pids[0]), "-m", "-r",
+                               "test", "-x", "/hsphere/local/var/qmail/bin/"
+                               "qmail-smtpd"]).returncode == 0
         for port in (smtp, pop3, subm, smtps, pop3s):
             wait_port(port)
 
