@@ -148,18 +148,22 @@ def test_alias_domain_and_valias(instance):
 
 
 def test_vdeldomain_with_mail(instance):
-    adddomain(instance, "example.com")
-    new = os.path.join(domdir(instance, "example.com"), "postmaster",
-                       "Maildir", "new")
-    with open(os.path.join(new, "1.2.host"), "w") as f:
-        f.write("x")
-    p = run(instance, "vdeldomain", "example.com")
-    assert p.returncode == 100
-    assert b"holds 1 message" in p.stderr
-    assert os.path.exists(os.path.join(new, "1.2.host"))
-    assert "example.com" in open(os.path.join(
-        instance.qmail, "users", "assign")).read()
-    run(instance, "vdeldomain", "-f", "example.com", check=0)
+    """As vpopmail's: a domain holding mail is deleted with it; -s (safe)
+    refuses it and changes nothing; -f (earlier hsmail) is accepted."""
+    for opts in ([], ["-f"]):
+        adddomain(instance, "example.com")
+        new = os.path.join(domdir(instance, "example.com"), "postmaster",
+                           "Maildir", "new")
+        with open(os.path.join(new, "1.2.host"), "w") as f:
+            f.write("x")
+        p = run(instance, "vdeldomain", "-s", "example.com")
+        assert p.returncode == 100
+        assert b"holds 1 message" in p.stderr
+        assert os.path.exists(os.path.join(new, "1.2.host"))
+        assert "example.com" in open(os.path.join(
+            instance.qmail, "users", "assign")).read()
+        run(instance, "vdeldomain", *opts, "example.com", check=0)
+        assert not os.path.exists(domdir(instance, "example.com"))
     assert not os.path.exists(domdir(instance, "example.com"))
     assert open(os.path.join(instance.qmail, "users", "assign")).read() \
         == ".\n"
