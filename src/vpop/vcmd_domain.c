@@ -155,6 +155,7 @@ vcmd_vadddomain(int argc, char **argv)
 	if (optind >= argc || argc - optind > 2)
 		vadmin_usage();
 	vadmin_domain_arg(argv[optind]);
+	vadmin_pw_scheme_check();
 	if (quota != NULL && (strlen(quota) > VPOP_QUOTA_MAX ||
 	    strpbrk(quota, ":\n") != NULL))
 		vadmin_die(VA_QUOTA_TOO_LONG, "bad quota %s", quota);
