@@ -1,6 +1,8 @@
 # hsmail - top-level GNU Makefile.
 #
 #   make            build every program into build/bin, and the unit tests
+#                   (says `make deps` first when packages are missing)
+#   make deps       install the packages `make` needs
 #   make test       install what is missing, build with ASan+UBSan (build-san/),
 #                   run every test; ends with "N passed, N failed"
 #   make run        install what is missing, build, run the stack on ./var
@@ -47,6 +49,22 @@ BASELIBS := -lcdb
 
 PREFIX	?= /usr/local
 DESTDIR	?=
+
+# `make` on a machine without the build packages says so at once instead
+# of failing on a missing header: scripts/deps lists what is missing (for
+# the unit tests too when they are built).  Not for the targets that
+# install packages first, nor inside them.
+ifeq ($(MAKELEVEL),0)
+DEPS_GOALS := $(filter-out deps clean test run bench,$(or $(MAKECMDGOALS),all))
+ifneq ($(DEPS_GOALS),)
+DEPS_MISSING := $(shell ./scripts/deps check \
+    $(if $(filter all,$(DEPS_GOALS)),build,run))
+ifneq ($(strip $(DEPS_MISSING)),)
+$(error missing packages: $(strip $(DEPS_MISSING)); run `make deps` first \
+    (it installs them), or `make run` / `make test`, which do)
+endif
+endif
+endif
 
 PROGS	:=
 TESTS	:=
@@ -132,7 +150,7 @@ $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 fuzz: $(addprefix $(FZ)/bin/,$(FUZZERS))
 
 deps:
-	@./scripts/deps run
+	@./scripts/deps build
 
 test:
 	@./scripts/deps test
@@ -147,7 +165,7 @@ run:
 
 bench:
 	@./scripts/deps bench
-	$(MAKE) all
+	$(MAKE) progs
 	./bench/run
 
 install: progs
