@@ -28,6 +28,8 @@ def test_install_tree(tmp_path):
               "hsphere/shared/bin/tcprules", "etc/init.d/qmaild",
               "etc/default/qmaild", "etc/cron.d/hsmail",
               "lib/systemd/system/hsmail-smtpd.service",
+              "etc/rsyslog.d/hsmail.conf", "etc/logrotate.d/hsmail",
+              "var/log/maillog",
               "usr/local/share/man/man8/qmail-queue.8",
               "var/qmail/man/man8/qmail-queue.8",
               "usr/local/share/man/man1/tcpserver.1"):
@@ -84,7 +86,7 @@ class Installed:
         os.symlink(q, inst / "qmail")
         os.symlink(v, inst / "vpopmail")
         os.symlink(d / "hsphere/local/var/statistic", inst / "statistic")
-        (inst / "log").mkdir()
+        os.symlink(d / "var/log", inst / "log")
         self.inst = inst
         self.smtp, self.pop3 = free_port(), free_port()
         self.submission, self.smtps = free_port(), free_port()
@@ -135,6 +137,20 @@ def test_qmaild_start_status_restart_stop(tmp_path):
         assert r.returncode == 0, r.stdout
         for s in ("send", "smtp", "pop3", "submission", "smtps", "pop3s"):
             assert "%s running" % s in r.stdout
+        # MAILLOG (a box without rsyslog): every splogger of every line,
+        # qmail-send's too, appends to that file.
+        maillog = tmp_path / "file.maillog"
+        t.settings += "MAILLOG=%s\n" % maillog
+        t.relay("smtpauth")
+        r = t.qmaild("restart")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_port(t.smtp)
+        greeting(t.smtp)
+        end = time.time() + 60
+        while not (maillog.exists() and " qmail: " in maillog.read_text()
+                   and " smtpd: " in maillog.read_text()):
+            assert time.time() < end, "nothing in %s" % maillog
+            time.sleep(0.1)
         # A port set empty leaves its service out.
         t.settings += "SMTPS_PORT=\n"
         t.relay("smtpauth")
