@@ -73,7 +73,10 @@ FUZZERS	:=
 include $(sort $(wildcard src/*/build.mk))
 -include $(sort $(wildcard fuzz/*.mk))
 
-LIB_SRCS := $(filter-out %_test.c,$(wildcard src/lib/*.c))
+# src/lib/test.c: the unit tests' helpers (cmocka), linked into them only,
+# so that the programs build without cmocka (`make run` on a fresh box).
+LIB_SRCS := $(filter-out %_test.c src/lib/test.c,$(wildcard src/lib/*.c))
+TEST_OBJ := $(B)/obj/lib/test.o
 LIB_TESTS := $(patsubst src/lib/%.c,%,$(wildcard src/lib/*_test.c))
 LIB	:= $(B)/libhsmail.a
 LIBMAIL_SRCS := $(filter-out %_test.c,$(wildcard src/libmail/*.c))
@@ -111,9 +114,9 @@ endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
 define test_rule
-$(B)/test/$(1): $(call obj,$($(1)_SRCS)) $(LIBS_ALL)
+$(B)/test/$(1): $(call obj,$($(1)_SRCS)) $(TEST_OBJ) $(LIBS_ALL)
 	@mkdir -p $$(dir $$@)
-	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(LIBS_ALL) \
+	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(TEST_OBJ) $(LIBS_ALL) \
 	    $($(1)_LIBS) $(BASELIBS) -lcmocka
 endef
 $(foreach t,$(LIB_TESTS),$(eval $(t)_SRCS := src/lib/$(t).c))

@@ -31,7 +31,8 @@ def build_fixed_layout(out, root, sources):
     the installed one does."""
     libdir = os.path.join(SRC, "src", "lib")
     lib = [os.path.join(libdir, f) for f in sorted(os.listdir(libdir))
-           if f.endswith(".c") and not f.endswith("_test.c")]
+           if f.endswith(".c") and not f.endswith("_test.c") and
+           f != "test.c"]
     defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
             (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
              ("STATISTIC", "statistic"), ("LOG", "log"))]

@@ -57,3 +57,26 @@ def test_make_says_make_deps_first(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "hsmail-no-such-package" in r.stderr
     assert "hsmail-no-such-package" in listed("run", str(d))
+
+
+def test_programs_build_without_test_packages():
+    """make run on a fresh box builds the programs with the run packages
+    only: no program source or library module includes cmocka (the unit
+    tests' helpers are linked into the tests alone)."""
+    from conftest import BUILD
+    bad = []
+    for top, _, files in os.walk(os.path.join(SRC, "src")):
+        for f in files:
+            if not f.endswith(".c") or f.endswith("_test.c") or \
+               (f == "test.c" and top.endswith("lib")):
+                continue
+            with open(os.path.join(top, f), errors="replace") as fh:
+                text = fh.read()
+            if "cmocka.h" in text or '"test.h"' in text:
+                bad.append(os.path.join(top, f))
+    assert not bad
+    lib = os.path.join(BUILD, "libhsmail.a")
+    if os.path.exists(lib):
+        r = subprocess.run(["ar", "t", lib], capture_output=True,
+                           text=True, check=True)
+        assert "test.o" not in r.stdout.split()
