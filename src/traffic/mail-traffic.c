@@ -69,7 +69,8 @@ static int	log_health(const char *, int);
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mail-traffic [-v] [-f maillog] [-d statdir]\n");
+	fprintf(stderr, "usage: mail-traffic [-v] [-f maillog] [-d statdir] "
+	    "[-s YYYY-MM-DD]\n");
 	exit(EXIT_PERM);
 }
 
@@ -489,10 +490,12 @@ main(int argc, char **argv)
 	struct pos pos = { 0, 0, 0 }, id;
 	size_t	 nf, i, start = 0;
 	uint64_t off = 0, end = 0;
-	int	 c, lfd, have, named = 0, healthy;
+	int	 c, lfd, have, named = 0, healthy, start_ymd = 0;
+	unsigned y, m, d;
+	char	 extra;
 
 	log_init("mail-traffic");
-	while ((c = getopt(argc, argv, "vf:d:")) != -1) {
+	while ((c = getopt(argc, argv, "vf:d:s:")) != -1) {
 		switch (c) {
 		case 'v':
 			verbose = 1;
@@ -505,6 +508,15 @@ main(int argc, char **argv)
 		case 'd':
 			if (str_copys(&statdir, optarg) == -1)
 				usage();
+			break;
+		case 's':
+			/* Count from this day on: a box taking over from a
+			 * job that counted the days before (doc/MIGRATION). */
+			if (sscanf(optarg, "%4u-%2u-%2u%c", &y, &m, &d,
+			    &extra) != 3 || y < 1970 || m < 1 || m > 12 ||
+			    d < 1 || d > 31)
+				usage();
+			start_ymd = (int)(y * 10000 + m * 100 + d);
 			break;
 		default:
 			usage();
@@ -531,6 +543,8 @@ main(int argc, char **argv)
 		    strerror(errno));
 	if (have == 0)
 		acc.ref = (int64_t)time(NULL);
+	if (start_ymd > acc.closed)
+		acc.closed = start_ymd;
 
 	nf = list_logs(str_c(&live), files);
 	if (access(files[nf - 1].path, F_OK) != 0 && errno == ENOENT)
@@ -578,7 +592,7 @@ main(int argc, char **argv)
 		}
 		off = 0;
 	}
-	if (acc.nlate > 0)
+	if (acc.nlate > 0 && start_ymd == 0)
 		log_warn("%" PRIu64 " deliveries for days closed more than %d "
 		    "days ago were not counted", acc.nlate, TACC_KEEP_DAYS);
 	write_days(str_c(&statdir));

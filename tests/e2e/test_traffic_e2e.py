@@ -389,3 +389,18 @@ def test_stale_log_while_mail_flows(traffic):
     run(traffic, "mail-traffic", "-f", log)      # an archive: no check
     os.utime(log, (now - 3600, now - 3600))      # grew an hour ago
     run(traffic, "mail-traffic")
+
+
+def test_start_day_for_a_box_taking_over(traffic):
+    """-s: the first run on a box whose earlier days another job counted
+    writes only the days from the cut-over on, each complete."""
+    lines, model = generate(START, 2000, seed=59, step=200.0)
+    days = model.days()
+    assert len(days) >= 3
+    cut = days[1]
+    write(traffic.path("log", "maillog"), lines)
+    run(traffic, "mail-traffic", "-s",
+        "%s-%s-%s" % (cut[:4], cut[4:6], cut[6:]))
+    want = {model.file_name(d): model.day_file(d) for d in days
+            if d >= cut}
+    assert read_stats(traffic) == want
