@@ -1,5 +1,5 @@
 /*
- * vpop_pw - checking and making vpopmail password hashes with crypt(3)
+ * vpop_crypt - checking and making vpopmail password hashes with crypt(3)
  * (libxcrypt: yescrypt, SHA-512, SHA-256, MD5 and DES hashes); new ones
  * in the scheme <vpopmail>/etc/passwd-scheme names.  Apart from vpop.c
  * so that programs that only look users up (qmail-smtpd's chkuser,
