@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "b64.h"
+#include "date.h"
 #include "log.h"
 #include "smtpd_data.h"
 #include "smtpd_proto.h"
@@ -861,21 +862,6 @@ safeput(struct str *out, const char *s)
 }
 
 int
-smtpd_date822(struct str *out, long long when)
-{
-	static const char *mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
-	time_t	 t = (time_t)when;
-
-	if (gmtime_r(&t, &tm) == NULL)
-		return -1;
-	return str_printf(out, "%d %s %d %02d:%02d:%02d -0000", tm.tm_mday,
-	    mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
-}
-
-int
 smtpd_received(struct str *out, const char *remotehost, const char *helo,
     const char *remoteinfo, const char *remoteip, const char *local,
     const char *proto, long long when)
@@ -899,7 +885,7 @@ smtpd_received(struct str *out, const char *remotehost, const char *helo,
 	if (safeput(out, remoteip) == -1 ||
 	    str_cats(out, ")\n  by ") == -1 || safeput(out, local) == -1 ||
 	    str_printf(out, " with %s; ", proto) == -1 ||
-	    smtpd_date822(out, when) == -1 || str_catc(out, '\n') == -1)
+	    date_rfc822(out, (time_t)when) == -1 || str_catc(out, '\n') == -1)
 		return -1;
 	return 0;
 }

@@ -139,7 +139,4 @@ int	smtpd_received(struct str *out, const char *remotehost,
 	    const char *helo, const char *remoteinfo, const char *remoteip,
 	    const char *local, const char *proto, long long when);
 
-/* RFC 822 date as qmail writes it: "24 Nov 2026 18:00:00 -0000". */
-int	smtpd_date822(struct str *out, long long when);
-
 #endif
