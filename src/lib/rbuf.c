@@ -119,6 +119,25 @@ rbuf_read(struct rbuf *rb, void *buf, size_t n)
 	return io_read(rb->io, buf, n);
 }
 
+ssize_t
+rbuf_peek(struct rbuf *rb, const char **b_r)
+{
+	int	 r;
+
+	if (rb->pos == rb->len && (r = rbuf_fill(rb)) <= 0)
+		return r;
+	*b_r = rb->buf + rb->pos;
+	return (ssize_t)(rb->len - rb->pos);
+}
+
+void
+rbuf_consume(struct rbuf *rb, size_t n)
+{
+	if (n > rb->len - rb->pos)
+		n = rb->len - rb->pos;
+	rb->pos += n;
+}
+
 size_t
 rbuf_buffered(const struct rbuf *rb)
 {
