@@ -33,7 +33,7 @@ test_rfc822(void **state)
 	}
 	/* Appends. */
 	str_clear(&s);
-	(void)str_cats(&s, "Date: ");
+	assert_int_equal(str_cats(&s, "Date: "), 0);
 	assert_int_equal(date_rfc822(&s, 0), 0);
 	assert_string_equal(s.s, "Date: 1 Jan 1970 00:00:00 -0000");
 	/* Too far out for struct tm's int year. */

@@ -71,8 +71,11 @@ rbuf_line(struct rbuf *rb, struct str *line, int flags)
 				return -1;
 			}
 			/* Keep the first bytes up to the limit. */
-			if (line->len < limit)
-				(void)str_catb(line, p, limit - line->len);
+			if (line->len < limit &&
+			    str_catb(line, p, limit - line->len) == -1) {
+				line->max = limit;
+				return -1;
+			}
 			toolong = 1;
 		}
 		if (lf == NULL)

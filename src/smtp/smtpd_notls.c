@@ -28,13 +28,12 @@ smtpd_tls_start(struct io *io, const char *certfile, unsigned timeout,
 	str_clear(why);
 	if (root_path(&prog, ROOT_QMAIL, SMTPD_TLS_PROG) == -1 ||
 	    (starttls && setenv(SMTPD_STARTTLS_ENV, "1", 1) == -1)) {
-		(void)str_cats(why, "out of memory");
+		str_note(why, "out of memory");
 		str_free(&prog);
 		return -1;
 	}
 	execv(str_c(&prog), argv);
-	(void)str_printf(why, "cannot run %s: %s", str_c(&prog),
-	    strerror(errno));
+	str_notef(why, "cannot run %s: %s", str_c(&prog), strerror(errno));
 	str_free(&prog);
 	return -1;
 }

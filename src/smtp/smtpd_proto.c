@@ -361,7 +361,7 @@ smtpd_run(struct smtpd *s)
 	while (s->state != SMTPD_END) {
 		if ((r = read_line(s, SMTPD_CMD_MAX)) != 1)
 			continue;	/* answered, or over */
-		/* A command never holds NUL or a CR (stray CRs are an attack). */
+		/* A command never holds NUL or a CR (stray CRs: an attack). */
 		if (memchr(s->line.s, '\0', s->line.len) != NULL ||
 		    memchr(s->line.s, '\r', s->line.len) != NULL) {
 			(void)reply(s, 501, ESC_SYNTAX,
@@ -578,7 +578,8 @@ do_rcpt(struct smtpd *s, const char *arg, size_t n)
 			    s->sender.len ? str_c(&s->sender) : "",
 			    str_c(&s->helo), &s->reply);
 			if (r != RCPT_ACCEPT)
-				return out(s, str_c(&s->reply));
+				return s->reply.len > 0 ? out(s,
+				    str_c(&s->reply)) : nomem(s);
 		}
 	}
 	if (str_catc(&s->env, 'T') == -1 ||
@@ -700,7 +701,7 @@ do_data(struct smtpd *s)
 		logf_(s, "reject ip %s mail %s data: %s", s->conf->remoteip,
 		    safe(s, s->sender.s, s->sender.len), str_c(&s->reply));
 		tx_reset(s);
-		return out(s, str_c(&s->reply));
+		return s->reply.len > 0 ? out(s, str_c(&s->reply)) : nomem(s);
 	}
 	s->msgs++;
 	logf_(s, "accept ip %s mail %s rcpts %lu bytes %llu %s auth %s tls %s",
@@ -769,12 +770,11 @@ auth_read(struct smtpd *s, const char *text, struct str *resp)
 	if ((r = read_line(s, SMTPD_AUTH_MAX)) != 1)
 		return r;
 	if (s->line.len == 1 && s->line.s[0] == '*')
-		return reply(s, 501, ESC_OTHER, "auth exchange canceled") == -1 ?
-		    -1 : 0;
+		return reply(s, 501, ESC_OTHER, "auth exchange canceled") ==
+		    -1 ? -1 : 0;
 	str_clear(resp);
 	if (b64_decode(resp, s->line.s, s->line.len) == -1)
-		return reply(s, 501, ESC_BAD_ARGS, "malformed auth input") ==
-		    -1 ? -1 : 0;
+		return auth_malformed(s);
 	return 1;
 }
 

@@ -385,12 +385,13 @@ f_qclose(void *arg, const struct str *env, struct str *reply)
 		return -1;
 	if (f->qfail) {
 		str_clear(reply);
-		return str_cats(reply, "451 4.3.0 qq temporary problem "
-		    "(#4.3.0)"), -1;
+		assert_int_equal(str_cats(reply, "451 4.3.0 qq temporary "
+		    "problem (#4.3.0)"), 0);
+		return -1;
 	}
 	f->queued++;
 	str_clear(&f->env);
-	(void)str_catb(&f->env, env->s, env->len);
+	assert_int_equal(str_catb(&f->env, env->s, env->len), 0);
 	str_clear(reply);
 	return str_cats(reply, "ok 1 qp 2");
 }

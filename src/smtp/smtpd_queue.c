@@ -208,7 +208,8 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 	str_clear(reply);
 	if (env != NULL && !werr && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0) {
-		(void)str_printf(reply, "ok %lld qp %lu", now, qp);
+		if (str_printf(reply, "ok %lld qp %lu", now, qp) == -1)
+			str_note(reply, "ok");	/* queued all the same */
 		qq->pid = -1;
 		return 0;
 	}
