@@ -301,16 +301,10 @@ int
 vcmd_vaddaliasdomain(int argc, char **argv)
 {
 	struct vpop_domain d, old;
-	int	 c, lock, r;
+	int	 lock, r;
 
 	vadmin_init("vaddaliasdomain", "[-v] new_domain old_domain");
-	while ((c = getopt(argc, argv, "v")) != -1) {
-		if (c == 'v')
-			vcmd_version();
-		vadmin_usage();
-	}
-	if (argc - optind != 2)
-		vadmin_usage();
+	vcmd_args(argc, argv, 2);
 	vadmin_domain_arg(argv[optind]);
 	vadmin_domain_arg(argv[optind + 1]);
 	lock = vadmin_lock();

@@ -159,16 +159,10 @@ vcmd_vdeluser(int argc, char **argv)
 	struct vpop_pw pw;
 	struct vpop_dirctl dc;
 	struct str user = STR_INIT(256), domain = STR_INIT(256);
-	int	 c, lock;
+	int	 lock;
 
 	vadmin_init("vdeluser", "[-v] user@domain");
-	while ((c = getopt(argc, argv, "v")) != -1) {
-		if (c == 'v')
-			vcmd_version();
-		vadmin_usage();
-	}
-	if (argc - optind != 1)
-		vadmin_usage();
+	vcmd_args(argc, argv, 1);
 	vadmin_email_arg(argv[optind], &user, &domain, 0);
 	lock = vadmin_lock();
 	vpop_domain_init(&d);
@@ -366,16 +360,10 @@ vcmd_vsetuserquota(int argc, char **argv)
 	struct vpop_pw pw;
 	struct str user = STR_INIT(256), domain = STR_INIT(256);
 	struct str path = STR_INIT(4096);
-	int	 c, lock;
+	int	 lock;
 
 	vadmin_init("vsetuserquota", "[-v] user@domain quota");
-	while ((c = getopt(argc, argv, "v")) != -1) {
-		if (c == 'v')
-			vcmd_version();
-		vadmin_usage();
-	}
-	if (argc - optind != 2)
-		vadmin_usage();
+	vcmd_args(argc, argv, 2);
 	vadmin_email_arg(argv[optind], &user, &domain, 0);
 	vcmd_quota_arg(argv[optind + 1]);
 	lock = vadmin_lock();
