@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "date.h"
+#include "date822.h"
 #include "err.h"
 #include "inject.h"
 #include "log.h"
@@ -437,7 +437,7 @@ main(int argc, char **argv)
 
 	/* Added fields. */
 	if (!havedate && (str_cats(&add, "Date: ") == -1 ||
-	    date_rfc822(&add, now) == -1 || str_catc(&add, '\n') == -1)) {
+	    date822_cat(&add, now) == -1 || str_catc(&add, '\n') == -1)) {
 		if (errno == EOVERFLOW)
 			log_die(EXIT_TEMP, "unable to get the time");
 		nomem();

@@ -76,8 +76,8 @@ one(unsigned long id)
 	if (gmtime_r(&t, &tm) == NULL)
 		goto trouble;
 	if (str_printf(&line, "%d %s %d %02d:%02d:%02d GMT  #%lu  %lld  <",
-	    tm.tm_mday, date_month(tm.tm_mon), tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, id, (long long)size) == -1 ||
+	    tm.tm_mday, date_month_name(tm.tm_mon + 1), tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, id, (long long)size) == -1 ||
 	    str_catb(&line, rec.s + 1, rec.len - 1) == -1 ||
 	    str_cats(&line, bouncing ? ">  bouncing" : "> ") == -1)
 		goto trouble;

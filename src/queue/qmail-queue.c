@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "date.h"
+#include "date822.h"
 #include "file.h"
 #include "log.h"
 #include "qqmain.h"
@@ -179,7 +179,7 @@ received(struct str *r, unsigned long pid, uid_t uid, time_t t)
 	else
 		e |= str_printf(r, "by uid %lu", (unsigned long)uid);
 	e |= str_cats(r, "); ");
-	e |= date_rfc822(r, t);
+	e |= date822_cat(r, t);
 	e |= str_catc(r, '\n');
 	if (e != 0)
 		leave(QQ_NOMEM);

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "date.h"
+#include "date822.h"
 #include "file.h"
 #include "num.h"
 #include "sendq.h"
@@ -76,5 +76,5 @@ sendq_logfd(int fd, const char *fmt, ...)
 int
 sendq_date822(struct str *out, time_t t)
 {
-	return date_rfc822(out, t);
+	return date822_cat(out, t);
 }

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "b64.h"
-#include "date.h"
+#include "date822.h"
 #include "esc.h"
 #include "log.h"
 #include "smtpd_data.h"
@@ -982,7 +982,7 @@ smtpd_received(struct str *out, const char *remotehost, const char *helo,
 	if (safeput(out, remoteip) == -1 ||
 	    str_cats(out, ")\n  by ") == -1 || safeput(out, local) == -1 ||
 	    str_printf(out, " with %s; ", proto) == -1 ||
-	    date_rfc822(out, (time_t)when) == -1 || str_catc(out, '\n') == -1)
+	    date822_cat(out, (time_t)when) == -1 || str_catc(out, '\n') == -1)
 		return -1;
 	return 0;
 }
