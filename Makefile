@@ -135,7 +135,7 @@ deps:
 	@./scripts/deps run
 
 # make test builds both trees in one make, a job per processor unless
-# make was given -j; tests/run runs the tests in parallel (doc/HACKING.md).
+# make was given -j; tests/run runs the tests in parallel (doc/INTERNALS.md).
 NPROC	= $(shell nproc 2>/dev/null || echo 1)
 test:
 	@./scripts/deps test
