@@ -211,15 +211,24 @@ def instance(tmp_path):
     return Instance(tmp_path / "root")
 
 
+# Signal dispositions as init gives them: make test may run with some
+# signals ignored (nohup ignores HUP, a background job of a script INT and
+# QUIT), and an ignored signal stays ignored across exec (a shell cannot
+# even trap it).  env(1) resets them all between fork and exec.
+DEFAULT_SIGNALS = ["/usr/bin/env", "--default-signal"]
+
+
 class Procs:
-    """Background processes started by a test; all killed at teardown."""
+    """Background processes started by a test, in sessions of their own
+    and with every signal at its default; all killed at teardown."""
 
     def __init__(self):
         self.procs = []
 
     def start(self, argv, **kw):
         kw.setdefault("stdin", subprocess.DEVNULL)
-        p = subprocess.Popen(argv, start_new_session=True, **kw)
+        p = subprocess.Popen(DEFAULT_SIGNALS + list(argv),
+                             start_new_session=True, **kw)
         self.procs.append(p)
         return p
 

@@ -51,16 +51,18 @@ def pids_named(root, name):
 
 def start(root, ports, out):
     """scripts/run as a user starts it from a terminal, with
-    HSMAIL_ROOT=./var: its own process group, SIGINT and TERM at their
-    defaults (Ctrl-C reaches the group)."""
+    HSMAIL_ROOT=./var: its own process group, HUP, INT, QUIT and TERM at
+    their defaults (Ctrl-C reaches the group; make test may have been
+    started with some of them ignored)."""
     assert os.path.basename(root) == "var"
     env = dict(os.environ, HSMAIL_ROOT="./var", HSMAIL_BUILD=BUILD,
                **{k: str(v) for k, v in ports.items()})
 
     def terminal():
         os.setpgid(0, 0)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT,
+                    signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
     p = subprocess.Popen([os.path.join(SRC, "scripts", "run")], env=env,
                          stdout=out, stderr=subprocess.STDOUT,
                          cwd=os.path.dirname(root), preexec_fn=terminal)
