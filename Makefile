@@ -155,10 +155,12 @@ fuzz: $(addprefix $(FZ)/bin/,$(FUZZERS))
 deps:
 	@./scripts/deps build
 
+# make test builds both trees in one make, a job per processor unless
+# make was given -j; tests/run runs the tests in parallel (doc/INTERNALS.md).
+NPROC	= $(shell nproc 2>/dev/null || echo 1)
 test:
 	@./scripts/deps test
-	$(MAKE) SAN=1 all
-	$(MAKE) fuzz
+	$(MAKE) $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC)) SAN=1 all fuzz
 	./tests/run --build build-san
 
 run:

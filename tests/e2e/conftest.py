@@ -1,8 +1,15 @@
 """Shared fixtures for the end-to-end tests: the programs under test, a
-fresh instance root per test, free loopback ports, and background servers
-that are always stopped.  Each area keeps its own helpers beside its tests.
+fresh instance root per test, free loopback ports, waits with a generous
+deadline, and background servers that are always stopped.  Each area keeps
+its own helpers beside its tests.
+
+The tests run in parallel (pytest-xdist workers, see tests/run and
+doc/INTERNALS.md): nothing here may be shared between two tests but the
+built programs.  A test that cannot share the machine is marked serial.
 """
+import itertools
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -14,6 +21,17 @@ SRC = os.environ.get("HSMAIL_SRC") or os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("HSMAIL_BUILD") or os.path.join(SRC, "build")
 BIN = os.path.join(BUILD, "bin")
+# How long a wait waits before it fails: long enough for a machine busy
+# with other builds and tests (a wait returns as soon as its condition
+# holds, so a passing test is not slower for it).
+WAIT = float(os.environ.get("HSMAIL_TEST_WAIT", "120"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "serial: the test cannot share the machine (a load "
+        "test, a fixed port, global state, or it is timing-sensitive): "
+        "tests/run runs it after the parallel part, with nothing else")
 
 
 def prog(name):
@@ -44,8 +62,72 @@ def build_fixed_layout(out, root, sources):
                     "-lresolv"], check=True)
 
 
+def _port_block():
+    """This process's block of ports: below the kernel's ephemeral range
+    (where connecting sockets take their local ports from, so a client
+    elsewhere cannot hold the port a server is about to bind), one block
+    per pytest-xdist worker (so two tests never pick the same port)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            top = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        top = 32768
+    bottom = 10000
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    n = int(worker[2:]) + 1 if worker[2:].isdigit() else 0
+    blocks = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")) + 1
+    size = (top - bottom) // max(blocks, n + 1)
+    if size < 50:
+        return None
+    return range(bottom + n * size, bottom + (n + 1) * size)
+
+
+def _bindable(port):
+    """Nothing holds port, TCP or UDP, IPv4 or IPv6."""
+    fams = [(socket.AF_INET, "0.0.0.0")]
+    if socket.has_ipv6:
+        fams.append((socket.AF_INET6, "::"))
+    for fam, addr in fams:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            try:
+                with socket.socket(fam, kind) as s:
+                    if fam == socket.AF_INET6:
+                        s.setsockopt(socket.IPPROTO_IPV6,
+                                     socket.IPV6_V6ONLY, 1)
+                    s.bind((addr, port))
+            except OSError as e:
+                if fam == socket.AF_INET6 and e.errno in (
+                        97, 99):	# EAFNOSUPPORT, EADDRNOTAVAIL: no IPv6
+                    continue
+                return False
+    return True
+
+
+_ports = None
+
+
+def _next_ports():
+    """This process's ports, one after the other, from a random place of
+    its block (another run in the same network namespace starts
+    elsewhere); an empty list when there is no room for blocks."""
+    block = _port_block()
+    if block is None:
+        return []
+    start = random.randrange(len(block))
+    return itertools.cycle(list(block[start:]) + list(block[:start]))
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP (and UDP) port on loopback that nothing uses right now and
+    no other test of this run will be given."""
+    global _ports
+    if _ports is None:
+        _ports = _next_ports()
+    block = _port_block()
+    for _ in range(len(block) if block else 0):
+        p = next(_ports)
+        if _bindable(p):
+            return p
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -67,9 +149,24 @@ def kill_until_gone(list_pids, tries=50):
         time.sleep(0.1)
 
 
-def wait_port(port, host="127.0.0.1", timeout=10.0):
+def wait_for(cond, timeout=None, what=None, interval=0.05):
+    """Poll cond() until it returns something true, and return that; fail
+    when it has not after timeout seconds (WAIT by default)."""
+    end = time.time() + (WAIT if timeout is None else timeout)
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.time() > end:
+            raise AssertionError("waited %ds in vain for %s" % (
+                WAIT if timeout is None else timeout,
+                what or getattr(cond, "__name__", "a condition")))
+        time.sleep(interval)
+
+
+def wait_port(port, host="127.0.0.1", timeout=None):
     """Wait until something accepts connections on host:port."""
-    end = time.time() + timeout
+    end = time.time() + (WAIT if timeout is None else timeout)
     while time.time() < end:
         try:
             with socket.create_connection((host, port), timeout=0.5):
@@ -115,15 +212,24 @@ def instance(tmp_path):
     return Instance(tmp_path / "root")
 
 
+# Signal dispositions as init gives them: make test may run with some
+# signals ignored (nohup ignores HUP, a background job of a script INT and
+# QUIT), and an ignored signal stays ignored across exec (a shell cannot
+# even trap it).  env(1) resets them all between fork and exec.
+DEFAULT_SIGNALS = ["/usr/bin/env", "--default-signal"]
+
+
 class Procs:
-    """Background processes started by a test; all killed at teardown."""
+    """Background processes started by a test, in sessions of their own
+    and with every signal at its default; all killed at teardown."""
 
     def __init__(self):
         self.procs = []
 
     def start(self, argv, **kw):
         kw.setdefault("stdin", subprocess.DEVNULL)
-        p = subprocess.Popen(argv, start_new_session=True, **kw)
+        p = subprocess.Popen(DEFAULT_SIGNALS + list(argv),
+                             start_new_session=True, **kw)
         self.procs.append(p)
         return p
 

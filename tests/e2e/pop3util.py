@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import time
 
-from conftest import BIN, free_port, prog, wait_port
+from conftest import BIN, WAIT, free_port, prog, wait_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TCPSERVER = "/usr/bin/tcpserver"
@@ -100,7 +100,7 @@ class Pop3:
     def vpop(self, *argv):
         r = subprocess.run([os.path.join(BIN, argv[0])] + list(argv[1:]),
                            env=self.instance.env, capture_output=True,
-                           text=True, timeout=60)
+                           text=True, timeout=WAIT)
         assert r.returncode == 0, (argv, r.stdout, r.stderr)
         return r.stdout
 
@@ -143,8 +143,8 @@ class Pop3:
         with open(self.log, errors="replace") as f:
             return f.read()
 
-    def wait_log(self, needle, timeout=10):
-        end = time.time() + timeout
+    def wait_log(self, needle, timeout=None):
+        end = time.time() + (WAIT if timeout is None else timeout)
         while time.time() < end:
             if needle in self.logtext():
                 return True

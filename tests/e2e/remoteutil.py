@@ -8,7 +8,7 @@ import os
 import subprocess
 import time
 
-from conftest import free_port, prog, wait_port
+from conftest import WAIT, free_port, prog, wait_for, wait_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -64,11 +64,8 @@ def start_peer(procs, tmpdir, mode, host="127.0.0.2", cert=None, port=None):
         argv += list(cert)
     procs.start(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if mode == "blackhole":
-        for _ in range(400):
-            if os.path.exists(out):
-                return port, out
-            time.sleep(0.05)
-        raise AssertionError("blackhole peer did not start")
+        wait_for(lambda: os.path.exists(out), what="the blackhole peer")
+        return port, out
     wait_port(port, host=host)
     return port, out
 
@@ -102,7 +99,7 @@ def remote_env(instance, dnsport=None, smtpport=None):
     return env
 
 
-def run_remote(instance, host, sender, rcpts, message, env, timeout=120):
+def run_remote(instance, host, sender, rcpts, message, env, timeout=None):
     """Run qmail-remote with message (bytes) on stdin from a file; returns
     (list of report records, exit code)."""
     path = os.path.join(instance.root, "msg-%d" % time.monotonic_ns())
@@ -111,7 +108,7 @@ def run_remote(instance, host, sender, rcpts, message, env, timeout=120):
     with open(path, "rb") as f:
         p = subprocess.run([prog("qmail-remote"), host, sender] + rcpts,
                            stdin=f, capture_output=True, env=env,
-                           timeout=timeout)
+                           timeout=timeout or WAIT)
     os.unlink(path)
     assert p.stderr == b"", p.stderr
     out = p.stdout.decode("latin-1")
@@ -158,6 +155,6 @@ class Rspawn:
 
     def close(self):
         self.p.stdin.close()
-        rc = self.p.wait(60)
+        rc = self.p.wait(WAIT)
         err = self.p.stderr.read()
         return rc, err

@@ -2,6 +2,7 @@
 (hsmail-setup), users/cdb written in qmail-newu's format, Maildir homes
 owned by an unprivileged user, qmail-start in the background with its log
 in a file, injection through qmail-queue, and waiting for deliveries."""
+import math
 import os
 import re
 import signal
@@ -9,7 +10,7 @@ import struct
 import subprocess
 import time
 
-from conftest import prog
+from conftest import WAIT, prog
 import queueutil as qu
 
 ME = "mail.example.org"
@@ -126,7 +127,7 @@ class Mail:
         self.wait_log(r"status: local \d+/\d+", start=size)
         return self.proc
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def stop(self, sig=signal.SIGTERM, timeout=None):
         """Stop qmail-send (and with it the others); wait for it."""
         if self.proc is None:
             return
@@ -134,15 +135,15 @@ class Mail:
             os.kill(self.proc.pid, sig)
         except ProcessLookupError:
             pass
-        self.proc.wait(timeout)
+        self.proc.wait(WAIT if timeout is None else timeout)
         self.proc = None
 
     def logtext(self):
         with open(self.log, "rb") as f:
             return f.read().decode(errors="replace")
 
-    def wait_log(self, pattern, count=1, timeout=60, start=0):
-        end = time.time() + timeout
+    def wait_log(self, pattern, count=1, timeout=None, start=0):
+        end = time.time() + (WAIT if timeout is None else timeout)
         while time.time() < end:
             with open(self.log, "rb") as f:
                 f.seek(start)
@@ -171,8 +172,8 @@ class Mail:
             dirs.append("mess")
         return qu.files(self.queue, *dirs) == []
 
-    def wait_empty(self, timeout=60, alarm=False, mess=True):
-        end = time.time() + timeout
+    def wait_empty(self, timeout=None, alarm=False, mess=True):
+        end = time.time() + (WAIT if timeout is None else timeout)
         while time.time() < end:
             if self.queue_empty(mess):
                 return
@@ -181,6 +182,16 @@ class Mail:
             time.sleep(0.1)
         raise AssertionError("queue never emptied: %s\n%s" % (
             qu.files(self.queue)[:20], self.logtext()[-3000:]))
+
+
+def next_retries(birth, until, skip):
+    """The offsets from birth qmail's schedule can give the next attempt
+    after a deferral whose result came in between birth and until (epoch
+    seconds): (isqrt(now - birth) + skip) ** 2.  On an idle machine the
+    result comes in the second the message was born (skip ** 2); on a busy
+    one it may come seconds later."""
+    return {(math.isqrt(d) + skip) ** 2
+            for d in range(0, max(0, math.ceil(until) - birth) + 1)}
 
 
 def setup_users(m, extra=()):

@@ -12,7 +12,7 @@ import socket
 import ssl
 import subprocess
 
-from conftest import free_port, prog, wait_port
+from conftest import WAIT, free_port, prog, wait_port
 from tlsutil import make_cert
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -108,9 +108,9 @@ def envelope(sender, rcpts):
 class Raw:
     """A byte-level SMTP client."""
 
-    def __init__(self, port, timeout=20):
+    def __init__(self, port, timeout=None):
         self.sock = socket.create_connection(("127.0.0.1", port),
-                                             timeout=timeout)
+                                             timeout=timeout or WAIT)
         self.buf = b""
 
     def send(self, data):

@@ -8,7 +8,7 @@ import struct
 import subprocess
 import time
 
-from conftest import prog
+from conftest import WAIT, prog
 
 DEBIAN_TCPSERVER = "/usr/bin/tcpserver"
 DEBIAN_TCPRULES = "/usr/bin/tcprules"
@@ -35,9 +35,9 @@ class Server:
         with open(self.log, "rb") as f:
             return f.read().decode("latin-1")
 
-    def wait_log(self, regex, timeout=30):
+    def wait_log(self, regex, timeout=None):
         """Wait until a line of the log matches regex; the match or None."""
-        end = time.time() + timeout
+        end = time.time() + (WAIT if timeout is None else timeout)
         while True:
             m = re.search(regex, self.logtext(), re.M)
             if m or time.time() > end:
@@ -46,14 +46,15 @@ class Server:
 
     def connect(self, host=None):
         # ucspi-tcp's -1 prints the port before listen(2): retry a refusal.
-        for _ in range(200):
+        end = time.time() + WAIT
+        while True:
             try:
                 return socket.create_connection(
-                    (host or self.host, self.port), timeout=30)
+                    (host or self.host, self.port), timeout=WAIT)
             except ConnectionRefusedError:
+                if time.time() > end:
+                    raise
                 time.sleep(0.05)
-        return socket.create_connection((host or self.host, self.port),
-                                        timeout=30)
 
     def talk(self, data=b"", host=None):
         """Connect, send data, shut down writing, read to EOF."""
@@ -88,7 +89,7 @@ def parse_env(data):
 
 def reset_connect(host, port):
     """Connect and close at once with a RST (SO_LINGER 0)."""
-    s = socket.create_connection((host, port), timeout=30)
+    s = socket.create_connection((host, port), timeout=WAIT)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                  struct.pack("ii", 1, 0))
     s.close()

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from conftest import BUILD, SRC, build_fixed_layout, free_port, wait_port
+from conftest import BUILD, SRC, WAIT, build_fixed_layout, free_port, \
+    wait_port
 
 
 def install(dest):
@@ -54,14 +55,14 @@ def test_install_tree(tmp_path):
 
 
 def greeting(port):
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as s:
         return s.recv(200)
 
 
 def ehlo(port):
     """qmail-smtpd's EHLO reply (is AUTH offered?)."""
     import smtplib
-    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+    with smtplib.SMTP("127.0.0.1", port, timeout=WAIT) as s:
         s.ehlo("client.test")
         return s.esmtp_features
 
@@ -108,7 +109,7 @@ class Installed:
     def qmaild(self, *cmd):
         return subprocess.run([str(self.d / "etc/init.d/qmaild")] +
                               list(cmd), env=self.env, capture_output=True,
-                              text=True, timeout=60)
+                              text=True, timeout=WAIT)
 
 
 def test_qmaild_start_status_restart_stop(tmp_path):
@@ -210,7 +211,7 @@ def test_systemd_units_run_the_services(tmp_path):
             else:
                 # qmail-send holds the queue's lock: a second one cannot.
                 lock = t.d / "var/qmail/queue/lock/sendmutex"
-                end = time.time() + 30
+                end = time.time() + WAIT
                 while subprocess.run(["flock", "-n", str(lock), "true"]
                                      ).returncode == 0:
                     assert time.time() < end, "qmail-send did not start"

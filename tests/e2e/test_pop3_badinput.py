@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from conftest import WAIT
 from pop3util import Pop3, deliver, message
 
 
@@ -20,7 +21,7 @@ class Client:
     """A raw POP3 connection: send bytes, read reply lines."""
 
     def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
         self.f = self.s.makefile("rb")
         self.greeting = self.line()
 

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from conftest import WAIT
 from pop3util import Pop3, deliver, make_cert, message
 
 
@@ -55,7 +56,7 @@ def test_poplib_plain(pop, instance):
     with open(quota, "w") as f:
         f.write("1000000S,100C\n%8d %4d\n" % (sum(map(len, texts)), 3))
     port = pop.start()
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     assert c.getwelcome().startswith(b"+OK <")
     c.user(mb.login)
     c.pass_(mb.password)
@@ -84,7 +85,7 @@ def test_uids_stable_across_sessions(pop):
     port = pop.start()
     seen = []
     for _ in range(2):
-        c = poplib.POP3("127.0.0.1", port, timeout=30)
+        c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
         c.user(mb.login)
         c.pass_(mb.password)
         seen.append(c.uidl()[1])
@@ -100,7 +101,7 @@ def test_poplib_stls(pop, instance):
     for i, t in enumerate(texts):
         deliver(mb.maildir, t, when=1700000000 + i)
     port = pop.start()
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     assert "STLS" in c.capa()
     c.stls(context=tls_ctx())
     assert "STLS" not in c.capa()
@@ -117,7 +118,7 @@ def test_poplib_pop3s(pop, instance):
     for i, t in enumerate(texts):
         deliver(mb.maildir, t, when=1700000000 + i)
     port = pop.start(env={"POP3S": "1"})
-    c = poplib.POP3_SSL("127.0.0.1", port, timeout=30, context=tls_ctx())
+    c = poplib.POP3_SSL("127.0.0.1", port, timeout=WAIT, context=tls_ctx())
     assert c.getwelcome().startswith(b"+OK <")
     c.user(mb.login)
     c.pass_(mb.password)
@@ -127,7 +128,7 @@ def test_poplib_pop3s(pop, instance):
 def test_stls_without_certificate(pop):
     pop.user("fa@example.com", "pw")
     port = pop.start()
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     assert "STLS" not in c.capa()
     with pytest.raises(poplib.error_proto):
         c.stls(context=tls_ctx())
@@ -212,7 +213,7 @@ def test_stls_failed_login_then_success(pop, instance):
     make_cert(instance)
     mb = pop.user("ivy@example.com", "pw")
     deliver(mb.maildir, message(0))
-    c = poplib.POP3("127.0.0.1", pop.start(), timeout=30)
+    c = poplib.POP3("127.0.0.1", pop.start(), timeout=WAIT)
     c.stls(context=tls_ctx())
     c.user(mb.login)
     with pytest.raises(poplib.error_proto, match="authorization failed"):
@@ -228,7 +229,7 @@ def test_require_tls(pop, instance):
     mb = pop.user("jo@example.com", "pw")
     deliver(mb.maildir, message(0))
     port = pop.start(env={"POP3_REQUIRE_TLS": "1"})
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     caps = c.capa()
     assert "STLS" in caps and "USER" not in caps
     with pytest.raises(poplib.error_proto, match="TLS required"):

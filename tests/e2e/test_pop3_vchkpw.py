@@ -6,7 +6,7 @@ import poplib
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, WAIT
 from pop3util import Pop3, deliver, message
 
 VPOP = ("vchkpw", "vadddomain", "vadduser", "vmoduser")
@@ -32,12 +32,12 @@ def test_vchkpw_login_and_no_pop(instance, procs):
                        "Maildir")
     deliver(md, message(1))
     port = pop.start(checkpw=os.path.join(BIN, "vchkpw"))
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     c.user("bob@example.com")
     c.pass_("bobpw")
     assert c.stat()[0] == 1
     c.quit()
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     c.user("nopop@example.com")
     with pytest.raises(poplib.error_proto, match="authorization failed"):
         c.pass_("npw")
@@ -59,7 +59,7 @@ def test_apop_with_clear_passwords_curl(instance, procs):
     text = message(1)
     deliver(md, text)
     port = pop.start(checkpw=os.path.join(BIN, "vchkpw"))
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     c.apop("ann@apop.test", "annpw")
     assert c.stat()[0] == 1
     c.quit()
@@ -68,18 +68,18 @@ def test_apop_with_clear_passwords_curl(instance, procs):
                         "-u", "ann@apop.test:annpw"], capture_output=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.replace(b"\r\n", b"\n") == text.encode()
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     with pytest.raises(poplib.error_proto, match="authorization failed"):
         c.apop("ann@apop.test", "wrong")
     c.quit()
     # Without the clear-text column APOP cannot be checked: refused.
     os.unlink(instance.path("vpopmail", "etc", "clear-passwd"))
     run(instance, "vadduser", "noclear@apop.test", "ncpw")
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     with pytest.raises(poplib.error_proto, match="authorization failed"):
         c.apop("noclear@apop.test", "ncpw")
     c.quit()
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     c.user("noclear@apop.test")
     c.pass_("ncpw")
     c.quit()

@@ -6,11 +6,10 @@ import shutil
 import signal
 import stat
 import subprocess
-import time
 
 import pytest
 
-from conftest import prog
+from conftest import WAIT, prog, wait_for
 import queueutil as qu
 
 MSG = b"Subject: hello\n\nbody line\n"
@@ -170,10 +169,10 @@ def test_alarm_exits_52(instance):
     os.close(r)
     os.close(er)
     try:
-        while not qu.files(queue, "mess"):   # started, waiting for data
-            time.sleep(0.01)
+        wait_for(lambda: qu.files(queue, "mess"), interval=0.01,
+                 what="qmail-queue to start")	# and wait for data
         p.send_signal(signal.SIGALRM)
-        assert p.wait(10) == 52
+        assert p.wait(WAIT) == 52
         assert qu.files(queue, "todo") == []
     finally:
         os.close(w)

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import prog
+from conftest import WAIT, prog, wait_for
 import sendutil as su
 
 MSG = b"Subject: via queued\n\nhello\n"
@@ -64,11 +64,21 @@ def children(pid):
     return [p for p, pp, _ in processes() if pp == pid]
 
 
+def dead(pid):
+    """pid has exited (gone, or a zombie its parent has not reaped)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
 class Client:
     """The client side of the protocol, as qmail-smtpd speaks it."""
 
     def __init__(self, instance, who=b"q"):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(WAIT)		# a daemon that never serves fails
         self.s.connect(sock_path(instance))
         assert self.s.recv(1) == b"g"
         mr, self.mw = os.pipe()
@@ -91,9 +101,9 @@ class Client:
         os.close(self.ew)
         self.ew = None
 
-    def answer(self, timeout=30):
+    def answer(self, timeout=None):
         """(qp, wait status), or None when the connection just ends."""
-        self.s.settimeout(timeout)
+        self.s.settimeout(WAIT if timeout is None else timeout)
         b = b""
         while len(b) < 16:
             try:
@@ -112,10 +122,8 @@ def mail(instance, procs, tmp_path):
     m = su.Mail(instance, procs, tmp_path)
     m.joe, m.pm, m.dom = su.setup_users(m)
     m.start()
-    for _ in range(100):
-        if os.path.exists(sock_path(instance)) and daemon_pid(instance):
-            break
-        time.sleep(0.05)
+    wait_for(lambda: os.path.exists(sock_path(instance)) and
+             daemon_pid(instance), what="qmail-queued and its socket")
     yield m
     m.stop()
 
@@ -178,7 +186,7 @@ def test_client_uid_is_the_injector(instance, mail, who):
             % (who, su.ME))
     su.open_path(instance.qmail)
     p = subprocess.run(["python3", "-c", code, sock_path(instance)],
-                       preexec_fn=as_nobody, timeout=30)
+                       preexec_fn=as_nobody, timeout=WAIT)
     assert p.returncode == 0
     mail.wait_empty()
     got = su.maildir(mail.joe)
@@ -228,13 +236,14 @@ def test_stop_finishes_what_runs(instance, mail, sig):
 
 
 def wait_refused(instance):
-    for _ in range(200):
-        try:
-            socket.socket(socket.AF_UNIX).connect(sock_path(instance))
-        except ConnectionRefusedError:
-            return
-        time.sleep(0.05)
-    raise AssertionError("still accepting")
+    def refused():
+        with socket.socket(socket.AF_UNIX) as s:
+            try:
+                s.connect(sock_path(instance))
+            except (ConnectionRefusedError, FileNotFoundError):
+                return True
+        return False
+    wait_for(refused, what="qmail-queued to stop accepting")
 
 
 def test_child_killed_mid_message(instance, mail):
@@ -243,7 +252,8 @@ def test_child_killed_mid_message(instance, mail):
     served by a new child."""
     c = Client(instance)
     c.message(b"Subject: cut\n\n", close=False)
-    for k in children(daemon_pid(instance)):
+    kids = children(daemon_pid(instance))
+    for k in kids:
         os.kill(k, signal.SIGKILL)
     assert c.answer() is None
     try:
@@ -251,6 +261,12 @@ def test_child_killed_mid_message(instance, mail):
         c.envelope(su.qu.envelope("s@remote.example", ["joe@" + su.ME]))
     except BrokenPipeError:
         pass
+    # kill() returns before the child is dead: one that has not run since
+    # can still take a connection off the socket and die with it (the
+    # kernel lets it), which is a client that came before the kill.  The
+    # next client comes once they are dead, while qmail-queued replaces
+    # them; it is served, by a new child, however long that takes.
+    wait_for(lambda: all(dead(k) for k in kids), what="the children to die")
     c = Client(instance)
     c.message(MSG)
     c.envelope(su.qu.envelope("s@remote.example", ["joe@" + su.ME]))
@@ -307,7 +323,7 @@ def smtp_session(instance, env=None):
     p.stdin.write(b"Subject: smtp\r\n\r\nvia smtpd\r\n.\r\nQUIT\r\n")
     p.stdin.close()
     out += p.stdout.read()
-    p.wait(30)
+    p.wait(WAIT)
     return out.decode()
 
 
@@ -322,7 +338,7 @@ def test_smtpd_uses_it_and_falls_back(instance, mail):
     assert re.search(r"^info msg %s: .* qp %s uid" % (m.group(1),
                      m.group(1)), mail.logtext(), re.M)
     os.kill(daemon_pid(instance), signal.SIGKILL)
-    time.sleep(0.2)
+    wait_refused(instance)
     out = smtp_session(instance)		# connection refused: qmail-queue
     assert re.search(r"^250 2\.0\.0 ok \d+ qp \d+", out, re.M), out
     mail.wait_empty()
@@ -354,10 +370,7 @@ def test_smtpd_refuses_an_impostor(instance, mail, procs, tmp_path):
             "    open(sys.argv[1] + '.used', 'w').close()\n"
             "    c.send(struct.pack('<qq', 4242, 0)); c.close()\n")
     procs.start(["python3", "-c", code, isock], preexec_fn=as_nobody)
-    for _ in range(100):
-        if os.path.exists(isock):
-            break
-        time.sleep(0.05)
+    wait_for(lambda: os.path.exists(isock), what="the impostor's socket")
     os.rename(isock, path)
     # It does answer a client that does not check.
     c = Client(instance)
@@ -383,7 +396,7 @@ def smtp_send(instance, subject):
         b"HELO client.example\r\nMAIL FROM:<s@remote.example>\r\n"
         b"RCPT TO:<joe@" + su.ME.encode() + b">\r\nDATA\r\n"
         b"Subject: " + subject + b"\r\n\r\nbody\r\n.\r\nQUIT\r\n",
-        timeout=60)
+        timeout=WAIT)
     replies = out.decode().split("\r\n")
     data = [r for r in replies if r.startswith("354")]
     assert data, replies
@@ -419,13 +432,13 @@ def test_kills_lose_nothing_answered(instance, mail):
     assert ok
     # A killed child leaves what a killed qmail-queue leaves (pid/,
     # mess/, intd/ files without todo/): qmail-send's 36-hour cleanup.
-    end = time.time() + 60
-    while su.qu.files(mail.queue, "todo", "info", "local", "remote",
-                      "bounce") and time.time() < end:
+    def delivered():
+        if not su.qu.files(mail.queue, "todo", "info", "local", "remote",
+                           "bounce"):
+            return True
         mail.alarm()
-        time.sleep(0.1)
-    assert not su.qu.files(mail.queue, "todo", "info", "local", "remote",
-                           "bounce")
+        return False
+    wait_for(delivered, interval=0.1, what="the queue to empty")
     got = set()
     for m in su.maildir(mail.joe):
         got.add(m.split(b"Subject: ")[1].split(b"\n")[0])

@@ -11,8 +11,14 @@ import signal
 import threading
 import time
 
+import pytest
+
 import sendutil as su
 import queueutil as qu
+
+# A load test: thousands of messages and processes; alone, it neither
+# slows the others nor is slowed by them.
+pytestmark = pytest.mark.serial
 
 N = int(os.environ.get("QUEUE_SEND_CRASH_N", "2000"))
 VICTIMS = ("qmail-send", "qmail-todo", "qmail-lspawn", "qmail-local")

@@ -4,10 +4,10 @@ end: local deliveries through users/cdb (plain and wildcard entries) and
 clean stop on TERM."""
 import os
 import re
-import time
 
 import pytest
 
+from conftest import WAIT, wait_for
 import sendutil as su
 
 
@@ -116,12 +116,11 @@ def test_logger_argument(instance, procs, tmp_path):
     m.inject("s@remote.example", ["joe@" + su.ME])
     m.wait_empty()
     os.kill(p.pid, 15)
-    p.wait(30)
-    for _ in range(100):
+    p.wait(WAIT)
+    def logged():
         text = open(out).read()
-        if "status: exiting" in text:
-            break
-        time.sleep(0.05)
+        return text if "status: exiting" in text else None
+    text = wait_for(logged, what="the logger's last line")
     assert re.search(r"^delivery \d+: success: did_1\+0\+0/$", text, re.M)
     assert text.rstrip().endswith("status: exiting")
 
@@ -137,11 +136,7 @@ def test_term_lets_inflight_delivery_finish(instance, procs, tmp_path):
         f.write("|touch %s; sleep 1\n./Maildir/\n" % flag)
     m.start()
     m.inject("s@remote.example", ["slow@example.com"])
-    for _ in range(600):
-        if os.path.exists(flag):
-            break
-        time.sleep(0.05)
-    assert os.path.exists(flag)
+    wait_for(lambda: os.path.exists(flag), what="the delivery to start")
     m.stop()
     log = m.logtext()
     assert re.search(r"^status: local 1/10 remote 0/\d+ exitasap$", log, re.M)

@@ -8,8 +8,12 @@ import re
 import threading
 import time
 
+import pytest
+
 import sendutil as su
 import queueutil as qu
+
+pytestmark = pytest.mark.serial	# a load test
 
 M = int(os.environ.get("QUEUE_SEND_FLOOD_N", "1200"))
 THREADS = 4

@@ -10,11 +10,11 @@ import smtplib
 import ssl
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-from conftest import BUILD, SRC, free_port, kill_until_gone, wait_port
+from conftest import BUILD, SRC, WAIT, free_port, kill_until_gone, \
+    wait_for, wait_port
 
 
 def instance_pids(root):
@@ -49,34 +49,26 @@ def pids_named(root, name):
     return out
 
 
-def wait_for(cond, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise TimeoutError("condition not met in %ds" % timeout)
-
-
 def start(root, ports, out):
     """scripts/run as a user starts it from a terminal, with
-    HSMAIL_ROOT=./var: its own process group, SIGINT and TERM at their
-    defaults (Ctrl-C reaches the group)."""
+    HSMAIL_ROOT=./var: its own process group, HUP, INT, QUIT and TERM at
+    their defaults (Ctrl-C reaches the group; make test may have been
+    started with some of them ignored)."""
     assert os.path.basename(root) == "var"
     env = dict(os.environ, HSMAIL_ROOT="./var", HSMAIL_BUILD=BUILD,
                **{k: str(v) for k, v in ports.items()})
 
     def terminal():
         os.setpgid(0, 0)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT,
+                    signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
     p = subprocess.Popen([os.path.join(SRC, "scripts", "run")], env=env,
                          stdout=out, stderr=subprocess.STDOUT,
                          cwd=os.path.dirname(root), preexec_fn=terminal)
     for k in ("SMTP_PORT", "SUBMISSION_PORT", "SMTPS_PORT", "POP3_PORT",
               "POP3S_PORT"):
-        wait_port(ports[k], timeout=120)
+        wait_port(ports[k])
     return p
 
 
@@ -102,7 +94,7 @@ def stack(tmp_path):
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
                 try:
-                    p.wait(60)
+                    p.wait(WAIT)
                 except subprocess.TimeoutExpired:
                     os.killpg(p.pid, signal.SIGKILL)
         # Anything left (a test that failed half-way) is killed, until
@@ -122,7 +114,7 @@ def printed_commands(out):
 
 
 def pop_messages(port, user, pw):
-    c = poplib.POP3("127.0.0.1", port, timeout=30)
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     c.user(user)
     c.pass_(pw)
     msgs = [b"\n".join(c.retr(i + 1)[1]) for i in range(c.stat()[0])]
@@ -137,7 +129,7 @@ def test_make_run(stack):
     # Before any POP3 login (POP-before-SMTP opens relay for the
     # client's address), a stranger's message for the example user is
     # accepted and delivered...
-    with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
+    with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=WAIT) as s:
         s.sendmail("friend@elsewhere.test", [user],
                    "Subject: first\r\n\r\nhello from outside\r\n")
         # ...but it may not relay.
@@ -151,11 +143,11 @@ def test_make_run(stack):
         assert pw in f.read()
     assert [c[0] for c in cmds] == ["swaks", "swaks", "curl"]
     for c in cmds[:2]:
-        r = subprocess.run(c, capture_output=True, text=True, timeout=60)
+        r = subprocess.run(c, capture_output=True, text=True, timeout=WAIT)
         assert r.returncode == 0, r.stdout + r.stderr
     wait_for(lambda: len([m for m in pop_messages(ports["POP3_PORT"], user,
                           pw) if b"This is a test mailing" in m]) == 2)
-    r = subprocess.run(cmds[2], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(cmds[2], capture_output=True, text=True, timeout=WAIT)
     assert r.returncode == 0 and "Delivered-To: " + user in r.stdout
     msgs = wait_for(lambda: [m for m in pop_messages(ports["POP3_PORT"],
                     user, pw) if b"hello from outside" in m])
@@ -164,7 +156,8 @@ def test_make_run(stack):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    with smtplib.SMTP("127.0.0.1", ports["SUBMISSION_PORT"], timeout=30) as s:
+    with smtplib.SMTP("127.0.0.1", ports["SUBMISSION_PORT"],
+                      timeout=WAIT) as s:
         s.starttls(context=ctx)
         s.login(user, pw)
         s.sendmail(user, [user], "Subject: second\r\n\r\nsubmitted\r\n")
@@ -177,7 +170,7 @@ def test_make_run(stack):
                        cwd=os.path.dirname(root), capture_output=True,
                        text=True)
     assert r.returncode == 0, r.stderr
-    with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
+    with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=WAIT) as s:
         s.sendmail("friend@elsewhere.test", ["joe@example.test"],
                    "Subject: joe\r\n\r\nfor joe\r\n")
     wait_for(lambda: any(b"for joe" in m for m in
@@ -189,7 +182,7 @@ def test_make_run(stack):
     new = wait_for(lambda: [p for p in pids_named(root, "qmail-send")
                             if p not in old])
     assert new
-    with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
+    with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=WAIT) as s:
         s.sendmail("friend@elsewhere.test", [user],
                    "Subject: third\r\n\r\nafter the restart\r\n")
     wait_for(lambda: any(b"after the restart" in m for m in
@@ -198,13 +191,13 @@ def test_make_run(stack):
         log = f.read()
     assert "exited with status" in log and "restarting" in log
     # SMTPS and POP3S, implicit TLS.
-    with smtplib.SMTP_SSL("127.0.0.1", ports["SMTPS_PORT"], timeout=30,
+    with smtplib.SMTP_SSL("127.0.0.1", ports["SMTPS_PORT"], timeout=WAIT,
                           context=ctx) as s:
         s.login(user, pw)
         s.sendmail(user, [user], "Subject: fourth\r\n\r\nover smtps\r\n")
     wait_for(lambda: any(b"over smtps" in m for m in
                          pop_messages(ports["POP3_PORT"], user, pw)))
-    c = poplib.POP3_SSL("127.0.0.1", ports["POP3S_PORT"], timeout=30,
+    c = poplib.POP3_SSL("127.0.0.1", ports["POP3S_PORT"], timeout=WAIT,
                         context=ctx)
     c.user(user)
     c.pass_(pw)
@@ -213,7 +206,8 @@ def test_make_run(stack):
                for i in range(1, c.stat()[0] + 1))
     c.quit()
     # Mail for the host itself reaches the example domain's postmaster.
-    with smtplib.SMTP("127.0.0.1", ports["SUBMISSION_PORT"], timeout=30) as s:
+    with smtplib.SMTP("127.0.0.1", ports["SUBMISSION_PORT"],
+                      timeout=WAIT) as s:
         s.starttls(context=ctx)
         s.login(user, pw)
         s.sendmail(user, ["postmaster@mail.example.test"],
@@ -223,8 +217,8 @@ def test_make_run(stack):
                                       "postmaster@example.test", pw)))
     # Ctrl-C (SIGINT to the terminal's process group) stops everything.
     os.killpg(proc.pid, signal.SIGINT)
-    assert proc.wait(60) == 0
-    wait_for(lambda: not instance_pids(root), timeout=30)
+    assert proc.wait(WAIT) == 0
+    wait_for(lambda: not instance_pids(root))
     # Run again: the same instance, user and mail; TERM to the script
     # alone stops everything too.
     proc = start(root, dict(ports), outf)
@@ -238,18 +232,18 @@ def test_make_run(stack):
                        env=dict(os.environ, HSMAIL_BUILD=BUILD,
                                 HSMAIL_ROOT=root,
                                 **{k: str(v) for k, v in ports.items()}),
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=WAIT)
     assert r.returncode == 1
     assert "is in use (another make run?)" in r.stdout
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(60) == 0
-    wait_for(lambda: not instance_pids(root), timeout=30)
+    assert proc.wait(WAIT) == 0
+    wait_for(lambda: not instance_pids(root))
     # Closing the terminal (HUP to its process group) stops it too.
     proc = start(root, dict(ports), outf)
     procs.append(proc)
     os.killpg(proc.pid, signal.SIGHUP)
-    assert proc.wait(60) == 0
-    wait_for(lambda: not instance_pids(root), timeout=30)
+    assert proc.wait(WAIT) == 0
+    wait_for(lambda: not instance_pids(root))
 
 
 def test_run_as_root_in_a_private_directory_then_resumed(tmp_path):
@@ -270,7 +264,7 @@ def test_run_as_root_in_a_private_directory_then_resumed(tmp_path):
     log = open(tmp_path / "run.out", "w")
     try:
         r = subprocess.run([os.path.join(SRC, "scripts", "run")], env=env,
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=WAIT)
         assert r.returncode == 1
         assert "nobody cannot reach" in r.stdout and "chmod o+x" in r.stdout
         assert not os.path.exists(os.path.join(root, ".example-user"))
@@ -278,7 +272,7 @@ def test_run_as_root_in_a_private_directory_then_resumed(tmp_path):
         procs.append(start(root, ports, log))
         with open(os.path.join(root, ".example-user")) as f:
             user, pw = f.read().split()
-        with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
+        with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=WAIT) as s:
             s.sendmail("friend@elsewhere.test", [user],
                        "Subject: resumed\r\n\r\nafter chmod\r\n")
         wait_for(lambda: any(b"after chmod" in m for m in
@@ -287,7 +281,7 @@ def test_run_as_root_in_a_private_directory_then_resumed(tmp_path):
         for p in procs:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
-                p.wait(60)
+                p.wait(WAIT)
         kill_until_gone(lambda: instance_pids(root))
         log.close()
         shutil.rmtree(base, ignore_errors=True)

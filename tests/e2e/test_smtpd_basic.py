@@ -6,6 +6,7 @@ import re
 import smtplib
 import subprocess
 
+from conftest import WAIT
 from smtpdutil import Raw, Smtpd, envelope
 
 
@@ -70,7 +71,7 @@ def test_curl_smtp(instance, procs, tmp_path):
     subprocess.run(["curl", "-sS", "smtp://127.0.0.1:%d" % s.port,
                     "--mail-from", "c@curl.example",
                     "--mail-rcpt", "u@example.com", "-T", str(f)],
-                   check=True, timeout=60)
+                   check=True, timeout=WAIT)
     msgs = s.messages()
     assert len(msgs) == 1
     assert msgs[0][1].endswith("8-bit: \u00e9t\u00e9\n".encode())

@@ -12,13 +12,12 @@ import shutil
 import ssl
 import subprocess
 import tempfile
-import time
 import types
 
 import pytest
 
 from chkhelperutil import build_vchkuser, make_store, smtpd_as
-from conftest import prog
+from conftest import WAIT, prog, wait_for
 from pop3util import make_cert
 from smtpdutil import Raw
 
@@ -99,11 +98,7 @@ def test_setuid_helper_answers_for_qmaild(box, procs):
     assert rcpts(port, ["joe@example.com", "ann@example.com"],
                  lambda: seen.append(helpers(box["helper"]))) == [OK, NOMBX]
     assert seen == [1]
-    for _ in range(200):
-        if helpers(box["helper"]) == 0:
-            break
-        time.sleep(0.05)
-    assert helpers(box["helper"]) == 0
+    wait_for(lambda: helpers(box["helper"]) == 0, what="the helper to end")
 
 
 def test_missing_helper_is_temporary(box, procs):
@@ -159,7 +154,7 @@ def test_vchkuser_protocol(instance):
             b"joe example.com 101", b"joe example.com", b"",
             b"x" * 5000, b"joe example.com 100"]
     p = subprocess.run([prog("vchkuser")], input=b"\n".join(reqs) + b"\n",
-                       env=env, capture_output=True, timeout=30)
+                       env=env, capture_output=True, timeout=WAIT)
     assert p.returncode == 0, p.stderr
     assert p.stdout.decode().split("\n") == [
         "user", "user", "alias", "ext", "nouser", "nouser", "nodomain",
@@ -167,16 +162,17 @@ def test_vchkuser_protocol(instance):
         "user", ""]
     assert p.stderr == b""
     p = subprocess.run([prog("vchkuser"), "x"], env=env, capture_output=True,
-                       timeout=30)
+                       timeout=WAIT)
     assert p.returncode == 100
 
 
-def zombies(name):
-    """How many defunct processes named name are waiting to be reaped."""
-    out = subprocess.run(["ps", "-eo", "stat=,comm="], capture_output=True,
-                         text=True).stdout.splitlines()
+def zombies(name, sid):
+    """How many defunct processes named name are waiting to be reaped in
+    session sid (the test's server: other tests run meanwhile)."""
+    out = subprocess.run(["ps", "-eo", "stat=,sid=,comm="],
+                         capture_output=True, text=True).stdout.splitlines()
     return sum(1 for ln in out if ln.split()[:1] and ln.split()[0][0] == "Z"
-               and ln.split()[1:] == [name])
+               and ln.split()[1:] == [str(sid), name])
 
 
 def test_helper_reaped_at_starttls(box, procs):
@@ -203,8 +199,8 @@ def test_helper_reaped_at_starttls(box, procs):
     assert r.cmd("STARTTLS").startswith("220")
     r.starttls(ctx)
     assert r.cmd("EHLO client").startswith("250")
-    time.sleep(0.5)		# a helper left behind would be dead by now
-    assert zombies("vchkuser") == 0
-    assert helpers(box["helper"]) == 0
+    # The helper ends (it has its end of file); then it is no zombie.
+    wait_for(lambda: helpers(box["helper"]) == 0, what="the helper to end")
+    assert zombies("vchkuser", procs.procs[-1].pid) == 0
     r.cmd("QUIT")
     r.close()

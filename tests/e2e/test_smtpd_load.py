@@ -21,8 +21,9 @@ SIZE = 4096
 LOAD = [("alice@one.example", 4, 120), ("bob@one.example", 3, 90),
         ("carol@two.example", 3, 90)]
 
-pytestmark = pytest.mark.skipif(shutil.which("smtp-source") is None,
-                                reason="smtp-source (postfix) not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("smtp-source") is None,
+                                 reason="smtp-source (postfix) not installed"),
+              pytest.mark.serial]	# a load test
 
 
 def _maildir(instance, addr):

@@ -4,6 +4,7 @@ morercpthosts.cdb; badmailfrom."""
 import subprocess
 
 
+from conftest import WAIT
 from smtpdutil import Raw, Smtpd, cdb_write, envelope
 
 TRICKS = [
@@ -51,7 +52,7 @@ def test_swaks_pipelined_relay(instance, procs):
     p = subprocess.run(["swaks", "--server", "127.0.0.1", "--port",
                         str(s.port), "--pipeline", "--from", "a@evil.example",
                         "--to", "victim@evil.example"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=WAIT)
     assert p.returncode != 0
     assert "553 5.7.1 sorry, that domain isn't in my list of allowed " \
         "rcpthosts" in p.stdout
@@ -79,7 +80,7 @@ def test_relayclient(instance, procs):
     p = subprocess.run(["swaks", "--server", "127.0.0.1", "--port",
                         str(s.port), "--from", "a@b.example",
                         "--to", "someone@far.example"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=WAIT)
     assert p.returncode == 0, p.stdout
     assert s.messages()[0][0] == envelope("a@b.example",
                                           ["someone@far.example"])

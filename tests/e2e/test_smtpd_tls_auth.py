@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from conftest import WAIT
 from smtpdutil import FAKECP, PASS, USER, Raw, Smtpd, envelope
 
 AUTH = (FAKECP, "/bin/true")
@@ -43,7 +44,7 @@ def test_swaks_auth(instance, procs, mech):
             "--auth-user", USER, "--auth-password", PASS, "--pipeline"]
     if mech != "CRAM-MD5":
         argv += ["--tls"]
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=WAIT)
     assert p.returncode == 0, p.stdout
     assert "235 2.0.0 ok, go ahead (#2.0.0)" in p.stdout
     assert s.messages()[0][0] == envelope(USER, ["x@relay.example"])
@@ -58,7 +59,7 @@ def test_auth_failures(instance, procs):
                         str(s.port), "--from", USER, "--to", "x@relay.example",
                         "--auth", "PLAIN", "--auth-user", USER,
                         "--auth-password", "wrong", "--tls"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=WAIT)
     assert p.returncode != 0
     assert "535 5.7.8 authorization failed (#5.7.0)" in p.stdout
     r = Raw(s.port)
@@ -111,14 +112,14 @@ def test_curl_smtps_and_starttls(instance, procs, tmp_path):
                     "smtps://localhost:%d" % s.port,
                     "--user", "%s:%s" % (USER, PASS),
                     "--mail-from", USER, "--mail-rcpt", "far@remote.example",
-                    "-T", str(f)], check=True, timeout=60)
+                    "-T", str(f)], check=True, timeout=WAIT)
     assert s.messages()[0][0] == envelope(USER, ["far@remote.example"])
     s2 = Smtpd(instance, procs)
     subprocess.run(["curl", "-sS", "--ssl-reqd", "--cacert", s2.cert,
                     "--resolve", "localhost:%d:127.0.0.1" % s2.port,
                     "smtp://localhost:%d" % s2.port,
                     "--mail-from", "a@b.example", "--mail-rcpt",
-                    "u@example.com", "-T", str(f)], check=True, timeout=60)
+                    "u@example.com", "-T", str(f)], check=True, timeout=WAIT)
     msgs = s2.messages()
     assert len(msgs) == 2       # same queue directory as the first server
     assert b" with ESMTPS; " in msgs[1][1].split(b"\n")[1]

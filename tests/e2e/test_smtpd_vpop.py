@@ -3,6 +3,7 @@
 and vadduser, and chkuser checks RCPT against the same store."""
 import subprocess
 
+from conftest import WAIT
 from smtpdutil import Raw, Smtpd
 from vpoputil import adddomain, adduser
 
@@ -20,11 +21,11 @@ def test_vchkpwsmtp_auth(instance, procs):
             "--from", "alice@example.com", "--to", "far@remote.example",
             "--tls", "--auth", "PLAIN", "--auth-user", "alice@example.com"]
     p = subprocess.run(base + ["--auth-password", "s3cret-pw"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=WAIT)
     assert p.returncode == 0, p.stdout
     assert "235 2.0.0 ok, go ahead (#2.0.0)" in p.stdout
     p = subprocess.run(base + ["--auth-password", "wrong"],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=WAIT)
     assert p.returncode != 0
     assert "535 5.7.8 authorization failed" in p.stdout
     msgs = s.messages()

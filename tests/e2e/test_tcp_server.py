@@ -4,7 +4,6 @@ banner, limits, IPv6, descriptors, signals)."""
 import os
 import re
 import select
-import time
 import signal
 import socket
 import subprocess
@@ -12,7 +11,7 @@ import threading
 
 import pytest
 
-from conftest import prog
+from conftest import WAIT, prog, wait_for
 from tcputil import Server, fd_count, parse_env, read_all, reset_connect, \
     tcprules
 
@@ -85,6 +84,9 @@ class IdentServer:
                 c.sendall(("%s : USERID : UNIX : joe\r\n" % q).encode())
 
 
+# Port 113 is everybody's: while it is served, another test's tcpserver
+# without -R would get an answer.
+@pytest.mark.serial
 def test_ident_remoteinfo_and_rule(procs, tmp_path):
     if os.geteuid() != 0:
         pytest.skip("port 113 needs root")
@@ -199,22 +201,22 @@ def test_concurrency_limit(procs, tmp_path, quick):
     assert b.recv(3) == b"hi\n"
     c = srv.connect()               # the kernel queues it; nobody serves it
     assert select.select([c], [], [], 0.5)[0] == []
-    assert "status: 2/2" in srv.logtext()
+    # The server logs the count once the child is started (it may have
+    # answered already).
+    assert srv.wait_log(r"status: 2/2")
     a.close()                       # one child ends: the third is served
-    c.settimeout(30)
+    c.settimeout(WAIT)
     assert c.recv(3) == b"hi\n"
     b.close()
     c.close()
     # The log proves the order: the first child ended before the third
     # was accepted, and never were three running.  The server may write
     # the third "pid" line just after the child has answered.
-    deadline = time.time() + 30
-    while True:
+    def three():
         log = srv.logtext().splitlines()
         pids = [l.split()[2] for l in log if re.match(r"tcpserver: pid ", l)]
-        if len(pids) >= 3 or time.time() > deadline:
-            break
-        time.sleep(0.05)
+        return (log, pids) if len(pids) >= 3 else None
+    log, pids = wait_for(three, what="three pid lines")
     assert len(pids) == 3
     pid_a = next(l.split()[2] for l in log
                  if re.match(r"tcpserver: ok \d+ .*:%d$" % aport, l))
@@ -294,13 +296,14 @@ def test_port_by_service_name_and_usage(tmp_path):
     assert b"unable to figure out port number for no-such-service" in r.stderr
 
 
+@pytest.mark.serial		# port 1, a fixed port
 def test_port_service_name(procs, tmp_path):
     if os.geteuid() != 0:
         pytest.skip("port 1 needs root")
     p = procs.start([prog("tcpserver"), "-1", "-H", "-R", "127.0.0.1",
                      "tcpmux", "env"], stdout=subprocess.PIPE)
     assert p.stdout.readline() == b"1\n"
-    with socket.create_connection(("127.0.0.1", 1), timeout=30) as s:
+    with socket.create_connection(("127.0.0.1", 1), timeout=WAIT) as s:
         s.shutdown(socket.SHUT_WR)
         assert parse_env(read_all(s))["TCPLOCALPORT"] == "1"
 
@@ -337,7 +340,13 @@ def test_local_name_same_on_both_paths(procs, tmp_path):
     assert envs[0]["TCPLOCALHOST"] == "localhost"
     assert envs[0]["RELAYCLIENT"] == ""
     assert "TCPREMOTEHOST" not in envs[0]
-    oks = re.findall(r"^tcpserver: ok \d+ (\S+) (\S+)$", srv.logtext(), re.M)
+    # On the fast path the server logs a connection once the child is
+    # started: after it may have answered.
+    def five_oks():
+        oks = re.findall(r"^tcpserver: ok \d+ (\S+) (\S+)$", srv.logtext(),
+                         re.M)
+        return oks if len(oks) >= 5 else None
+    oks = wait_for(five_oks, what="five ok lines")
     assert len(oks) == 5
     assert all(o[0] == "localhost:127.0.0.1:%d" % srv.port for o in oks)
 
@@ -377,7 +386,7 @@ def test_quiet_and_verbose_options(procs, tmp_path):
         assert srv.talk() == b""
         assert srv.p.poll() is None
         srv.p.terminate()
-        srv.p.wait(30)
+        srv.p.wait(WAIT)
         log = srv.logtext()
         assert ("unable to run /nonexistent/prog" in log) == warn, opts
         assert ("tcpserver: status: " in log) == verbose, opts

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import prog
+from conftest import WAIT, prog
 
 LINE = re.compile(r"^[A-Z][a-z]{2} [ 1-3]\d \d\d:\d\d:\d\d \S+ "
                   r"(?P<tag>\S+): (?P<sec>\d+)\.(?P<usec>\d{6})"
@@ -65,7 +65,7 @@ def test_concurrent_sploggers_do_not_interleave(instance):
         p.stdin.write(text.encode())
         p.stdin.close()
     for p, _ in ps:
-        assert p.wait(60) == 0
+        assert p.wait(WAIT) == 0
     got = maillog(instance)
     assert len(got) == n * lines
     seen = set()
@@ -122,7 +122,7 @@ def test_syslog_facility_priority_and_tag(tmp_path):
         r = subprocess.run(["unshare", "-m", "sh", "-c", SYSLOG_HARNESS,
                             "sh", prog("splogger"), "smtpd"] + args,
                            env=env, capture_output=True, text=True,
-                           timeout=60)
+                           timeout=WAIT)
         assert r.returncode == 0, r.stdout + r.stderr
         got = [SYSLOG_LINE.match(l) for l in r.stdout.splitlines()]
         assert all(got), r.stdout

@@ -15,7 +15,7 @@ import smtplib
 import ssl
 import subprocess
 
-from conftest import BUILD
+from conftest import BUILD, WAIT
 from remoteutil import received, start_peer
 from test_run import pop_messages, stack, wait_for  # noqa: F401 (fixture)
 
@@ -70,7 +70,7 @@ def test_traffic_of_the_stacks_own_log(stack, procs, tmp_path):
               "w") as f:
         f.write("elsewhere.test:127.0.0.1:%d\n" % peer)
     # Received: three messages from outside.
-    with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=30) as s:
+    with smtplib.SMTP("127.0.0.1", ports["SMTP_PORT"], timeout=WAIT) as s:
         for i in range(3):
             s.sendmail("friend@elsewhere.test", [user],
                        "Subject: in %d\r\n\r\n%s" % (
@@ -80,7 +80,7 @@ def test_traffic_of_the_stacks_own_log(stack, procs, tmp_path):
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     with smtplib.SMTP("127.0.0.1", ports["SUBMISSION_PORT"],
-                      timeout=30) as s:
+                      timeout=WAIT) as s:
         s.starttls(context=ctx)
         s.login(user, pw)
         s.sendmail(user, ["someone@elsewhere.test"],

@@ -8,6 +8,7 @@ import subprocess
 
 from conftest import prog
 
+from conftest import wait_for
 from vpoputil import (adddomain, adduser, cdb_read, domain_ids, domdir, run,
                       vpasswd)
 
@@ -245,7 +246,6 @@ def test_concurrent_vadddomain(instance):
 def test_hup_to_qmail_send(instance, procs):
     """Domain changes send SIGHUP to the instance's qmail-send (found in
     /proc by name and working directory); -O does not."""
-    import time
     queue = os.path.join(instance.qmail, "queue")
     os.makedirs(queue)
     script = instance.path("bin-test", "qmail-send")
@@ -256,16 +256,15 @@ def test_hup_to_qmail_send(instance, procs):
                 "while :; do sleep 0.05; done\n" % (marks, marks))
     os.chmod(script, 0o755)
     procs.start([script], cwd=queue)
-    while not os.path.exists(marks + ".r"):
-        time.sleep(0.05)
+    wait_for(lambda: os.path.exists(marks + ".r"), what="the script")
+
+    def text():
+        return open(marks).read() if os.path.exists(marks) else ""
+
     def hups(n):
         # signals sent close together may merge: wait for each one
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if os.path.exists(marks) and open(marks).read().count("hup") >= n:
-                break
-            time.sleep(0.05)
-        return open(marks).read() if os.path.exists(marks) else ""
+        wait_for(lambda: text().count("hup") >= n, what="%d HUPs" % n)
+        return text()
 
     run(instance, "vadddomain", "-O", "bulk.example", "pw", check=0)
     adddomain(instance, "example.com")

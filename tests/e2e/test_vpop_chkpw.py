@@ -9,6 +9,7 @@ import os
 import subprocess
 import time
 
+from conftest import WAIT
 from vpoputil import (adddomain, adduser, cdb_read, chkpw, maillog, run,
                       vpasswd)
 
@@ -175,11 +176,11 @@ def test_vchkpwsmtp_behind_qmail_smtpd(instance, procs):
                 "--from", "joe@example.com", "--to", "far@remote.example",
                 "--tls", "--auth", mech, "--auth-user", "joe@example.com"]
         p = subprocess.run(base + ["--auth-password", "s3cret"],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=WAIT)
         assert p.returncode == 0, (mech, p.stdout)
         assert "235 2.0.0 ok, go ahead (#2.0.0)" in p.stdout
         p = subprocess.run(base + ["--auth-password", "wrong"],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=WAIT)
         assert p.returncode != 0
         assert "535 5.7.8 authorization failed" in p.stdout
     assert len(s.messages()) == 2

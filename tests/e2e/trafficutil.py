@@ -7,10 +7,11 @@ PostgreSQL server started in a temporary directory.
 import os
 import random
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
+
+from conftest import WAIT, free_port
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 HOSTED = ["example.com", "shop.example.net", "alias.org"]
@@ -199,16 +200,14 @@ class Postgres:
         subprocess.run(self._as([self.bindir + "/initdb", "-D", data, "-A",
                                  "trust", "-U", "postgres", "-E", "UTF8"]),
                        check=True, capture_output=True)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.proc = subprocess.Popen(
             self._as([self.bindir + "/postgres", "-D", data, "-p",
                       str(self.port), "-h", "127.0.0.1", "-k", self.dir,
                       "-F"]),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
-        end = time.time() + 60
+        end = time.time() + WAIT
         while time.time() < end:
             r = subprocess.run(self._as([self.bindir + "/pg_isready", "-h",
                                          "127.0.0.1", "-p", str(self.port)]),

@@ -6,7 +6,7 @@ import os
 import subprocess
 import struct
 
-from conftest import prog
+from conftest import WAIT, prog
 
 
 def run(instance, name, *args, stdin=None, env=None, check=None):
@@ -106,7 +106,7 @@ def chkpw(instance, login, password, name="vchkpw", argv=None, env=None,
         p = subprocess.Popen([prog(name)] + argv, env=e, pass_fds=(r, 3),
                              preexec_fn=lambda: os.dup2(r, 3),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = p.communicate(timeout=60)
+        out, err = p.communicate(timeout=WAIT)
     finally:
         os.close(r)
     return p.returncode, out.decode(), err.decode()
