@@ -42,6 +42,7 @@
 #define POPUP_TIMEOUT		1200	/* qmail-popup's idle timeout, s */
 #define POPUP_FAIL_DELAY	2	/* s before answering a failed login */
 #define POPUP_FAIL_MAX		3	/* failed logins per connection */
+#define VCHKPW_LIMIT		16	/* vchkpw: too many failed logins */
 #define RELAY_BUF		(64 * 1024)
 
 static struct io io;
@@ -57,42 +58,24 @@ static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
 static int	failtab(void);
-static int	after_auth(int);
 
-static unsigned long ipmax, ipwindow;	/* per-address failure limit */
+static unsigned long ipmax, ipwindow;	/* 0: no early address check */
 static int	 failfd = -2;		/* the table: -2 not opened yet */
 
-/* failtab - the per-address failure table (popfail.h), opened on first
- * use; -1 if it cannot be (the per-connection limit still holds). */
+/* failtab - the shared failed-login table (popfail.h, loginfail.h),
+ * opened on first use; -1 if it cannot be (vchkpw still limits). */
 static int
 failtab(void)
 {
-	struct str path = STR_INIT(4096);
-	const char *e = getenv("POP3_FAIL_TABLE");
-	int	 r;
-
 	if (failfd != -2)
 		return failfd;
-	if (e != NULL && *e != '\0')
-		r = str_copys(&path, e);
-	else
-		r = root_path(&path, ROOT_VPOPMAIL, "etc/pop3-fail.tab");
-	failfd = r == -1 ? -1 : popfail_open(path.s);
+	failfd = popfail_open(NULL);
 	if (failfd == -1)
-		log_warn("no per-address login limit: cannot open %s: %s",
-		    str_c(&path), strerror(errno));
+		log_warn("no early per-address check: cannot open the login "
+		    "limiter's table: %s", strerror(errno));
 	else if ((failfd = child_fd_high(failfd)) == -1)
-		log_warn("no per-address login limit: %s", strerror(errno));
-	str_free(&path);
+		log_warn("no early per-address check: %s", strerror(errno));
 	return failfd;
-}
-
-/* after_auth - 1 if the login program's exit code is one vchkpw gives
- * only once the password was accepted. */
-static int
-after_auth(int code)
-{
-	return code == 5 || (code >= 6 && code <= 10) || code == 14;
 }
 
 /* die_write - the client is gone: nothing left to do. */
@@ -392,19 +375,20 @@ main(int argc, char **argv)
 				    "try again later\r\n");
 				goto done;
 			}
+			if (WEXITSTATUS(status) == VCHKPW_LIMIT) {
+				/* vchkpw's limiter: this address or account
+				 * has failed too often (it counted them). */
+				log_line("pop3 login refused user %s ip %s: too "
+				    "many failed logins", str_c(&safeuser),
+				    str_c(&ip));
+				says("-ERR [AUTH] too many failed logins, try "
+				    "again later\r\n");
+				goto done;
+			}
 			fails++;
 			log_line("pop3 login failed user %s ip %s status %d",
 			    str_c(&safeuser), str_c(&ip),
 			    WEXITSTATUS(status));
-			/* vchkpw's 5, 6, 7-10 and 14 come after the right
-			 * password (the mailbox or the system failed): no
-			 * guess, so not counted against the address. */
-			if (ipmax > 0 && ipwindow > 0 &&
-			    !after_auth(WEXITSTATUS(status)) && failtab() != -1 &&
-			    popfail_note(failfd, str_c(&ip), time(NULL),
-			    ipwindow) == -1)
-				log_warn("cannot count the failure of ip %s: %s",
-				    str_c(&ip), strerror(errno));
 			if (delay > 0)
 				sleep((unsigned)delay);
 			says("-ERR [AUTH] authorization failed\r\n");

@@ -15,6 +15,8 @@
  * smtpd_tls.c, which speaks it (smtpd_tls.h), so that a plain session
  * never loads OpenSSL.
  */
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,6 +43,8 @@
 /* Longest a checkpassword program may take (vchkpw sleeps 2 s on a
  * failure). */
 #define SMTPD_AUTH_TIMEOUT	60
+/* vchkpw(8): refused by the failed-login limiter. */
+#define VCHKPW_LIMIT		16
 
 struct ctx {
 	struct io io;
@@ -132,16 +136,18 @@ h_auth(void *arg, const char *user, const char *secret, const char *chal)
 	struct ctx *c = arg;
 	struct checkpw_spec spec;
 	struct str rec = STR_INIT(CHECKPW_DATA_MAX);
+	int	 status;
 
 	checkpw_spec_init(&spec, c->authargv);
 	if (checkpw_record(&rec, user, strlen(user), secret, strlen(secret),
 	    chal, strlen(chal)) == -1)
 		return -1;
-	switch (checkpw_run(&spec, &rec, SMTPD_AUTH_TIMEOUT, NULL)) {
+	switch (checkpw_run(&spec, &rec, SMTPD_AUTH_TIMEOUT, &status)) {
 	case CHECKPW_OK:
 		return 0;
 	case CHECKPW_REFUSED:
-		return 1;
+		/* vchkpwsmtp's 16: its failed-login limiter refused. */
+		return WEXITSTATUS(status) == VCHKPW_LIMIT ? 2 : 1;
 	default:
 		return -1;
 	}
@@ -274,6 +280,7 @@ main(int argc, char **argv)
 	conf.auth = argc > 1;
 	c.authargv = argv + 1;
 	conf.auth_cleartext = getenv("AUTH_CLEARTEXT") != NULL;
+	conf.auth_authzid = getenv("AUTH_AUTHZID") != NULL;
 	conf.submission = getenv("SUBMISSION") != NULL;
 	conf.tls = getenv("SMTPS") != NULL;
 	c.argv = argv;

@@ -806,6 +806,17 @@ auth_plain(struct smtpd *s, const char *init, size_t ilen,
 	if (q == NULL || q == p + 1 || memchr(q + 1, '\0',
 	    resp->len - (size_t)(q + 1 - resp->s)) != NULL)
 		return auth_malformed(s);
+	/* RFC 4616: an authorization identity other than the login asks to
+	 * act as someone else, which we cannot grant: refused, unless the
+	 * administrator lets it be ignored (AUTH_AUTHZID). */
+	if (p != resp->s && !s->conf->auth_authzid &&
+	    ((size_t)(p - resp->s) != (size_t)(q - p - 1) ||
+	    memcmp(resp->s, p + 1, (size_t)(p - resp->s)) != 0)) {
+		logf_(s, "auth refused ip %s mech PLAIN: authorization "
+		    "identity differs from the login", s->conf->remoteip);
+		return out(s, "535 5.7.8 authorization identity refused "
+		    "(#5.7.0)") == -1 ? -1 : 0;
+	}
 	if (str_copyb(&cr->user, p + 1, (size_t)(q - p - 1)) == -1 ||
 	    str_copyb(&cr->pass, q + 1, resp->len -
 	    (size_t)(q + 1 - resp->s)) == -1)
@@ -884,6 +895,12 @@ auth_check(struct smtpd *s, struct auth_cred *cr)
 		    s->conf->remoteip, s->authmech, who);
 		/* RFC 4954's 5.7.8, and qmail's AUTH patch's (#5.7.0). */
 		return out(s, "535 5.7.8 authorization failed (#5.7.0)");
+	}
+	if (r == 2) {
+		logf_(s, "auth refused ip %s mech %s user %s: too many failed "
+		    "logins", s->conf->remoteip, s->authmech, who);
+		return reply(s, 454, ESC_SECURITY,
+		    "too many failed logins, try again later");
 	}
 	logf_(s, "auth temporary failure ip %s mech %s user %s",
 	    s->conf->remoteip, s->authmech, who);

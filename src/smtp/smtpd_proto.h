@@ -39,6 +39,8 @@ struct smtpd_conf {
 	int	 greeted;	/* TLS just started by STARTTLS: no 220 */
 	int	 auth;		/* a checkpassword program was given */
 	int	 auth_cleartext; /* offer PLAIN/LOGIN without TLS */
+	int	 auth_authzid;	/* accept (and ignore) a PLAIN authzid that
+				 * differs from the login (AUTH_AUTHZID) */
 	int	 submission;	/* MAIL needs AUTH first (port 587) */
 	const struct strlist *badmailfrom;
 	long	 pid;		/* for log lines and the CRAM-MD5 challenge */
@@ -67,7 +69,8 @@ struct smtpd_hooks {
 	/*
 	 * Run the checkpassword program with user, secret (password or
 	 * CRAM-MD5 digest) and challenge ("" unless CRAM-MD5).  0 accepted,
-	 * 1 refused, -1 temporary failure.
+	 * 1 refused, 2 refused by the failed-login limiter (454), -1
+	 * temporary failure.
 	 */
 	int	(*auth)(void *, const char *user, const char *secret,
 		    const char *challenge);
