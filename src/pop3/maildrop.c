@@ -56,6 +56,23 @@ maildrop_open(struct maildrop *md, const char *path)
 	return 0;
 }
 
+/* maildrop_open_wait - maildrop_open, retried while another session
+ * holds the lock (it may be on its way out). */
+int
+maildrop_open_wait(struct maildrop *md, const char *path, unsigned wait_sec)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	unsigned long tries = (unsigned long)wait_sec * 10;
+
+	for (;;) {
+		if (maildrop_open(md, path) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK || tries-- == 0)
+			return -1;
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
 /* maildrop_namesize - the size qmail-style deliveries put in the name. */
 int
 maildrop_namesize(const char *base, size_t n, off_t *size_r)

@@ -26,6 +26,7 @@
 
 #include "checkpw.h"
 #include "child.h"
+#include "ctl.h"
 #include "err.h"
 #include "io.h"
 #include "log.h"
@@ -39,7 +40,8 @@
 #include "str.h"
 #include "wbuf.h"
 
-#define POPUP_TIMEOUT		1200	/* qmail-popup's idle timeout, s */
+#define POPUP_TIMEOUT		1200	/* idle timeout (control/timeoutpop3d) */
+#define POPUP_GREET_TIMEOUT	20	/* control/timeoutgreeting */
 #define POPUP_FAIL_DELAY	2	/* s before answering a failed login */
 #define POPUP_FAIL_MAX		3	/* failed logins per connection */
 #define VCHKPW_LIMIT		16	/* vchkpw: too many failed logins */
@@ -57,10 +59,13 @@ static void	says(const char *);
 static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
+static long	ctlnum(const char *, long);
 static int	failtab(void);
 
 static unsigned long ipmax, ipwindow;	/* 0: no early address check */
 static int	 failfd = -2;		/* the table: -2 not opened yet */
+static unsigned	 idle_timeout = POPUP_TIMEOUT;	/* s */
+static unsigned	 greet_timeout = POPUP_GREET_TIMEOUT;
 
 /* failtab - the shared failed-login table (popfail.h, loginfail.h),
  * opened on first use; -1 if it cannot be (vchkpw still limits). */
@@ -111,6 +116,19 @@ envnum(const char *name, unsigned long def, unsigned long max)
 	return v;
 }
 
+/* ctlnum - a positive number from control/<name>, or def. */
+static long
+ctlnum(const char *name, long def)
+{
+	long	 v;
+
+	if (ctl_readint(name, def, &v) == -1 || v < 0 || v > 86400) {
+		log_warn("bad control/%s: using %ld", name, def);
+		return def;
+	}
+	return v;
+}
+
 /* relay - copy between the client (TLS or plain) and the session's
  * socketpair until the session closes its end.  Bytes the client sent
  * ahead (pipelining) are in rb and go first; *fwd_r counts the client
@@ -125,7 +143,7 @@ relay(int sp, size_t *fwd_r)
 	ssize_t	 n;
 
 	*fwd_r = 0;
-	io_init(&spio, sp, sp, POPUP_TIMEOUT);
+	io_init(&spio, sp, sp, idle_timeout);
 	for (;;) {
 		int	 ready = 0;
 
@@ -139,7 +157,7 @@ relay(int sp, size_t *fwd_r)
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
 		if (!ready) {
-			r = poll(pfd, 2, POPUP_TIMEOUT * 1000);
+			r = poll(pfd, 2, (int)idle_timeout * 1000);
 			if (r == -1 && errno == EINTR)
 				continue;
 			if (r <= 0)
@@ -256,7 +274,14 @@ main(int argc, char **argv)
 	e = getenv("POP3_REQUIRE_TLS");
 	tls_required = e != NULL && strcmp(e, "1") == 0;
 
-	io_init(&io, 0, 1, POPUP_TIMEOUT);
+	/* Until the first command (and for a TLS handshake) a client has
+	 * seconds; then the idle timeout. */
+	idle_timeout = (unsigned)ctlnum("timeoutpop3d", POPUP_TIMEOUT);
+	greet_timeout = (unsigned)ctlnum("timeoutgreeting",
+	    POPUP_GREET_TIMEOUT);
+	if (greet_timeout == 0 || greet_timeout > idle_timeout)
+		greet_timeout = idle_timeout;
+	io_init(&io, 0, 1, greet_timeout);
 	rbuf_init(&rb, &io);
 	wbuf_init(&wb, &io);
 
@@ -302,6 +327,8 @@ main(int argc, char **argv)
 
 	for (;;) {
 		r = rbuf_line(&rb, &line, 0);
+		if (r == 1)
+			io.timeout = (int)idle_timeout * 1000;
 		if (r == 0)
 			break;
 		if (r == -1) {
@@ -320,6 +347,7 @@ main(int argc, char **argv)
 			goto done;
 		case POPUP_STLS:
 			say(&out);
+			io.timeout = (int)greet_timeout * 1000;
 			ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
 			continue;
 		case POPUP_ERROR:

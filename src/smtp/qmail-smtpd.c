@@ -45,6 +45,11 @@
 #define SMTPD_AUTH_TIMEOUT	60
 /* vchkpw(8): refused by the failed-login limiter. */
 #define VCHKPW_LIMIT		16
+/* Defaults of control/timeoutgreeting, maxrcpt and maxrcptsession. */
+#define SMTPD_GREET_TIMEOUT	20
+#define SMTPD_RCPT_DEFAULT	100
+#define SMTPD_RCPT_SESSION	1000
+#define SMTPD_DATABYTES		(50L * 1024 * 1024)
 
 struct ctx {
 	struct io io;
@@ -59,6 +64,7 @@ struct ctx {
 	char	**argv;		/* ours, for qmail-smtpd-tls */
 	char	**authargv;
 	unsigned timeout;
+	unsigned greet;		/* control/timeoutgreeting */
 	struct chkuser chk;
 };
 
@@ -118,7 +124,7 @@ h_starttls(void *arg, struct str *why)
 	 * now (the new process starts its own when it needs one), or it
 	 * stays a zombie. */
 	chkuser_free(&c->chk);
-	return smtpd_tls_start(&c->io, str_c(&c->certfile), c->timeout,
+	return smtpd_tls_start(&c->io, str_c(&c->certfile), c->greet,
 	    c->argv, 1, why);
 }
 
@@ -225,7 +231,12 @@ main(int argc, char **argv)
 	if (ctl_readint("timeoutsmtpd", 1200, &n) == -1 || n <= 0)
 		die_controls(&c.io);
 	c.timeout = (unsigned)n;
-	io_init(&c.io, 0, 1, c.timeout);
+	/* The first command and a TLS handshake: seconds, not minutes. */
+	if (ctl_readint("timeoutgreeting", SMTPD_GREET_TIMEOUT, &n) == -1 ||
+	    n < 0)
+		die_controls(&c.io);
+	c.greet = n > 0 && (unsigned)n < c.timeout ? (unsigned)n : c.timeout;
+	io_init(&c.io, 0, 1, c.greet);
 	if (ctl_readline("me", &me, NULL) == -1 || me.len == 0)
 		die_controls(&c.io);
 	if (ctl_readline("smtpgreeting", &greeting, str_c(&me)) == -1)
@@ -244,7 +255,9 @@ main(int argc, char **argv)
 	default:
 		die_controls(&c.io);
 	}
-	if (ctl_readint("databytes", 0, &n) == -1 || n < 0)
+	/* Without control/databytes, 50 MB (qmail had no limit; 0 in the
+	 * file still means none). */
+	if (ctl_readint("databytes", SMTPD_DATABYTES, &n) == -1 || n < 0)
 		die_controls(&c.io);
 	conf.databytes = (unsigned long long)n;
 	if ((v = getenv("DATABYTES")) != NULL) {
@@ -274,7 +287,18 @@ main(int argc, char **argv)
 	conf.remotehost = env_or("TCPREMOTEHOST", "unknown");
 	conf.remoteinfo = getenv("TCPREMOTEINFO");
 	conf.relayclient = getenv("RELAYCLIENT");
-	conf.maxrcpt = SMTPD_RCPT_MAX;
+	/* Recipients: control/maxrcpt per message, control/maxrcptsession
+	 * per session (chkuser's CHKUSER_RCPTLIMIT adds its own). */
+	if (ctl_readint("maxrcpt", SMTPD_RCPT_DEFAULT, &n) == -1 || n < 1 ||
+	    n > SMTPD_RCPT_MAX)
+		die_controls(&c.io);
+	conf.maxrcpt = (unsigned long)n;
+	if (ctl_readint("maxrcptsession", SMTPD_RCPT_SESSION, &n) == -1 ||
+	    n < 0)
+		die_controls(&c.io);
+	conf.maxrcpt_session = (unsigned long)n;
+	conf.timeout = c.timeout;
+	conf.greet_timeout = c.greet;
 	conf.badmailfrom = &bad;
 	conf.pid = (long)getpid();
 	conf.auth = argc > 1;
@@ -291,7 +315,7 @@ main(int argc, char **argv)
 	}
 	/* SMTPS (port 465) or the rest of STARTTLS: the handshake first,
 	 * or (without TLS here) qmail-smtpd-tls does all of it. */
-	if (conf.tls && smtpd_tls_start(&c.io, str_c(&c.certfile), c.timeout,
+	if (conf.tls && smtpd_tls_start(&c.io, str_c(&c.certfile), c.greet,
 	    argv, 0, &why) == -1) {
 		log_line("smtpd %ld tls failed ip %s: %s", conf.pid,
 		    conf.remoteip, str_c(&why));

@@ -355,12 +355,18 @@ smtpd_run(struct smtpd *s)
 	enum verb v;
 	int	 r;
 
+	/* Until the first command, a short deadline: a client that only
+	 * connects holds a process for seconds, not the idle timeout. */
+	if (s->conf->greet_timeout > 0)
+		s->rb->io->timeout = (int)s->conf->greet_timeout * 1000;
 	if (!s->conf->greeted && outf(s, "220 %s ESMTP", s->conf->greeting)
 	    == -1)
 		return s->end;		/* nobody to talk to: no "end" line */
 	while (s->state != SMTPD_END) {
 		if ((r = read_line(s, SMTPD_CMD_MAX)) != 1)
 			continue;	/* answered, or over */
+		if (s->conf->timeout > 0)
+			s->rb->io->timeout = (int)s->conf->timeout * 1000;
 		/* A command never holds NUL or a CR (stray CRs: an attack). */
 		if (memchr(s->line.s, '\0', s->line.len) != NULL ||
 		    memchr(s->line.s, '\r', s->line.len) != NULL) {
@@ -539,6 +545,10 @@ do_rcpt(struct smtpd *s, const char *arg, size_t n)
 		return path_refuse(s, errno, ESC_BAD_DEST_SYNTAX);
 	if (s->nrcpt >= s->conf->maxrcpt)
 		return reply(s, 452, ESC_TOO_MANY_RCPTS, "too many recipients");
+	if (s->conf->maxrcpt_session > 0 &&
+	    s->nrcpt_session >= s->conf->maxrcpt_session)
+		return rcpt_refuse(s, 452, ESC_TOO_MANY_RCPTS, "too many "
+		    "recipients in this session");
 	if (s->badfrom)
 		return rcpt_refuse(s, 553, ESC_NOT_AUTHORIZED, "sorry, your "
 		    "envelope sender is in my badmailfrom list");
@@ -586,6 +596,7 @@ do_rcpt(struct smtpd *s, const char *arg, size_t n)
 	    str_catb(&s->env, s->path.addr.s, s->path.addr.len + 1) == -1)
 		return nomem(s);
 	s->nrcpt++;
+	s->nrcpt_session++;
 	s->state = SMTPD_RCPT;
 	return reply(s, 250, ESC_DEST_VALID, "ok");
 }

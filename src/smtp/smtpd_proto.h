@@ -34,6 +34,9 @@ struct smtpd_conf {
 	const char *relayclient; /* RELAYCLIENT's value, NULL if unset */
 	unsigned long long databytes;	/* 0: no limit */
 	unsigned long maxrcpt;		/* per message */
+	unsigned long maxrcpt_session;	/* per session, 0: no limit */
+	unsigned timeout;	/* idle timeout, s (0: leave the io's) */
+	unsigned greet_timeout;	/* s for the first command (0: timeout) */
 	int	 starttls;	/* a certificate is there: offer STARTTLS */
 	int	 tls;		/* the session starts over TLS (port 465) */
 	int	 greeted;	/* TLS just started by STARTTLS: no 220 */
@@ -131,6 +134,7 @@ struct smtpd {
 	struct str sender;
 	struct str env;		/* qmail-queue envelope: F..\0T..\0 */
 	unsigned long nrcpt;
+	unsigned long nrcpt_session;	/* recipients accepted in the session */
 	unsigned long msgs;	/* messages accepted in this session */
 	/* scratch */
 	struct str line;
