@@ -37,6 +37,7 @@
 #include "root.h"
 #include "smtpd_proto.h"
 #include "smtpd_queue.h"
+#include "smtpd_sender.h"
 #include "smtpd_tls.h"
 #include "wbuf.h"
 
@@ -66,6 +67,13 @@ struct ctx {
 	unsigned timeout;
 	unsigned greet;		/* control/timeoutgreeting */
 	struct chkuser chk;
+	/* The authenticated sender check (smtpd_sender.h). */
+	int	 sendercheck;	/* on: AUTH_ANYSENDER not set */
+	struct strlist anysender;	/* control/anysender */
+	struct str authlogin;	/* the login AUTH accepted */
+	int	 fromcheck;	/* this message's From: is being collected */
+	int	 fromerr;	/* ... and memory ran out doing it */
+	struct sender_from from;
 };
 
 static void	die_controls(struct io *);
@@ -73,6 +81,8 @@ static int	h_rcpthosts(void *, const char *);
 static int	h_starttls(void *, struct str *);
 static int	h_tlsinfo(void *, struct str *);
 static int	h_auth(void *, const char *, const char *, const char *);
+static int	h_mailcheck(void *, const char *, const char *, struct str *);
+static int	from_check(struct ctx *, struct str *);
 static int	h_qopen(void *);
 static int	h_qwrite(void *, const char *, size_t);
 static int	h_qclose(void *, const struct str *, struct str *);
@@ -150,7 +160,7 @@ h_auth(void *arg, const char *user, const char *secret, const char *chal)
 		return -1;
 	switch (checkpw_run(&spec, &rec, SMTPD_AUTH_TIMEOUT, &status)) {
 	case CHECKPW_OK:
-		return 0;
+		return str_copys(&c->authlogin, user) == -1 ? -1 : 0;
 	case CHECKPW_REFUSED:
 		/* vchkpwsmtp's 16: its failed-login limiter refused. */
 		return WEXITSTATUS(status) == VCHKPW_LIMIT ? 2 : 1;
@@ -159,10 +169,79 @@ h_auth(void *arg, const char *user, const char *secret, const char *chal)
 	}
 }
 
+/* MAIL FROM of an authenticated client: its own addresses only. */
+static int
+h_mailcheck(void *arg, const char *login, const char *sender,
+    struct str *reply)
+{
+	struct ctx *c = arg;
+	int	 r;
+
+	if (!c->sendercheck)
+		return 1;
+	r = sender_owned(&c->chk, login, sender, &c->anysender);
+	if (r == 1)
+		return 1;
+	if (str_copys(reply, r == 0 ? "553 5.7.1 sorry, that sender address "
+	    "is not yours (#5.7.1)" : "451 4.3.0 unable to check the sender "
+	    "address (#4.3.0)") == -1)
+		str_clear(reply);
+	return r;
+}
+
+/*
+ * The From: fields of an authenticated client's message: every address
+ * must be one it may use.  0 fine; -1 refused or temporary, with the
+ * whole reply line in *reply.
+ */
+static int
+from_check(struct ctx *c, struct str *reply)
+{
+	struct strlist addrs = STRLIST_INIT;
+	const char *why = NULL;
+	size_t	 i;
+	int	 r;
+
+	if (c->fromerr)
+		why = "451 4.3.0 out of memory (#4.3.0)";
+	else if (c->from.toolong)
+		why = "550 5.7.1 sorry, that From: field is too long "
+		    "(#5.7.1)";
+	for (i = 0; why == NULL && i < c->from.fields.n; i++) {
+		strlist_free(&addrs);
+		if (sender_from_addrs(c->from.fields.v[i], &addrs) == -1) {
+			if (errno == ENOMEM)
+				why = "451 4.3.0 out of memory (#4.3.0)";
+			continue;	/* no address: nothing to check */
+		}
+		for (size_t j = 0; why == NULL && j < addrs.n; j++) {
+			r = sender_owned(&c->chk, str_c(&c->authlogin),
+			    addrs.v[j], &c->anysender);
+			if (r == 0)
+				why = "550 5.7.1 sorry, the From: address is "
+				    "not yours (#5.7.1)";
+			else if (r == -1)
+				why = "451 4.3.0 unable to check the From: "
+				    "address (#4.3.0)";
+		}
+	}
+	strlist_free(&addrs);
+	if (why == NULL)
+		return 0;
+	if (str_copys(reply, why) == -1)
+		str_clear(reply);
+	return -1;
+}
+
 static int
 h_qopen(void *arg)
 {
 	struct ctx *c = arg;
+
+	c->fromcheck = c->sendercheck && c->authlogin.len > 0;
+	c->fromerr = 0;
+	if (c->fromcheck)
+		sender_from_init(&c->from);
 
 	if (smtpd_qq_open(&c->qq, str_c(&c->qqprog), c->qqsock.len > 0 ?
 	    str_c(&c->qqsock) : NULL, str_c(&c->queuedir), c->timeout) == -1) {
@@ -178,6 +257,10 @@ h_qwrite(void *arg, const char *b, size_t n)
 {
 	struct ctx *c = arg;
 
+	if (c->fromcheck && !c->fromerr &&
+	    sender_from_feed(&c->from, b, n) == -1)
+		c->fromerr = 1;
+
 	return smtpd_qq_write(&c->qq, b, n);
 }
 
@@ -185,6 +268,20 @@ static int
 h_qclose(void *arg, const struct str *env, struct str *reply)
 {
 	struct ctx *c = arg;
+	int	 r;
+
+	if (c->fromcheck) {
+		r = env != NULL ? from_check(c, reply) : 0;
+		sender_from_free(&c->from);
+		c->fromcheck = 0;
+		if (r == -1) {
+			struct str junk = STR_INIT(1024);
+
+			(void)smtpd_qq_close(&c->qq, NULL, 0, &junk);
+			str_free(&junk);
+			return -1;
+		}
+	}
 
 	return smtpd_qq_close(&c->qq, env, (long long)time(NULL), reply);
 }
@@ -331,6 +428,14 @@ main(int argc, char **argv)
 	if (chkuser_init(&c.chk, conf.remoteip, conf.remotehost,
 	    conf.remoteinfo) == -1)
 		die_controls(&c.io);
+	c.sendercheck = getenv("AUTH_ANYSENDER") == NULL;
+	c.authlogin.max = SMTPD_AUTH_MAX;
+	if (ctl_readlist("anysender", &c.anysender) == -1)
+		die_controls(&c.io);
+	for (size_t i = 0; i < c.anysender.n; i++)
+		for (char *p = c.anysender.v[i]; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
 
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.arg = &c;
@@ -340,6 +445,7 @@ main(int argc, char **argv)
 	hooks.starttls = h_starttls;
 	hooks.tlsinfo = h_tlsinfo;
 	hooks.auth = h_auth;
+	hooks.mailcheck = h_mailcheck;
 	hooks.queue_open = h_qopen;
 	hooks.queue_write = h_qwrite;
 	hooks.queue_close = h_qclose;

@@ -485,6 +485,8 @@ path_refuse(struct smtpd *s, int e, enum esc toolong)
 static int
 do_mail(struct smtpd *s, const char *arg, size_t n)
 {
+	int	 r;
+
 	if (s->conf->submission && s->authuser.len == 0)
 		return reply(s, 530, ESC_SECURITY, "authentication required");
 	if (s->state != SMTPD_IDLE)
@@ -496,6 +498,18 @@ do_mail(struct smtpd *s, const char *arg, size_t n)
 	if (s->conf->databytes > 0 && s->path.size > s->conf->databytes)
 		return reply(s, 552, ESC_TOO_BIG, "sorry, that message size "
 		    "exceeds my databytes limit");
+	if (s->authuser.len > 0 && s->hooks->mailcheck != NULL) {
+		str_clear(&s->reply);
+		r = s->hooks->mailcheck(s->hooks->arg, str_c(&s->authuser),
+		    str_c(&s->path.addr), &s->reply);
+		if (r != 1) {
+			logf_(s, "reject ip %s mail %s: not the authenticated "
+			    "user's address", s->conf->remoteip,
+			    safe(s, s->path.addr.s, s->path.addr.len));
+			return s->reply.len > 0 ? out(s, str_c(&s->reply)) :
+			    nomem(s);
+		}
+	}
 	str_clear(&s->env);
 	if (str_copyb(&s->sender, s->path.addr.s, s->path.addr.len) == -1 ||
 	    str_catc(&s->env, 'F') == -1 ||

@@ -77,6 +77,13 @@ struct smtpd_hooks {
 	 */
 	int	(*auth)(void *, const char *user, const char *secret,
 		    const char *challenge);
+	/*
+	 * Optional: may the authenticated user (login as given to AUTH)
+	 * use sender ("" for <>) as MAIL FROM?  1 yes; 0 no, -1 temporary,
+	 * either with the whole reply line in *reply.
+	 */
+	int	(*mailcheck)(void *, const char *login, const char *sender,
+		    struct str *reply);
 	/* Start a queue writer: 0, or -1 (451 qqt failure). */
 	int	(*queue_open)(void *);
 	/* Message bytes, as stored: 0 or -1. */
