@@ -60,6 +60,7 @@ static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
 static long	ctlnum(const char *, long);
+static int	apop_possible(const char *);
 static int	failtab(void);
 
 static unsigned long ipmax, ipwindow;	/* 0: no early address check */
@@ -114,6 +115,28 @@ envnum(const char *name, unsigned long def, unsigned long max)
 	if (e == NULL || num_parses(e, max, &v) == -1)
 		return def;
 	return v;
+}
+
+/*
+ * apop_possible - 0 when APOP cannot succeed: vchkpw checks it against
+ * the clear-text password column, kept only when <vpopmail>/etc/
+ * clear-passwd exists.  Another checkpassword program may support it.
+ */
+static int
+apop_possible(const char *prog)
+{
+	struct str p = STR_INIT(4096);
+	const char *base = strrchr(prog, '/');
+	int	 r = 1;
+
+	base = base != NULL ? base + 1 : prog;
+	if (strcmp(base, "vchkpw") != 0)
+		return 1;
+	if (root_path(&p, ROOT_VPOPMAIL, "etc/clear-passwd") == 0 &&
+	    access(p.s, F_OK) == -1 && errno == ENOENT)
+		r = 0;
+	str_free(&p);
+	return r;
 }
 
 /* ctlnum - a positive number from control/<name>, or def. */
@@ -301,8 +324,8 @@ main(int argc, char **argv)
 		/* qmail-popup answered STLS and handed the session over. */
 		if (str_copys(&ts, resume) == -1)
 			log_die(EXIT_TEMP, "out of memory");
-		ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
-		popup_init(&p, ts.s, tls_avail);
+		ptls_start(&io, &rb, argv, str_c(&ts), 1, str_c(&ip));
+		popup_init(&p, str_c(&ts), tls_avail);
 		p.tls_on = 1;
 		p.tls_required = tls_required;
 	} else {
@@ -314,13 +337,17 @@ main(int argc, char **argv)
 			}
 			ptls_start(&io, &rb, argv, NULL, 0, str_c(&ip));
 		}
-		if (str_printf(&ts, "<%ld.%lld@%s>", (long)getpid(),
-		    (long long)time(NULL), argv[1]) == -1)
+		/* The APOP timestamp only where APOP can succeed, or clients
+		 * that prefer it (curl) would never fall back to USER. */
+		if (apop_possible(subprog[0]) && str_printf(&ts,
+		    "<%ld.%lld@%s>", (long)getpid(), (long long)time(NULL),
+		    argv[1]) == -1)
 			log_die(EXIT_TEMP, "out of memory");
-		popup_init(&p, ts.s, tls_avail);
+		popup_init(&p, str_c(&ts), tls_avail);
 		p.tls_on = implicit;
 		p.tls_required = tls_required;
-		if (str_printf(&out, "+OK %s\r\n", ts.s) == -1)
+		if (str_printf(&out, "+OK %s\r\n", ts.len > 0 ? ts.s :
+		    argv[1]) == -1)
 			log_die(EXIT_TEMP, "out of memory");
 		say(&out);
 	}
@@ -348,7 +375,7 @@ main(int argc, char **argv)
 		case POPUP_STLS:
 			say(&out);
 			io.timeout = (int)greet_timeout * 1000;
-			ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
+			ptls_start(&io, &rb, argv, str_c(&ts), 1, str_c(&ip));
 			continue;
 		case POPUP_ERROR:
 			says("-ERR [SYS/TEMP] out of memory\r\n");

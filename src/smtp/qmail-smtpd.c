@@ -15,6 +15,7 @@
  * smtpd_tls.c, which speaks it (smtpd_tls.h), so that a plain session
  * never loads OpenSSL.
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -90,6 +91,7 @@ static long long h_now(void *);
 static int	h_rcptcheck(void *, const struct smtpd_path *, const char *,
 		    const char *, struct str *);
 static const char *env_or(const char *, const char *);
+static int	cram_possible(const char *);
 
 /* qmail: "421 unable to read controls (#4.3.0)", then exit. */
 static void
@@ -108,6 +110,30 @@ env_or(const char *name, const char *def)
 	const char *v = getenv(name);
 
 	return v != NULL && *v != '\0' ? v : def;
+}
+
+/*
+ * 1 unless CRAM-MD5 cannot succeed: vchkpwsmtp checks it against the
+ * clear-text password column, which the store keeps only when
+ * <vpopmail>/etc/clear-passwd exists.  Another checkpassword program, or
+ * a store we may not look into, may well support it.
+ */
+static int
+cram_possible(const char *prog)
+{
+	struct str p = STR_INIT(4096);
+	const char *base = strrchr(prog, '/');
+	struct stat st;
+	int	 r = 1;
+
+	base = base != NULL ? base + 1 : prog;
+	if (strcmp(base, "vchkpwsmtp") != 0)
+		return 1;
+	if (root_path(&p, ROOT_VPOPMAIL, "etc/clear-passwd") == 0 &&
+	    stat(p.s, &st) == -1 && errno == ENOENT)
+		r = 0;
+	str_free(&p);
+	return r;
 }
 
 static int
@@ -402,6 +428,7 @@ main(int argc, char **argv)
 	c.authargv = argv + 1;
 	conf.auth_cleartext = getenv("AUTH_CLEARTEXT") != NULL;
 	conf.auth_authzid = getenv("AUTH_AUTHZID") != NULL;
+	conf.auth_nocram = conf.auth && !cram_possible(argv[1]);
 	conf.submission = getenv("SUBMISSION") != NULL;
 	conf.tls = getenv("SMTPS") != NULL;
 	c.argv = argv;

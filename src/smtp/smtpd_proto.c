@@ -431,13 +431,15 @@ do_helo(struct smtpd *s, const char *arg, size_t n, int ehlo)
 		plain = s->tls || s->conf->auth_cleartext;
 		for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
 			if ((plain || !mechs[i].cleartext) &&
+			    !(mechs[i].exchange == auth_cram &&
+			    s->conf->auth_nocram) &&
 			    ((ad.len > 0 && str_catc(&ad, ' ') == -1) ||
 			    str_cats(&ad, mechs[i].name) == -1)) {
 				str_free(&ad);
 				return nomem(s);
 			}
-		r = outf(s, "250-AUTH %s", str_c(&ad)) == -1 ||
-		    outf(s, "250-AUTH=%s", str_c(&ad)) == -1 ? -1 : 0;
+		r = ad.len > 0 && (outf(s, "250-AUTH %s", str_c(&ad)) == -1 ||
+		    outf(s, "250-AUTH=%s", str_c(&ad)) == -1) ? -1 : 0;
 		str_free(&ad);
 		if (r == -1)
 			return -1;
@@ -963,7 +965,7 @@ do_auth(struct smtpd *s, const char *arg, size_t n)
 		if (strlen(mechs[i].name) == mlen &&
 		    mem_caseeq(arg, mechs[i].name, mlen))
 			m = &mechs[i];
-	if (m == NULL)
+	if (m == NULL || (m->exchange == auth_cram && s->conf->auth_nocram))
 		return reply(s, 504, ESC_BAD_COMMAND,
 		    "auth type unimplemented");
 	s->authmech = m->name;

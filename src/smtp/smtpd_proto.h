@@ -42,6 +42,7 @@ struct smtpd_conf {
 	int	 greeted;	/* TLS just started by STARTTLS: no 220 */
 	int	 auth;		/* a checkpassword program was given */
 	int	 auth_cleartext; /* offer PLAIN/LOGIN without TLS */
+	int	 auth_nocram;	/* CRAM-MD5 cannot succeed: not offered */
 	int	 auth_authzid;	/* accept (and ignore) a PLAIN authzid that
 				 * differs from the login (AUTH_AUTHZID) */
 	int	 submission;	/* MAIL needs AUTH first (port 587) */
