@@ -301,8 +301,12 @@ maildrop_commit(struct maildrop *md, size_t *deleted_r)
 	char	 to[1024];
 	off_t	 bytes = 0;
 	size_t	 i, del = 0;
-	int	 failed = 0, err = 0, moved = 0;
+	int	 failed = 0, err = 0, moved = 0, lk = -1;
 
+	/* Maildir++: the removals and their quota line under the quota
+	 * lock, so a recalculation between them cannot count them twice. */
+	if (md->ndel > 0 && faccessat(md->dirfd, "maildirsize", F_OK, 0) == 0)
+		lk = mdquota_lock(md->path);
 	for (i = 0; i < md->n; i++) {
 		struct maildrop_msg *m = &md->m[i];
 
@@ -347,6 +351,7 @@ maildrop_commit(struct maildrop *md, size_t *deleted_r)
 		failed = 1;
 		err = errno;
 	}
+	mdquota_unlock(lk);
 	*deleted_r = del;
 	if (failed) {
 		errno = err;

@@ -211,6 +211,7 @@ deliver_maildir(const char *md, const char *quota, const char *to)
 	struct stat st;
 	const char *rp = getenv("RPLINE");
 	off_t	 size;
+	int	 lk = -1;
 
 	if (looping(to))
 		die(EXIT_PERM, "This message is looping: it already has my "
@@ -222,10 +223,14 @@ deliver_maildir(const char *md, const char *quota, const char *to)
 		die(EXIT_TEMP, "cannot stat the message (#4.3.0)");
 	if (quota != NULL && mdquota_from_vpop(quota, &spec) == 0 &&
 	    spec.len > 0) {
-		if (mdquota_get(md, spec.s, &q, time(NULL)) == -1)
+		/* The check, the delivery and its line under the mailbox's
+		 * quota lock: parallel deliveries cannot all pass the check. */
+		if ((lk = mdquota_lock(md)) == -1 ||
+		    mdquota_get_locked(md, spec.s, &q, time(NULL)) == -1)
 			die(EXIT_TEMP, "cannot read the quota of %s: %s "
 			    "(#4.3.0)", to, strerror(errno));
 		if (mdquota_over(&q, (long long)(st.st_size + hdr.len), 1)) {
+			mdquota_unlock(lk);
 			msgfile(".over-quota.msg", "user is over quota", &text);
 			die(EXIT_PERM, "%s", text.s);
 		}
@@ -241,6 +246,7 @@ deliver_maildir(const char *md, const char *quota, const char *to)
 	}
 	if (spec.len > 0) {
 		(void)mdquota_add(md, (long long)size, 1);
+		mdquota_unlock(lk);
 		q.size += size;
 		q.count++;
 		quota_warn(md, &q);
