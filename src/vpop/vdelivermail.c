@@ -30,6 +30,7 @@
 #include "err.h"
 #include "file.h"
 #include "maildir.h"
+#include "dtscan.h"
 #include "mdquota.h"
 #include "root.h"
 #include "vpop.h"
@@ -104,13 +105,14 @@ rewind_msg(void)
 		    strerror(errno));
 }
 
-/* 1 if the header already has "Delivered-To: <a>" (or DTLINE says so). */
+/* 1 if the header already has "Delivered-To: <a>" (dtscan_header). */
 static int
 looping(const char *a)
 {
-	char	 buf[HEADER_SCAN_MAX + 1], *p, *nl, *v;
+	char	 buf[HEADER_SCAN_MAX + 1];
 	ssize_t	 n;
 	size_t	 len = 0;
+	int	 r;
 
 	rewind_msg();
 	/* Read in small steps until the blank line that ends the header. */
@@ -122,22 +124,9 @@ looping(const char *a)
 		    (len >= 1 && buf[0] == '\n'))
 			break;
 	}
-	buf[len] = '\0';
-	for (p = buf; p < buf + len && *p != '\n'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			break;
-		*nl = '\0';
-		if (nl > p && nl[-1] == '\r')
-			nl[-1] = '\0';
-		if (strncasecmp(p, "Delivered-To:", 13) != 0)
-			continue;
-		for (v = p + 13; *v == ' ' || *v == '\t'; v++)
-			;
-		if (strcasecmp(v, a) == 0)
-			return 1;
-	}
+	r = dtscan_header(buf, len, a);
 	rewind_msg();
-	return 0;
+	return r;
 }
 
 /* The text of <domdir>/<name>, else <vpopmail>/domains/<name>, else def. */
