@@ -6,8 +6,9 @@
  * (qmailr), qmail-clean twice (qmailq), qmail-todo (qmails), the
  * optional logger (qmaill) and qmail-queued (qmailq, with the listening
  * socket <qmail>/qmail-queued.sock on its fd 0 and the log on 1 and 2,
- * under a small keeper of ours that starts it again when it dies, logged,
- * and stops it when qmail-send ends), then becomes qmail-send (qmails) with
+ * under a small keeper of ours, with our privileges, that makes the socket
+ * again and restarts it when it dies, logged, and stops it when
+ * qmail-send ends), then becomes qmail-send (qmails) with
  *   fd 0 log, 1/2 lspawn, 3/4 rspawn, 5/6 clean, 7/8 todo;
  * qmail-todo gets 0/1 from/to qmail-send and 2/3 to/from its qmail-clean.
  * Started by root without the qmail users (an instance under
@@ -187,17 +188,20 @@ keeper_term(int sig)
 }
 
 /*
- * Fork the keeper of qmail-queued: as qmailq, with the socket lfd and the
- * log, it runs qmail-queued and runs it again a second after it dies
- * (logged), until its own parent (qmail-send, after our exec) is gone.
+ * Fork the keeper of qmail-queued: it runs qmail-queued (as id, with the
+ * socket lfd and the log) and, when it dies, makes the socket again and
+ * runs it again a second later (logged), until its own parent (qmail-send,
+ * after our exec) is gone.  The keeper keeps no socket open while no
+ * qmail-queued runs, so clients are refused then (and run qmail-queue),
+ * and it keeps our privileges, which making the socket needs.
  */
 static void
 keep_queued(const struct ids *id, int lfd, int logfd, char *const *argv)
 {
 	struct sigaction sa;
 	sigset_t mask, old;
-	pid_t	 pid, parent = getpid();
-	int	 st, fds[3];
+	pid_t	 pid, r, parent = getpid();
+	int	 st, fd;
 
 	switch (fork()) {
 	case -1:
@@ -208,17 +212,12 @@ keep_queued(const struct ids *id, int lfd, int logfd, char *const *argv)
 	default:
 		return;
 	}
-	fds[0] = lfd;
-	fds[1] = logfd;
-	fds[2] = logfd;
-	if (dup2(fds[1], 1) == -1 || dup2(fds[1], 2) == -1 ||
-	    dup2(fds[0], 0) == -1)
+	if (dup2(logfd, 2) == -1)
 		_exit(EXIT_TEMP);
-	for (st = 3; st < 20; st++)
-		close(st);
+	for (fd = 3; fd < 20; fd++)
+		if (fd != lfd && fd != logfd)
+			close(fd);
 	closepipes();
-	if (id->drop && priv_drop(id->uid, id->gid) == -1)
-		_exit(EXIT_TEMP);
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = keeper_term;
@@ -229,27 +228,39 @@ keep_queued(const struct ids *id, int lfd, int logfd, char *const *argv)
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
 		_exit(0);
 	while (!keeper_stop) {
+		if (lfd == -1 && (lfd = queued_socket(id)) == -1) {
+			sleep(5);
+			continue;
+		}
 		pid = fork();
 		if (pid == 0) {
+			int	 fds[3] = { lfd, logfd, logfd };
+
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			sa.sa_handler = SIG_DFL;
 			sigaction(SIGTERM, &sa, NULL);
-			execvp(argv[0], argv);
-			log_die(EXIT_TEMP, "unable to run qmail-queued: %s",
-			    strerror(errno));
+			run("qmail-queued", id, fds, 3, argv, 1);
 		}
 		if (pid == -1) {
 			log_warn("unable to fork for qmail-queued");
 			sleep(5);
 			continue;
 		}
+		close(lfd);
+		lfd = -1;
 		keeper_kid = pid;
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-			;
+		/* Poll too: the parent's death signal is the rule, a look at
+		 * getppid() each second the safety net. */
+		while ((r = waitpid(pid, &st, WNOHANG)) == 0 ||
+		    (r == -1 && errno == EINTR)) {
+			if (getppid() != parent)
+				keeper_term(SIGTERM);
+			sleep(1);
+		}
 		sigprocmask(SIG_BLOCK, &mask, NULL);
 		keeper_kid = 0;
-		if (keeper_stop)
+		if (keeper_stop || r == -1)
 			break;
 		if (WIFSIGNALED(st))
 			log_warn("qmail-queued killed by signal %d; restarting",

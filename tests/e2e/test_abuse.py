@@ -19,6 +19,7 @@ import pytest
 from conftest import SRC, free_port, prog, wait_port
 from smtpdutil import FAKEQ
 from vpoputil import adddomain, adduser, deliver, run
+from test_run import stack  # noqa: F401 (fixture)
 
 PW = "Right-pw-1"
 
@@ -310,3 +311,94 @@ def test_authenticated_sender_and_authzid(instance, procs):
     with smtplib.SMTP("127.0.0.1", s.smtp, timeout=60) as c:
         c.login("alice@example.com", PW)
         assert c.docmd("MAIL", "FROM:<x@elsewhere.example>")[0] == 250
+
+
+def test_make_run_defaults(stack):
+    """Every default of the issue on `make run`: EHLO SIZE 50 MB, chkuser
+    on, MAXCONNIP, no clear-text passwords (so no APOP timestamp and no
+    CRAM-MD5), authenticated senders held to their addresses,
+    POP-before-SMTP grants expiring, qmail-queued restarted, the failed
+    logins counted in the table."""
+    import signal
+    import ssl
+    from test_run import pids_named, pop_messages, wait_for
+    root, ports, user, pw, procs, out, outf = stack
+    smtp, sub, pop3 = (ports["SMTP_PORT"], ports["SUBMISSION_PORT"],
+                       ports["POP3_PORT"])
+    with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as s:
+        code, text = s.ehlo("client.example")
+        assert b"SIZE 52428800" in text and b"CRAM-MD5" not in text
+        s.mail("friend@elsewhere.test")
+        assert s.rcpt("nobody-here@example.test")[0] == 550
+        assert s.rcpt(user)[0] == 250
+    # No clear text stored, so no APOP timestamp in the greeting.
+    assert not os.path.exists(os.path.join(root, "vpopmail", "etc",
+                                           "clear-passwd"))
+    dom = os.path.join(root, "vpopmail", "domains", "example.test")
+    with open(os.path.join(dom, "vpasswd")) as f:
+        assert pw not in f.read()
+    c = poplib.POP3("127.0.0.1", pop3, timeout=30)
+    assert b"<" not in c.getwelcome()
+    c.user(user)
+    c.pass_(pw)
+    c.quit()
+    # Submission: AUTH under TLS; only the user's own addresses.
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with smtplib.SMTP("127.0.0.1", sub, timeout=30) as s:
+        s.starttls(context=ctx)
+        code, text = s.ehlo("client.example")
+        assert b"AUTH " in text and b"CRAM-MD5" not in text
+        s.login(user, pw)
+        assert s.docmd("MAIL", "FROM:<someone@elsewhere.test>")[0] == 553
+        assert s.docmd("MAIL", "FROM:<%s>" % user)[0] == 250
+    # MAXCONNIP: ten connections from one address, the eleventh refused.
+    held = [socket.create_connection(("127.0.0.1", smtp), timeout=30)
+            for _ in range(10)]
+    for h in held:
+        assert h.recv(512).startswith(b"220 ")
+    extra = socket.create_connection(("127.0.0.1", smtp), timeout=30)
+    assert extra.recv(512).startswith(b"421 too many connections")
+    for h in held + [extra]:
+        h.close()
+    # A failed login is counted in the limiter's table.
+    assert "authorization failed" in _pop_error(pop3, user, "wrong",
+                                                "127.0.0.9")
+    assert os.path.exists(os.path.join(root, "vpopmail", "etc",
+                                       "login-fail.tab"))
+    # An old POP-before-SMTP grant goes by itself.
+    opensmtp = os.path.join(root, "vpopmail", "etc", "open-smtp")
+    with open(opensmtp, "a") as f:
+        f.write('192.0.2.99:allow,RELAYCLIENT="",RBLSMTPD=""\t%d\n' %
+                (int(time.time()) - 7200))
+    wait_for(lambda: "192.0.2.99" not in open(opensmtp).read(),
+             timeout=180)
+    # qmail-queued that dies is started again, and the log says so.
+    old = wait_for(lambda: pids_named(root, "qmail-queued"))
+    for p in old:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    wait_for(lambda: [p for p in pids_named(root, "qmail-queued")
+                      if p not in old], timeout=60)
+    wait_for(lambda: "qmail-queued killed by signal 9; restarting" in
+             open(os.path.join(root, "log", "maillog"),
+                  errors="replace").read(), timeout=60)
+    with smtplib.SMTP("127.0.0.1", smtp, timeout=30) as s:
+        s.sendmail("friend@elsewhere.test", [user],
+                   "Subject: after queued\r\n\r\nstill queued\r\n")
+    wait_for(lambda: any(b"still queued" in m for m in
+                         pop_messages(pop3, user, pw)))
+
+
+def _pop_error(port, user, pw, src):
+    c = _pop_from(port, src)
+    try:
+        c.user(user)
+        c.pass_(pw)
+        c.quit()
+        return ""
+    except poplib.error_proto as e:
+        return e.args[0].decode()

@@ -52,8 +52,11 @@ class Client:
 def test_out_of_order_and_junk_before_login(pop):
     pop.user("al@example.com", "pw")
     c = Client(pop.start())
-    assert c.greeting.startswith(b"+OK <") and c.greeting.endswith(
-        b"@pop.example.com>\r\n")
+    if pop.real:  # vchkpw without the clear-text column: no APOP
+        assert c.greeting == b"+OK pop.example.com\r\n"
+    else:
+        assert c.greeting.startswith(b"+OK <") and c.greeting.endswith(
+            b"@pop.example.com>\r\n")
     assert c.cmd("STAT") == b"-ERR authorization first\r\n"
     assert c.cmd("RETR 1") == b"-ERR authorization first\r\n"
     assert c.cmd("PASS pw") == b"-ERR USER first\r\n"
