@@ -22,6 +22,9 @@ domain_real(const char *dom, struct str *out)
 
 	vpop_domain_init(&d);
 	r = vpop_domain_get(dom, &d);
+	/* users/cdb out of our reach: every domain is its own. */
+	if (r == -1 && (errno == EACCES || errno == EPERM))
+		r = 0;
 	if (r == 1)
 		r = str_copyb(out, d.name.s, d.name.len);
 	else if (r == 0)
