@@ -4,6 +4,7 @@
  * Runs inside the delivery agent and the mail readers as the mailbox
  * owner; the maildirsize file is treated as untrusted input.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -36,6 +37,9 @@ static int	mdquota_scan_folder(struct mdquota_scan *, const char *,
 static int	mdquota_scan(struct mdquota_scan *, const char *);
 static int	mdquota_changed(struct mdquota_scan *, const char *);
 static int	mdquota_msgsize(const char *, const char *, long long *);
+static int	recalc(const char *, const char *, struct mdquota *);
+static int	quota_read(const char *, const char *, struct mdquota *, time_t,
+		    int);
 
 /* A decimal number of at most 19 digits. */
 static int
@@ -317,7 +321,58 @@ mdquota_changed(struct mdquota_scan *sc, const char *md)
 }
 
 int
+mdquota_lock(const char *md)
+{
+	char	 path[4096];
+	int	 fd, e;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/maildirsize.lock", md) >=
+	    sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	/* Made by root (an admin command): the owner's deliveries must be
+	 * able to open it. */
+	(void)file_own_like_parent(fd, path);
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+	return fd;
+}
+
+void
+mdquota_unlock(int fd)
+{
+	if (fd >= 0) {
+		(void)flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+int
 mdquota_recalc(const char *md, const char *spec, struct mdquota *q)
+{
+	int	 fd, r, e;
+
+	if ((fd = mdquota_lock(md)) == -1)
+		return -1;
+	r = recalc(md, spec, q);
+	e = errno;
+	mdquota_unlock(fd);
+	errno = e;
+	return r;
+}
+
+/* Recalculate and rewrite maildirsize; the caller holds the lock. */
+static int
+recalc(const char *md, const char *spec, struct mdquota *q)
 {
 	struct mdquota_scan *sc;
 	struct str text = STR_INIT(256), path = STR_INIT(4096);
@@ -355,14 +410,19 @@ out:
 	return r;
 }
 
-int
-mdquota_get(const char *md, const char *spec, struct mdquota *q, time_t now)
+/*
+ * Read maildirsize; when it must be recalculated: with locked, do it;
+ * without, take the lock and read again (another may have just done it).
+ */
+static int
+quota_read(const char *md, const char *spec, struct mdquota *q, time_t now,
+    int locked)
 {
 	struct str path = STR_INIT(4096), text = STR_INIT(MDQUOTA_FILE_MAX);
 	struct mdquota want;
 	struct stat st;
 	size_t	 speclen;
-	int	 r, fd;
+	int	 r, fd, lk, e;
 
 	if (mdquota_spec_parse(spec, &want) == -1)
 		return -1;
@@ -393,13 +453,35 @@ mdquota_get(const char *md, const char *spec, struct mdquota *q, time_t now)
 	r = 0;
 	goto out;
 recalc:
-	r = mdquota_recalc(md, spec, q);
+	if (locked)
+		r = recalc(md, spec, q);
+	else if ((lk = mdquota_lock(md)) == -1)
+		r = -1;
+	else {
+		r = quota_read(md, spec, q, now, 1);
+		e = errno;
+		mdquota_unlock(lk);
+		errno = e;
+	}
 out:
 	if (fd != -1)
 		close(fd);
 	str_free(&path);
 	str_free(&text);
 	return r;
+}
+
+int
+mdquota_get(const char *md, const char *spec, struct mdquota *q, time_t now)
+{
+	return quota_read(md, spec, q, now, 0);
+}
+
+int
+mdquota_get_locked(const char *md, const char *spec, struct mdquota *q,
+    time_t now)
+{
+	return quota_read(md, spec, q, now, 1);
 }
 
 int

@@ -56,24 +56,49 @@ int	mdquota_over(const struct mdquota *, long long size, long long count);
 int	mdquota_percent(const struct mdquota *);
 
 /*
+ * The mailbox's quota lock (one per Maildir: an exclusive flock on
+ * <maildir>/maildirsize.lock, made on first use, owned like the Maildir):
+ * every change of the usage — a delivery's check, link and delta line, a
+ * reader's removals and their delta line, a recalculation — happens under
+ * it, so concurrent deliveries, IMAP APPENDs and recalculations never
+ * lose a line and a mailbox ends at most one message over its quota.
+ * Blocks until the lock is free.  The fd to give mdquota_unlock, or -1
+ * with errno.  Not to be taken twice by one process (flock would wait for
+ * itself).
+ */
+int	mdquota_lock(const char *maildir);
+void	mdquota_unlock(int fd);
+
+/*
+ * mdquota_get for a caller holding the lock: recalculates without
+ * taking it again.
+ */
+int	mdquota_get_locked(const char *maildir, const char *spec,
+	    struct mdquota *q, time_t now);
+
+/*
  * The quota state of maildir for the definition spec, read from
  * <maildir>/maildirsize, or recalculated (scan of new/ and cur/ of the
  * maildir and its folders except .Trash, written atomically) when the file
  * is missing, damaged, 5120 bytes or more, has another definition, or
- * says over quota with more than one delta line or 15 minutes of age.
+ * says over quota with more than one delta line or 15 minutes of age
+ * (the recalculation under the quota lock, the file read again first).
  * now is the current time.  0, or -1 with errno.
  */
 int	mdquota_get(const char *maildir, const char *spec, struct mdquota *q,
 	    time_t now);
 
-/* Recalculate and rewrite maildirsize unconditionally.  0 or -1. */
+/* Recalculate and rewrite maildirsize unconditionally, under the quota
+ * lock (not to be held by the caller).  0 or -1. */
 int	mdquota_recalc(const char *maildir, const char *spec,
 	    struct mdquota *q);
 
 /*
  * Append a delta line "<size> <count>" to <maildir>/maildirsize, in one
  * write (O_APPEND), padded the way Courier pads.  A missing file is left
- * missing (the next reader recalculates).  0 or -1 (errno).
+ * missing (the next reader recalculates).  The caller holds the quota
+ * lock, from the change of the Maildir the line records to the line, or
+ * a recalculation in between may count the change twice.  0 or -1.
  */
 int	mdquota_add(const char *maildir, long long size, long long count);
 

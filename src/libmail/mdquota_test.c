@@ -4,8 +4,11 @@
  * lines, and the recalculation rules on a real maildir.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -187,6 +190,66 @@ test_get_recalc(void **state)
 	test_rmrf(dir);
 }
 
+/*
+ * Ten processes deliver 1000-byte messages into one Maildir with a
+ * 20000-byte quota, as vdelivermail does (lock, check, link, line,
+ * unlock), while others recalculate: the usage stays exact and the
+ * mailbox ends at most one message over.
+ */
+static void
+test_parallel(void **state)
+{
+	const char *dir = test_tmpdir();
+	char	 md[4096], name[4200];
+	struct mdquota q;
+	pid_t	 kids[12];
+	int	 i, j, st, fd, lk, n;
+
+	(void)state;
+	snprintf(md, sizeof(md), "%s/Maildir", dir);
+	assert_int_equal(maildir_make(md, 0700), 0);
+	assert_int_equal(mdquota_recalc(md, "20000S", &q), 0);
+	for (i = 0; i < 12; i++) {
+		kids[i] = fork();
+		assert_true(kids[i] != -1);
+		if (kids[i] != 0)
+			continue;
+		for (j = 0; j < 10; j++) {
+			if (i >= 10) {
+				if (mdquota_recalc(md, "20000S", &q) == -1)
+					_exit(1);
+				continue;
+			}
+			if ((lk = mdquota_lock(md)) == -1 ||
+			    mdquota_get_locked(md, "20000S", &q, time(NULL))
+			    == -1)
+				_exit(1);
+			if (!mdquota_over(&q, 1000, 1)) {
+				n = snprintf(name, sizeof(name),
+				    "%s/new/%d.%d.x,S=1000", md, i, j);
+				if (n < 0 || (fd = open(name, O_WRONLY |
+				    O_CREAT, 0600)) == -1)
+					_exit(1);
+				close(fd);
+				if (mdquota_add(md, 1000, 1) == -1)
+					_exit(1);
+			}
+			mdquota_unlock(lk);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 12; i++) {
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	assert_int_equal(mdquota_get(md, "20000S", &q, time(NULL)), 0);
+	assert_int_equal(q.size, 20000);
+	assert_int_equal(q.count, 20);
+	assert_int_equal(mdquota_recalc(md, "20000S", &q), 0);
+	assert_int_equal(q.size, 20000);
+	test_rmrf(dir);
+}
+
 int
 main(void)
 {
@@ -195,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_from_vpop),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_get_recalc),
+		cmocka_unit_test(test_parallel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,23 @@ maildrop_open(struct maildrop *md, const char *path)
 	return 0;
 }
 
+/* maildrop_open_wait - maildrop_open, retried while another session
+ * holds the lock (it may be on its way out). */
+int
+maildrop_open_wait(struct maildrop *md, const char *path, unsigned wait_sec)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	unsigned long tries = (unsigned long)wait_sec * 10;
+
+	for (;;) {
+		if (maildrop_open(md, path) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK || tries-- == 0)
+			return -1;
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
 /* maildrop_namesize - the size qmail-style deliveries put in the name. */
 int
 maildrop_namesize(const char *base, size_t n, off_t *size_r)
@@ -294,8 +311,12 @@ maildrop_commit(struct maildrop *md, size_t *deleted_r)
 	char	 to[1024];
 	off_t	 bytes = 0;
 	size_t	 i, del = 0;
-	int	 failed = 0, err = 0, moved = 0;
+	int	 failed = 0, err = 0, moved = 0, lk = -1;
 
+	/* Maildir++: the removals and their quota line under the quota
+	 * lock, so a recalculation between them cannot count them twice. */
+	if (md->ndel > 0 && faccessat(md->dirfd, "maildirsize", F_OK, 0) == 0)
+		lk = mdquota_lock(md->path);
 	for (i = 0; i < md->n; i++) {
 		struct maildrop_msg *m = &md->m[i];
 
@@ -340,6 +361,7 @@ maildrop_commit(struct maildrop *md, size_t *deleted_r)
 		failed = 1;
 		err = errno;
 	}
+	mdquota_unlock(lk);
 	*deleted_r = del;
 	if (failed) {
 		errno = err;

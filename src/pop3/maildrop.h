@@ -67,6 +67,13 @@ int	maildrop_commit(struct maildrop *, size_t *deleted_r);
  * client that reconnects at once does not find the maildrop locked). */
 void	maildrop_unlock(struct maildrop *);
 
+/*
+ * maildrop_open, waiting up to wait_sec seconds for a lock another
+ * session holds (errno EWOULDBLOCK when it is still held).
+ */
+int	maildrop_open_wait(struct maildrop *, const char *path,
+	    unsigned wait_sec);
+
 /* Unlock and free (nothing is changed on disk). */
 void	maildrop_close(struct maildrop *);
 

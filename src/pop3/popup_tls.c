@@ -11,7 +11,6 @@
 #include "popup_tls.h"
 #include "tls.h"
 
-#define PTLS_TIMEOUT	120	/* handshake deadline: a slow client gets 2 min */
 
 static SSL_CTX *ctx;
 
@@ -59,7 +58,7 @@ ptls_start(struct io *io, struct rbuf *rb, char **argv, const char *ts,
 		log_line("pop3 tls failed ip %s: no usable certificate", ip);
 		exit(EXIT_TEMP);
 	}
-	if (tls_accept(io, ctx, PTLS_TIMEOUT, &why) == -1) {
+	if (tls_accept(io, ctx, 0, &why) == -1) {
 		log_line("pop3 tls failed ip %s: %s", ip,
 		    why.len ? why.s : strerror(errno));
 		exit(EXIT_DONE);

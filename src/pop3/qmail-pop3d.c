@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "err.h"
 #include "io.h"
 #include "log.h"
@@ -25,8 +26,12 @@
 #include "str.h"
 #include "wbuf.h"
 
-/* qmail-pop3d's idle timeout for reads and writes. */
+/* qmail-pop3d's idle timeout for reads and writes (control/timeoutpop3d). */
 #define POP3D_TIMEOUT	1200
+/* How long a session waits for the maildrop's lock: the session holding
+ * it may belong to a client that has just gone (or reconnected), which
+ * needs a moment to see its connection closed. */
+#define POP3D_LOCK_WAIT	10
 
 static struct io io;
 static struct rbuf rb;
@@ -84,6 +89,7 @@ main(int argc, char **argv)
 	struct maildrop md;
 	struct pop3d s;
 	const char *e;
+	long	 t;
 	int	 r;
 
 	log_init("qmail-pop3d");
@@ -97,14 +103,17 @@ main(int argc, char **argv)
 		(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 	}
-	io_init(&io, 0, 1, POP3D_TIMEOUT);
+	if (ctl_readint("timeoutpop3d", POP3D_TIMEOUT, &t) == -1 || t <= 0 ||
+	    t > 86400)
+		t = POP3D_TIMEOUT;
+	io_init(&io, 0, 1, (unsigned)t);
 	rbuf_init(&rb, &io);
 	wbuf_init(&wb, &io);
 	if (argc < 2 || argv[1][0] == '\0') {
 		log_warn("usage: qmail-pop3d maildir");
 		say_exit("-ERR [SYS/PERM] unable to start the session\r\n");
 	}
-	if (maildrop_open(&md, argv[1]) == -1) {
+	if (maildrop_open_wait(&md, argv[1], POP3D_LOCK_WAIT) == -1) {
 		if (errno == EWOULDBLOCK)
 			say_exit("-ERR [IN-USE] maildrop is locked by "
 			    "another session\r\n");

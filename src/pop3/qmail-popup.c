@@ -26,6 +26,7 @@
 
 #include "checkpw.h"
 #include "child.h"
+#include "ctl.h"
 #include "err.h"
 #include "io.h"
 #include "log.h"
@@ -39,9 +40,11 @@
 #include "str.h"
 #include "wbuf.h"
 
-#define POPUP_TIMEOUT		1200	/* qmail-popup's idle timeout, s */
+#define POPUP_TIMEOUT		1200	/* idle timeout (control/timeoutpop3d) */
+#define POPUP_GREET_TIMEOUT	20	/* control/timeoutgreeting */
 #define POPUP_FAIL_DELAY	2	/* s before answering a failed login */
 #define POPUP_FAIL_MAX		3	/* failed logins per connection */
+#define VCHKPW_LIMIT		16	/* vchkpw: too many failed logins */
 #define RELAY_BUF		(64 * 1024)
 
 static struct io io;
@@ -56,43 +59,29 @@ static void	says(const char *);
 static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
+static long	ctlnum(const char *, long);
+static int	apop_possible(const char *);
 static int	failtab(void);
-static int	after_auth(int);
 
-static unsigned long ipmax, ipwindow;	/* per-address failure limit */
+static unsigned long ipmax, ipwindow;	/* 0: no early address check */
 static int	 failfd = -2;		/* the table: -2 not opened yet */
+static unsigned	 idle_timeout = POPUP_TIMEOUT;	/* s */
+static unsigned	 greet_timeout = POPUP_GREET_TIMEOUT;
 
-/* failtab - the per-address failure table (popfail.h), opened on first
- * use; -1 if it cannot be (the per-connection limit still holds). */
+/* failtab - the shared failed-login table (popfail.h, loginfail.h),
+ * opened on first use; -1 if it cannot be (vchkpw still limits). */
 static int
 failtab(void)
 {
-	struct str path = STR_INIT(4096);
-	const char *e = getenv("POP3_FAIL_TABLE");
-	int	 r;
-
 	if (failfd != -2)
 		return failfd;
-	if (e != NULL && *e != '\0')
-		r = str_copys(&path, e);
-	else
-		r = root_path(&path, ROOT_VPOPMAIL, "etc/pop3-fail.tab");
-	failfd = r == -1 ? -1 : popfail_open(path.s);
+	failfd = popfail_open(NULL);
 	if (failfd == -1)
-		log_warn("no per-address login limit: cannot open %s: %s",
-		    str_c(&path), strerror(errno));
+		log_warn("no early per-address check: cannot open the login "
+		    "limiter's table: %s", strerror(errno));
 	else if ((failfd = child_fd_high(failfd)) == -1)
-		log_warn("no per-address login limit: %s", strerror(errno));
-	str_free(&path);
+		log_warn("no early per-address check: %s", strerror(errno));
 	return failfd;
-}
-
-/* after_auth - 1 if the login program's exit code is one vchkpw gives
- * only once the password was accepted. */
-static int
-after_auth(int code)
-{
-	return code == 5 || (code >= 6 && code <= 10) || code == 14;
 }
 
 /* die_write - the client is gone: nothing left to do. */
@@ -128,6 +117,41 @@ envnum(const char *name, unsigned long def, unsigned long max)
 	return v;
 }
 
+/*
+ * apop_possible - 0 when APOP cannot succeed: vchkpw checks it against
+ * the clear-text password column, kept only when <vpopmail>/etc/
+ * clear-passwd exists.  Another checkpassword program may support it.
+ */
+static int
+apop_possible(const char *prog)
+{
+	struct str p = STR_INIT(4096);
+	const char *base = strrchr(prog, '/');
+	int	 r = 1;
+
+	base = base != NULL ? base + 1 : prog;
+	if (strcmp(base, "vchkpw") != 0)
+		return 1;
+	if (root_path(&p, ROOT_VPOPMAIL, "etc/clear-passwd") == 0 &&
+	    access(p.s, F_OK) == -1 && errno == ENOENT)
+		r = 0;
+	str_free(&p);
+	return r;
+}
+
+/* ctlnum - a positive number from control/<name>, or def. */
+static long
+ctlnum(const char *name, long def)
+{
+	long	 v;
+
+	if (ctl_readint(name, def, &v) == -1 || v < 0 || v > 86400) {
+		log_warn("bad control/%s: using %ld", name, def);
+		return def;
+	}
+	return v;
+}
+
 /* relay - copy between the client (TLS or plain) and the session's
  * socketpair until the session closes its end.  Bytes the client sent
  * ahead (pipelining) are in rb and go first; *fwd_r counts the client
@@ -142,7 +166,7 @@ relay(int sp, size_t *fwd_r)
 	ssize_t	 n;
 
 	*fwd_r = 0;
-	io_init(&spio, sp, sp, POPUP_TIMEOUT);
+	io_init(&spio, sp, sp, idle_timeout);
 	for (;;) {
 		int	 ready = 0;
 
@@ -156,7 +180,7 @@ relay(int sp, size_t *fwd_r)
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
 		if (!ready) {
-			r = poll(pfd, 2, POPUP_TIMEOUT * 1000);
+			r = poll(pfd, 2, (int)idle_timeout * 1000);
 			if (r == -1 && errno == EINTR)
 				continue;
 			if (r <= 0)
@@ -273,7 +297,14 @@ main(int argc, char **argv)
 	e = getenv("POP3_REQUIRE_TLS");
 	tls_required = e != NULL && strcmp(e, "1") == 0;
 
-	io_init(&io, 0, 1, POPUP_TIMEOUT);
+	/* Until the first command (and for a TLS handshake) a client has
+	 * seconds; then the idle timeout. */
+	idle_timeout = (unsigned)ctlnum("timeoutpop3d", POPUP_TIMEOUT);
+	greet_timeout = (unsigned)ctlnum("timeoutgreeting",
+	    POPUP_GREET_TIMEOUT);
+	if (greet_timeout == 0 || greet_timeout > idle_timeout)
+		greet_timeout = idle_timeout;
+	io_init(&io, 0, 1, greet_timeout);
 	rbuf_init(&rb, &io);
 	wbuf_init(&wb, &io);
 
@@ -293,8 +324,8 @@ main(int argc, char **argv)
 		/* qmail-popup answered STLS and handed the session over. */
 		if (str_copys(&ts, resume) == -1)
 			log_die(EXIT_TEMP, "out of memory");
-		ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
-		popup_init(&p, ts.s, tls_avail);
+		ptls_start(&io, &rb, argv, str_c(&ts), 1, str_c(&ip));
+		popup_init(&p, str_c(&ts), tls_avail);
 		p.tls_on = 1;
 		p.tls_required = tls_required;
 	} else {
@@ -306,19 +337,25 @@ main(int argc, char **argv)
 			}
 			ptls_start(&io, &rb, argv, NULL, 0, str_c(&ip));
 		}
-		if (str_printf(&ts, "<%ld.%lld@%s>", (long)getpid(),
-		    (long long)time(NULL), argv[1]) == -1)
+		/* The APOP timestamp only where APOP can succeed, or clients
+		 * that prefer it (curl) would never fall back to USER. */
+		if (apop_possible(subprog[0]) && str_printf(&ts,
+		    "<%ld.%lld@%s>", (long)getpid(), (long long)time(NULL),
+		    argv[1]) == -1)
 			log_die(EXIT_TEMP, "out of memory");
-		popup_init(&p, ts.s, tls_avail);
+		popup_init(&p, str_c(&ts), tls_avail);
 		p.tls_on = implicit;
 		p.tls_required = tls_required;
-		if (str_printf(&out, "+OK %s\r\n", ts.s) == -1)
+		if (str_printf(&out, "+OK %s\r\n", ts.len > 0 ? ts.s :
+		    argv[1]) == -1)
 			log_die(EXIT_TEMP, "out of memory");
 		say(&out);
 	}
 
 	for (;;) {
 		r = rbuf_line(&rb, &line, 0);
+		if (r == 1)
+			io.timeout = (int)idle_timeout * 1000;
 		if (r == 0)
 			break;
 		if (r == -1) {
@@ -337,7 +374,8 @@ main(int argc, char **argv)
 			goto done;
 		case POPUP_STLS:
 			say(&out);
-			ptls_start(&io, &rb, argv, ts.s, 1, str_c(&ip));
+			io.timeout = (int)greet_timeout * 1000;
+			ptls_start(&io, &rb, argv, str_c(&ts), 1, str_c(&ip));
 			continue;
 		case POPUP_ERROR:
 			says("-ERR [SYS/TEMP] out of memory\r\n");
@@ -392,19 +430,20 @@ main(int argc, char **argv)
 				    "try again later\r\n");
 				goto done;
 			}
+			if (WEXITSTATUS(status) == VCHKPW_LIMIT) {
+				/* vchkpw's limiter: this address or account
+				 * has failed too often (it counted them). */
+				log_line("pop3 login refused user %s ip %s: too "
+				    "many failed logins", str_c(&safeuser),
+				    str_c(&ip));
+				says("-ERR [AUTH] too many failed logins, try "
+				    "again later\r\n");
+				goto done;
+			}
 			fails++;
 			log_line("pop3 login failed user %s ip %s status %d",
 			    str_c(&safeuser), str_c(&ip),
 			    WEXITSTATUS(status));
-			/* vchkpw's 5, 6, 7-10 and 14 come after the right
-			 * password (the mailbox or the system failed): no
-			 * guess, so not counted against the address. */
-			if (ipmax > 0 && ipwindow > 0 &&
-			    !after_auth(WEXITSTATUS(status)) && failtab() != -1 &&
-			    popfail_note(failfd, str_c(&ip), time(NULL),
-			    ipwindow) == -1)
-				log_warn("cannot count the failure of ip %s: %s",
-				    str_c(&ip), strerror(errno));
 			if (delay > 0)
 				sleep((unsigned)delay);
 			says("-ERR [AUTH] authorization failed\r\n");

@@ -27,6 +27,7 @@
 
 #include "child.h"
 #include "dotqmail.h"
+#include "dtscan.h"
 #include "err.h"
 #include "file.h"
 #include "maildir.h"
@@ -150,12 +151,12 @@ checkhome(void)
 static void
 bouncexf(void)
 {
+	struct dtscan d;
 	char	 buf[8192];
-	size_t	 pos = 0;	/* bytes of the current line seen */
-	int	 match = 1;	/* the line equals dtline so far */
-	ssize_t	 r, i;
+	ssize_t	 r;
 
 	rewind0();
+	dtscan_init(&d, dtline.s, dtline.len);
 	for (;;) {
 		r = read(0, buf, sizeof(buf));
 		if (r == -1 && errno == EINTR)
@@ -165,20 +166,12 @@ bouncexf(void)
 			    strerror(errno));
 		if (r == 0)
 			return;
-		for (i = 0; i < r; i++) {
-			if (match && (pos >= dtline.len ||
-			    buf[i] != dtline.s[pos]))
-				match = 0;
-			pos++;
-			if (buf[i] != '\n')
-				continue;
-			if (pos <= 1)
-				return;		/* end of the header */
-			if (match && pos == dtline.len)
-				die(100, "This message is looping: it already "
-				    "has my Delivered-To line. (#5.4.6)");
-			pos = 0;
-			match = 1;
+		switch (dtscan_feed(&d, buf, (size_t)r)) {
+		case DTSCAN_END:
+			return;
+		case DTSCAN_FOUND:
+			die(100, "This message is looping: it already "
+			    "has my Delivered-To line. (#5.4.6)");
 		}
 	}
 }

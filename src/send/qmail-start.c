@@ -5,18 +5,22 @@
  * It creates the pipes, starts qmail-lspawn (root), qmail-rspawn
  * (qmailr), qmail-clean twice (qmailq), qmail-todo (qmails), the
  * optional logger (qmaill) and qmail-queued (qmailq, with the listening
- * socket <qmail>/qmail-queued.sock on its fd 0 and the log on 1 and 2),
- * then becomes qmail-send (qmails) with
+ * socket <qmail>/qmail-queued.sock on its fd 0 and the log on 1 and 2,
+ * under a small keeper of ours, with our privileges, that makes the socket
+ * again and restarts it when it dies, logged, and stops it when
+ * qmail-send ends), then becomes qmail-send (qmails) with
  *   fd 0 log, 1/2 lspawn, 3/4 rspawn, 5/6 clean, 7/8 todo;
  * qmail-todo gets 0/1 from/to qmail-send and 2/3 to/from its qmail-clean.
  * Started by root without the qmail users (an instance under
  * HSMAIL_ROOT), or not as root, everything runs as the invoking user.
  * Trusts its command line.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +57,8 @@ static int	queued_socket(const struct ids *);
 static void	user(const char *, struct ids *, int);
 static void	run(const char *, const struct ids *, const int *, int,
 		    char *const *, int);
+static void	keep_queued(const struct ids *, int, int, char *const *);
+static void	keeper_term(int);
 
 static void
 closepipes(void)
@@ -168,6 +174,105 @@ run(const char *what, const struct ids *id, const int *fds, int n,
 	log_die(EXIT_TEMP, "unable to run %s: %s", what, strerror(errno));
 }
 
+static volatile sig_atomic_t keeper_stop;
+static volatile pid_t keeper_kid;
+
+/* The keeper's TERM (qmail-send ended, or asked): pass it on, stop. */
+static void
+keeper_term(int sig)
+{
+	(void)sig;
+	keeper_stop = 1;
+	if (keeper_kid > 0)
+		(void)kill(keeper_kid, SIGTERM);
+}
+
+/*
+ * Fork the keeper of qmail-queued: it runs qmail-queued (as id, with the
+ * socket lfd and the log) and, when it dies, makes the socket again and
+ * runs it again a second later (logged), until its own parent (qmail-send,
+ * after our exec) is gone.  The keeper keeps no socket open while no
+ * qmail-queued runs, so clients are refused then (and run qmail-queue),
+ * and it keeps our privileges, which making the socket needs.
+ */
+static void
+keep_queued(const struct ids *id, int lfd, int logfd, char *const *argv)
+{
+	struct sigaction sa;
+	sigset_t mask, old;
+	pid_t	 pid, r, parent = getpid();
+	int	 st, fd;
+
+	switch (fork()) {
+	case -1:
+		log_warn("unable to fork for qmail-queued: running without it");
+		return;
+	case 0:
+		break;
+	default:
+		return;
+	}
+	if (dup2(logfd, 2) == -1)
+		_exit(EXIT_TEMP);
+	for (fd = 3; fd < 20; fd++)
+		if (fd != lfd && fd != logfd)
+			close(fd);
+	closepipes();
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = keeper_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		_exit(0);
+	while (!keeper_stop) {
+		if (lfd == -1 && (lfd = queued_socket(id)) == -1) {
+			sleep(5);
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			int	 fds[3] = { lfd, logfd, logfd };
+
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			sa.sa_handler = SIG_DFL;
+			sigaction(SIGTERM, &sa, NULL);
+			run("qmail-queued", id, fds, 3, argv, 1);
+		}
+		if (pid == -1) {
+			log_warn("unable to fork for qmail-queued");
+			sleep(5);
+			continue;
+		}
+		close(lfd);
+		lfd = -1;
+		keeper_kid = pid;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		/* Poll too: the parent's death signal is the rule, a look at
+		 * getppid() each second the safety net. */
+		while ((r = waitpid(pid, &st, WNOHANG)) == 0 ||
+		    (r == -1 && errno == EINTR)) {
+			if (getppid() != parent)
+				keeper_term(SIGTERM);
+			sleep(1);
+		}
+		sigprocmask(SIG_BLOCK, &mask, NULL);
+		keeper_kid = 0;
+		if (keeper_stop || r == -1)
+			break;
+		if (WIFSIGNALED(st))
+			log_warn("qmail-queued killed by signal %d; restarting",
+			    WTERMSIG(st));
+		else
+			log_warn("qmail-queued exited with status %d; "
+			    "restarting", WEXITSTATUS(st));
+		sleep(1);
+	}
+	_exit(0);
+}
+
 static char *prog(const char *);
 static char *
 prog(const char *name)
@@ -244,10 +349,7 @@ main(int argc, char **argv)
 	if ((lfd = queued_socket(&qq)) != -1) {
 		a_queued[0] = prog("qmail-queued");
 		a_queued[1] = NULL;
-		fds[0] = lfd;
-		fds[1] = logfd;
-		fds[2] = logfd;
-		run("qmail-queued", &qq, fds, 3, a_queued, 0);
+		keep_queued(&qq, lfd, logfd, a_queued);
 		close(lfd);
 	}
 	a_todo[0] = prog("qmail-todo");

@@ -7,10 +7,12 @@ SMTPD_MODS := src/smtp/smtpd_proto.c src/smtp/smtpd_addr.c \
 # same program linked with smtpd_notls.c or smtpd_tls.c (smtpd_tls.h).
 PROGS += qmail-smtpd qmail-smtpd-tls
 qmail-smtpd_SRCS := src/smtp/qmail-smtpd.c src/smtp/smtpd_notls.c \
-	src/smtp/chkuser.c src/smtp/chkhelp.c $(SMTPD_MODS)
+	src/smtp/chkuser.c src/smtp/chkhelp.c src/smtp/smtpd_sender.c \
+	$(SMTPD_MODS)
 qmail-smtpd_LIBS := -lcrypt
 qmail-smtpd-tls_SRCS := src/smtp/qmail-smtpd.c src/smtp/smtpd_tls.c \
-	src/smtp/chkuser.c src/smtp/chkhelp.c $(SMTPD_MODS)
+	src/smtp/chkuser.c src/smtp/chkhelp.c src/smtp/smtpd_sender.c \
+	$(SMTPD_MODS)
 qmail-smtpd-tls_LIBS := -lssl -lcrypto -lcrypt
 
 TESTS += smtpd_proto_test
@@ -21,3 +23,9 @@ smtpd_proto_test_LIBS := -Wl,--wrap=realloc
 # qmail-smtpd's side of vchkuser, against fake helpers.
 TESTS += chkhelp_test
 chkhelp_test_SRCS := src/smtp/chkhelp_test.c src/smtp/chkhelp.c
+
+# The authenticated sender check: From: fields and their addresses.
+TESTS += smtpd_sender_test
+smtpd_sender_test_SRCS := src/smtp/smtpd_sender_test.c \
+	src/smtp/smtpd_sender.c src/smtp/chkuser.c src/smtp/chkhelp.c \
+	src/smtp/smtpd_addr.c

@@ -98,6 +98,13 @@ chk_lookup(struct chkuser *c, const char *user, const char *dom,
 	return chkhelp_ask(&c->help, user, dom, c->mbxquota, res);
 }
 
+int
+chkuser_kind(struct chkuser *c, const char *user, const char *dom,
+    enum vpop_rcpt *res)
+{
+	return chk_lookup(c, user, dom, res);
+}
+
 /*
  * A refusal: the reply line into *reply, and r.  Short of memory the
  * reply stays empty, and the caller ends the session (chkuser.h).

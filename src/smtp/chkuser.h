@@ -52,4 +52,11 @@ void	chkuser_free(struct chkuser *);
 int	chkuser_rcpt(struct chkuser *, const struct smtpd_path *rcpt,
 	    const char *sender, const char *helo, struct str *reply);
 
+/*
+ * What the store says of user@dom (lower case): the lookup chkuser_rcpt
+ * makes, directly or through vchkuser.  0 with *res, or -1 (temporary).
+ */
+int	chkuser_kind(struct chkuser *, const char *user, const char *dom,
+	    enum vpop_rcpt *res);
+
 #endif

@@ -15,6 +15,9 @@
  * smtpd_tls.c, which speaks it (smtpd_tls.h), so that a plain session
  * never loads OpenSSL.
  */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,12 +38,20 @@
 #include "root.h"
 #include "smtpd_proto.h"
 #include "smtpd_queue.h"
+#include "smtpd_sender.h"
 #include "smtpd_tls.h"
 #include "wbuf.h"
 
 /* Longest a checkpassword program may take (vchkpw sleeps 2 s on a
  * failure). */
 #define SMTPD_AUTH_TIMEOUT	60
+/* vchkpw(8): refused by the failed-login limiter. */
+#define VCHKPW_LIMIT		16
+/* Defaults of control/timeoutgreeting, maxrcpt and maxrcptsession. */
+#define SMTPD_GREET_TIMEOUT	20
+#define SMTPD_RCPT_DEFAULT	100
+#define SMTPD_RCPT_SESSION	1000
+#define SMTPD_DATABYTES		(50L * 1024 * 1024)
 
 struct ctx {
 	struct io io;
@@ -55,7 +66,15 @@ struct ctx {
 	char	**argv;		/* ours, for qmail-smtpd-tls */
 	char	**authargv;
 	unsigned timeout;
+	unsigned greet;		/* control/timeoutgreeting */
 	struct chkuser chk;
+	/* The authenticated sender check (smtpd_sender.h). */
+	int	 sendercheck;	/* on: AUTH_ANYSENDER not set */
+	struct strlist anysender;	/* control/anysender */
+	struct str authlogin;	/* the login AUTH accepted */
+	int	 fromcheck;	/* this message's From: is being collected */
+	int	 fromerr;	/* ... and memory ran out doing it */
+	struct sender_from from;
 };
 
 static void	die_controls(struct io *);
@@ -63,6 +82,8 @@ static int	h_rcpthosts(void *, const char *);
 static int	h_starttls(void *, struct str *);
 static int	h_tlsinfo(void *, struct str *);
 static int	h_auth(void *, const char *, const char *, const char *);
+static int	h_mailcheck(void *, const char *, const char *, struct str *);
+static int	from_check(struct ctx *, struct str *);
 static int	h_qopen(void *);
 static int	h_qwrite(void *, const char *, size_t);
 static int	h_qclose(void *, const struct str *, struct str *);
@@ -70,6 +91,7 @@ static long long h_now(void *);
 static int	h_rcptcheck(void *, const struct smtpd_path *, const char *,
 		    const char *, struct str *);
 static const char *env_or(const char *, const char *);
+static int	cram_possible(const char *);
 
 /* qmail: "421 unable to read controls (#4.3.0)", then exit. */
 static void
@@ -88,6 +110,30 @@ env_or(const char *name, const char *def)
 	const char *v = getenv(name);
 
 	return v != NULL && *v != '\0' ? v : def;
+}
+
+/*
+ * 1 unless CRAM-MD5 cannot succeed: vchkpwsmtp checks it against the
+ * clear-text password column, which the store keeps only when
+ * <vpopmail>/etc/clear-passwd exists.  Another checkpassword program, or
+ * a store we may not look into, may well support it.
+ */
+static int
+cram_possible(const char *prog)
+{
+	struct str p = STR_INIT(4096);
+	const char *base = strrchr(prog, '/');
+	struct stat st;
+	int	 r = 1;
+
+	base = base != NULL ? base + 1 : prog;
+	if (strcmp(base, "vchkpwsmtp") != 0)
+		return 1;
+	if (root_path(&p, ROOT_VPOPMAIL, "etc/clear-passwd") == 0 &&
+	    stat(p.s, &st) == -1 && errno == ENOENT)
+		r = 0;
+	str_free(&p);
+	return r;
 }
 
 static int
@@ -114,7 +160,7 @@ h_starttls(void *arg, struct str *why)
 	 * now (the new process starts its own when it needs one), or it
 	 * stays a zombie. */
 	chkuser_free(&c->chk);
-	return smtpd_tls_start(&c->io, str_c(&c->certfile), c->timeout,
+	return smtpd_tls_start(&c->io, str_c(&c->certfile), c->greet,
 	    c->argv, 1, why);
 }
 
@@ -132,25 +178,96 @@ h_auth(void *arg, const char *user, const char *secret, const char *chal)
 	struct ctx *c = arg;
 	struct checkpw_spec spec;
 	struct str rec = STR_INIT(CHECKPW_DATA_MAX);
+	int	 status;
 
 	checkpw_spec_init(&spec, c->authargv);
 	if (checkpw_record(&rec, user, strlen(user), secret, strlen(secret),
 	    chal, strlen(chal)) == -1)
 		return -1;
-	switch (checkpw_run(&spec, &rec, SMTPD_AUTH_TIMEOUT, NULL)) {
+	switch (checkpw_run(&spec, &rec, SMTPD_AUTH_TIMEOUT, &status)) {
 	case CHECKPW_OK:
-		return 0;
+		return str_copys(&c->authlogin, user) == -1 ? -1 : 0;
 	case CHECKPW_REFUSED:
-		return 1;
+		/* vchkpwsmtp's 16: its failed-login limiter refused. */
+		return WEXITSTATUS(status) == VCHKPW_LIMIT ? 2 : 1;
 	default:
 		return -1;
 	}
+}
+
+/* MAIL FROM of an authenticated client: its own addresses only. */
+static int
+h_mailcheck(void *arg, const char *login, const char *sender,
+    struct str *reply)
+{
+	struct ctx *c = arg;
+	int	 r;
+
+	if (!c->sendercheck)
+		return 1;
+	r = sender_owned(&c->chk, login, sender, &c->anysender);
+	if (r == 1)
+		return 1;
+	if (str_copys(reply, r == 0 ? "553 5.7.1 sorry, that sender address "
+	    "is not yours (#5.7.1)" : "451 4.3.0 unable to check the sender "
+	    "address (#4.3.0)") == -1)
+		str_clear(reply);
+	return r;
+}
+
+/*
+ * The From: fields of an authenticated client's message: every address
+ * must be one it may use.  0 fine; -1 refused or temporary, with the
+ * whole reply line in *reply.
+ */
+static int
+from_check(struct ctx *c, struct str *reply)
+{
+	struct strlist addrs = STRLIST_INIT;
+	const char *why = NULL;
+	size_t	 i;
+	int	 r;
+
+	if (c->fromerr)
+		why = "451 4.3.0 out of memory (#4.3.0)";
+	else if (c->from.toolong)
+		why = "550 5.7.1 sorry, that From: field is too long "
+		    "(#5.7.1)";
+	for (i = 0; why == NULL && i < c->from.fields.n; i++) {
+		strlist_free(&addrs);
+		if (sender_from_addrs(c->from.fields.v[i], &addrs) == -1) {
+			if (errno == ENOMEM)
+				why = "451 4.3.0 out of memory (#4.3.0)";
+			continue;	/* no address: nothing to check */
+		}
+		for (size_t j = 0; why == NULL && j < addrs.n; j++) {
+			r = sender_owned(&c->chk, str_c(&c->authlogin),
+			    addrs.v[j], &c->anysender);
+			if (r == 0)
+				why = "550 5.7.1 sorry, the From: address is "
+				    "not yours (#5.7.1)";
+			else if (r == -1)
+				why = "451 4.3.0 unable to check the From: "
+				    "address (#4.3.0)";
+		}
+	}
+	strlist_free(&addrs);
+	if (why == NULL)
+		return 0;
+	if (str_copys(reply, why) == -1)
+		str_clear(reply);
+	return -1;
 }
 
 static int
 h_qopen(void *arg)
 {
 	struct ctx *c = arg;
+
+	c->fromcheck = c->sendercheck && c->authlogin.len > 0;
+	c->fromerr = 0;
+	if (c->fromcheck)
+		sender_from_init(&c->from);
 
 	if (smtpd_qq_open(&c->qq, str_c(&c->qqprog), c->qqsock.len > 0 ?
 	    str_c(&c->qqsock) : NULL, str_c(&c->queuedir), c->timeout) == -1) {
@@ -166,6 +283,10 @@ h_qwrite(void *arg, const char *b, size_t n)
 {
 	struct ctx *c = arg;
 
+	if (c->fromcheck && !c->fromerr &&
+	    sender_from_feed(&c->from, b, n) == -1)
+		c->fromerr = 1;
+
 	return smtpd_qq_write(&c->qq, b, n);
 }
 
@@ -173,6 +294,20 @@ static int
 h_qclose(void *arg, const struct str *env, struct str *reply)
 {
 	struct ctx *c = arg;
+	int	 r;
+
+	if (c->fromcheck) {
+		r = env != NULL ? from_check(c, reply) : 0;
+		sender_from_free(&c->from);
+		c->fromcheck = 0;
+		if (r == -1) {
+			struct str junk = STR_INIT(1024);
+
+			(void)smtpd_qq_close(&c->qq, NULL, 0, &junk);
+			str_free(&junk);
+			return -1;
+		}
+	}
 
 	return smtpd_qq_close(&c->qq, env, (long long)time(NULL), reply);
 }
@@ -219,7 +354,12 @@ main(int argc, char **argv)
 	if (ctl_readint("timeoutsmtpd", 1200, &n) == -1 || n <= 0)
 		die_controls(&c.io);
 	c.timeout = (unsigned)n;
-	io_init(&c.io, 0, 1, c.timeout);
+	/* The first command and a TLS handshake: seconds, not minutes. */
+	if (ctl_readint("timeoutgreeting", SMTPD_GREET_TIMEOUT, &n) == -1 ||
+	    n < 0)
+		die_controls(&c.io);
+	c.greet = n > 0 && (unsigned)n < c.timeout ? (unsigned)n : c.timeout;
+	io_init(&c.io, 0, 1, c.greet);
 	if (ctl_readline("me", &me, NULL) == -1 || me.len == 0)
 		die_controls(&c.io);
 	if (ctl_readline("smtpgreeting", &greeting, str_c(&me)) == -1)
@@ -238,7 +378,9 @@ main(int argc, char **argv)
 	default:
 		die_controls(&c.io);
 	}
-	if (ctl_readint("databytes", 0, &n) == -1 || n < 0)
+	/* Without control/databytes, 50 MB (qmail had no limit; 0 in the
+	 * file still means none). */
+	if (ctl_readint("databytes", SMTPD_DATABYTES, &n) == -1 || n < 0)
 		die_controls(&c.io);
 	conf.databytes = (unsigned long long)n;
 	if ((v = getenv("DATABYTES")) != NULL) {
@@ -268,12 +410,25 @@ main(int argc, char **argv)
 	conf.remotehost = env_or("TCPREMOTEHOST", "unknown");
 	conf.remoteinfo = getenv("TCPREMOTEINFO");
 	conf.relayclient = getenv("RELAYCLIENT");
-	conf.maxrcpt = SMTPD_RCPT_MAX;
+	/* Recipients: control/maxrcpt per message, control/maxrcptsession
+	 * per session (chkuser's CHKUSER_RCPTLIMIT adds its own). */
+	if (ctl_readint("maxrcpt", SMTPD_RCPT_DEFAULT, &n) == -1 || n < 1 ||
+	    n > SMTPD_RCPT_MAX)
+		die_controls(&c.io);
+	conf.maxrcpt = (unsigned long)n;
+	if (ctl_readint("maxrcptsession", SMTPD_RCPT_SESSION, &n) == -1 ||
+	    n < 0)
+		die_controls(&c.io);
+	conf.maxrcpt_session = (unsigned long)n;
+	conf.timeout = c.timeout;
+	conf.greet_timeout = c.greet;
 	conf.badmailfrom = &bad;
 	conf.pid = (long)getpid();
 	conf.auth = argc > 1;
 	c.authargv = argv + 1;
 	conf.auth_cleartext = getenv("AUTH_CLEARTEXT") != NULL;
+	conf.auth_authzid = getenv("AUTH_AUTHZID") != NULL;
+	conf.auth_nocram = conf.auth && !cram_possible(argv[1]);
 	conf.submission = getenv("SUBMISSION") != NULL;
 	conf.tls = getenv("SMTPS") != NULL;
 	c.argv = argv;
@@ -284,7 +439,7 @@ main(int argc, char **argv)
 	}
 	/* SMTPS (port 465) or the rest of STARTTLS: the handshake first,
 	 * or (without TLS here) qmail-smtpd-tls does all of it. */
-	if (conf.tls && smtpd_tls_start(&c.io, str_c(&c.certfile), c.timeout,
+	if (conf.tls && smtpd_tls_start(&c.io, str_c(&c.certfile), c.greet,
 	    argv, 0, &why) == -1) {
 		log_line("smtpd %ld tls failed ip %s: %s", conf.pid,
 		    conf.remoteip, str_c(&why));
@@ -300,6 +455,14 @@ main(int argc, char **argv)
 	if (chkuser_init(&c.chk, conf.remoteip, conf.remotehost,
 	    conf.remoteinfo) == -1)
 		die_controls(&c.io);
+	c.sendercheck = getenv("AUTH_ANYSENDER") == NULL;
+	c.authlogin.max = SMTPD_AUTH_MAX;
+	if (ctl_readlist("anysender", &c.anysender) == -1)
+		die_controls(&c.io);
+	for (size_t i = 0; i < c.anysender.n; i++)
+		for (char *p = c.anysender.v[i]; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
 
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.arg = &c;
@@ -309,6 +472,7 @@ main(int argc, char **argv)
 	hooks.starttls = h_starttls;
 	hooks.tlsinfo = h_tlsinfo;
 	hooks.auth = h_auth;
+	hooks.mailcheck = h_mailcheck;
 	hooks.queue_open = h_qopen;
 	hooks.queue_write = h_qwrite;
 	hooks.queue_close = h_qclose;

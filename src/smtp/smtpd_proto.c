@@ -355,12 +355,18 @@ smtpd_run(struct smtpd *s)
 	enum verb v;
 	int	 r;
 
+	/* Until the first command, a short deadline: a client that only
+	 * connects holds a process for seconds, not the idle timeout. */
+	if (s->conf->greet_timeout > 0)
+		s->rb->io->timeout = (int)s->conf->greet_timeout * 1000;
 	if (!s->conf->greeted && outf(s, "220 %s ESMTP", s->conf->greeting)
 	    == -1)
 		return s->end;		/* nobody to talk to: no "end" line */
 	while (s->state != SMTPD_END) {
 		if ((r = read_line(s, SMTPD_CMD_MAX)) != 1)
 			continue;	/* answered, or over */
+		if (s->conf->timeout > 0)
+			s->rb->io->timeout = (int)s->conf->timeout * 1000;
 		/* A command never holds NUL or a CR (stray CRs: an attack). */
 		if (memchr(s->line.s, '\0', s->line.len) != NULL ||
 		    memchr(s->line.s, '\r', s->line.len) != NULL) {
@@ -425,13 +431,15 @@ do_helo(struct smtpd *s, const char *arg, size_t n, int ehlo)
 		plain = s->tls || s->conf->auth_cleartext;
 		for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
 			if ((plain || !mechs[i].cleartext) &&
+			    !(mechs[i].exchange == auth_cram &&
+			    s->conf->auth_nocram) &&
 			    ((ad.len > 0 && str_catc(&ad, ' ') == -1) ||
 			    str_cats(&ad, mechs[i].name) == -1)) {
 				str_free(&ad);
 				return nomem(s);
 			}
-		r = outf(s, "250-AUTH %s", str_c(&ad)) == -1 ||
-		    outf(s, "250-AUTH=%s", str_c(&ad)) == -1 ? -1 : 0;
+		r = ad.len > 0 && (outf(s, "250-AUTH %s", str_c(&ad)) == -1 ||
+		    outf(s, "250-AUTH=%s", str_c(&ad)) == -1) ? -1 : 0;
 		str_free(&ad);
 		if (r == -1)
 			return -1;
@@ -479,6 +487,8 @@ path_refuse(struct smtpd *s, int e, enum esc toolong)
 static int
 do_mail(struct smtpd *s, const char *arg, size_t n)
 {
+	int	 r;
+
 	if (s->conf->submission && s->authuser.len == 0)
 		return reply(s, 530, ESC_SECURITY, "authentication required");
 	if (s->state != SMTPD_IDLE)
@@ -490,6 +500,18 @@ do_mail(struct smtpd *s, const char *arg, size_t n)
 	if (s->conf->databytes > 0 && s->path.size > s->conf->databytes)
 		return reply(s, 552, ESC_TOO_BIG, "sorry, that message size "
 		    "exceeds my databytes limit");
+	if (s->authuser.len > 0 && s->hooks->mailcheck != NULL) {
+		str_clear(&s->reply);
+		r = s->hooks->mailcheck(s->hooks->arg, str_c(&s->authuser),
+		    str_c(&s->path.addr), &s->reply);
+		if (r != 1) {
+			logf_(s, "reject ip %s mail %s: not the authenticated "
+			    "user's address", s->conf->remoteip,
+			    safe(s, s->path.addr.s, s->path.addr.len));
+			return s->reply.len > 0 ? out(s, str_c(&s->reply)) :
+			    nomem(s);
+		}
+	}
 	str_clear(&s->env);
 	if (str_copyb(&s->sender, s->path.addr.s, s->path.addr.len) == -1 ||
 	    str_catc(&s->env, 'F') == -1 ||
@@ -539,6 +561,10 @@ do_rcpt(struct smtpd *s, const char *arg, size_t n)
 		return path_refuse(s, errno, ESC_BAD_DEST_SYNTAX);
 	if (s->nrcpt >= s->conf->maxrcpt)
 		return reply(s, 452, ESC_TOO_MANY_RCPTS, "too many recipients");
+	if (s->conf->maxrcpt_session > 0 &&
+	    s->nrcpt_session >= s->conf->maxrcpt_session)
+		return rcpt_refuse(s, 452, ESC_TOO_MANY_RCPTS, "too many "
+		    "recipients in this session");
 	if (s->badfrom)
 		return rcpt_refuse(s, 553, ESC_NOT_AUTHORIZED, "sorry, your "
 		    "envelope sender is in my badmailfrom list");
@@ -586,6 +612,7 @@ do_rcpt(struct smtpd *s, const char *arg, size_t n)
 	    str_catb(&s->env, s->path.addr.s, s->path.addr.len + 1) == -1)
 		return nomem(s);
 	s->nrcpt++;
+	s->nrcpt_session++;
 	s->state = SMTPD_RCPT;
 	return reply(s, 250, ESC_DEST_VALID, "ok");
 }
@@ -806,6 +833,17 @@ auth_plain(struct smtpd *s, const char *init, size_t ilen,
 	if (q == NULL || q == p + 1 || memchr(q + 1, '\0',
 	    resp->len - (size_t)(q + 1 - resp->s)) != NULL)
 		return auth_malformed(s);
+	/* RFC 4616: an authorization identity other than the login asks to
+	 * act as someone else, which we cannot grant: refused, unless the
+	 * administrator lets it be ignored (AUTH_AUTHZID). */
+	if (p != resp->s && !s->conf->auth_authzid &&
+	    ((size_t)(p - resp->s) != (size_t)(q - p - 1) ||
+	    memcmp(resp->s, p + 1, (size_t)(p - resp->s)) != 0)) {
+		logf_(s, "auth refused ip %s mech PLAIN: authorization "
+		    "identity differs from the login", s->conf->remoteip);
+		return out(s, "535 5.7.8 authorization identity refused "
+		    "(#5.7.0)") == -1 ? -1 : 0;
+	}
 	if (str_copyb(&cr->user, p + 1, (size_t)(q - p - 1)) == -1 ||
 	    str_copyb(&cr->pass, q + 1, resp->len -
 	    (size_t)(q + 1 - resp->s)) == -1)
@@ -885,6 +923,12 @@ auth_check(struct smtpd *s, struct auth_cred *cr)
 		/* RFC 4954's 5.7.8, and qmail's AUTH patch's (#5.7.0). */
 		return out(s, "535 5.7.8 authorization failed (#5.7.0)");
 	}
+	if (r == 2) {
+		logf_(s, "auth refused ip %s mech %s user %s: too many failed "
+		    "logins", s->conf->remoteip, s->authmech, who);
+		return reply(s, 454, ESC_SECURITY,
+		    "too many failed logins, try again later");
+	}
 	logf_(s, "auth temporary failure ip %s mech %s user %s",
 	    s->conf->remoteip, s->authmech, who);
 	return reply(s, 454, ESC_SYSTEM,
@@ -921,7 +965,7 @@ do_auth(struct smtpd *s, const char *arg, size_t n)
 		if (strlen(mechs[i].name) == mlen &&
 		    mem_caseeq(arg, mechs[i].name, mlen))
 			m = &mechs[i];
-	if (m == NULL)
+	if (m == NULL || (m->exchange == auth_cram && s->conf->auth_nocram))
 		return reply(s, 504, ESC_BAD_COMMAND,
 		    "auth type unimplemented");
 	s->authmech = m->name;

@@ -34,11 +34,17 @@ struct smtpd_conf {
 	const char *relayclient; /* RELAYCLIENT's value, NULL if unset */
 	unsigned long long databytes;	/* 0: no limit */
 	unsigned long maxrcpt;		/* per message */
+	unsigned long maxrcpt_session;	/* per session, 0: no limit */
+	unsigned timeout;	/* idle timeout, s (0: leave the io's) */
+	unsigned greet_timeout;	/* s for the first command (0: timeout) */
 	int	 starttls;	/* a certificate is there: offer STARTTLS */
 	int	 tls;		/* the session starts over TLS (port 465) */
 	int	 greeted;	/* TLS just started by STARTTLS: no 220 */
 	int	 auth;		/* a checkpassword program was given */
 	int	 auth_cleartext; /* offer PLAIN/LOGIN without TLS */
+	int	 auth_nocram;	/* CRAM-MD5 cannot succeed: not offered */
+	int	 auth_authzid;	/* accept (and ignore) a PLAIN authzid that
+				 * differs from the login (AUTH_AUTHZID) */
 	int	 submission;	/* MAIL needs AUTH first (port 587) */
 	const struct strlist *badmailfrom;
 	long	 pid;		/* for log lines and the CRAM-MD5 challenge */
@@ -67,10 +73,18 @@ struct smtpd_hooks {
 	/*
 	 * Run the checkpassword program with user, secret (password or
 	 * CRAM-MD5 digest) and challenge ("" unless CRAM-MD5).  0 accepted,
-	 * 1 refused, -1 temporary failure.
+	 * 1 refused, 2 refused by the failed-login limiter (454), -1
+	 * temporary failure.
 	 */
 	int	(*auth)(void *, const char *user, const char *secret,
 		    const char *challenge);
+	/*
+	 * Optional: may the authenticated user (login as given to AUTH)
+	 * use sender ("" for <>) as MAIL FROM?  1 yes; 0 no, -1 temporary,
+	 * either with the whole reply line in *reply.
+	 */
+	int	(*mailcheck)(void *, const char *login, const char *sender,
+		    struct str *reply);
 	/* Start a queue writer: 0, or -1 (451 qqt failure). */
 	int	(*queue_open)(void *);
 	/* Message bytes, as stored: 0 or -1. */
@@ -128,6 +142,7 @@ struct smtpd {
 	struct str sender;
 	struct str env;		/* qmail-queue envelope: F..\0T..\0 */
 	unsigned long nrcpt;
+	unsigned long nrcpt_session;	/* recipients accepted in the session */
 	unsigned long msgs;	/* messages accepted in this session */
 	/* scratch */
 	struct str line;

@@ -7,7 +7,12 @@
  * connection), sets the TCP* environment, moves the socket to fds 0 and 1
  * and execs prog.  When no per-connection step can block (-H -R -l, no
  * -B) the server applies the rules itself and starts prog through
- * tcpspawn (clone without copying page tables): the fast path.  Trusts
+ * tcpspawn (clone without copying page tables): the fast path.  The
+ * limits patch's variables, from the rules or tcpserver's own
+ * environment: MAXCONNIP (connections at once from one address, an IPv6
+ * client counted by its /64), MAXCONNC (from one IPv4 /24 or IPv6 /48)
+ * and DIEMSG (said to a client over a limit).  Every connection gets TCP
+ * keepalive, so a vanished client's session ends within minutes.  Trusts
  * nothing from the network: addresses come from the kernel, names and
  * ident answers are bounded and only passed on.
  * Exit codes: 100 usage, 111 fatal error, 0 on SIGTERM.
@@ -60,6 +65,16 @@ static const char *localhost;		/* -l */
 
 static volatile sig_atomic_t numchildren;
 
+/* The live children and their clients' addresses, for MAXCONNIP and
+ * MAXCONNC: a slot per child (-c of them); pid 0 is a free slot. */
+struct conn {
+	volatile pid_t pid;
+	unsigned char a[16];	/* IPv4 in the first 4 bytes */
+	unsigned char v6;
+};
+static struct conn *conns;
+static unsigned long nconns;
+
 static void	usage(void) __attribute__((__noreturn__));
 static void	say(int, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
@@ -96,6 +111,15 @@ static struct lnc *lnc_get(const char *);
 static void	lnc_put(const char *, size_t);
 static void	lnc_drain(void);
 static void	lnc_report(const char *, const char *);
+static void	conn_addr(const struct sockaddr_storage *, struct conn *);
+static void	conn_add(pid_t, const struct sockaddr_storage *);
+static void	conn_gone(pid_t);
+static void	conn_count(const struct sockaddr_storage *, unsigned long *,
+		    unsigned long *);
+static const char *limit_over(const struct sockaddr_storage *,
+		    const char *, const char *);
+static const char *varval(char *const *, size_t, const char *);
+static void	keepalive(int);
 
 static void
 usage(void)
@@ -167,6 +191,7 @@ sigchld(int sig)
 	(void)sig;
 	while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
 		tcpspawn_reaped(pid);
+		conn_gone(pid);
 		say(2, "end %ld status %d", (long)pid, wstat);
 		if (numchildren > 0)
 			numchildren--;
@@ -385,6 +410,125 @@ paranoid_ok(const char *name, const struct sockaddr_storage *ss)
 	return ok;
 }
 
+/* The part of a client's address the limits look at. */
+static void
+conn_addr(const struct sockaddr_storage *ss, struct conn *c)
+{
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	const struct sockaddr_in *s4 = (const void *)ss;
+
+	memset(c->a, 0, sizeof(c->a));
+	c->v6 = ss->ss_family == AF_INET6;
+	if (c->v6)
+		memcpy(c->a, &s6->sin6_addr, 16);
+	else
+		memcpy(c->a, &s4->sin_addr, 4);
+}
+
+/* Remember the child pid serving a client of address ss. */
+static void
+conn_add(pid_t pid, const struct sockaddr_storage *ss)
+{
+	unsigned long i;
+
+	for (i = 0; i < nconns; i++)
+		if (conns[i].pid == 0) {
+			conn_addr(ss, &conns[i]);
+			conns[i].pid = pid;
+			return;
+		}
+}
+
+/* A child has gone (from the SIGCHLD handler: only clears its slot). */
+static void
+conn_gone(pid_t pid)
+{
+	unsigned long i;
+
+	for (i = 0; i < nconns; i++)
+		if (conns[i].pid == pid) {
+			conns[i].pid = 0;
+			return;
+		}
+}
+
+/* How many live children serve ss's address (*ip_r: an IPv4 address or
+ * IPv6 /64) and its network (*net_r: IPv4 /24, IPv6 /48). */
+static void
+conn_count(const struct sockaddr_storage *ss, unsigned long *ip_r,
+    unsigned long *net_r)
+{
+	struct conn me;
+	unsigned long i;
+	size_t	 nip, nnet;
+
+	conn_addr(ss, &me);
+	nip = me.v6 ? 8 : 4;
+	nnet = me.v6 ? 6 : 3;
+	*ip_r = *net_r = 0;
+	for (i = 0; i < nconns; i++) {
+		if (conns[i].pid == 0 || conns[i].v6 != me.v6 ||
+		    memcmp(conns[i].a, me.a, nnet) != 0)
+			continue;
+		++*net_r;
+		if (memcmp(conns[i].a, me.a, nip) == 0)
+			++*ip_r;
+	}
+}
+
+/*
+ * The limit a new client from ss (not yet counted) would go over:
+ * "MAXCONNIP" or "MAXCONNC", or NULL.  ip and net are the rule's values
+ * (NULL: tcpserver's environment, or no limit).
+ */
+static const char *
+limit_over(const struct sockaddr_storage *ss, const char *ip,
+    const char *net)
+{
+	unsigned long nip, nnet, max;
+
+	if (ip == NULL)
+		ip = getenv("MAXCONNIP");
+	if (net == NULL)
+		net = getenv("MAXCONNC");
+	if ((ip == NULL || *ip == '\0') && (net == NULL || *net == '\0'))
+		return NULL;
+	conn_count(ss, &nip, &nnet);
+	if (ip != NULL && num_parses(ip, 1000000, &max) == 0 && nip >= max)
+		return "MAXCONNIP";
+	if (net != NULL && num_parses(net, 1000000, &max) == 0 &&
+	    nnet >= max)
+		return "MAXCONNC";
+	return NULL;
+}
+
+/* TCP keepalive: a client that vanished (no FIN, no RST) is noticed
+ * after about two idle minutes instead of the session's whole timeout. */
+static void
+keepalive(int t)
+{
+	int	 one = 1, idle = 60, intvl = 15, cnt = 4;
+
+	(void)setsockopt(t, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	(void)setsockopt(t, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	(void)setsockopt(t, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl));
+	(void)setsockopt(t, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+/* The value of NAME among "NAME=value" items (the last wins), or NULL. */
+static const char *
+varval(char *const *v, size_t n, const char *name)
+{
+	size_t	 ln = strlen(name), i;
+	const char *r = NULL;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(v[i], name, ln) == 0 && v[i][ln] == '=')
+			r = v[i] + ln + 1;
+	return r;
+}
+
 /* The child's work for one connection on t; execs prog or exits. */
 static void
 doit(int t, struct sockaddr_storage *remote, socklen_t rlen, struct cenv *c)
@@ -399,13 +543,14 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen, struct cenv *c)
 	char	 rport[8], lport[8];
 	unsigned rp, lp;
 	char	*remotehost = NULL;
-	const char *lname;
+	const char *lname, *over, *msg;
 	int	 one = 1, deny = 0, haveinfo = 0, r;
 
 	rlen = unmap(remote, rlen);
 	ipfmt(remote, rip, sizeof(rip), &rp);
 	fmtu(rport, rp);
 	say(2, "pid %ld from %s", (long)getpid(), rip);
+	keepalive(t);
 	if (flagkillopts && remote->ss_family == AF_INET)
 		(void)setsockopt(t, IPPROTO_IP, IP_OPTIONS, NULL, 0);
 	if (!flagdelay)
@@ -474,9 +619,11 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen, struct cenv *c)
 			cdbx_close(&db);
 		}
 	}
+	over = deny ? NULL : limit_over(remote, varval(c->v, c->n,
+	    "MAXCONNIP"), varval(c->v, c->n, "MAXCONNC"));
 	if (verbosity >= 2) {
-		str_notef(&line, "%s %ld ", deny ? "deny" : "ok",
-		    (long)getpid());
+		str_notef(&line, "%s %ld ", deny || over != NULL ? "deny" :
+		    "ok", (long)getpid());
 		safecat(&line, lname);
 		str_note(&line, ":");
 		safecat(&line, lip);
@@ -490,10 +637,24 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen, struct cenv *c)
 		safecat(&line, haveinfo ? info.s : NULL);
 		str_note(&line, ":");
 		safecat(&line, rport);
+		if (over != NULL)
+			str_notef(&line, " %s:", over);
 		say(2, "%s", str_c(&line));
 	}
 	if (deny)
 		_exit(EXIT_PERM);
+	if (over != NULL) {
+		/* The limits patch: DIEMSG, else a second's pause. */
+		if ((msg = varval(c->v, c->n, "DIEMSG")) == NULL)
+			msg = getenv("DIEMSG");
+		if (msg != NULL && *msg != '\0') {
+			io_init(&io, -1, t, 10);
+			(void)io_writeall(&io, msg, strlen(msg));
+			(void)io_writeall(&io, "\r\n", 2);
+		} else
+			sleep(1);
+		_exit(EXIT_PERM);
+	}
 }
 
 /*
@@ -678,6 +839,7 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 	if (!flagdelay)
 		(void)setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
+	keepalive(t);
 	if (addf(&vars, "PROTO=TCP") == -1 ||
 	    addf(&vars, "TCPLOCALIP=%s", lip) == -1 ||
 	    addf(&vars, "TCPLOCALPORT=%u", lp) == -1 ||
@@ -711,10 +873,17 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 			goto out;
 		}
 	}
+	/* Over a limit: the forked way says so, as for a denied client. */
+	if (limit_over(remote, varval(vars.v, vars.n, "MAXCONNIP"),
+	    varval(vars.v, vars.n, "MAXCONNC")) != NULL) {
+		ret = 0;
+		goto out;
+	}
 	if ((pid = tcpspawn_start(t, argv, &vars, mask)) == -1) {
 		say(1, DROP "unable to fork: %s", strerror(errno));
 		goto out;
 	}
+	conn_add(pid, remote);
 	numchildren++;
 	printstatus();
 	if (verbosity >= 2) {
@@ -800,6 +969,7 @@ main(int argc, char **argv)
 	unsigned long uid = 0, gid = 0;
 	const char *x;
 	int	 s, t, c, one = 1, zero = 0, fd, usefast;
+	pid_t	 pid;
 	struct cenv cenv;
 	unsigned port;
 	char	 ip[INET6_ADDRSTRLEN];
@@ -857,6 +1027,9 @@ main(int argc, char **argv)
 	if (argc - optind < 3 || limit == 0)
 		usage();
 
+	if ((conns = calloc(limit, sizeof(*conns))) == NULL)
+		die(EXIT_TEMP, "fatal: out of memory");
+	nconns = limit;
 	setup(argv[0], argv[1], &ss, &len);
 	if ((s = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		die(EXIT_TEMP, "fatal: unable to create socket: %s",
@@ -936,7 +1109,7 @@ main(int argc, char **argv)
 		}
 		numchildren++;
 		printstatus();
-		switch (fork()) {
+		switch ((pid = fork())) {
 		case 0:
 			cenv.n = cenv.used = 0;
 			close(s);
@@ -958,6 +1131,9 @@ main(int argc, char **argv)
 			say(1, DROP "unable to fork: %s", strerror(errno));
 			numchildren--;
 			printstatus();
+			break;
+		default:
+			conn_add(pid, &remote);
 		}
 		close(t);
 	}

@@ -33,8 +33,7 @@ static void	relay_chown(const char *);
 struct relay_edit;
 static int	relay_keep_other(const char *, size_t, struct relay_edit *);
 static int	relay_keep_young(const char *, size_t, struct relay_edit *);
-static int	relay_rewrite(int (*)(const char *, size_t,
-		    struct relay_edit *), struct relay_edit *);
+static int	relay_rewrite(struct relay_edit *);
 
 /* As root, give a file to user vpopmail as vpopmail does. */
 static void
@@ -104,7 +103,6 @@ relay_rebuild(const char *opensmtp)
 	struct str prog = STR_INIT(4096), cdb = STR_INIT(4096);
 	struct str tmp = STR_INIT(4096), rules = STR_INIT(4096);
 	struct str in = STR_INIT(RELAY_FILE_MAX * 2), text = STR_INIT(RELAY_FILE_MAX);
-	const char *p, *end, *nl, *tab;
 	char	*argv[4];
 	int	 pp[2] = { -1, -1 }, status, r = -1;
 	pid_t	 pid;
@@ -116,14 +114,8 @@ relay_rebuild(const char *opensmtp)
 	    str_printf(&tmp, "%s.tmp.%ld", rules.s, (long)getpid()) == -1 ||
 	    str_cats(&in, "") == -1)
 		goto out;
-	for (p = opensmtp, end = p + strlen(p); p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		tab = memchr(p, '\t', (size_t)(nl - p));
-		if (str_catb(&in, p, (size_t)((tab != NULL ? tab : nl) - p)) ==
-		    -1 || str_catc(&in, '\n') == -1)
-			goto out;
-	}
+	if (relay_rules(opensmtp, strlen(opensmtp), &in) == -1)
+		goto out;
 	if (file_read(rules.s, &text) == -1 || str_cat(&in, &text) == -1)
 		goto out;
 	if (pipe2(pp, O_CLOEXEC) == -1)
@@ -201,6 +193,46 @@ relay_keep_young(const char *p, size_t n, struct relay_edit *e)
 	return ok;		/* a damaged line is dropped */
 }
 
+int
+relay_rules(const char *p, size_t n, struct str *out)
+{
+	const char *end = p + n, *nl, *tab;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		tab = memchr(p, '\t', (size_t)(nl - p));
+		if (str_catb(out, p, (size_t)((tab != NULL ? tab : nl) - p)) ==
+		    -1 || str_catc(out, '\n') == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+relay_filter(const char *p, size_t n, const char *ip, long minutes,
+    time_t now, int *listed_r, struct str *out)
+{
+	struct relay_edit e = { ip, ip != NULL ? strlen(ip) : 0, 0, minutes,
+	    now };
+	const char *end = p + n, *nl;
+
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (nl == p || !(ip != NULL ? relay_keep_other(p,
+		    (size_t)(nl - p), &e) : relay_keep_young(p,
+		    (size_t)(nl - p), &e)))
+			continue;
+		if (str_catb(out, p, (size_t)(nl - p)) == -1 ||
+		    str_catc(out, '\n') == -1)
+			return -1;
+	}
+	if (listed_r != NULL)
+		*listed_r = e.listed;
+	return 0;
+}
+
 /*
  * Rewrite open-smtp under the store's relay lock: the non-empty lines
  * keep() accepts, then the line "<ip>RULE\t<now>" when e->ip is set;
@@ -208,12 +240,10 @@ relay_keep_young(const char *p, size_t n, struct relay_edit *e)
  * was listed already (its rule is there).  0, or -1 (errno).
  */
 static int
-relay_rewrite(int (*keep)(const char *, size_t, struct relay_edit *),
-    struct relay_edit *e)
+relay_rewrite(struct relay_edit *e)
 {
 	struct str path = STR_INIT(4096), text = STR_INIT(RELAY_FILE_MAX);
 	struct str out = STR_INIT(RELAY_FILE_MAX);
-	const char *p, *end, *nl;
 	int	 lock, r = -1;
 
 	if ((lock = relay_lock()) == -1)
@@ -221,15 +251,9 @@ relay_rewrite(int (*keep)(const char *, size_t, struct relay_edit *),
 	if (root_path(&path, ROOT_VPOPMAIL, "etc/open-smtp") == -1 ||
 	    file_read(path.s, &text) == -1 || str_cats(&out, "") == -1)
 		goto out;
-	for (p = str_c(&text), end = p + text.len; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if (nl == p || !keep(p, (size_t)(nl - p), e))
-			continue;
-		if (str_catb(&out, p, (size_t)(nl - p)) == -1 ||
-		    str_catc(&out, '\n') == -1)
-			goto out;
-	}
+	if (relay_filter(str_c(&text), text.len, e->ip, e->minutes, e->now,
+	    &e->listed, &out) == -1)
+		goto out;
 	if (e->ip != NULL && str_printf(&out, "%s" RELAY_RULE "\t%lld\n",
 	    e->ip, (long long)e->now) == -1)
 		goto out;
@@ -256,7 +280,7 @@ relay_open(const char *ipin, time_t now)
 		return -1;
 	}
 	e.ipl = strlen(e.ip);
-	return relay_rewrite(relay_keep_other, &e);
+	return relay_rewrite(&e);
 }
 
 int
@@ -264,5 +288,5 @@ relay_clear(long minutes, time_t now)
 {
 	struct relay_edit e = { NULL, 0, 0, minutes, now };
 
-	return relay_rewrite(relay_keep_young, &e);
+	return relay_rewrite(&e);
 }

@@ -14,11 +14,19 @@
  * 25/465/587 smtp), else prog's name ("imap" -> imap, "webmail" ->
  * webmail), else pop3.  Trusts nothing on fd 3; logs to syslog (mail) and
  * in an instance to log/maillog, never the password.
+ * Every login goes through the failed-login limiter (loginfail.h,
+ * control/loginfail-*): a locked-out address or account is refused before
+ * the password is looked at, an attempt too soon after a failure waits
+ * (at most LIMIT_WAIT seconds, else it is refused), and every refusal
+ * with a login name is counted against the client's address and the
+ * account; a lockout is logged once ("lockout address ..."), for
+ * fail2ban (etc/fail2ban).
  * Exit codes (vpopmail 5.2.2): 1 service refused by a flag, 3 no such
  * user or bad password, 5 cannot switch to the domain's uid/gid
  * (priv_drop), 6 cannot enter the user directory, 11 fd 3 unreadable,
- * 12 empty login, 13 empty password, 15 account without password, 20
- * bad characters, 111 temporary trouble (store unreadable).
+ * 12 empty login, 13 empty password, 15 account without password, 16
+ * too many failed logins (the limiter; hsmail's), 20 bad characters, 111
+ * temporary trouble (store unreadable).
  */
 #include <sys/auxv.h>
 #include <sys/stat.h>
@@ -38,6 +46,7 @@
 #include "err.h"
 #include "file.h"
 #include "log.h"
+#include "loginfail.h"
 #include "maildir.h"
 #include "num.h"
 #include "priv.h"
@@ -47,16 +56,30 @@
 
 #define CHKPW_TIMEOUT_MS 10000	/* fd 3 is a local pipe: 10 s is plenty */
 #define CHKPW_FAIL_DELAY 2	/* seconds of sleep after a failure */
+#define LIMIT_WAIT	20	/* longest wait for the limiter's delay */
+#define EXIT_LIMIT	16	/* refused by the limiter */
 
 enum service { SVC_POP3, SVC_IMAP, SVC_WEBMAIL, SVC_SMTP };
 static const char *svc_name[] = { "pop3", "imap", "webmail", "smtp" };
 
 static const char *progname = "vchkpw";
 static struct str who = STR_INIT(512);	/* user@domain:ip for the log */
+static const char *ip;			/* the client's address */
+/* The limiter: its table (-1 none), settings, the account's key and the
+ * secret tried (to tell a repeated wrong password). */
+static int	 lf_fd = -1;
+static struct loginfail_conf lf_conf;
+static struct str account = STR_INIT(600);
+static char	*secret;
+static size_t	 secretlen;
+static char	*fd3buf;
 
 static void	chk_log(const char *, ...)
 		    __attribute__((__format__ (printf, 1, 2)));
 static void	chk_fail(int, const char *);
+static void	lf_setup(void);
+static void	lf_check(void);
+static void	lf_count(void);
 static enum service chk_service(int, char **, int);
 
 /* One line to syslog and, in an instance, to log/maillog. */
@@ -94,7 +117,7 @@ chk_log(const char *fmt, ...)
 	str_free(&path);
 }
 
-/* Log, wait a little (slows password guessing), exit. */
+/* Log, count the failure (limiter), wait a little, wipe, exit. */
 static void
 chk_fail(int code, const char *what)
 {
@@ -102,11 +125,90 @@ chk_fail(int code, const char *what)
 	unsigned long d = CHKPW_FAIL_DELAY;
 
 	chk_log("%s: %s %s", progname, what, str_c(&who));
+	lf_count();
+	if (fd3buf != NULL)
+		explicit_bzero(fd3buf, CHECKPW_DATA_MAX + 1);
 	if (e != NULL && num_parses(e, 10, &d) == -1)
 		d = CHKPW_FAIL_DELAY;
 	if (d > 0)
 		sleep((unsigned)d);
 	exit(code);
+}
+
+/* Open the limiter's table and read its settings; without them the
+ * login goes on unlimited (logged). */
+static void
+lf_setup(void)
+{
+	if (loginfail_conf_read(&lf_conf) == -1) {
+		chk_log("%s: warning: bad control/loginfail-* file: %s; "
+		    "using the defaults", progname, strerror(errno));
+		loginfail_conf_default(&lf_conf);
+	}
+	if ((lf_fd = loginfail_open(NULL)) == -1)
+		chk_log("%s: warning: no login limiter: cannot open %s: %s",
+		    progname, LOGINFAIL_FILE, strerror(errno));
+}
+
+/*
+ * Refuse a locked-out address or account before the password is looked
+ * at; wait out a short delay after a recent failure.
+ */
+static void
+lf_check(void)
+{
+	struct loginfail_state st;
+	time_t	 now, waited = 0;
+
+	if (lf_fd == -1)
+		return;
+	for (;;) {
+		now = time(NULL);
+		if (loginfail_check(lf_fd, &lf_conf, ip, str_c(&account), now,
+		    &st) == -1) {
+			chk_log("%s: warning: cannot read the login limiter's "
+			    "table: %s", progname, strerror(errno));
+			return;
+		}
+		if (st.verdict == LOGINFAIL_OK)
+			return;
+		if (st.verdict == LOGINFAIL_LOCKED ||
+		    waited + (st.until - now) > LIMIT_WAIT)
+			break;
+		sleep((unsigned)(st.until - now));
+		waited += st.until - now;
+	}
+	chk_log("%s: login refused, %s %s %s", progname,
+	    st.by_account ? "account" : "address",
+	    st.verdict == LOGINFAIL_LOCKED ? "locked out" : "too many failures",
+	    str_c(&who));
+	if (fd3buf != NULL)
+		explicit_bzero(fd3buf, CHECKPW_DATA_MAX + 1);
+	exit(EXIT_LIMIT);
+}
+
+/* Count the failure just logged; log a lockout it starts. */
+static void
+lf_count(void)
+{
+	struct loginfail_event ev;
+
+	if (lf_fd == -1)
+		return;
+	if (loginfail_failed(lf_fd, &lf_conf, ip, str_c(&account),
+	    secret != NULL ? secret : "", secretlen, time(NULL), &ev) == -1) {
+		chk_log("%s: warning: cannot count a failed login: %s",
+		    progname, strerror(errno));
+		return;
+	}
+	if (ev.addr_locked)
+		chk_log("%s: lockout address %s for %lu s after %lu failed "
+		    "logins (last user %s)", progname, ip, lf_conf.lockout,
+		    ev.addr_count, account.len > 0 ? account.s : "unknown");
+	if (ev.user_locked)
+		chk_log("%s: lockout user %s for %lu s after %lu failed logins "
+		    "(last address %s)", progname, account.s, lf_conf.lockout,
+		    ev.user_count, ip);
 }
 
 static enum service
@@ -153,7 +255,7 @@ main(int argc, char **argv)
 	struct str md = STR_INIT(4096), typed = STR_INIT(CHECKPW_DATA_MAX);
 	char	 buf[CHECKPW_DATA_MAX + 1];
 	struct checkpw_fields f;
-	const char *ip = getenv("TCPREMOTEIP"), *base, *login, *pass, *stamp;
+	const char *base, *login, *pass, *stamp;
 	size_t	 len;
 	enum service svc;
 	int	 r, smtp_name, secure;
@@ -175,7 +277,8 @@ main(int argc, char **argv)
 		return EXIT_TEMP;
 	log_init(progname);
 	openlog(progname, LOG_PID, LOG_MAIL);
-	if (ip == NULL)
+	ip = getenv("TCPREMOTEIP");
+	if (ip == NULL || *ip == '\0' || strlen(ip) > 100)
 		ip = "unknown";
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s prog [args...]\n", progname);
@@ -187,27 +290,41 @@ main(int argc, char **argv)
 		chk_fail(11, "cannot read fd 3 from");
 	close(3);
 	buf[len] = '\0';	/* so that every field is a C string */
+	fd3buf = buf;
 	(void)checkpw_parse(buf, len, &f);
 	login = f.login;
 	pass = f.pass;
 	stamp = f.stamp;
+	secret = buf + (pass - buf);
+	secretlen = f.passlen;
+	lf_setup();
 	if (str_copys(&typed, login) == -1)
 		return EXIT_TEMP;	/* out of memory */
 	str_notef(&who, "%.100s:%s", login, ip);
 	for (len = 0; len < who.len; len++)
 		if (who.s[len] == '%')
 			who.s[len] = '#';	/* as vpopmail logs it */
-	if (*login == '\0')
+	if (*login == '\0') {
+		lf_check();
 		chk_fail(12, "empty login from");
-	if (*pass == '\0')
-		chk_fail(13, "empty password for");
-	if (vpop_login_split(login, &user, &domain) == -1)
+	}
+	if (vpop_login_split(login, &user, &domain) == -1) {
+		lf_check();
 		chk_fail(20, "invalid characters in login");
+	}
 	str_clear(&who);
 	str_notef(&who, "%s@%s:%s", user.s, domain.s, ip);
 	vpop_domain_init(&d);
 	vpop_pw_init(&pw);
-	if (domain.len == 0 || (r = vpop_domain_get(domain.s, &d)) == 0)
+	r = domain.len == 0 ? 0 : vpop_domain_get(domain.s, &d);
+	/* The account counts under its real domain (alias domains too). */
+	if (str_printf(&account, "%s@%s", user.s, r == 1 ? d.name.s :
+	    domain.s) == -1)
+		return EXIT_TEMP;
+	lf_check();
+	if (*pass == '\0')
+		chk_fail(13, "empty password for");
+	if (r == 0)
 		chk_fail(3, "vpopmail user not found");
 	if (r == -1 || (r = vpop_pw_get(&d, user.s, &pw)) == -1) {
 		chk_log("%s: cannot read the user database for %s: %s",
@@ -224,13 +341,23 @@ main(int argc, char **argv)
 	 * APOP client sent MD5(timestamp password) instead of a password. */
 	if (r == 0 && !smtp_name)
 		r = chkapop_check(&pw, pass, stamp);
+	if (r == 0)
+		chk_fail(3, "password fail");
 	explicit_bzero(buf, sizeof(buf));
+	fd3buf = NULL;
+	secret = NULL;
 	if (r == -1) {
 		chk_log("%s: password check error for %s", progname, who.s);
 		return EXIT_TEMP;
 	}
-	if (r == 0)
-		chk_fail(3, "password fail");
+	if (lf_fd != -1 && loginfail_success(lf_fd, &lf_conf, ip,
+	    str_c(&account), time(NULL)) == -1)
+		chk_log("%s: warning: cannot record a good login: %s",
+		    progname, strerror(errno));
+	if (lf_fd != -1) {
+		close(lf_fd);
+		lf_fd = -1;
+	}
 	if (pw.gid & refuse[svc]) {
 		chk_log("%s: %s access denied %s", progname, svc_name[svc],
 		    who.s);

@@ -30,6 +30,7 @@
 #include "err.h"
 #include "file.h"
 #include "maildir.h"
+#include "dtscan.h"
 #include "mdquota.h"
 #include "qq.h"
 #include "root.h"
@@ -105,13 +106,14 @@ rewind_msg(void)
 		    strerror(errno));
 }
 
-/* 1 if the header already has "Delivered-To: <a>" (or DTLINE says so). */
+/* 1 if the header already has "Delivered-To: <a>" (dtscan_header). */
 static int
 looping(const char *a)
 {
-	char	 buf[HEADER_SCAN_MAX + 1], *p, *nl, *v;
+	char	 buf[HEADER_SCAN_MAX + 1];
 	ssize_t	 n;
 	size_t	 len = 0;
+	int	 r;
 
 	rewind_msg();
 	/* Read in small steps until the blank line that ends the header. */
@@ -123,22 +125,9 @@ looping(const char *a)
 		    (len >= 1 && buf[0] == '\n'))
 			break;
 	}
-	buf[len] = '\0';
-	for (p = buf; p < buf + len && *p != '\n'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			break;
-		*nl = '\0';
-		if (nl > p && nl[-1] == '\r')
-			nl[-1] = '\0';
-		if (strncasecmp(p, "Delivered-To:", 13) != 0)
-			continue;
-		for (v = p + 13; *v == ' ' || *v == '\t'; v++)
-			;
-		if (strcasecmp(v, a) == 0)
-			return 1;
-	}
+	r = dtscan_header(buf, len, a);
 	rewind_msg();
-	return 0;
+	return r;
 }
 
 /* The text of <domdir>/<name>, else <vpopmail>/domains/<name>, else def. */
@@ -212,6 +201,7 @@ deliver_maildir(const char *md, const char *quota, const char *to)
 	struct stat st;
 	const char *rp = getenv("RPLINE");
 	off_t	 size;
+	int	 lk = -1;
 
 	if (looping(to))
 		die(EXIT_PERM, "This message is looping: it already has my "
@@ -223,10 +213,14 @@ deliver_maildir(const char *md, const char *quota, const char *to)
 		die(EXIT_TEMP, "cannot stat the message (#4.3.0)");
 	if (quota != NULL && mdquota_from_vpop(quota, &spec) == 0 &&
 	    spec.len > 0) {
-		if (mdquota_get(md, spec.s, &q, time(NULL)) == -1)
+		/* The check, the delivery and its line under the mailbox's
+		 * quota lock: parallel deliveries cannot all pass the check. */
+		if ((lk = mdquota_lock(md)) == -1 ||
+		    mdquota_get_locked(md, spec.s, &q, time(NULL)) == -1)
 			die(EXIT_TEMP, "cannot read the quota of %s: %s "
 			    "(#4.3.0)", to, strerror(errno));
 		if (mdquota_over(&q, (long long)(st.st_size + hdr.len), 1)) {
+			mdquota_unlock(lk);
 			msgfile(".over-quota.msg", "user is over quota", &text);
 			die(EXIT_PERM, "%s", text.s);
 		}
@@ -242,6 +236,7 @@ deliver_maildir(const char *md, const char *quota, const char *to)
 	}
 	if (spec.len > 0) {
 		(void)mdquota_add(md, (long long)size, 1);
+		mdquota_unlock(lk);
 		q.size += size;
 		q.count++;
 		quota_warn(md, &q);

@@ -53,8 +53,11 @@ class Client:
 def test_out_of_order_and_junk_before_login(pop):
     pop.user("al@example.com", "pw")
     c = Client(pop.start())
-    assert c.greeting.startswith(b"+OK <") and c.greeting.endswith(
-        b"@pop.example.com>\r\n")
+    if pop.real:  # vchkpw without the clear-text column: no APOP
+        assert c.greeting == b"+OK pop.example.com\r\n"
+    else:
+        assert c.greeting.startswith(b"+OK <") and c.greeting.endswith(
+            b"@pop.example.com>\r\n")
     assert c.cmd("STAT") == b"-ERR authorization first\r\n"
     assert c.cmd("RETR 1") == b"-ERR authorization first\r\n"
     assert c.cmd("PASS pw") == b"-ERR USER first\r\n"
@@ -241,12 +244,17 @@ def test_failed_login_is_delayed(pop):
     assert c.cmd("QUIT") == b"+OK \r\n"
 
 
-def test_failed_logins_limited_per_address(pop):
-    """Reconnecting does not get round the limit: after POP3_FAIL_IP_MAX
-    failures from one address within the window, even the right password
-    is refused there, without running the login program."""
+def test_failed_logins_limited_per_address(pop, instance):
+    """Reconnecting does not get round the limit: after
+    control/loginfail-ipmax failures from one address (counted by vchkpw,
+    the limiter of every door), even the right password is refused there,
+    by qmail-popup itself, without running the login program."""
+    if not pop.real:
+        pytest.skip("the limiter lives in vchkpw")
+    instance.control("loginfail-ipmax", "2\n")
+    instance.control("loginfail-delay", "0\n")
     mb = pop.user("al@example.com", "right")
-    port = pop.start(env={"POP3_FAIL_MAX": "1", "POP3_FAIL_IP_MAX": "2"})
+    port = pop.start(env={"POP3_FAIL_MAX": "1"})
     for i in range(2):
         c = Client(port)
         assert c.cmd("USER al@example.com") == b"+OK \r\n"
@@ -261,10 +269,12 @@ def test_failed_logins_limited_per_address(pop):
     assert pop.wait_log("pop3 login refused user al@example.com ip "
                         "127.0.0.1: too many failed logins")
     assert "logout pop3 al@example.com" not in pop.logtext()
-    # Without the limit (0) the same address logs in.
+    # Without qmail-popup's early check, vchkpw refuses it the same way.
     c = Client(pop.start(env={"POP3_FAIL_IP_MAX": "0"}))
-    c.login(mb)
-    assert c.cmd("QUIT") == b"+OK \r\n"
+    assert c.cmd("USER al@example.com") == b"+OK \r\n"
+    assert c.cmd("PASS right") == (b"-ERR [AUTH] too many failed logins, "
+                                   b"try again later\r\n")
+    del mb
 
 
 def test_mailbox_fault_is_not_a_guess(pop, tmp_path):

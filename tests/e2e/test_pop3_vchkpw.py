@@ -72,13 +72,24 @@ def test_apop_with_clear_passwords_curl(instance, procs):
     with pytest.raises(poplib.error_proto, match="authorization failed"):
         c.apop("ann@apop.test", "wrong")
     c.quit()
-    # Without the clear-text column APOP cannot be checked: refused.
+    # Without the clear-text column APOP cannot succeed: the greeting
+    # offers no timestamp (so curl and poplib do not try it), and an
+    # APOP command sent all the same is refused.
     os.unlink(instance.path("vpopmail", "etc", "clear-passwd"))
     run(instance, "vadduser", "noclear@apop.test", "ncpw")
     c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
-    with pytest.raises(poplib.error_proto, match="authorization failed"):
+    assert b"<" not in c.getwelcome()
+    with pytest.raises(poplib.error_proto, match="APOP not supported"):
         c.apop("noclear@apop.test", "ncpw")
     c.quit()
+    c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
+    with pytest.raises(poplib.error_proto, match="authorization failed"):
+        c._shortcmd("APOP noclear@apop.test " + "0" * 32)
+    c.quit()
+    r = subprocess.run(["curl", "-sS", "--max-time", "30",
+                        "pop3://127.0.0.1:%d/" % port,
+                        "-u", "noclear@apop.test:ncpw"], capture_output=True)
+    assert r.returncode == 0, r.stderr
     c = poplib.POP3("127.0.0.1", port, timeout=WAIT)
     c.user("noclear@apop.test")
     c.pass_("ncpw")
