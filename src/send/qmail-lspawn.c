@@ -34,7 +34,7 @@
 #include "str.h"
 #include "assign.h"
 #include "child.h"
-#include "../queue/qlocal.h"
+#include "../local/local.h"
 
 /* Exit codes of the forked child before qmail-local runs. */
 #define LX_ROOT		120	/* would deliver as root */
@@ -66,6 +66,8 @@ static void	answer(int, const char *, size_t);
 static void	report(int, int, const struct str *);
 static void	docmd(int, const struct str *, const struct str *,
 		    const struct str *);
+static int	run_local(const struct assign_entry *, char *, char *,
+		    char *);
 static pid_t	spawn(int, int, const struct assign_entry *, char *, char *,
 		    char *);
 static void	reap(void);
@@ -147,6 +149,38 @@ report(int slot, int wstat, const struct str *out)
 	str_free(&r);
 }
 
+/* qmail-local's delivery in this (forked, unprivileged) child. */
+static int
+run_local(const struct assign_entry *e, char *local, char *domain,
+    char *sender)
+{
+	struct local_params p;
+	struct local_result r;
+
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	alarm(86400);
+	memset(&p, 0, sizeof(p));
+	p.user = e->user.s;
+	p.homedir = e->home.s;
+	p.local = local;
+	p.dash = e->dash.s;
+	p.ext = e->ext.s;
+	p.host = domain;
+	p.sender = sender;
+	p.aliasempty = aliasempty;
+	p.doit = 1;
+	p.msgfd = 0;
+	p.outfd = 1;
+	p.errfd = 2;
+	if (p.homedir[0] != '/') {
+		(void)!write(2, "qmail-local: usage: qmail-local [ -nN ] user "
+		    "homedir local dash ext domain sender aliasempty\n", 86);
+		return EXIT_PERM;
+	}
+	return local_deliver(&p, &r);
+}
+
 /* Fork and exec qmail-local for one delivery; pid or -1. */
 static pid_t
 spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
@@ -183,7 +217,7 @@ spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
 			_exit(LX_ROOT);
 	}
 	if (builtin)
-		qmail_local_main(10, args);
+		_exit(run_local(e, local, domain, sender));
 	execv(args[0], args);
 	_exit(err_is_temp(errno) ? LX_EXECSOFT : LX_EXECHARD);
 }
