@@ -7,3 +7,5 @@ qmail-local_SRCS := src/local/qmail-local.c $(LOCAL_SRCS)
 vdelivermail_SRCS := src/local/vdelivermail.c src/local/vdeliver.c
 TESTS += dotqmail_test
 dotqmail_test_SRCS := src/local/dotqmail_test.c src/local/dotqmail.c
+TESTS += local_test
+local_test_SRCS := src/local/local_test.c $(LOCAL_SRCS)
