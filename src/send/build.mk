@@ -6,7 +6,8 @@ qmail-send_SRCS := src/send/qmail-send.c src/send/sendq.c
 qmail-todo_SRCS := src/send/qmail-todo.c src/send/sendq.c src/send/rewrite.c \
 	src/send/cmap.c
 qmail-clean_SRCS := src/send/qmail-clean.c src/send/sendq.c
-qmail-lspawn_SRCS := src/send/qmail-lspawn.c src/send/sendq.c $(LOCAL_SRCS)
+qmail-lspawn_SRCS := src/send/qmail-lspawn.c src/send/sendq.c \
+	src/local/lworker.c $(LOCAL_SRCS)
 TESTS += send_test
 send_test_SRCS := src/send/send_test.c src/send/sendq.c src/send/rewrite.c \
 	src/send/cmap.c

@@ -200,6 +200,8 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         assert users["qmail-clean"] == {"qmailq"}
         assert users["qmail-queued"] == {"qmailq"}
         assert users["qmail-lspawn"] == {"root"}
+        # The delivery ran in a worker of the domain's owner, never root.
+        assert users["qmail-lworker"] == {"vpopmail"}
         # qmail-smtpd (qmaild) queued it through qmail-queued: a child
         # went busy with it, so its parent started a second one.
         kids = {}

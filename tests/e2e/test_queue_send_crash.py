@@ -1,8 +1,8 @@
 """Nothing accepted is ever lost: a few thousand messages are injected
-while qmail-send, qmail-todo, qmail-lspawn and qmail-local are killed with
-SIGKILL at random moments and the daemons restarted.  Every message must
-end up in a Maildir; duplicates (qmail's at-least-once window: a delivery
-done but not yet marked) are counted and reported."""
+while qmail-send, qmail-todo, qmail-lspawn and its delivery workers are
+killed with SIGKILL at random moments and the daemons restarted.  Every
+message must end up in a Maildir; duplicates (qmail's at-least-once
+window: a delivery done but not yet marked) are counted and reported."""
 import collections
 import os
 import random
@@ -15,7 +15,8 @@ import sendutil as su
 import queueutil as qu
 
 N = int(os.environ.get("QUEUE_SEND_CRASH_N", "2000"))
-VICTIMS = ("qmail-send", "qmail-todo", "qmail-lspawn", "qmail-local")
+VICTIMS = ("qmail-send", "qmail-todo", "qmail-lspawn", "qmail-local",
+           "qmail-lworker")
 
 
 def group_pids(pgid, daemons_only=False):
@@ -72,7 +73,8 @@ def test_nothing_lost_under_sigkill(instance, procs, tmp_path, capsys):
             restarts += 1
             continue
         want = rnd.choice(VICTIMS)
-        pids = group_pids(m.proc.pid, want != "qmail-local")
+        pids = group_pids(m.proc.pid,
+                          want not in ("qmail-local", "qmail-lworker"))
         cands = [p for p, c in pids.items() if c == want]
         if not cands:
             continue
@@ -81,7 +83,7 @@ def test_nothing_lost_under_sigkill(instance, procs, tmp_path, capsys):
             kills[want] += 1
         except ProcessLookupError:
             continue            # it had just exited
-        if want != "qmail-local":
+        if want not in ("qmail-local", "qmail-lworker"):
             # the others notice and exit; start a fresh set
             try:
                 m.proc.wait(60)
