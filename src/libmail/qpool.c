@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "num.h"
@@ -53,7 +52,6 @@ qpool_take(struct qpool *p, const char *path,
     const char *(*name)(unsigned long, void *), void *arg, int *fd_r,
     unsigned long *ino_r)
 {
-	static time_t emptyat;
 	char	 src[64];
 	const char *dst;
 	struct stat st;
@@ -61,16 +59,9 @@ qpool_take(struct qpool *p, const char *path,
 	int	 tries, fd;
 
 	for (tries = 0; tries < 2 * QPOOL_BATCH; tries++) {
-		if (p->next >= p->n) {
-			/* An empty pool is read again a second later. */
-			if (p->empty && time(NULL) == emptyat)
-				return 0;
-			p->empty = refill(p) == 0;
-			if (p->empty) {
-				emptyat = time(NULL);
-				return 0;
-			}
-		}
+		/* An empty pool/ costs a read of it: less than a new file. */
+		if (p->next >= p->n && refill(p) == 0)
+			return 0;
 		ino = p->ino[p->next++];
 		snprintf(src, sizeof(src), "%s/%lu", QPOOL_DIR, ino);
 		dst = name != NULL ? name(ino, arg) : path;

@@ -25,10 +25,9 @@
 struct qpool {
 	unsigned long ino[QPOOL_BATCH];
 	size_t	 n, next;
-	int	 empty;		/* pool/ was empty or missing when last read */
 };
 
-#define QPOOL_INIT	{ { 0 }, 0, 0, 0 }
+#define QPOOL_INIT	{ { 0 }, 0, 0 }
 
 /*
  * Take a spare file as path (a name in the queue that does not exist
