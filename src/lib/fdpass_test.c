@@ -95,7 +95,7 @@ static void
 test_record(void **state)
 {
 	int	 sp[2], p[2], got[1], before;
-	char	 buf[8], rec[] = "user\0home";
+	char	 buf[16], rec[] = "user\0home";
 	size_t	 len = 0;
 
 	(void)state;
