@@ -7,9 +7,9 @@
  *
  * Order of events (qmail's INTERNALS, plus the directory fsyncs Linux
  * needs for "exit 0 means on disk"): pid/ file, link to mess/<s>/<ino>,
- * Received line + message, fsync it, fsync mess/<s>/; intd/<ino> with
- * u, p, F, T records, fsync it; link to todo/<ino> (the commit point),
- * fsync todo/; pull the trigger; exit 0.  The message and envelope files
+ * Received line + message; intd/<ino> with u, p, F, T records; fsync the
+ * message, mess/<s>/ and the envelope (at once: fsyncv.h); link to
+ * todo/<ino> (the commit point), fsync todo/; pull the trigger; exit 0.  The message and envelope files
  * are spare files from pool/ (qpool.h) when there are any: renamed from
  * there straight to mess/<s>/<ino> and intd/<ino> (no pid/ file), written
  * from the start and cut to their length.
@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "fsyncv.h"
+#include "gsync.h"
 #include "log.h"
 #include "qpool.h"
 #include "qqmain.h"
@@ -56,6 +58,7 @@ static jmp_buf	*back;		/* qq_run's, while it runs */
 static int	 qp_inode;	/* qq_run's: name the message by its inode */
 static unsigned long qp;	/* the number in Received: and the p record */
 static struct qpool pool = QPOOL_INIT;	/* kept between qq_run's messages */
+static struct gsync *gsy;	/* qq_run's: directory fsyncs shared */
 
 static void	cleanup(void);
 static void	leave(int) __attribute__((__noreturn__));
@@ -70,6 +73,7 @@ static int	out_put(struct out *, const void *, size_t);
 static int	out_flush(struct out *);
 static void	received(struct str *, unsigned long, uid_t, time_t);
 static const char *messname(unsigned long, void *);
+static int	dirfd_mess(unsigned long);
 static int	cut(int);
 
 /* Remove what this run created, so that nothing half is left. */
@@ -205,6 +209,18 @@ messname(unsigned long ino, void *arg)
 	return queue_path(&messfn, QUEUE_MESS, ino) == -1 ? NULL : messfn.s;
 }
 
+/* mess/<ino mod 23>/, opened once per process (for its fsync). */
+static int
+dirfd_mess(unsigned long ino)
+{
+	static int fd[QUEUE_SPLIT] = { [0 ... QUEUE_SPLIT - 1] = -1 };
+	size_t	 k = ino % QUEUE_SPLIT;
+
+	if (fd[k] == -1)
+		fd[k] = open(messdir.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd[k];
+}
+
 /* A spare file was written from the start: cut off the old rest. */
 static int
 cut(int fd)
@@ -217,15 +233,16 @@ cut(int fd)
 void
 qq_main(uid_t uid)
 {
-	_exit(qq_run(uid, 0, NULL));
+	_exit(qq_run(uid, 0, NULL, NULL));
 }
 
 int
-qq_run(uid_t uid, int by_inode, unsigned long *qp_r)
+qq_run(uid_t uid, int by_inode, struct gsync *gs, unsigned long *qp_r)
 {
 	jmp_buf	 jb;
 	int	 code;
 
+	gsy = gs;
 	qp_inode = by_inode;
 	qp = 0;
 	messfd = intdfd = -1;
@@ -303,7 +320,7 @@ body(uid_t uid)
 	char	 buf[65536], num[32];
 	time_t	 start;
 	ssize_t	 r;
-	int	 first, n, spare;
+	int	 first, n, spare, fds[3];
 
 	umask(033);
 	if (chdir(root_dir(ROOT_QMAIL)) == -1)
@@ -351,10 +368,6 @@ body(uid_t uid)
 	}
 	if (spare && cut(messfd) == -1)
 		die_sys(QQ_WRITE, "writing", messfn.s);
-	if (fsync(messfd) == -1)
-		die_sys(QQ_WRITE, "fsyncing", messfn.s);
-	if (file_fsync_dir(messdir.s) == -1)
-		die_sys(QQ_WRITE, "fsyncing", messdir.s);
 
 	/* The envelope: u, p, then F and T records checked one by one. */
 	spare = qpool_take(&pool, intdfn.s, NULL, NULL, &intdfd, &ino2) == 1;
@@ -383,13 +396,21 @@ body(uid_t uid)
 	}
 	if (out_flush(&out) == -1 || (spare && cut(intdfd) == -1))
 		die_sys(QQ_WRITE, "writing", intdfn.s);
-	if (fsync(intdfd) == -1)
-		die_sys(QQ_WRITE, "fsyncing", intdfn.s);
+
+	/* The message, its name in mess/<s>/ and the envelope on disk, the
+	 * three fsyncs side by side. */
+	fds[0] = messfd;
+	fds[1] = dirfd_mess(ino);
+	fds[2] = intdfd;
+	if (fds[1] == -1)
+		die_sys(QQ_WRITE, "opening", messdir.s);
+	if (fsyncv(fds, 3) == -1)
+		die_sys(QQ_WRITE, "fsyncing", messfn.s);
 
 	/* The commit point. */
 	if (link(intdfn.s, todofn.s) == -1)
 		die_sys(QQ_TODODIR, "linking", todofn.s);
-	if (file_fsync_dir(QUEUE_TODO) == -1) {
+	if (gsync_dir(gsy, 0, QUEUE_TODO) == -1) {
 		log_warn("trouble fsyncing %s: %s", QUEUE_TODO,
 		    strerror(errno));
 		/* Take it back unless qmail-send took it already: then it
