@@ -1,7 +1,7 @@
 /*
  * qpool - spare queue files; see qpool.h.  Runs in qmail-queue,
- * qmail-queued's children and qmail-clean, as the queue's owner, in the
- * queue directory.  Several takers may race for one spare file: the
+ * qmail-queued's children and qmail-clean (pool/, as qmailq) and in
+ * qmail-todo and qmail-send (ipool/, as qmails), in the queue directory.  Several takers may race for one spare file: the
  * rename decides (the loser's source is gone), and a file is used only
  * once it is where the taker put it, checked by its inode.
  */
@@ -32,7 +32,7 @@ refill(struct qpool *p)
 	DIR	*d;
 
 	p->n = p->next = 0;
-	if ((d = opendir(QPOOL_DIR)) == NULL)
+	if ((d = opendir(p->dir)) == NULL)
 		return 0;
 	while (n < sizeof(all) / sizeof(all[0]) && (de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.' && de->d_name[0] != '0' &&
@@ -63,7 +63,7 @@ qpool_take(struct qpool *p, const char *path,
 		if (p->next >= p->n && refill(p) == 0)
 			return 0;
 		ino = p->ino[p->next++];
-		snprintf(src, sizeof(src), "%s/%lu", QPOOL_DIR, ino);
+		snprintf(src, sizeof(src), "%s/%lu", p->dir, ino);
 		dst = name != NULL ? name(ino, arg) : path;
 		if (dst == NULL)
 			return -1;
@@ -96,7 +96,7 @@ qpool_take(struct qpool *p, const char *path,
 }
 
 int
-qpool_put(const char *path, size_t *count)
+qpool_put(const char *dir, const char *path, size_t *count)
 {
 	char	 dst[64];
 	struct stat st;
@@ -104,7 +104,7 @@ qpool_put(const char *path, size_t *count)
 	if (lstat(path, &st) == -1)
 		return -1;
 	if (*count < QPOOL_MAX && S_ISREG(st.st_mode) && st.st_nlink == 1) {
-		snprintf(dst, sizeof(dst), "%s/%lu", QPOOL_DIR,
+		snprintf(dst, sizeof(dst), "%s/%lu", dir,
 		    (unsigned long)st.st_ino);
 		if (renameat2(AT_FDCWD, path, AT_FDCWD, dst, RENAME_NOREPLACE)
 		    == 0) {
@@ -117,13 +117,13 @@ qpool_put(const char *path, size_t *count)
 }
 
 size_t
-qpool_count(void)
+qpool_count(const char *dir)
 {
 	struct dirent *de;
 	size_t	 n = 0;
 	DIR	*d;
 
-	if ((d = opendir(QPOOL_DIR)) == NULL)
+	if ((d = opendir(dir)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.')

@@ -64,7 +64,7 @@ byino(unsigned long ino, void *arg)
 static void
 test_put_take(void **state)
 {
-	struct qpool p = QPOOL_INIT;
+	struct qpool p = QPOOL_INIT(QPOOL_DIR);
 	struct stat st;
 	unsigned long ino, got;
 	size_t	 count = 0;
@@ -73,9 +73,9 @@ test_put_take(void **state)
 
 	(void)state;
 	ino = mkfile("done", "old message");
-	assert_int_equal(qpool_put("done", &count), 0);
+	assert_int_equal(qpool_put(QPOOL_DIR, "done", &count), 0);
 	assert_int_equal(count, 1);
-	assert_int_equal(qpool_count(), 1);
+	assert_int_equal(qpool_count(QPOOL_DIR), 1);
 	assert_int_equal(access("done", F_OK), -1);
 	snprintf(want, sizeof(want), "pool/%lu", ino);
 	assert_int_equal(stat(want, &st), 0);
@@ -90,18 +90,18 @@ test_put_take(void **state)
 	fd = open(want, O_RDONLY);
 	assert_int_equal(read(fd, buf, sizeof(buf)), 3);
 	close(fd);
-	assert_int_equal(qpool_count(), 0);
+	assert_int_equal(qpool_count(QPOOL_DIR), 0);
 	/* Nothing left: 0, the caller makes a new file. */
 	assert_int_equal(qpool_take(&p, "intd/1", NULL, NULL, &fd, &got), 0);
 	/* Back, and taken by path. */
-	assert_int_equal(qpool_put(want, &count), 0);
-	p = (struct qpool)QPOOL_INIT;
+	assert_int_equal(qpool_put(QPOOL_DIR, want, &count), 0);
+	p = (struct qpool)QPOOL_INIT(QPOOL_DIR);
 	assert_int_equal(qpool_take(&p, "intd/7", NULL, NULL, &fd, &got), 1);
 	assert_int_equal(got, ino);
 	close(fd);
 	assert_int_equal(stat("intd/7", &st), 0);
 	/* A missing file: ENOENT, nothing done. */
-	assert_int_equal(qpool_put("nosuch", &count), -1);
+	assert_int_equal(qpool_put(QPOOL_DIR, "nosuch", &count), -1);
 	assert_int_equal(errno, ENOENT);
 }
 
@@ -112,22 +112,22 @@ test_full_and_links(void **state)
 
 	(void)state;
 	mkfile("a", "x");
-	assert_int_equal(qpool_put("a", &count), 0);	/* full: removed */
+	assert_int_equal(qpool_put(QPOOL_DIR, "a", &count), 0);	/* full: removed */
 	assert_int_equal(access("a", F_OK), -1);
-	assert_int_equal(qpool_count(), 0);
+	assert_int_equal(qpool_count(QPOOL_DIR), 0);
 	count = 0;
 	mkfile("b", "x");
 	assert_int_equal(link("b", "c"), 0);		/* two names */
-	assert_int_equal(qpool_put("b", &count), 0);
+	assert_int_equal(qpool_put(QPOOL_DIR, "b", &count), 0);
 	assert_int_equal(access("b", F_OK), -1);
 	assert_int_equal(access("c", F_OK), 0);
-	assert_int_equal(qpool_count(), 0);
+	assert_int_equal(qpool_count(QPOOL_DIR), 0);
 }
 
 static void
 test_no_pool(void **state)
 {
-	struct qpool p = QPOOL_INIT;
+	struct qpool p = QPOOL_INIT(QPOOL_DIR);
 	unsigned long got;
 	size_t	 count = 0;
 	int	 fd;
@@ -135,10 +135,10 @@ test_no_pool(void **state)
 	(void)state;
 	assert_int_equal(rmdir("pool"), 0);
 	mkfile("a", "x");
-	assert_int_equal(qpool_put("a", &count), 0);
+	assert_int_equal(qpool_put(QPOOL_DIR, "a", &count), 0);
 	assert_int_equal(access("a", F_OK), -1);
 	assert_int_equal(qpool_take(&p, "intd/1", NULL, NULL, &fd, &got), 0);
-	assert_int_equal(qpool_count(), 0);
+	assert_int_equal(qpool_count(QPOOL_DIR), 0);
 }
 
 /* The pool has a name for a file that is a message in use (a crash left
@@ -146,7 +146,7 @@ test_no_pool(void **state)
 static void
 test_second_name(void **state)
 {
-	struct qpool p = QPOOL_INIT;
+	struct qpool p = QPOOL_INIT(QPOOL_DIR);
 	unsigned long ino, got;
 	char	 m[64], pl[64];
 	int	 fd;
@@ -166,14 +166,14 @@ test_second_name(void **state)
 static void
 test_race(void **state)
 {
-	struct qpool a = QPOOL_INIT, b = QPOOL_INIT;
+	struct qpool a = QPOOL_INIT(QPOOL_DIR), b = QPOOL_INIT(QPOOL_DIR);
 	unsigned long ga, gb;
 	size_t	 count = 0;
 	int	 fa, fb;
 
 	(void)state;
 	mkfile("x", "1");
-	assert_int_equal(qpool_put("x", &count), 0);
+	assert_int_equal(qpool_put(QPOOL_DIR, "x", &count), 0);
 	a.n = b.n = 0;
 	/* Both read pool/ before either takes. */
 	assert_int_equal(qpool_take(&a, "intd/a", NULL, NULL, &fa, &ga), 1);

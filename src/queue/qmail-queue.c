@@ -57,7 +57,7 @@ static struct out out;
 static jmp_buf	*back;		/* qq_run's, while it runs */
 static int	 qp_inode;	/* qq_run's: name the message by its inode */
 static unsigned long qp;	/* the number in Received: and the p record */
-static struct qpool pool = QPOOL_INIT;	/* kept between qq_run's messages */
+static struct qpool pool = QPOOL_INIT(QPOOL_DIR);	/* kept between qq_run's messages */
 static struct gsync *gsy;	/* qq_run's: directory fsyncs shared */
 
 static void	cleanup(void);

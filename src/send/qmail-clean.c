@@ -53,7 +53,7 @@ clean_unlink(const char *path)
 static int
 clean_recycle(const char *path)
 {
-	return qpool_put(path, &spares) == -1 && errno != ENOENT ? -1 : 0;
+	return qpool_put(QPOOL_DIR, path, &spares) == -1 && errno != ENOENT ? -1 : 0;
 }
 
 /* Carry out one request; the answer byte. */
@@ -81,7 +81,7 @@ clean_do(const char *req, size_t n, int *todo_r)
 			ans = '!';
 	} else if (queue_path(&p, QUEUE_TODO, id) == -1)
 		ans = '!';
-	else if (qpool_put(p.s, &spares) == 0)
+	else if (qpool_put(QPOOL_DIR, p.s, &spares) == 0)
 		*todo_r = 1;		/* the caller fsyncs todo/ */
 	else if (errno != ENOENT)
 		ans = '!';
@@ -129,7 +129,7 @@ main(void)
 	if (root_path(&q, ROOT_QMAIL, "queue") == -1 || chdir(q.s) == -1)
 		log_die(EXIT_TEMP, "unable to chdir to the queue");
 	str_clear(&q);
-	spares = qpool_count();
+	spares = qpool_count(QPOOL_DIR);
 	for (;;) {
 		r = read(0, buf, sizeof(buf));
 		if (r == -1 && errno == EINTR)
@@ -153,7 +153,7 @@ main(void)
 			toolong = 0;
 			if (++count % 30 == 0) {
 				clean_pid();
-				spares = qpool_count();
+				spares = qpool_count(QPOOL_DIR);
 			}
 		}
 		/* One fsync of todo/ covers every removal of this read. */

@@ -40,6 +40,7 @@
 #include "err.h"
 #include "file.h"
 #include "log.h"
+#include "qpool.h"
 #include "qq.h"
 #include "root.h"
 #include "queue.h"
@@ -65,6 +66,8 @@ static struct str todobuf = STR_INIT(1 << 20);
 static struct str bouncefrom = STR_INIT(1024), bouncehost = STR_INIT(1024);
 static struct str dbto = STR_INIT(2048);
 static int	 cleanpending;
+static size_t	 ispares;		/* files in ipool/, as counted */
+static unsigned	 iputs;
 static int	 todoup = 1;
 
 static volatile sig_atomic_t sighup, sigalrm, sigterm;
@@ -85,6 +88,7 @@ static int	op_bounce_add(void *, unsigned long, const char *,
 		    const char *, size_t, const char *);
 static int	op_bounce_send(void *, unsigned long);
 static void	op_finish(void *, unsigned long);
+static int	recycle(const char *);
 static void	todo_read(void);
 static void	clean_read(void);
 static void	spawn_read(int);
@@ -196,6 +200,19 @@ op_mark(void *ctx, int fd, size_t pos)
 	return pwrite(fd, "D", 1, (off_t)pos) == 1 ? 0 : -1;
 }
 
+/*
+ * A finished info/, local/ or remote/ file goes to ipool/ as a spare for
+ * qmail-todo (or is removed).  0, or -1 (a missing file is fine).
+ */
+static int
+recycle(const char *path)
+{
+	if (++iputs % 64 == 0)
+		ispares = qpool_count(QPOOL_IDIR);
+	return qpool_put(QPOOL_IDIR, path, &ispares) == -1 && errno != ENOENT ?
+	    -1 : 0;
+}
+
 static int
 op_unlink_chan(void *ctx, int c, unsigned long id)
 {
@@ -203,8 +220,7 @@ op_unlink_chan(void *ctx, int c, unsigned long id)
 	int	 r = 0;
 
 	(void)ctx;
-	if (queue_path(&path, chdir_[c], id) == 0 && unlink(path.s) == -1 &&
-	    errno != ENOENT) {
+	if (queue_path(&path, chdir_[c], id) == 0 && recycle(path.s) == -1) {
 		slog("warning: unable to unlink %s; will try again later",
 		    path.s);
 		r = -1;
@@ -386,8 +402,7 @@ op_finish(void *ctx, unsigned long id)
 	struct str req = STR_INIT(64);
 
 	(void)ctx;
-	if (queue_path(&p, QUEUE_INFO, id) == 0 && unlink(p.s) == -1 &&
-	    errno != ENOENT)
+	if (queue_path(&p, QUEUE_INFO, id) == 0 && recycle(p.s) == -1)
 		slog("warning: unable to unlink %s", p.s);
 	if (str_printf(&req, "foop/%lu", id) == 0 &&
 	    str_catc(&req, '\0') == 0) {
@@ -706,6 +721,7 @@ main(void)
 		die("cannot start: out of memory");
 	if (chdir("queue") == -1)
 		die("cannot start: unable to switch to queue directory");
+	ispares = qpool_count(QPOOL_IDIR);
 	/* One qmail-send at a time: a restarted one waits for the old. */
 	fd = open(QUEUE_SENDMUTEX, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1 || flock(fd, LOCK_EX) == -1)
