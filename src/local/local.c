@@ -595,7 +595,6 @@ do_forward(struct ldel *d, struct strlist *recips)
 	if (qq_open(&qq) == -1)
 		return fail(d, 111, "Unable to fork: %s. (#4.3.0)",
 		    strerror(errno));
-	d->r->qp = qq_qp(&qq);
 	qq_put(&qq, d->dtline.s, d->dtline.len);
 	for (;;) {
 		r = read(d->p->msgfd, buf, sizeof(buf));
@@ -612,6 +611,7 @@ do_forward(struct ldel *d, struct strlist *recips)
 	for (i = 0; i < recips->n; i++)
 		qq_to(&qq, recips->v[i]);
 	res = qq_close(&qq);
+	d->r->qp = qq_qp(&qq);	/* known once queued (qmail-queued's) */
 	if (*res == '\0')
 		return 0;
 	return fail(d, *res == 'D' ? 100 : 111, "Unable to forward message: "

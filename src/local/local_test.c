@@ -54,7 +54,7 @@ slurp(int fd, struct str *s)
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		assert_int_equal(str_catb(s, buf, (size_t)n), 0);
-	(void)str_catb(s, "", 0);
+	assert_int_equal(str_catb(s, "", 0), 0);
 }
 
 /* Write path (under home) with text and mode. */

@@ -25,6 +25,7 @@
 #include "file.h"
 #include "maildir.h"
 #include "mdquota.h"
+#include "qq.h"
 #include "root.h"
 #include "vdeliver.h"
 #include "vpop.h"
@@ -263,88 +264,55 @@ out:
 	return r;
 }
 
-/* Hand the message to qmail-queue for another address. */
+/* Hand the message to the queue (qq.h) for another address. */
 static int
 forward(struct vdel *d, const char *to)
 {
-	struct child_spec cs;
-	struct str qq = STR_INIT(4096), env = STR_INIT(2048);
+	struct qq q;
 	struct str hdr = STR_INIT(1024);
-	const char *sender = d->p->sender;
-	char	*argv[2], buf[65536];
-	int	 mp[2] = { -1, -1 }, ep[2] = { -1, -1 }, status, r, loop;
+	const char *res;
+	char	 buf[65536];
 	ssize_t	 n;
-	pid_t	 pid;
+	int	 r, loop;
 
 	/* Our own Delivered-To line already there: it came back to us. */
 	if ((r = looping(d, str_c(&d->addr), &loop)) != 0)
-		goto out;
-	if (loop) {
-		r = vfail(d, EXIT_TEMP, "message is looping (#4.4.6)");
-		goto out;
-	}
-	if (root_path(&qq, ROOT_QMAIL, "bin/qmail-queue") == -1 ||
-	    str_printf(&env, "F%s", sender != NULL ? sender : "") == -1 ||
-	    str_catc(&env, '\0') == -1 || str_printf(&env, "T%s", to) == -1 ||
-	    str_catb(&env, "\0\0", 2) == -1 ||
-	    str_printf(&hdr, "Delivered-To: %s\n", str_c(&d->addr)) == -1) {
-		r = nomem(d);
-		goto out;
-	}
-	if (pipe2(mp, O_CLOEXEC) == -1 || pipe2(ep, O_CLOEXEC) == -1) {
-		r = vfail(d, EXIT_TEMP, "cannot make a pipe (#4.3.0)");
-		goto out;
-	}
-	argv[0] = qq.s;
-	argv[1] = NULL;
-	child_spec_init(&cs, argv);
-	cs.envp = d->p->envp;
-	cs.fd[0] = mp[0];
-	cs.fd[1] = ep[0];
-	cs.fd[2] = d->p->errfd;
-	if ((pid = child_start(&cs)) == -1) {
+		return r;
+	if (loop)
+		return vfail(d, EXIT_TEMP, "message is looping (#4.4.6)");
+	if (str_printf(&hdr, "Delivered-To: %s\n", str_c(&d->addr)) == -1)
+		return nomem(d);
+	/* The caller ignores SIGPIPE (qq.h). */
+	if (qq_open(&q) == -1) {
 		r = vfail(d, EXIT_TEMP, "cannot run qmail-queue: %s (#4.3.0)",
 		    strerror(errno));
-		goto out;
+		str_free(&hdr);
+		return r;
 	}
-	close(mp[0]);
-	close(ep[0]);
-	mp[0] = ep[0] = -1;
-	/* The caller ignores SIGPIPE: a qmail-queue that stopped reading
-	 * is an EPIPE here and its exit code below. */
-	if (rewind_msg(d) == 0 &&
-	    file_writeall(mp[1], hdr.s, hdr.len) == 0) {
-		while ((n = read(d->p->msgfd, buf, sizeof(buf))) > 0)
-			if (file_writeall(mp[1], buf, (size_t)n) == -1)
-				break;
-	}
-	close(mp[1]);
-	mp[1] = -1;
-	(void)file_writeall(ep[1], env.s, env.len);
-	close(ep[1]);
-	ep[1] = -1;
-	if (child_wait(pid, &status) == -1)
-		r = vfail(d, EXIT_TEMP, "lost qmail-queue (#4.3.0)");
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		r = 0;
-	else if (WIFEXITED(status) && (WEXITSTATUS(status) == 11 ||
-	    WEXITSTATUS(status) == 31))
-		r = vfail(d, EXIT_PERM, "qmail-queue refused the forward to "
-		    "%s (#5.3.0)", to);
+	qq_put(&q, hdr.s, hdr.len);
+	if (rewind_msg(d) != 0)
+		qq_fail(&q);
 	else
-		r = vfail(d, EXIT_TEMP, "qmail-queue failed for the forward "
-		    "to %s (#4.3.0)", to);
-out:
-	for (n = 0; n < 2; n++) {
-		if (mp[n] != -1)
-			close(mp[n]);
-		if (ep[n] != -1)
-			close(ep[n]);
-	}
-	str_free(&qq);
-	str_free(&env);
+		while ((n = read(d->p->msgfd, buf, sizeof(buf))) != 0) {
+			if (n == -1) {
+				if (errno == EINTR)
+					continue;
+				qq_fail(&q);
+				break;
+			}
+			qq_put(&q, buf, (size_t)n);
+		}
+	qq_from(&q, d->p->sender != NULL ? d->p->sender : "");
+	qq_to(&q, to);
+	res = qq_close(&q);
 	str_free(&hdr);
-	return r;
+	if (*res == '\0')
+		return 0;
+	if (*res == 'D')
+		return vfail(d, EXIT_PERM, "qmail-queue refused the forward to "
+		    "%s (#5.3.0)", to);
+	return vfail(d, EXIT_TEMP, "qmail-queue failed for the forward to %s "
+	    "(#4.3.0)", to);
 }
 
 /* A |program line of a .qmail; *stop is set on exit 99. */

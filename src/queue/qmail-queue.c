@@ -26,11 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "date822.h"
 #include "file.h"
 #include "fsyncv.h"
 #include "gsync.h"
 #include "log.h"
 #include "qpool.h"
+#include "qq.h"
 #include "qqmain.h"
 #include "queue.h"
 #include "root.h"
@@ -63,15 +65,15 @@ static struct gsync *gsy;	/* qq_run's: directory fsyncs shared */
 static void	cleanup(void);
 static void	leave(int) __attribute__((__noreturn__));
 static void	die(int) __attribute__((__noreturn__));
-static void	body(uid_t);
-static void	newmess(uid_t, unsigned long, time_t, unsigned long *);
+static void	body(uid_t, char);
+static void	newmess(uid_t, char, unsigned long, time_t, unsigned long *);
 static void	die_env(int) __attribute__((__noreturn__));
 static void	die_sys(int, const char *, const char *)
 		    __attribute__((__noreturn__));
 static void	sigalrm(int);
 static int	out_put(struct out *, const void *, size_t);
 static int	out_flush(struct out *);
-static void	received(struct str *, unsigned long, uid_t, time_t);
+static void	received(struct str *, unsigned long, uid_t, char, time_t);
 static const char *messname(unsigned long, void *);
 static int	dirfd_mess(unsigned long);
 static int	cut(int);
@@ -167,23 +169,21 @@ out_put(struct out *o, const void *b, size_t n)
 /*
  * "Received: (qmail <pid> invoked by alias); 26 Sep 1995 04:46:54 -0000"
  * naming the invoker as qmail does: alias, network (qmaild), bounce
- * (qmails), else the uid.
+ * (qmails), else the uid; or as the caller said it is (as), where one
+ * user runs every part of an instance.
  */
 static void
-received(struct str *r, unsigned long pid, uid_t uid, time_t t)
+received(struct str *r, unsigned long pid, uid_t uid, char as, time_t t)
 {
-	static const char *mon[12] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct passwd *pw;
-	struct tm tm;
 	const char *who = "";
 	int	 e = 0;
 
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	/* One lookup by uid instead of three by name. */
-	pw = getpwuid(uid);
-	if (pw != NULL)
+	if (as == QQ_AS_NETWORK)
+		who = "qmaild";
+	else if (as == QQ_AS_BOUNCE)
+		who = "qmails";
+	else if ((pw = getpwuid(uid)) != NULL)	/* one lookup, not three */
 		who = pw->pw_name;
 	e |= str_printf(r, "Received: (qmail %lu invoked ", pid);
 	if (strcmp(who, "alias") == 0)
@@ -194,9 +194,9 @@ received(struct str *r, unsigned long pid, uid_t uid, time_t t)
 		e |= str_cats(r, "for bounce");
 	else
 		e |= str_printf(r, "by uid %lu", (unsigned long)uid);
-	e |= str_printf(r, "); %d %s %d %02d:%02d:%02d -0000\n", tm.tm_mday,
-	    mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
+	e |= str_cats(r, "); ");
+	e |= date822_cat(r, t);
+	e |= str_catc(r, '\n');
 	if (e != 0)
 		leave(QQ_NOMEM);
 }
@@ -233,11 +233,12 @@ cut(int fd)
 void
 qq_main(uid_t uid)
 {
-	_exit(qq_run(uid, 0, NULL, NULL));
+	_exit(qq_run(uid, QQ_AS_USER, 0, NULL, NULL));
 }
 
 int
-qq_run(uid_t uid, int by_inode, struct gsync *gs, unsigned long *qp_r)
+qq_run(uid_t uid, char as, int by_inode, struct gsync *gs,
+    unsigned long *qp_r)
 {
 	jmp_buf	 jb;
 	int	 code;
@@ -251,7 +252,7 @@ qq_run(uid_t uid, int by_inode, struct gsync *gs, unsigned long *qp_r)
 	code = setjmp(jb);
 	if (code == 0) {
 		back = &jb;
-		body(uid);
+		body(uid, as);
 	}
 	back = NULL;
 	alarm(0);
@@ -270,7 +271,8 @@ qq_run(uid_t uid, int by_inode, struct gsync *gs, unsigned long *qp_r)
  * mess/<s>/<its inode>, the pid/ name removed.  Its inode in *ino_r.
  */
 static void
-newmess(uid_t uid, unsigned long pid, time_t start, unsigned long *ino_r)
+newmess(uid_t uid, char as, unsigned long pid, time_t start,
+    unsigned long *ino_r)
 {
 	struct stat st;
 	unsigned long ino;
@@ -295,7 +297,7 @@ newmess(uid_t uid, unsigned long pid, time_t start, unsigned long *ino_r)
 	if (qp_inode)
 		qp = ino;
 	str_clear(&rcv);
-	received(&rcv, qp, uid, start);
+	received(&rcv, qp, uid, as, start);
 	if (queue_path(&messfn, QUEUE_MESS, ino) == -1 ||
 	    queue_path_dir(&messdir, QUEUE_MESS, ino) == -1 ||
 	    queue_path(&intdfn, QUEUE_INTD, ino) == -1 ||
@@ -313,7 +315,7 @@ newmess(uid_t uid, unsigned long pid, time_t start, unsigned long *ino_r)
 
 /* One message, fds 0 and 1 to the end; returns when it is queued. */
 static void
-body(uid_t uid)
+body(uid_t uid, char as)
 {
 	struct queue_rd rd;
 	unsigned long pid, ino, ino2;
@@ -348,9 +350,9 @@ body(uid_t uid)
 		if (qp_inode)
 			qp = ino;
 		str_clear(&rcv);
-		received(&rcv, qp, uid, start);
+		received(&rcv, qp, uid, as, start);
 	} else
-		newmess(uid, pid, start, &ino);
+		newmess(uid, as, pid, start, &ino);
 	/* The message: our Received line, then fd 0 as it comes. */
 	if (file_writeall(messfd, rcv.s, rcv.len) == -1)
 		die_sys(QQ_WRITE, "writing", messfn.s);

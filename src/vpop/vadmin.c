@@ -26,6 +26,7 @@
 #include "maildir.h"
 #include "root.h"
 #include "vadmin.h"
+#include "vpop.h"
 
 #define VADMIN_FILE_MAX	(64UL * 1024 * 1024)
 #define VADMIN_RCPTHOSTS_MAX 50	/* vpopmail: the rest go to morercpthosts */
@@ -59,6 +60,38 @@ vadmin_die(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(256 + code);
+}
+
+void
+vadmin_die_crypt(void)
+{
+	struct str w = STR_INIT(256);
+	const char *prefix;
+
+	if (errno == EINVAL && vpop_pw_scheme(&prefix, &w) == -1 &&
+	    errno == EINVAL)
+		vadmin_die(VA_CRYPT_FAILED, "unknown password scheme \"%s\" "
+		    "in %s/%s (yescrypt, sha512-crypt, sha256-crypt or "
+		    "md5-crypt)", str_c(&w), root_dir(ROOT_VPOPMAIL),
+		    VPOP_PW_SCHEME_FILE);
+	vadmin_die(VA_CRYPT_FAILED, "crypt failed: %s", strerror(errno));
+}
+
+void
+vadmin_pw_scheme_check(void)
+{
+	const char *prefix;
+
+	if (vpop_pw_scheme(&prefix, NULL) == -1)
+		vadmin_die_crypt();
+}
+
+void
+vadmin_str(int r)
+{
+	if (r == -1)
+		vadmin_die(VA_BAD_DIR, "%s", errno == E2BIG ?
+		    "name too long" : "out of memory");
 }
 
 void
@@ -624,10 +657,13 @@ vadmin_hup_qmail_send(void)
 		return 0;
 	}
 	/* qmail-send runs in <qmail>/queue (qmail-start chdirs there). */
-	if (realpath(q.s, buf) != NULL)
-		str_copys(&q, buf);
-	if (realpath(qq.s, buf) != NULL)
-		str_copys(&qq, buf);
+	if ((realpath(q.s, buf) != NULL && str_copys(&q, buf) == -1) ||
+	    (realpath(qq.s, buf) != NULL && str_copys(&qq, buf) == -1)) {
+		closedir(d);
+		str_free(&q);
+		str_free(&qq);
+		return 0;
+	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
