@@ -25,6 +25,7 @@
 #include "local.h"
 #include "maildir.h"
 #include "qq.h"
+#include "say.h"
 #include "str.h"
 #include "vdeliver.h"
 
@@ -79,19 +80,11 @@ static int	deliver(struct ldel *);
 static int
 fail(struct ldel *d, int code, const char *fmt, ...)
 {
-	struct str s = STR_INIT(STR_UNBOUNDED);
 	va_list	 ap;
-	int	 r;
 
 	va_start(ap, fmt);
-	r = str_vprintf(&s, fmt, ap);
+	say_line(d->p->errfd, "Out of memory. (#4.3.0)\n", fmt, ap);
 	va_end(ap);
-	if (r == 0 && str_catc(&s, '\n') == 0)
-		(void)file_writeall(d->p->errfd, s.s, s.len);
-	else
-		(void)file_writeall(d->p->errfd, "Out of memory. (#4.3.0)\n",
-		    24);
-	str_free(&s);
 	return code;
 }
 
@@ -586,8 +579,6 @@ do_forward(struct ldel *d, struct strlist *recips)
 {
 	struct qq qq;
 	const char *res;
-	char	 buf[65536];
-	ssize_t	 r;
 	size_t	 i;
 
 	if (rewind_msg(d) != 0)
@@ -596,17 +587,7 @@ do_forward(struct ldel *d, struct strlist *recips)
 		return fail(d, 111, "Unable to fork: %s. (#4.3.0)",
 		    strerror(errno));
 	qq_put(&qq, d->dtline.s, d->dtline.len);
-	for (;;) {
-		r = read(d->p->msgfd, buf, sizeof(buf));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == -1)
-				qq_fail(&qq);
-			break;
-		}
-		qq_put(&qq, buf, (size_t)r);
-	}
+	qq_putfd(&qq, d->p->msgfd);
 	qq_from(&qq, d->ueo.s);
 	for (i = 0; i < recips->n; i++)
 		qq_to(&qq, recips->v[i]);

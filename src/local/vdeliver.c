@@ -27,6 +27,7 @@
 #include "mdquota.h"
 #include "qq.h"
 #include "root.h"
+#include "say.h"
 #include "vdeliver.h"
 #include "vpop.h"
 
@@ -63,19 +64,11 @@ static int	deliver(struct vdel *);
 static int
 vfail(struct vdel *d, int code, const char *fmt, ...)
 {
-	struct str s = STR_INIT(STR_UNBOUNDED);
 	va_list	 ap;
-	int	 r;
 
 	va_start(ap, fmt);
-	r = str_vprintf(&s, fmt, ap);
+	say_line(d->p->outfd, "out of memory (#4.3.0)\n", fmt, ap);
 	va_end(ap);
-	if (r == 0 && str_catc(&s, '\n') == 0)
-		(void)file_writeall(d->p->outfd, s.s, s.len);
-	else
-		(void)file_writeall(d->p->outfd, "out of memory (#4.3.0)\n",
-		    23);
-	str_free(&s);
 	return code;
 }
 
@@ -271,8 +264,6 @@ forward(struct vdel *d, const char *to)
 	struct qq q;
 	struct str hdr = STR_INIT(1024);
 	const char *res;
-	char	 buf[65536];
-	ssize_t	 n;
 	int	 r, loop;
 
 	/* Our own Delivered-To line already there: it came back to us. */
@@ -293,15 +284,7 @@ forward(struct vdel *d, const char *to)
 	if (rewind_msg(d) != 0)
 		qq_fail(&q);
 	else
-		while ((n = read(d->p->msgfd, buf, sizeof(buf))) != 0) {
-			if (n == -1) {
-				if (errno == EINTR)
-					continue;
-				qq_fail(&q);
-				break;
-			}
-			qq_put(&q, buf, (size_t)n);
-		}
+		qq_putfd(&q, d->p->msgfd);
 	qq_from(&q, d->p->sender != NULL ? d->p->sender : "");
 	qq_to(&q, to);
 	res = qq_close(&q);

@@ -307,7 +307,6 @@ op_bounce_send(void *ctx, unsigned long id)
 	struct str sender = STR_INIT(SENDQ_ADDR_MAX + 16);
 	struct qq qq;
 	const char *res;
-	char	 buf[65536];
 	int	 fdm = -1, r, ok = 0, dbl;
 	ssize_t	 k;
 
@@ -357,15 +356,7 @@ op_bounce_send(void *ctx, unsigned long id)
 	if (qq_open_as(&qq, QQ_AS_BOUNCE) == -1)
 		goto out;
 	qq_put(&qq, hdr.s, hdr.len);
-	while ((k = read(fdm, buf, sizeof(buf))) != 0) {
-		if (k == -1) {
-			if (errno == EINTR)
-				continue;
-			qq_fail(&qq);
-			break;
-		}
-		qq_put(&qq, buf, (size_t)k);
-	}
+	qq_putfd(&qq, fdm);
 	qq_from(&qq, dbl ? "#@[]" : "");
 	qq_to(&qq, dbl ? dbto.s : sender.s);
 	res = qq_close(&qq);

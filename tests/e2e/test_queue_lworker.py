@@ -5,16 +5,13 @@ a worker is replaced after 100 deliveries; a worker killed during a
 delivery makes it a temporary failure, delivered on the next try; and
 workers killed with SIGKILL again and again during a flood lose no
 message."""
-import collections
 import os
 import random
 import re
 import signal
-import threading
 import time
 
 import sendutil as su
-import queueutil as qu
 
 N = int(os.environ.get("QUEUE_LWORKER_FLOOD_N", "800"))
 
@@ -136,25 +133,9 @@ def test_workers_killed_during_flood(instance, procs, tmp_path, capsys):
     m = su.Mail(instance, procs, tmp_path, concurrency=10)
     joe, pm, dom = su.setup_users(m)
     m.start()
-    done = threading.Event()
-    errors = []
-
-    def inject():
-        try:
-            for i in range(N):
-                rcpt = "joe@" + su.ME if i % 2 else "ann@example.com"
-                rc, err = qu.qq(instance, b"Subject: flood\nX-Seq: %d\n\n"
-                                b"body %d\n" % (i, i),
-                                qu.envelope("s@remote.example", [rcpt]))
-                if rc != 0:
-                    errors.append((i, rc, err))
-        finally:
-            done.set()
-
-    t = threading.Thread(target=inject)
-    t.start()
+    flood = su.SeqFlood(instance, N)
     kills = 0
-    while not done.is_set():
+    while not flood.done.is_set():
         time.sleep(rnd.uniform(0.01, 0.2))
         ws = workers(m)
         if not ws:
@@ -164,17 +145,10 @@ def test_workers_killed_during_flood(instance, procs, tmp_path, capsys):
             kills += 1
         except ProcessLookupError:
             pass
-    t.join()
-    assert errors == []
+    flood.join()
+    assert flood.errors == []
     m.wait_empty(timeout=240, alarm=True)
-    seen = collections.Counter()
-    for h in (joe, dom):
-        for msg in su.maildir(h):
-            seq = re.search(rb"\nX-Seq: (\d+)\n", msg)
-            assert seq, msg[:200]
-            seen[int(seq.group(1))] += 1
-    missing = [i for i in range(N) if seen[i] == 0]
-    dups = sum(c - 1 for c in seen.values() if c > 1)
+    missing, dups = flood.count((joe, dom))
     crashed = len(re.findall(r"deferral: qmail-local_crashed", m.logtext()))
     with capsys.disabled():
         print("\nworkers killed: %d messages, %d workers killed, %d "
