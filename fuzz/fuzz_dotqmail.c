@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/queue/dotqmail.h"
+#include "../src/local/dotqmail.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -2,7 +2,7 @@
 FUZZERS += fuzz_queue_env
 fuzz_queue_env_SRCS :=
 FUZZERS += fuzz_dotqmail
-fuzz_dotqmail_SRCS := src/queue/dotqmail.c
+fuzz_dotqmail_SRCS := src/local/dotqmail.c
 FUZZERS += fuzz_inject_addr
 fuzz_inject_addr_SRCS := src/queue/inject.c
 FUZZERS += fuzz_assign

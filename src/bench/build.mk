@@ -3,3 +3,6 @@
 PROGS += bench-tcpconnect
 bench-tcpconnect_SRCS := src/bench/tcpconnect.c
 bench-tcpconnect_LIBS := -lpthread
+PROGS += bench-smtpload
+bench-smtpload_SRCS := src/bench/smtpload.c
+bench-smtpload_LIBS := -lpthread

@@ -224,6 +224,23 @@ qq_puts(struct qq *q, const char *s)
 }
 
 void
+qq_putfd(struct qq *q, int fd)
+{
+	char	 b[65536];
+	ssize_t	 n;
+
+	while ((n = read(fd, b, sizeof(b))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			q->fail = 1;
+			return;
+		}
+		qq_put(q, b, (size_t)n);
+	}
+}
+
+void
 qq_fail(struct qq *q)
 {
 	q->fail = 1;

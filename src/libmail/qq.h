@@ -50,6 +50,9 @@ int	qq_open_as(struct qq *, char as);
 /* The message, in pieces. */
 void	qq_put(struct qq *, const void *, size_t);
 void	qq_puts(struct qq *, const char *);
+/* The rest of the message: everything read from fd up to its end (a
+ * read error marks the message broken, as qq_fail). */
+void	qq_putfd(struct qq *, int fd);
 /* Mark the message as broken: qq_close then fails temporarily. */
 void	qq_fail(struct qq *);
 /* The envelope: sender once, then each recipient (E2BIG if too long). */

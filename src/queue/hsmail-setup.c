@@ -254,9 +254,11 @@ main(int argc, char **argv)
 	dir(q, "users", ids.root, ids.gq, 0755);
 	dir(q, "queue", ids.q, ids.gq, 0750);
 	dir(q, "queue/pid", ids.q, ids.gq, 0700);
+	dir(q, "queue/pool", ids.q, ids.gq, 0700);
 	dir(q, "queue/intd", ids.q, ids.gq, 0700);
 	dir(q, "queue/todo", ids.q, ids.gq, 0750);
 	dir(q, "queue/bounce", ids.s, ids.gq, 0700);
+	dir(q, "queue/ipool", ids.s, ids.gq, 0700);
 	dsplit(q, "queue/mess", ids.q, 0750);
 	dsplit(q, "queue/info", ids.s, 0700);
 	dsplit(q, "queue/local", ids.s, 0700);

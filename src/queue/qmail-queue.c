@@ -7,9 +7,12 @@
  *
  * Order of events (qmail's INTERNALS, plus the directory fsyncs Linux
  * needs for "exit 0 means on disk"): pid/ file, link to mess/<s>/<ino>,
- * Received line + message, fsync it, fsync mess/<s>/; intd/<ino> with
- * u, p, F, T records, fsync it; link to todo/<ino> (the commit point),
- * fsync todo/; pull the trigger; exit 0.
+ * Received line + message; intd/<ino> with u, p, F, T records; fsync the
+ * message, mess/<s>/ and the envelope (at once: fsyncv.h); link to
+ * todo/<ino> (the commit point), fsync todo/; pull the trigger; exit 0.  The message and envelope files
+ * are spare files from pool/ (qpool.h) when there are any: renamed from
+ * there straight to mess/<s>/<ino> and intd/<ino> (no pid/ file), written
+ * from the start and cut to their length.
  */
 #include <sys/stat.h>
 
@@ -25,7 +28,10 @@
 
 #include "date822.h"
 #include "file.h"
+#include "fsyncv.h"
+#include "gsync.h"
 #include "log.h"
+#include "qpool.h"
 #include "qq.h"
 #include "qqmain.h"
 #include "queue.h"
@@ -53,11 +59,14 @@ static struct out out;
 static jmp_buf	*back;		/* qq_run's, while it runs */
 static int	 qp_inode;	/* qq_run's: name the message by its inode */
 static unsigned long qp;	/* the number in Received: and the p record */
+static struct qpool pool = QPOOL_INIT(QPOOL_DIR);	/* kept between qq_run's messages */
+static struct gsync *gsy;	/* qq_run's: directory fsyncs shared */
 
 static void	cleanup(void);
 static void	leave(int) __attribute__((__noreturn__));
 static void	die(int) __attribute__((__noreturn__));
 static void	body(uid_t, char);
+static void	newmess(uid_t, char, unsigned long, time_t, unsigned long *);
 static void	die_env(int) __attribute__((__noreturn__));
 static void	die_sys(int, const char *, const char *)
 		    __attribute__((__noreturn__));
@@ -65,6 +74,9 @@ static void	sigalrm(int);
 static int	out_put(struct out *, const void *, size_t);
 static int	out_flush(struct out *);
 static void	received(struct str *, unsigned long, uid_t, char, time_t);
+static const char *messname(unsigned long, void *);
+static int	dirfd_mess(unsigned long);
+static int	cut(int);
 
 /* Remove what this run created, so that nothing half is left. */
 static void
@@ -189,18 +201,49 @@ received(struct str *r, unsigned long pid, uid_t uid, char as, time_t t)
 		leave(QQ_NOMEM);
 }
 
+/* mess/<s>/<ino> for a spare file with inode ino. */
+static const char *
+messname(unsigned long ino, void *arg)
+{
+	(void)arg;
+	return queue_path(&messfn, QUEUE_MESS, ino) == -1 ? NULL : messfn.s;
+}
+
+/* mess/<ino mod 23>/, opened once per process (for its fsync). */
+static int
+dirfd_mess(unsigned long ino)
+{
+	static int fd[QUEUE_SPLIT] = { [0 ... QUEUE_SPLIT - 1] = -1 };
+	size_t	 k = ino % QUEUE_SPLIT;
+
+	if (fd[k] == -1)
+		fd[k] = open(messdir.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd[k];
+}
+
+/* A spare file was written from the start: cut off the old rest. */
+static int
+cut(int fd)
+{
+	off_t	 end = lseek(fd, 0, SEEK_CUR);
+
+	return end == -1 || ftruncate(fd, end) == -1 ? -1 : 0;
+}
+
 void
 qq_main(uid_t uid)
 {
-	_exit(qq_run(uid, QQ_AS_USER, 0, NULL));
+	_exit(qq_run(uid, QQ_AS_USER, 0, NULL, NULL));
 }
 
 int
-qq_run(uid_t uid, char as, int by_inode, unsigned long *qp_r)
+qq_run(uid_t uid, char as, int by_inode, struct gsync *gs,
+    unsigned long *qp_r)
 {
 	jmp_buf	 jb;
 	int	 code;
 
+	gsy = gs;
 	qp_inode = by_inode;
 	qp = 0;
 	messfd = intdfd = -1;
@@ -223,33 +266,17 @@ qq_run(uid_t uid, char as, int by_inode, unsigned long *qp_r)
 	return code;
 }
 
-/* One message, fds 0 and 1 to the end; returns when it is queued. */
+/*
+ * The message file made the qmail way: a new file in pid/, linked to
+ * mess/<s>/<its inode>, the pid/ name removed.  Its inode in *ino_r.
+ */
 static void
-body(uid_t uid, char as)
+newmess(uid_t uid, char as, unsigned long pid, time_t start,
+    unsigned long *ino_r)
 {
-	struct queue_rd rd;
 	struct stat st;
-	unsigned long pid, ino;
-	char	 buf[65536], num[32];
-	time_t	 start;
-	ssize_t	 r;
-	int	 seq, first, n;
-
-	umask(033);
-	if (chdir(root_dir(ROOT_QMAIL)) == -1)
-		leave(QQ_HOME);
-	if (chdir("queue") == -1)
-		leave(QQ_QUEUEDIR);
-	pid = (unsigned long)getpid();
-	qp = pid;
-	start = time(NULL);
-
-	signal(SIGPIPE, SIG_IGN);
-	/* A file size limit set by the caller: EFBIG and exit 53, not a
-	 * kill that leaves the files behind. */
-	signal(SIGXFSZ, SIG_IGN);
-	signal(SIGALRM, sigalrm);
-	alarm(QUEUE_DEATH);
+	unsigned long ino;
+	int	 seq;
 
 	for (seq = 1; seq < 10; seq++) {
 		str_clear(&pidfn);
@@ -266,6 +293,7 @@ body(uid_t uid, char as)
 	if (fstat(messfd, &st) == -1)
 		die_sys(QQ_PIDDIR, "statting", pidfn.s);
 	ino = (unsigned long)st.st_ino;
+	*ino_r = ino;
 	if (qp_inode)
 		qp = ino;
 	str_clear(&rcv);
@@ -283,7 +311,48 @@ body(uid_t uid, char as)
 	mademess = 1;
 	if (unlink(pidfn.s) == -1)
 		die_sys(QQ_PIDDIR, "removing", pidfn.s);
+}
 
+/* One message, fds 0 and 1 to the end; returns when it is queued. */
+static void
+body(uid_t uid, char as)
+{
+	struct queue_rd rd;
+	unsigned long pid, ino, ino2;
+	char	 buf[65536], num[32];
+	time_t	 start;
+	ssize_t	 r;
+	int	 first, n, spare, fds[3];
+
+	umask(033);
+	if (chdir(root_dir(ROOT_QMAIL)) == -1)
+		leave(QQ_HOME);
+	if (chdir("queue") == -1)
+		leave(QQ_QUEUEDIR);
+	pid = (unsigned long)getpid();
+	qp = pid;
+	start = time(NULL);
+
+	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit set by the caller: EFBIG and exit 53, not a
+	 * kill that leaves the files behind. */
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGALRM, sigalrm);
+	alarm(QUEUE_DEATH);
+
+	spare = qpool_take(&pool, NULL, messname, NULL, &messfd, &ino) == 1;
+	if (spare) {
+		mademess = 1;
+		if (queue_path_dir(&messdir, QUEUE_MESS, ino) == -1 ||
+		    queue_path(&intdfn, QUEUE_INTD, ino) == -1 ||
+		    queue_path(&todofn, QUEUE_TODO, ino) == -1)
+			die(QQ_NOMEM);
+		if (qp_inode)
+			qp = ino;
+		str_clear(&rcv);
+		received(&rcv, qp, uid, as, start);
+	} else
+		newmess(uid, as, pid, start, &ino);
 	/* The message: our Received line, then fd 0 as it comes. */
 	if (file_writeall(messfd, rcv.s, rcv.len) == -1)
 		die_sys(QQ_WRITE, "writing", messfn.s);
@@ -299,14 +368,14 @@ body(uid_t uid, char as)
 		if (file_writeall(messfd, buf, (size_t)r) == -1)
 			die_sys(QQ_WRITE, "writing", messfn.s);
 	}
-	if (fsync(messfd) == -1)
-		die_sys(QQ_WRITE, "fsyncing", messfn.s);
-	if (file_fsync_dir(messdir.s) == -1)
-		die_sys(QQ_WRITE, "fsyncing", messdir.s);
+	if (spare && cut(messfd) == -1)
+		die_sys(QQ_WRITE, "writing", messfn.s);
 
 	/* The envelope: u, p, then F and T records checked one by one. */
-	intdfd = open(intdfn.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
+	spare = qpool_take(&pool, intdfn.s, NULL, NULL, &intdfd, &ino2) == 1;
+	if (!spare)
+		intdfd = open(intdfn.s, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (intdfd == -1)
 		die_sys(QQ_INTDDIR, "creating", intdfn.s);
 	madeintd = 1;
@@ -327,15 +396,23 @@ body(uid_t uid, char as)
 		if (out_put(&out, rec.s, rec.len + 1) == -1)
 			die_sys(QQ_WRITE, "writing", intdfn.s);
 	}
-	if (out_flush(&out) == -1)
+	if (out_flush(&out) == -1 || (spare && cut(intdfd) == -1))
 		die_sys(QQ_WRITE, "writing", intdfn.s);
-	if (fsync(intdfd) == -1)
-		die_sys(QQ_WRITE, "fsyncing", intdfn.s);
+
+	/* The message, its name in mess/<s>/ and the envelope on disk, the
+	 * three fsyncs side by side. */
+	fds[0] = messfd;
+	fds[1] = dirfd_mess(ino);
+	fds[2] = intdfd;
+	if (fds[1] == -1)
+		die_sys(QQ_WRITE, "opening", messdir.s);
+	if (fsyncv(fds, 3) == -1)
+		die_sys(QQ_WRITE, "fsyncing", messfn.s);
 
 	/* The commit point. */
 	if (link(intdfn.s, todofn.s) == -1)
 		die_sys(QQ_TODODIR, "linking", todofn.s);
-	if (file_fsync_dir(QUEUE_TODO) == -1) {
+	if (gsync_dir(gsy, 0, QUEUE_TODO) == -1) {
 		log_warn("trouble fsyncing %s: %s", QUEUE_TODO,
 		    strerror(errno));
 		/* Take it back unless qmail-send took it already: then it

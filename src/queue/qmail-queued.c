@@ -41,6 +41,7 @@
 #include "child.h"
 #include "err.h"
 #include "fdpass.h"
+#include "gsync.h"
 #include "log.h"
 #include "qq.h"
 #include "qqmain.h"
@@ -58,6 +59,7 @@ static volatile unsigned char *state;	/* by slot, shared with them */
 static int	 nkids;
 static int	 busyw = -1;		/* children: "all busy" to the parent */
 static int	 lsock = -1;		/* a child's listening socket */
+static struct gsync *gs;		/* the children's shared fsyncs */
 static volatile sig_atomic_t gotterm;
 
 static void	sigterm(int);
@@ -152,7 +154,7 @@ serve(int c, uid_t uid, int null)
 	if (dup2(fds[0], 0) == -1 || dup2(fds[1], 1) == -1)
 		code = QQ_READ;
 	else
-		code = qq_run(uid, invoker(byte, uid), 1, &qp);
+		code = qq_run(uid, invoker(byte, uid), 1, gs, &qp);
 	close(fds[0]);
 	close(fds[1]);
 	/* Let go of the client's pipes; fds 0 and 1 stay taken. */
@@ -288,6 +290,9 @@ main(void)
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (state == MAP_FAILED)
 		log_die(EXIT_TEMP, "cannot map the children's states");
+	/* Children that queue at once share their directory fsyncs. */
+	if ((gs = gsync_new(QQ_GSYNC_SLOTS)) == NULL)
+		log_warn("cannot map the shared fsyncs: each child syncs alone");
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
 		log_die(EXIT_TEMP, "cannot make a pipe");
 	busyw = p[1];

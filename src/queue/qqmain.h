@@ -6,7 +6,11 @@
 #ifndef HSMAIL_QQMAIN_H
 #define HSMAIL_QQMAIN_H
 
+#include "queue.h"
+
 #include <sys/types.h>
+
+struct gsync;
 
 /*
  * Queue the message on fd 0 with the envelope on fd 1 for the injecting
@@ -26,8 +30,13 @@ void	qq_main(uid_t uid) __attribute__((__noreturn__));
  * none yet).  as (qq.h's QQ_AS_*) names the invoker in the Received
  * line: "from network", "for bounce", or QQ_AS_USER by uid as qmail
  * does; the caller believes it only from one who may write the queue.
- * The 24-hour limit still ends the process (QQ_TIMEOUT).
+ * The 24-hour limit still ends the process (QQ_TIMEOUT).  With gs (a
+ * table of QQ_GSYNC_SLOTS slots shared by the processes that run qq_run,
+ * gsync.h), the fsync of todo/ is committed together with theirs; NULL:
+ * each its own.
  */
-int	qq_run(uid_t uid, char as, int by_inode, unsigned long *qp_r);
+#define QQ_GSYNC_SLOTS	1	/* todo/ */
+int	qq_run(uid_t uid, char as, int by_inode, struct gsync *gs,
+	    unsigned long *qp_r);
 
 #endif

@@ -9,7 +9,10 @@
  *                be durable before the answer.  Requests that arrive
  *                together share one fsync of todo/.
  * Answers '+' done, '!' an unlink failed, 'x' malformed request.  Every
- * 30 requests it removes pid/ files older than 36 hours.  Trusts its
+ * 30 requests it removes pid/ files older than 36 hours.  The message
+ * file and the envelope (todo/<id>, whose other name intd/<id> goes
+ * first) are not removed but put in pool/ as spare files for qmail-queue
+ * (qpool.h), up to QPOOL_MAX of them.  Trusts its
  * requests only to be bytes: ids are checked to be decimal.
  */
 #include <sys/stat.h>
@@ -26,12 +29,16 @@
 #include "err.h"
 #include "file.h"
 #include "log.h"
+#include "qpool.h"
 #include "root.h"
 #include "queue.h"
 #include "sendq.h"
 #include "str.h"
 
+static size_t	 spares;		/* files in pool/, as counted */
+
 static int	clean_unlink(const char *);
+static int	clean_recycle(const char *);
 static char	clean_do(const char *, size_t, int *);
 static void	clean_pid(void);
 
@@ -40,6 +47,13 @@ static int
 clean_unlink(const char *path)
 {
 	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
+}
+
+/* Put path in the pool, or remove it; a missing file is fine.  0 or -1. */
+static int
+clean_recycle(const char *path)
+{
+	return qpool_put(QPOOL_DIR, path, &spares) == -1 && errno != ENOENT ? -1 : 0;
 }
 
 /* Carry out one request; the answer byte. */
@@ -63,11 +77,11 @@ clean_do(const char *req, size_t n, int *todo_r)
 		ans = '!';
 	if (!todo) {
 		if (queue_path(&p, QUEUE_MESS, id) == -1 ||
-		    clean_unlink(p.s) == -1)
+		    clean_recycle(p.s) == -1)
 			ans = '!';
 	} else if (queue_path(&p, QUEUE_TODO, id) == -1)
 		ans = '!';
-	else if (unlink(p.s) == 0)
+	else if (qpool_put(QPOOL_DIR, p.s, &spares) == 0)
 		*todo_r = 1;		/* the caller fsyncs todo/ */
 	else if (errno != ENOENT)
 		ans = '!';
@@ -115,6 +129,7 @@ main(void)
 	if (root_path(&q, ROOT_QMAIL, "queue") == -1 || chdir(q.s) == -1)
 		log_die(EXIT_TEMP, "unable to chdir to the queue");
 	str_clear(&q);
+	spares = qpool_count(QPOOL_DIR);
 	for (;;) {
 		r = read(0, buf, sizeof(buf));
 		if (r == -1 && errno == EINTR)
@@ -136,8 +151,10 @@ main(void)
 			na++;
 			str_clear(&q);
 			toolong = 0;
-			if (++count % 30 == 0)
+			if (++count % 30 == 0) {
 				clean_pid();
+				spares = qpool_count(QPOOL_DIR);
+			}
 		}
 		/* One fsync of todo/ covers every removal of this read. */
 		if (sync && file_fsync_dir(QUEUE_TODO) == -1)

@@ -2,16 +2,31 @@
  * qmail-lspawn - run local deliveries for qmail-send.  Started by
  * qmail-start as root (so that it can become each user); reads spawn
  * commands on fd 0 (slot byte, "<split>/<id>\0", sender\0, recipient\0),
- * looks the local part up in users/cdb (users.h), and runs
+ * looks the local part up in users/cdb (assign.h), and has
  *   qmail-local -- user home local dash ext domain sender defaultdelivery
- * under the entry's uid/gid, never uid 0, with the message on fd 0.  When
- * not started as root it runs qmail-local as itself.  qmail-local's code
- * is linked in: when bin/qmail-local is hsmail's qmail-local (child.h)
- * the forked child runs that code without executing the file.  Each result goes
- * back on fd 1: the slot byte, a report starting with K (delivered),
- * Z (try again later) or D (give up), and a NUL.  Trusts qmail-send's
- * commands to come from qmail-send; checks them anyway.
+ * done under the entry's uid/gid, never uid 0, with the message on fd 0.
+ * When not started as root everything runs as itself.
+ *
+ * When bin/qmail-local is hsmail's (child.h), the delivery goes to a
+ * long-lived delivery worker (lworker.h) of that (uid, gid): a copy of
+ * this program, started with the user's ids and executed afresh (new
+ * address-space layout and stack canary), that runs qmail-local's
+ * delivery message after message.  A worker runs one delivery at a time,
+ * so there are as many of one (uid, gid) as its deliveries running at
+ * once; one is replaced after WORKER_USES deliveries, after any delivery
+ * that did not succeed, and when it dies; an idle one ends after
+ * WORKER_IDLE seconds.  Any other bin/qmail-local (a wrapper, a script)
+ * is executed per delivery, as qmail does.  A worker that dies during a
+ * delivery makes it a temporary failure ("qmail-local crashed"): qmail-send
+ * tries again, as after a crash of qmail-local.
+ *
+ * Each result goes back on fd 1: the slot byte, a report starting with K
+ * (delivered), Z (try again later) or D (give up), and a NUL.  Trusts
+ * qmail-send's commands to come from qmail-send; checks them anyway.
+ * A worker runs this program as "qmail-lworker -W", its socket on fd 3.
  */
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -22,52 +37,91 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "assign.h"
+#include "child.h"
 #include "err.h"
 #include "file.h"
 #include "log.h"
 #include "priv.h"
-#include "root.h"
 #include "queue.h"
+#include "root.h"
 #include "sendq.h"
 #include "str.h"
-#include "assign.h"
-#include "child.h"
-#include "../queue/qlocal.h"
+#include "../local/lworker.h"
 
-/* Exit codes of the forked child before qmail-local runs. */
+/* Exit codes of a forked child before qmail-local runs. */
 #define LX_ROOT		120	/* would deliver as root */
 #define LX_PRIV		121	/* could not change ids */
 #define LX_EXECSOFT	122
 #define LX_EXECHARD	123
 #define LX_SYS		124
 
+#define WORKER_USES	100	/* deliveries of one worker (Postfix's max_use) */
+#define WORKER_IDLE	60	/* seconds an idle worker is kept */
+#define WORKER_IDLE_MAX	32	/* idle workers kept at most */
+#define WORKERS_MAX	(SENDQ_SPAWN_MAX + WORKER_IDLE_MAX + 1)
+#define WORKER_FD	3	/* a worker's socket */
+
 struct del {
 	int	 used;
-	pid_t	 pid;		/* 0 once reaped */
+	int	 running;	/* no exit status yet */
+	pid_t	 pid;		/* an executed qmail-local, 0 if none */
+	int	 w;		/* the worker running it, or -1 */
 	int	 fd;		/* report pipe, -1 at end of file */
 	int	 wstat;
 	int	 cut;		/* report already truncated */
 	struct str out;
 };
 
+struct worker {
+	pid_t	 pid;		/* 0: a free entry */
+	int	 sock;		/* -1 once let go (it ends at end of file) */
+	uid_t	 uid;
+	gid_t	 gid;
+	int	 slot;		/* the delivery it runs, or -1 when idle */
+	unsigned int uses;
+	time_t	 idle;		/* idle since */
+};
+
+/* What decides how a delivery runs: bin/qmail-local as last checked. */
+struct qlcheck {
+	int	 valid;
+	int	 builtin;
+	struct stat st;
+};
+
 static struct del d[SENDQ_SPAWN_MAX];
+static struct worker wk[WORKERS_MAX];
+static struct qlcheck qlc;
 static char *aliasempty;
 static char dashdash[] = "--";
 static char empty[] = "";
 static struct str qmaildir = STR_INIT(4096);
 static struct str qlocal = STR_INIT(4096);
 static int	 asroot;
-static volatile sig_atomic_t gotchld;
 
 static void	sigchld(int);
 static void	answer(int, const char *, size_t);
 static void	report(int, int, const struct str *);
-static void	docmd(int, const struct str *, const struct str *,
-		    const struct str *);
+static int	local_builtin(void);
+static void	finished(int, int);
+static int	worker_start(uid_t, gid_t);
+static void	worker_child(int, uid_t, gid_t) __attribute__((__noreturn__));
+static void	worker_letgo(int);
+static void	worker_gone(int, int);
+static void	worker_read(int);
+static int	worker_get(uid_t, gid_t);
+static time_t	worker_idle(time_t);
+static int	worker_main(void);
+static int	to_worker(int, const struct assign_entry *, char *, char *,
+		    char *, int, int);
 static pid_t	spawn(int, int, const struct assign_entry *, char *, char *,
 		    char *);
+static void	docmd(int, const struct str *, const struct str *,
+		    const struct str *);
 static void	reap(void);
 static void	readpipe(int);
 
@@ -75,7 +129,6 @@ static void
 sigchld(int sig)
 {
 	(void)sig;
-	gotchld = 1;
 }
 
 /* The answer for slot: slot byte, text, NUL. */
@@ -147,6 +200,262 @@ report(int slot, int wstat, const struct str *out)
 	str_free(&r);
 }
 
+/*
+ * 1 when bin/qmail-local is hsmail's: its code, linked here, may run in a
+ * worker.  The file is read again only when its identity or times change.
+ */
+static int
+local_builtin(void)
+{
+	struct stat st;
+
+	if (stat(qlocal.s, &st) == -1) {
+		qlc.valid = 0;
+		return 0;	/* executing it will say what is wrong */
+	}
+	if (qlc.valid && st.st_dev == qlc.st.st_dev &&
+	    st.st_ino == qlc.st.st_ino && st.st_size == qlc.st.st_size &&
+	    st.st_mode == qlc.st.st_mode && st.st_uid == qlc.st.st_uid &&
+	    st.st_mtim.tv_sec == qlc.st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == qlc.st.st_mtim.tv_nsec &&
+	    st.st_ctim.tv_sec == qlc.st.st_ctim.tv_sec &&
+	    st.st_ctim.tv_nsec == qlc.st.st_ctim.tv_nsec)
+		return qlc.builtin;
+	qlc.builtin = child_is_builtin(qlocal.s, "qmail-local");
+	qlc.st = st;
+	qlc.valid = 1;
+	return qlc.builtin;
+}
+
+/* The delivery in slot has its exit status. */
+static void
+finished(int slot, int wstat)
+{
+	d[slot].running = 0;
+	d[slot].pid = 0;
+	d[slot].w = -1;
+	d[slot].wstat = wstat;
+}
+
+/*
+ * In the child of worker_start: descriptors 0 and 1 on /dev/null (never
+ * qmail-send's pipes), the socket on WORKER_FD, nothing else open but
+ * the log on 2; the user's ids; then this program afresh as a worker.
+ */
+static void
+worker_child(int s, uid_t uid, gid_t gid)
+{
+	char	*argv[3];
+	int	 i, nul;
+
+	nul = open("/dev/null", O_RDWR);
+	if (nul == -1 || dup2(nul, 0) == -1 || dup2(nul, 1) == -1)
+		_exit(LX_SYS);
+	if (s != WORKER_FD && dup2(s, WORKER_FD) == -1)
+		_exit(LX_SYS);
+	if (fcntl(WORKER_FD, F_SETFD, 0) == -1)
+		_exit(LX_SYS);
+	if (close_range(WORKER_FD + 1, ~0U, 0) == -1)
+		for (i = WORKER_FD + 1; i < 1024; i++)
+			(void)close(i);
+	/* Nothing of other deliveries goes with it. */
+	for (i = 0; i < SENDQ_SPAWN_MAX; i++)
+		str_free(&d[i].out);
+	if (asroot) {
+		if (uid == 0)
+			_exit(LX_ROOT);
+		if (priv_drop(uid, gid) == -1)
+			_exit(LX_PRIV);
+	}
+	if (getuid() == 0 || geteuid() == 0)
+		_exit(LX_ROOT);
+	argv[0] = (char *)"qmail-lworker";
+	argv[1] = (char *)"-W";
+	argv[2] = NULL;
+	execv("/proc/self/exe", argv);
+	/* Without /proc (or the right to execute this file as the user),
+	 * the worker runs in this copy. */
+	_exit(worker_main());
+}
+
+/* A new worker for uid/gid: its entry, or -1 (logged). */
+static int
+worker_start(uid_t uid, gid_t gid)
+{
+	int	 sv[2], w;
+	pid_t	 pid;
+
+	for (w = 0; w < WORKERS_MAX && wk[w].pid != 0; w++)
+		;
+	if (w == WORKERS_MAX) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	pid = child_fork();
+	if (pid == 0) {
+		close(sv[0]);
+		worker_child(sv[1], uid, gid);
+	}
+	close(sv[1]);
+	if (pid == -1) {
+		close(sv[0]);
+		return -1;
+	}
+	wk[w].pid = pid;
+	wk[w].sock = sv[0];
+	wk[w].uid = uid;
+	wk[w].gid = gid;
+	wk[w].slot = -1;
+	wk[w].uses = 0;
+	wk[w].idle = time(NULL);
+	return w;
+}
+
+/* Let worker w go: it ends at end of file (after its delivery, if any);
+ * its entry stays until it is reaped. */
+static void
+worker_letgo(int w)
+{
+	if (wk[w].sock != -1) {
+		close(wk[w].sock);
+		wk[w].sock = -1;
+	}
+}
+
+/* Worker w has ended with wait status st. */
+static void
+worker_gone(int w, int st)
+{
+	int	 code, s = wk[w].slot;
+
+	if (s >= 0) {
+		/* An answer sent just before the end still counts. */
+		if (wk[w].sock != -1 && lworker_answer(wk[w].sock, &code) == 1)
+			finished(s, W_EXITCODE(code, 0));
+		else
+			finished(s, st);
+	}
+	worker_letgo(w);
+	memset(&wk[w], 0, sizeof(wk[w]));
+	wk[w].sock = -1;
+	wk[w].slot = -1;
+}
+
+/* Worker w's socket is readable: its answer, or its end. */
+static void
+worker_read(int w)
+{
+	int	 code, s = wk[w].slot, r;
+
+	r = lworker_answer(wk[w].sock, &code);
+	if (r == 0)
+		return;
+	if (r == -1) {
+		/* Gone or broken: its wait status decides (worker_gone). */
+		if (errno == EPROTO)
+			(void)kill(wk[w].pid, SIGKILL);
+		worker_letgo(w);
+		return;
+	}
+	if (s >= 0)
+		finished(s, W_EXITCODE(code, 0));
+	wk[w].slot = -1;
+	wk[w].idle = time(NULL);
+	if (code != 0 || ++wk[w].uses >= WORKER_USES)
+		worker_letgo(w);
+}
+
+/* An idle worker of uid/gid, a new one if there is none; -1 (errno). */
+static int
+worker_get(uid_t uid, gid_t gid)
+{
+	int	 w, oldest = -1, idle = 0;
+
+	for (w = 0; w < WORKERS_MAX; w++) {
+		if (wk[w].pid == 0 || wk[w].sock == -1 || wk[w].slot != -1)
+			continue;
+		if (wk[w].uid == uid && wk[w].gid == gid)
+			return w;
+		idle++;
+		if (oldest == -1 || wk[w].idle < wk[oldest].idle)
+			oldest = w;
+	}
+	/* Room for the new one: the longest idle of another user goes. */
+	if (idle >= WORKER_IDLE_MAX && oldest != -1)
+		worker_letgo(oldest);
+	return worker_start(uid, gid);
+}
+
+/* Let go of workers idle since before now - WORKER_IDLE, and of the
+ * longest idle beyond WORKER_IDLE_MAX.  When to look again (0: never). */
+static time_t
+worker_idle(time_t now)
+{
+	time_t	 next = 0;
+	int	 w;
+
+	for (w = 0; w < WORKERS_MAX; w++) {
+		if (wk[w].pid == 0 || wk[w].sock == -1 || wk[w].slot != -1)
+			continue;
+		if (wk[w].idle + WORKER_IDLE <= now) {
+			worker_letgo(w);
+			continue;
+		}
+		if (next == 0 || wk[w].idle + WORKER_IDLE < next)
+			next = wk[w].idle + WORKER_IDLE;
+	}
+	return next;
+}
+
+/* "qmail-lworker -W": a worker, as a new program with its socket on fd 3. */
+static int
+worker_main(void)
+{
+	(void)prctl(PR_SET_NAME, "qmail-lworker");
+	if (getuid() == 0 || geteuid() == 0)
+		return LX_ROOT;
+	return lworker_serve(WORKER_FD) == 0 ? 0 : LX_SYS;
+}
+
+/* Hand one delivery to a worker of the entry's ids.  0, or -1 (errno). */
+static int
+to_worker(int slot, const struct assign_entry *e, char *local, char *domain,
+    char *sender, int fdmess, int fdout)
+{
+	struct local_params p;
+	int	 w, tries;
+
+	memset(&p, 0, sizeof(p));
+	p.user = e->user.s;
+	p.homedir = e->home.s;
+	p.local = local;
+	p.dash = e->dash.s;
+	p.ext = e->ext.s;
+	p.host = domain;
+	p.sender = sender;
+	p.aliasempty = aliasempty;
+	p.doit = 1;
+	p.msgfd = fdmess;
+	p.outfd = p.errfd = fdout;
+	/* An idle worker may have died since its last answer: then once
+	 * more with a new one. */
+	for (tries = 0; tries < 2; tries++) {
+		if ((w = worker_get((uid_t)e->uid, (gid_t)e->gid)) == -1)
+			return -1;
+		if (lworker_send(wk[w].sock, &p) == 0) {
+			wk[w].slot = slot;
+			d[slot].w = w;
+			return 0;
+		}
+		worker_letgo(w);
+		if (errno == E2BIG)
+			break;
+	}
+	return -1;
+}
+
 /* Fork and exec qmail-local for one delivery; pid or -1. */
 static pid_t
 spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
@@ -154,7 +463,6 @@ spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
 {
 	char	*args[11];
 	pid_t	 pid;
-	int	 builtin;
 
 	args[0] = qlocal.s;
 	args[1] = dashdash;
@@ -167,7 +475,6 @@ spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
 	args[8] = sender;
 	args[9] = aliasempty;
 	args[10] = NULL;
-	builtin = child_is_builtin(qlocal.s, "qmail-local");
 	pid = child_fork();	/* signals as a new program has them */
 	if (pid != 0)
 		return pid;
@@ -182,8 +489,6 @@ spawn(int fdmess, int fdout, const struct assign_entry *e, char *local,
 		if (getuid() == 0)
 			_exit(LX_ROOT);
 	}
-	if (builtin)
-		qmail_local_main(10, args);
 	execv(args[0], args);
 	_exit(err_is_temp(errno) ? LX_EXECSOFT : LX_EXECHARD);
 }
@@ -197,10 +502,10 @@ docmd(int slot, const struct str *messid, const struct str *sender,
 	struct str path = STR_INIT(8192), local = STR_INIT(8192);
 	struct passwd *pw;
 	struct stat st;
-	char	*at, *domain;
+	char	*at, *domain, *snd;
 	size_t	 i;
 	int	 fdmess, pi[2], r;
-	pid_t	 pid;
+	pid_t	 pid = 0;
 
 #define ERR(s)	do { answer(slot, s, strlen(s)); goto out; } while (0)
 	assign_entry_init(&e);
@@ -261,8 +566,23 @@ docmd(int slot, const struct str *messid, const struct str *sender,
 		close(fdmess);
 		ERR("Zqmail-spawn unable to create pipe. (#4.3.0)\n");
 	}
-	pid = spawn(fdmess, pi[1], &e, local.s, domain,
-	    sender->s != NULL ? sender->s : empty);
+	snd = sender->s != NULL ? sender->s : empty;
+	d[slot].w = -1;
+	if (e.home.s == NULL || e.home.s[0] != '/')
+		pid = spawn(fdmess, pi[1], &e, local.s, domain, snd);
+	else if (local_builtin()) {
+		if (to_worker(slot, &e, local.s, domain, snd, fdmess,
+		    pi[1]) == -1) {
+			log_warn("cannot start a delivery worker: %s",
+			    strerror(errno));
+			close(fdmess);
+			close(pi[0]);
+			close(pi[1]);
+			ERR("Zqmail-lspawn unable to start a delivery worker. "
+			    "(#4.3.0)\n");
+		}
+	} else
+		pid = spawn(fdmess, pi[1], &e, local.s, domain, snd);
 	close(fdmess);
 	close(pi[1]);
 	if (pid == -1) {
@@ -270,6 +590,7 @@ docmd(int slot, const struct str *messid, const struct str *sender,
 		ERR("Zqmail-spawn unable to fork. (#4.3.0)\n");
 	}
 	d[slot].used = 1;
+	d[slot].running = 1;
 	d[slot].pid = pid;
 	d[slot].fd = pi[0];
 	d[slot].wstat = 0;
@@ -282,19 +603,21 @@ out:
 	str_free(&local);
 }
 
-/* Collect exit statuses of finished children. */
+/* Collect exit statuses of finished children and workers. */
 static void
 reap(void)
 {
 	pid_t	 pid;
 	int	 st, i;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (i = 0; i < SENDQ_SPAWN_MAX; i++)
-			if (d[i].used && d[i].pid == pid) {
-				d[i].pid = 0;
-				d[i].wstat = st;
-			}
+			if (d[i].used && d[i].running && d[i].pid == pid)
+				finished(i, st);
+		for (i = 0; i < WORKERS_MAX; i++)
+			if (wk[i].pid == pid)
+				worker_gone(i, st);
+	}
 }
 
 /* Read a delivery's output; cap it like qmail's truncreport. */
@@ -332,16 +655,20 @@ readpipe(int i)
 int
 main(int argc, char **argv)
 {
-	struct pollfd pfd[SENDQ_SPAWN_MAX + 1];
-	int	 map[SENDQ_SPAWN_MAX + 1];
+	struct pollfd pfd[SENDQ_SPAWN_MAX * 2 + 1];
+	int	 map[SENDQ_SPAWN_MAX * 2 + 1];
 	struct str messid = STR_INIT(200), sender = STR_INIT(SENDQ_ADDR_MAX + 8);
 	struct str recip = STR_INIT(SENDQ_ADDR_MAX + 8);
 	struct sigaction sa;
+	struct timespec ts;
 	sigset_t block, old;
+	time_t	 now, next;
 	char	 buf[1024], c;
 	ssize_t	 r, k;
 	int	 i, n, reading = 1, stage = 0, slot = 0, bad = 0, busy;
 
+	if (argc == 2 && strcmp(argv[1], "-W") == 0)
+		return worker_main();
 	log_init("qmail-lspawn");
 	if (argc < 2)
 		log_die(EXIT_PERM, "usage: qmail-lspawn defaultdelivery");
@@ -354,7 +681,12 @@ main(int argc, char **argv)
 		log_die(EXIT_TEMP, "unable to chdir to %s", qmaildir.s);
 	for (i = 0; i < SENDQ_SPAWN_MAX; i++) {
 		d[i].fd = -1;
+		d[i].w = -1;
 		d[i].out = (struct str)STR_INIT(SENDQ_REPORT_MAX + 64);
+	}
+	for (i = 0; i < WORKERS_MAX; i++) {
+		wk[i].sock = -1;
+		wk[i].slot = -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
@@ -383,16 +715,32 @@ main(int argc, char **argv)
 				pfd[n].events = POLLIN;
 				map[n++] = i;
 			}
+			if (d[i].running && d[i].w != -1 &&
+			    wk[d[i].w].sock != -1) {
+				pfd[n].fd = wk[d[i].w].sock;
+				pfd[n].events = POLLIN;
+				map[n++] = SENDQ_SPAWN_MAX + d[i].w;
+			}
 		}
 		if (!reading && !busy)
 			return 0;
-		gotchld = 0;
-		r = ppoll(pfd, (nfds_t)n, NULL, &old);
+		now = time(NULL);
+		next = worker_idle(now);
+		ts.tv_sec = next > now ? next - now : 1;
+		ts.tv_nsec = 0;
+		r = ppoll(pfd, (nfds_t)n, next != 0 ? &ts : NULL, &old);
 		reap();
 		if (r > 0) {
 			for (k = 0; k < n; k++) {
 				if (pfd[k].revents == 0)
 					continue;
+				if (map[k] >= SENDQ_SPAWN_MAX) {
+					if (wk[map[k] - SENDQ_SPAWN_MAX].sock
+					    == pfd[k].fd)
+						worker_read(map[k] -
+						    SENDQ_SPAWN_MAX);
+					continue;
+				}
 				if (map[k] >= 0) {
 					readpipe(map[k]);
 					continue;
@@ -444,7 +792,7 @@ main(int argc, char **argv)
 			}
 		}
 		for (i = 0; i < SENDQ_SPAWN_MAX; i++)
-			if (d[i].used && d[i].pid == 0 && d[i].fd == -1) {
+			if (d[i].used && !d[i].running && d[i].fd == -1) {
 				report(i, d[i].wstat, &d[i].out);
 				d[i].used = 0;
 			}

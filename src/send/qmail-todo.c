@@ -13,6 +13,8 @@
  * commit point) and tells qmail-send.  Files of a whole batch are made
  * durable with one syncfs(2) of the queue filesystem instead of one
  * fsync per file and directory; the order (data, then commit) is qmail's.
+ * New info/, local/ and remote/ files are spare ones from ipool/ when
+ * there are any (qpool.h: qmail-send puts them there when done).
  * Trusts the control files; envelopes are parsed strictly.
  */
 #include <sys/file.h>
@@ -30,6 +32,7 @@
 #include "err.h"
 #include "file.h"
 #include "log.h"
+#include "qpool.h"
 #include "rewrite.h"
 #include "root.h"
 #include "queue.h"
@@ -45,6 +48,7 @@ struct item {
 };
 
 static struct rewrite rw;
+static struct qpool ipool = QPOOL_INIT(QPOOL_IDIR);
 static int	 trigger = -1;
 static int	 flagexit;
 
@@ -54,7 +58,9 @@ static void	readcmd(int);
 static int	scan(unsigned long *, size_t, size_t *);
 static int	prep(unsigned long, struct item *);
 static void	unlink3(unsigned long);
-static int	appendrec(int *, const char *, unsigned long, char,
+static int	cut(int);
+static int	create(const char *, int *);
+static int	appendrec(int *, int *, const char *, unsigned long, char,
 		    const struct str *);
 static void	clean(const struct item *, size_t, int *);
 static void	trigger_open(void);
@@ -140,6 +146,15 @@ scan(unsigned long *ids, size_t max, size_t *n_r)
 	return 0;
 }
 
+/* A file written from its start: cut it there.  0 or -1. */
+static int
+cut(int fd)
+{
+	off_t	 end = lseek(fd, 0, SEEK_CUR);
+
+	return end == -1 || ftruncate(fd, end) == -1 ? -1 : 0;
+}
+
 /* Remove info/, local/, remote/ of id. */
 static void
 unlink3(unsigned long id)
@@ -154,9 +169,26 @@ unlink3(unsigned long id)
 	str_free(&p);
 }
 
+/*
+ * A new queue file at path: a spare one from ipool/ (its old contents
+ * still there: *spare_r set, cut it once written), else created.  The
+ * descriptor, or -1.
+ */
+static int
+create(const char *path, int *spare_r)
+{
+	unsigned long ino;
+	int	 fd;
+
+	*spare_r = qpool_take(&ipool, path, NULL, NULL, &fd, &ino) == 1;
+	if (*spare_r)
+		return fd;
+	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+}
+
 /* Append "T<addr>\0" to local/ or remote/, creating it on first use. */
 static int
-appendrec(int *fd, const char *dir, unsigned long id, char tag,
+appendrec(int *fd, int *spare, const char *dir, unsigned long id, char tag,
     const struct str *a)
 {
 	struct str p = STR_INIT(SENDQ_ADDR_MAX + 300);
@@ -165,7 +197,7 @@ appendrec(int *fd, const char *dir, unsigned long id, char tag,
 	if (*fd == -1) {
 		if (queue_path(&p, dir, id) == -1)
 			return -1;
-		*fd = open(p.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		*fd = create(p.s, spare);
 		if (*fd == -1) {
 			str_free(&p);
 			return -1;
@@ -192,6 +224,7 @@ prep(unsigned long id, struct item *it)
 	struct stat st;
 	const char *p, *end, *z;
 	int	 fdinfo = -1, fd[2] = { -1, -1 }, r, ok = 0, sawfrom = 0;
+	int	 spinfo = 0, spare[2] = { 0, 0 };
 
 	it->id = id;
 	it->chan[0] = it->chan[1] = 0;
@@ -213,7 +246,7 @@ prep(unsigned long id, struct item *it)
 	unlink3(id);
 	if (queue_path(&path, "info", id) == -1)
 		goto out;
-	fdinfo = open(path.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fdinfo = create(path.s, &spinfo);
 	if (fdinfo == -1) {
 		tlog("qmail-todo: warning: unable to create %s", path.s);
 		goto out;
@@ -257,11 +290,13 @@ prep(unsigned long id, struct item *it)
 			if (r == -1)
 				goto nomem;
 			if (r == REWRITE_LOCAL) {
-				if (appendrec(&fd[0], "local", id, 'T', &addr))
+				if (appendrec(&fd[0], &spare[0], "local", id,
+				    'T', &addr))
 					goto wfail;
 				it->chan[0] = 1;
 			} else {
-				if (appendrec(&fd[1], "remote", id, 'T', &addr))
+				if (appendrec(&fd[1], &spare[1], "remote", id,
+				    'T', &addr))
 					goto wfail;
 				it->chan[1] = 1;
 			}
@@ -277,6 +312,10 @@ prep(unsigned long id, struct item *it)
 		tlog("qmail-todo: warning: no sender in todo/%lu", id);
 		goto fail;
 	}
+	/* Spare files: cut off what they held before. */
+	if ((spinfo && cut(fdinfo) == -1) ||
+	    (spare[0] && cut(fd[0]) == -1) || (spare[1] && cut(fd[1]) == -1))
+		goto wfail;
 	ok = 1;
 	goto out;
 nomem:

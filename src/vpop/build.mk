@@ -5,9 +5,6 @@ PROGS += $(VCMDS)
 $(foreach c,$(VCMDS),$(eval $(c)_SRCS := src/vpop/vcmd.c \
     src/vpop/vcmd_domain.c src/vpop/vcmd_user.c src/vpop/vadmin.c))
 $(foreach c,$(VCMDS),$(eval $(c)_LIBS := -lcrypt))
-PROGS += vdelivermail
-vdelivermail_SRCS := src/vpop/vdelivermail_bin.c src/vpop/vdelivermail.c
-vdelivermail_LIBS := -lcrypt
 PROGS += clearopensmtp vchkpw vchkpwsmtp
 clearopensmtp_SRCS := src/vpop/clearopensmtp.c src/vpop/relay.c
 vchkpw_SRCS := src/vpop/vchkpw.c src/vpop/relay.c src/vpop/chkcram.c

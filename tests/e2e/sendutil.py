@@ -2,12 +2,14 @@
 (hsmail-setup), users/cdb written in qmail-newu's format, Maildir homes
 owned by an unprivileged user, qmail-start in the background with its log
 in a file, injection through qmail-queue, and waiting for deliveries."""
+import collections
 import math
 import os
 import re
 import signal
 import struct
 import subprocess
+import threading
 import time
 
 from conftest import WAIT, prog
@@ -206,3 +208,45 @@ def setup_users(m, extra=()):
         ("+", "example.com-", "example.com", UID, GID, dom, "-", ""),
     ] + list(extra))
     return joe, pm, dom
+
+
+class SeqFlood:
+    """n messages numbered by an X-Seq header, injected through qmail-queue
+    by a thread, every other one to joe@ME and to ann@example.com (the
+    users of setup_users); done is set once all were tried, errors holds
+    the failed injections."""
+
+    def __init__(self, instance, n, subject=b"flood"):
+        self.i = instance
+        self.n = n
+        self.subject = subject
+        self.done = threading.Event()
+        self.errors = []
+        self.t = threading.Thread(target=self._run)
+        self.t.start()
+
+    def _run(self):
+        try:
+            for i in range(self.n):
+                rcpt = "joe@" + ME if i % 2 else "ann@example.com"
+                rc, err = qu.qq(self.i, b"Subject: %s\nX-Seq: %d\n\n"
+                                b"body %d\n" % (self.subject, i, i),
+                                qu.envelope("s@remote.example", [rcpt]))
+                if rc != 0:
+                    self.errors.append((i, rc, err))
+        finally:
+            self.done.set()
+
+    def join(self):
+        self.t.join()
+
+    def count(self, homes):
+        """(missing numbers, extra copies) over the Maildirs of homes."""
+        seen = collections.Counter()
+        for h in homes:
+            for msg in maildir(h):
+                seq = re.search(rb"\nX-Seq: (\d+)\n", msg)
+                assert seq, msg[:200]
+                seen[int(seq.group(1))] += 1
+        missing = [i for i in range(self.n) if seen[i] == 0]
+        return missing, sum(c - 1 for c in seen.values() if c > 1)

@@ -111,7 +111,7 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
     env.pop("HSMAIL_ROOT", None)
     r = subprocess.run(["unshare", "-m", "sh", "-c", OVERLAY, "sh", "sh",
                         "-c", ADMIN], env=env, capture_output=True,
-                       text=True, timeout=300)
+                       text=True, timeout=WAIT0)
     try:
         assert r.returncode == 0, r.stdout + r.stderr
         assert "qmaild: started" in r.stdout
@@ -222,7 +222,7 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         msg = pop_wait(b"installed and running")
         # Submission (AUTH required), SMTPS and POP3S, as production
         # runs them beside the seed's two lines.
-        with smtplib.SMTP("127.0.0.1", subm, timeout=30) as s:
+        with smtplib.SMTP("127.0.0.1", subm, timeout=WAIT) as s:
             s.starttls(context=ctx)
             s.ehlo("client.test")
             assert s.mail("joe@live.test")[0] == 530
@@ -231,13 +231,13 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
             s.sendmail("joe@live.test", ["joe@live.test"],
                        "Subject: subm\r\n\r\nvia submission\r\n")
         pop_wait(b"via submission")
-        with smtplib.SMTP_SSL("127.0.0.1", smtps, timeout=30,
+        with smtplib.SMTP_SSL("127.0.0.1", smtps, timeout=WAIT,
                               context=ctx) as s:
             s.login("joe@live.test", "joepw")
             s.sendmail("joe@live.test", ["joe@live.test"],
                        "Subject: smtps\r\n\r\nvia smtps\r\n")
         pop_wait(b"via smtps")
-        c = poplib.POP3_SSL("127.0.0.1", pop3s, timeout=30, context=ctx)
+        c = poplib.POP3_SSL("127.0.0.1", pop3s, timeout=WAIT, context=ctx)
         c.user("joe@live.test")
         c.pass_("joepw")
         assert c.stat()[0] >= 3
@@ -266,6 +266,20 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         assert users["qmail-clean"] == {"qmailq"}
         assert users["qmail-queued"] == {"qmailq"}
         assert users["qmail-lspawn"] == {"root"}
+        # The delivery ran in a worker of the domain's owner, never root.
+        assert users["qmail-lworker"] == {"vpopmail"}
+        # qmail-smtpd (qmaild) queued it through qmail-queued: a child
+        # went busy with it, so its parent started a second one.
+        kids = {}
+        for p in pids:
+            try:
+                with open("/proc/%d/stat" % p) as f:
+                    pp = int(f.read().rsplit(")", 1)[1].split()[1])
+                if proc_info(p)[1] == "qmail-queued":
+                    kids.setdefault(pp, []).append(p)
+            except OSError:
+                pass
+        assert max(len(v) for v in kids.values()) >= 2, kids
         assert "qmaild" in users["tcpserver"]
         r = subprocess.run(["nsenter", "-t", str(pids[0]), "-m", "-r",
                             "/etc/init.d/qmaild", "stop"],

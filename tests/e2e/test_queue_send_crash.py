@@ -1,14 +1,12 @@
 """Nothing accepted is ever lost: a few thousand messages are injected
-while qmail-send, qmail-todo, qmail-lspawn and qmail-local are killed with
-SIGKILL at random moments and the daemons restarted.  Every message must
-end up in a Maildir; duplicates (qmail's at-least-once window: a delivery
-done but not yet marked) are counted and reported."""
+while qmail-send, qmail-todo, qmail-lspawn and its delivery workers are
+killed with SIGKILL at random moments and the daemons restarted.  Every
+message must end up in a Maildir; duplicates (qmail's at-least-once
+window: a delivery done but not yet marked) are counted and reported."""
 import collections
 import os
 import random
-import re
 import signal
-import threading
 import time
 
 import pytest
@@ -21,7 +19,8 @@ import queueutil as qu
 pytestmark = pytest.mark.serial
 
 N = int(os.environ.get("QUEUE_SEND_CRASH_N", "2000"))
-VICTIMS = ("qmail-send", "qmail-todo", "qmail-lspawn", "qmail-local")
+VICTIMS = ("qmail-send", "qmail-todo", "qmail-lspawn", "qmail-local",
+           "qmail-lworker")
 
 
 def group_pids(pgid, daemons_only=False):
@@ -51,23 +50,8 @@ def test_nothing_lost_under_sigkill(instance, procs, tmp_path, capsys):
     m = su.Mail(instance, procs, tmp_path, concurrency=10)
     joe, pm, dom = su.setup_users(m)
     m.start()
-    done = threading.Event()
-    errors = []
-
-    def inject():
-        try:
-            for i in range(N):
-                rcpt = "joe@" + su.ME if i % 2 else "ann@example.com"
-                rc, err = qu.qq(instance, b"Subject: crash\nX-Seq: %d\n\n"
-                                b"body %d\n" % (i, i),
-                                qu.envelope("s@remote.example", [rcpt]))
-                if rc != 0:
-                    errors.append((i, rc, err))
-        finally:
-            done.set()
-
-    t = threading.Thread(target=inject)
-    t.start()
+    flood = su.SeqFlood(instance, N, b"crash")
+    done = flood.done
     kills = collections.Counter()
     restarts = 0
     while not done.is_set():
@@ -78,7 +62,8 @@ def test_nothing_lost_under_sigkill(instance, procs, tmp_path, capsys):
             restarts += 1
             continue
         want = rnd.choice(VICTIMS)
-        pids = group_pids(m.proc.pid, want != "qmail-local")
+        pids = group_pids(m.proc.pid,
+                          want not in ("qmail-local", "qmail-lworker"))
         cands = [p for p, c in pids.items() if c == want]
         if not cands:
             continue
@@ -87,7 +72,7 @@ def test_nothing_lost_under_sigkill(instance, procs, tmp_path, capsys):
             kills[want] += 1
         except ProcessLookupError:
             continue            # it had just exited
-        if want != "qmail-local":
+        if want not in ("qmail-local", "qmail-lworker"):
             # the others notice and exit; start a fresh set
             try:
                 m.proc.wait(60)
@@ -98,20 +83,13 @@ def test_nothing_lost_under_sigkill(instance, procs, tmp_path, capsys):
                                      % (want, info, m.logtext()[-2000:]))
             m.start()
             restarts += 1
-    t.join()
-    assert errors == []
+    flood.join()
+    assert flood.errors == []
     if m.proc.poll() is not None:
         m.start()
     m.wait_empty(timeout=240, alarm=True, mess=False)
     orphans = len(qu.files(m.queue, "mess"))
-    seen = collections.Counter()
-    for h in (joe, dom):
-        for msg in su.maildir(h):
-            seq = re.search(rb"\nX-Seq: (\d+)\n", msg)
-            assert seq, msg[:200]
-            seen[int(seq.group(1))] += 1
-    missing = [i for i in range(N) if seen[i] == 0]
-    dups = sum(c - 1 for c in seen.values() if c > 1)
+    missing, dups = flood.count((joe, dom))
     with capsys.disabled():
         print("\nnothing-lost: %d messages, kills %s, %d restarts, %d extra "
               "copies delivered, %d missing, %d message files left for the "

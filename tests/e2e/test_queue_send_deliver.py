@@ -148,3 +148,37 @@ def test_term_lets_inflight_delivery_finish(instance, procs, tmp_path):
     m.wait_empty()
     m.stop()
     assert len(su.maildir(dom)) == 1
+
+
+def test_queue_files_recycled(instance, procs, tmp_path):
+    """Delivered messages leave their message and envelope files in
+    queue/pool (qmail-clean), and their info/ and local/ files in
+    queue/ipool (qmail-send), instead of freeing the inodes; the next
+    message qmail-queue writes is one of them, named by its inode as
+    always, and qmail-todo's files are too; everything is delivered."""
+    m = su.Mail(instance, procs, tmp_path)
+    joe, pm, dom = su.setup_users(m)
+    for i in range(5):
+        m.inject("s@remote.example", ["joe@" + su.ME],
+                 b"Subject: first %d\n\n%s\n" % (i, b"x" * (1000 * i)))
+    m.start()
+    m.wait_empty()
+    pool = os.path.join(m.queue, "pool")
+    ipool = os.path.join(m.queue, "ipool")
+    spare = set(int(n) for n in os.listdir(pool))
+    assert len(spare) == 10         # 5 message files, 5 envelopes
+    ispare = set(os.listdir(ipool))
+    assert len(ispare) == 10        # 5 info/ files, 5 local/ files
+    m.inject("s@remote.example", ["joe@" + su.ME], b"Subject: second\n\nshort\n")
+    m.wait_empty()
+    log = m.logtext()
+    ids = [int(x) for x in re.findall(r"^new msg (\d+)$", log, re.M)]
+    assert ids[-1] in spare
+    # qmail-todo's info/ and local/ files were spare ones, back again.
+    assert len(os.listdir(ipool)) == 10
+    assert len(os.listdir(pool)) == 10
+    got = su.maildir(joe)
+    assert len(got) == 6
+    assert sum(1 for g in got if g.endswith(b"Subject: second\n\nshort\n")) \
+        == 1
+    m.stop()

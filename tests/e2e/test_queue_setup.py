@@ -22,7 +22,8 @@ def test_tree_and_modes(tmp_path):
     root = str(tmp_path / "r")
     assert run_setup(root, "-m", "mx.example").returncode == 0
     q = os.path.join(root, "qmail", "queue")
-    want = {"": 0o750, "pid": 0o700, "intd": 0o700, "todo": 0o750,
+    want = {"": 0o750, "pid": 0o700, "pool": 0o700, "ipool": 0o700,
+            "intd": 0o700, "todo": 0o750,
             "bounce": 0o700, "mess": 0o750, "info": 0o700, "local": 0o700,
             "remote": 0o700, "lock": 0o750}
     for d, m in want.items():
