@@ -3,3 +3,4 @@
 # Sender authentication (spf, dmarc, dkimsig, mauth): libresolv for DNS,
 # libpsl for organizational domains, libopendkim for DKIM.
 spf_test_LIBS := -lresolv
+dmarc_test_LIBS := -lpsl -lresolv
