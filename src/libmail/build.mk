@@ -4,3 +4,4 @@
 # libpsl for organizational domains, libopendkim for DKIM.
 spf_test_LIBS := -lresolv
 dmarc_test_LIBS := -lpsl -lresolv
+srs_test_LIBS := -lmd
