@@ -5,3 +5,4 @@
 spf_test_LIBS := -lresolv
 dmarc_test_LIBS := -lpsl -lresolv
 srs_test_LIBS := -lmd
+mauth_test_LIBS := -lopendkim -lpsl -lresolv -lmd -lssl -lcrypto -lcrypt
