@@ -39,22 +39,6 @@ static int	mauth_eoh(void *);
 static int	mauth_out(void *, const char *, size_t);
 static int	mauth_keytxt(void *, const char *, struct strlist *);
 
-int
-mauth_forged(const char *f, size_t n, const char *id)
-{
-	struct str got = STR_INIT(1024);
-	const char *v;
-	size_t	 vl;
-	int	 r;
-
-	if (!mhdr_is(f, n, "Authentication-Results", &v, &vl))
-		return 0;
-	r = mhdr_authres_id(v, vl, &got) == 1 &&
-	    strcasecmp(str_c(&got), id) == 0;
-	str_free(&got);
-	return r;
-}
-
 struct mauth *
 mauth_new(const struct mauth_req *req)
 {
@@ -129,7 +113,7 @@ mauth_judge(void *arg, const char *f, size_t n, int flags)
 	const char *v;
 	size_t	 vl;
 
-	if (!m->req.sign && mauth_forged(f, n, m->req.authservid))
+	if (!m->req.sign && mhdr_forged(f, n, m->req.authservid))
 		return 0;	/* the client drops it too */
 	if (mhdr_is(f, n, "From", &v, &vl) && m->nfrom++ == 0) {
 		m->fromr = mhdr_from_domain(v, vl, &m->from);

@@ -61,11 +61,4 @@ int	mauth_finish(struct mauth *, struct mauth_res *);
 void	mauth_free(struct mauth *);
 void	mauth_res_free(struct mauth_res *);
 
-/*
- * 1 if field (a whole header field as mhdr judges it) is an
- * Authentication-Results field naming authservid: a forgery when it
- * comes from outside, to be removed (RFC 8601 5).
- */
-int	mauth_forged(const char *field, size_t n, const char *authservid);
-
 #endif

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mhdr.h"
 
@@ -386,4 +387,20 @@ mhdr_authres_id(const char *v, size_t n, struct str *id)
 				return -1;
 	}
 	return id->len > 0 ? 1 : 0;
+}
+
+int
+mhdr_forged(const char *f, size_t n, const char *id)
+{
+	struct str got = STR_INIT(1024);
+	const char *v;
+	size_t	 vl;
+	int	 r;
+
+	if (!mhdr_is(f, n, "Authentication-Results", &v, &vl))
+		return 0;
+	r = mhdr_authres_id(v, vl, &got) == 1 &&
+	    strcasecmp(str_c(&got), id) == 0;
+	str_free(&got);
+	return r;
 }

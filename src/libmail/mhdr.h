@@ -73,4 +73,11 @@ int	mhdr_from_domain(const char *val, size_t n, struct str *domain);
  */
 int	mhdr_authres_id(const char *val, size_t n, struct str *id);
 
+/*
+ * 1 if field (a whole header field as judged) is an
+ * Authentication-Results field naming authservid: a forgery when it
+ * comes from outside, to be removed (RFC 8601 5).
+ */
+int	mhdr_forged(const char *field, size_t n, const char *authservid);
+
 #endif

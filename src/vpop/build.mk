@@ -4,7 +4,7 @@ VCMDS := vadddomain vdeldomain vaddaliasdomain vdominfo vadduser vdeluser \
 PROGS += $(VCMDS)
 $(foreach c,$(VCMDS),$(eval $(c)_SRCS := src/vpop/vcmd.c \
     src/vpop/vcmd_domain.c src/vpop/vcmd_user.c src/vpop/vadmin.c))
-$(foreach c,$(VCMDS),$(eval $(c)_LIBS := -lcrypt))
+$(foreach c,$(VCMDS),$(eval $(c)_LIBS := -lcrypt -lcrypto))
 PROGS += vdelivermail
 vdelivermail_SRCS := src/vpop/vdelivermail_bin.c src/vpop/vdelivermail.c
 vdelivermail_LIBS := -lcrypt
