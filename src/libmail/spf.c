@@ -92,6 +92,8 @@ int
 spf_domain_ok(const char *s)
 {
 	size_t	 n = strlen(s), label = 0, labels = 0, i;
+	int	 digits = 1;
+	char	 c;
 
 	if (n > 0 && s[n - 1] == '.')
 		n--;
@@ -103,13 +105,20 @@ spf_domain_ok(const char *s)
 				return 0;
 			labels++;
 			label = 0;
+			if (i < n)
+				digits = 1;
 			continue;
 		}
-		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 127)
+		c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return 0;
+		if (c < '0' || c > '9')
+			digits = 0;
 		label++;
 	}
-	return labels >= 2;
+	/* An all-numeric last label: an address, not a domain. */
+	return labels >= 2 && !digits;
 }
 
 /* Parse "/n" (ip4, at most max) in s; n digits, no leading zero. */

@@ -360,6 +360,9 @@ test_domain_ok(void **state)
 	assert_false(spf_domain_ok(".example"));
 	assert_false(spf_domain_ok(""));
 	assert_false(spf_domain_ok("a b.example"));
+	assert_false(spf_domain_ok("[127.0.0.1]"));
+	assert_false(spf_domain_ok("127.0.0.1"));
+	assert_true(spf_domain_ok("_spf.1and1.com"));
 }
 
 int
