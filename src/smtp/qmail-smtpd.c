@@ -36,6 +36,7 @@
 #include "queue.h"
 #include "rbuf.h"
 #include "root.h"
+#include "smtpd_auth.h"
 #include "smtpd_proto.h"
 #include "smtpd_queue.h"
 #ifdef SMTPD_TLS
@@ -60,6 +61,7 @@ struct ctx {
 	char	**authargv;
 	unsigned timeout;
 	struct chkuser chk;
+	struct smtpd_auth auth;	/* sender authentication (msgauthd) */
 };
 
 static void	die_controls(struct io *);
@@ -75,6 +77,11 @@ static int	h_qopen(void *);
 static int	h_qwrite(void *, const char *, size_t);
 static int	h_qclose(void *, const struct str *, struct str *);
 static long long h_now(void *);
+static int	h_qwrite_raw(void *, const char *, size_t);
+static int	h_msg_start(void *, const struct str *, int, const char *,
+		    const char *);
+static int	h_msg_end(void *, struct str *);
+static int	h_rcptsrs(void *, struct smtpd_path *, struct str *);
 static int	h_rcptcheck(void *, const struct smtpd_path *, const char *,
 		    const char *, struct str *);
 static const char *env_or(const char *, const char *);
@@ -196,6 +203,17 @@ h_qwrite(void *arg, const char *b, size_t n)
 {
 	struct ctx *c = arg;
 
+	if (c->auth.filtering)
+		return smtpd_auth_write(&c->auth, b, n);
+	return smtpd_qq_write(&c->qq, b, n);
+}
+
+/* What smtpd_auth writes into the queue. */
+static int
+h_qwrite_raw(void *arg, const char *b, size_t n)
+{
+	struct ctx *c = arg;
+
 	return smtpd_qq_write(&c->qq, b, n);
 }
 
@@ -204,7 +222,33 @@ h_qclose(void *arg, const struct str *env, struct str *reply)
 {
 	struct ctx *c = arg;
 
+	smtpd_auth_reset(&c->auth);
 	return smtpd_qq_close(&c->qq, env, (long long)time(NULL), reply);
+}
+
+static int
+h_msg_start(void *arg, const struct str *received, int relay,
+    const char *helo, const char *sender)
+{
+	struct ctx *c = arg;
+
+	return smtpd_auth_start(&c->auth, received, relay, helo, sender);
+}
+
+static int
+h_msg_end(void *arg, struct str *reply)
+{
+	struct ctx *c = arg;
+
+	return smtpd_auth_end(&c->auth, reply);
+}
+
+static int
+h_rcptsrs(void *arg, struct smtpd_path *p, struct str *reply)
+{
+	struct ctx *c = arg;
+
+	return smtpd_auth_srs(&c->auth, p, reply);
 }
 
 static int
@@ -328,6 +372,9 @@ main(int argc, char **argv)
 	if (chkuser_init(&c.chk, conf.remoteip, conf.remotehost,
 	    conf.remoteinfo) == -1)
 		die_controls(&c.io);
+	if (smtpd_auth_init(&c.auth, conf.remoteip, conf.pid, h_qwrite_raw,
+	    &c) == -1)
+		die_controls(&c.io);
 
 #ifdef SMTPD_TLS
 	if (conf.tls && tls_server_start(&c.io, str_c(&c.certfile),
@@ -358,6 +405,9 @@ main(int argc, char **argv)
 	hooks.queue_write = h_qwrite;
 	hooks.queue_close = h_qclose;
 	hooks.now = h_now;
+	hooks.msg_start = h_msg_start;
+	hooks.msg_end = h_msg_end;
+	hooks.rcptsrs = h_rcptsrs;
 
 	rbuf_init(&rb, &c.io);
 	wbuf_init(&wb, &c.io);
@@ -366,6 +416,7 @@ main(int argc, char **argv)
 	(void)smtpd_run(&s);
 	smtpd_free(&s);
 	chkuser_free(&c.chk);
+	smtpd_auth_free(&c.auth);
 #ifdef SMTPD_TLS
 	tls_close(&c.io);
 #endif

@@ -488,7 +488,12 @@ do_rcpt(struct smtpd *s, const char *arg, size_t n)
 		if (r == 0)
 			return rcpt_refuse(s, "553 5.7.1 sorry, that domain "
 			    "isn't in my list of allowed rcpthosts (#5.7.1)");
-		if (s->hooks->rcptcheck != NULL) {
+		str_clear(&s->reply);
+		r = s->hooks->rcptsrs != NULL ? s->hooks->rcptsrs(
+		    s->hooks->arg, &s->path, &s->reply) : 0;
+		if (r == -1)
+			return rcpt_refuse(s, str_c(&s->reply));
+		if (r == 0 && s->hooks->rcptcheck != NULL) {
 			str_clear(&s->reply);
 			r = s->hooks->rcptcheck(s->hooks->arg, &s->path,
 			    s->sender.len ? str_c(&s->sender) : "",
@@ -526,6 +531,7 @@ do_data(struct smtpd *s, enum smtpd_end *end)
 	size_t	 used;
 	long long now;
 	const char *why;
+	int	 held = 0;
 
 	if (!s->seenmail)
 		return out(s, "503 5.5.1 MAIL first (#5.5.1)");
@@ -539,7 +545,9 @@ do_data(struct smtpd *s, enum smtpd_end *end)
 	    s->seenhelo ? str_c(&s->helo) : NULL,
 	    s->authuser.len ? str_c(&s->authuser) : s->conf->remoteinfo,
 	    s->conf->remoteip, s->conf->localhost, proto_name(s), now) == -1 ||
-	    h->queue_write(h->arg, s->tmp.s, s->tmp.len) == -1) {
+	    (held = h->msg_start != NULL ? h->msg_start(h->arg, &s->tmp,
+	    relay_ok(s), str_c(&s->helo), str_c(&s->sender)) : 0) == -1 ||
+	    (!held && h->queue_write(h->arg, s->tmp.s, s->tmp.len) == -1)) {
 		(void)h->queue_close(h->arg, NULL, &s->reply);
 		return out(s, "451 4.3.0 qqt failure (#4.3.0)");
 	}
@@ -609,6 +617,13 @@ do_data(struct smtpd *s, enum smtpd_end *end)
 		return out(s, "421 4.3.0 out of memory (#4.3.0)");
 	}
 	str_clear(&s->reply);
+	if (h->msg_end != NULL && h->msg_end(h->arg, &s->reply) != 0) {
+		(void)h->queue_close(h->arg, NULL, &s->tmp);
+		logf_(s, "reject ip %s mail %s data: %s", s->conf->remoteip,
+		    safe(s, s->sender.s, s->sender.len), str_c(&s->reply));
+		tx_reset(s);
+		return out(s, str_c(&s->reply));
+	}
 	if (h->queue_close(h->arg, &s->env, &s->reply) == -1) {
 		logf_(s, "reject ip %s mail %s data: %s", s->conf->remoteip,
 		    safe(s, s->sender.s, s->sender.len), str_c(&s->reply));
