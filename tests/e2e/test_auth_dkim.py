@@ -230,3 +230,31 @@ def test_no_key_no_signature(instance, box):
     v, reply, log, headers = mauth(instance, True,
                                    "From: a@box.test, b@box.test\n\nx\n")
     assert headers == "" and "no single From" in log
+
+
+def test_qmail_inject_signs(instance, box, tmp_path):
+    """A local injection (qmail-inject, sendmail -t) From a box domain is
+    signed before qmail-queue sees it; a stranger's From is not."""
+    fake = tmp_path / "fakeqq"
+    out = tmp_path / "out"
+    fake.write_text("#!/bin/sh\ncat > %s.msg\ncat <&1 > %s.env\nexit 0\n"
+                    % (out, out))
+    os.chmod(fake, 0o755)
+    env = dict(instance.env, QMAILQUEUE=str(fake))
+    body = "".join("line %d of a long letter\n" % i for i in range(30000))
+    for name, args in (("qmail-inject", ["bob@elsewhere.test"]),
+                       ("sendmail", ["-t"])):
+        p = subprocess.run([os.path.join(instance.qmail, "bin", name)] +
+                           args, input=(MSG + body).encode(), env=env,
+                           capture_output=True)
+        assert p.returncode == 0, p.stderr
+        msg = open(str(out) + ".msg", "rb").read()
+        assert msg.startswith(b"DKIM-Signature: v=1; a=rsa-sha256")
+        assert msg.endswith(body.encode())
+        assert dkimpy_verify_all(crlf(msg), box) == [True, True]
+    p = subprocess.run([os.path.join(instance.qmail, "bin", "qmail-inject"),
+                        "bob@elsewhere.test"],
+                       input=MSG.replace("box.test", "other.test").encode(),
+                       env=env, capture_output=True)
+    assert p.returncode == 0
+    assert open(str(out) + ".msg", "rb").read().startswith(b"From: Alice")
