@@ -8,6 +8,7 @@
 #include <sha1.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "b64.h"
 #include "ctl.h"
@@ -326,4 +327,35 @@ int
 srs_secrets(struct strlist *secrets)
 {
 	return ctl_readlist("srs_secret", secrets);
+}
+
+int
+srs_forward_sender(const char *sender, const char *domain, struct str *out)
+{
+	struct strlist sec = STRLIST_INIT;
+	struct str alias = STR_INIT(1024);
+	int	 r;
+
+	if (str_copys(out, sender) == -1)
+		return -1;
+	if (sender[0] == '\0' || strcmp(sender, "#@[]") == 0)
+		return 0;
+	r = srs_secrets(&sec);
+	if (r != 1) {
+		strlist_free(&sec);
+		return r == -1 && errno != EACCES ? -1 : 0;
+	}
+	if (ctl_readline("srsdomain", &alias, domain) == -1) {
+		strlist_free(&sec);
+		return -1;
+	}
+	r = srs_forward(sender, str_c(&alias), &sec, (long long)time(NULL),
+	    out);
+	if (r != 1 && str_copys(out, sender) == -1)
+		r = -1;
+	if (r == -1 && errno == E2BIG)
+		r = 0;
+	strlist_free(&sec);
+	str_free(&alias);
+	return r;
 }

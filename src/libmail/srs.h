@@ -51,4 +51,16 @@ int	srs_is(const char *local, size_t n);
 /* Read control/srs_secret into *secrets.  1 read, 0 none, -1 error. */
 int	srs_secrets(struct strlist *secrets);
 
+/*
+ * The envelope sender of a forward made for a recipient in domain (the
+ * forwarding paths: qmail-local's "&address" lines, vdelivermail's
+ * forwards): sender SRS-rewritten for control/srsdomain, or for domain
+ * when that file is absent, when control/srs_secret holds a secret.
+ * *out is the sender to use.  1 rewritten, 0 unchanged (no secret, a
+ * bounce, already of that domain, a secret we may not read), -1 error
+ * (ENOMEM; E2BIG: too long to rewrite, then *out is unchanged too).
+ */
+int	srs_forward_sender(const char *sender, const char *domain,
+	    struct str *out);
+
 #endif

@@ -8,6 +8,7 @@ qmail-queued_SRCS := src/queue/qmail-queued.c src/queue/qmail-queue.c
 PROGS += qmail-local
 qmail-local_SRCS := src/queue/qmail-local_bin.c src/queue/qmail-local.c \
 	src/queue/dotqmail.c src/vpop/vdelivermail.c
+qmail-local_LIBS := -lmd
 TESTS += dotqmail_test
 dotqmail_test_SRCS := src/queue/dotqmail_test.c src/queue/dotqmail.c
 PROGS += qmail-newu

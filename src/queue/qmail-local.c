@@ -32,6 +32,7 @@
 #include "maildir.h"
 #include "qlocal.h"
 #include "qq.h"
+#include "srs.h"
 #include "str.h"
 #include "../vpop/vdelivermail.h"
 
@@ -530,6 +531,7 @@ static void
 do_forward(struct strlist *recips)
 {
 	struct qq qq;
+	struct str srsender = STR_INIT(1024);
 	const char *res;
 	char	 buf[65536];
 	ssize_t	 r;
@@ -552,7 +554,12 @@ do_forward(struct strlist *recips)
 		}
 		qq_put(&qq, buf, (size_t)r);
 	}
-	qq_from(&qq, ueo.s);
+	/* The Sender Rewriting Scheme, so that the receiver's SPF check of
+	 * the sender passes (srs.h). */
+	if (srs_forward_sender(ueo.s, host, &srsender) == -1)
+		srsender.len = 0;
+	qq_from(&qq, srsender.len ? srsender.s : ueo.s);
+	str_free(&srsender);
 	for (i = 0; i < recips->n; i++)
 		qq_to(&qq, recips->v[i]);
 	res = qq_close(&qq);

@@ -32,6 +32,7 @@
 #include "maildir.h"
 #include "mdquota.h"
 #include "root.h"
+#include "srs.h"
 #include "vpop.h"
 #include "vdelivermail.h"
 
@@ -56,6 +57,8 @@ static void	forward(const char *);
 static void	run_program(const char *, const char *, int *);
 static void	dotqmail(const char *, const char *, int);
 static void	usernotfound(const char *);
+static void	srs_bounce(const char *, const char *)
+		    __attribute__((__noreturn__));
 
 /* Print the reason (qmail-local puts it in the log/bounce) and exit. */
 static void
@@ -252,7 +255,8 @@ forward(const char *to)
 	struct child_spec cs;
 	struct str qq = STR_INIT(4096), env = STR_INIT(2048);
 	struct str hdr = STR_INIT(1024);
-	const char *sender = getenv("SENDER");
+	const char *sender = getenv("SENDER"), *host = getenv("HOST");
+	struct str srsender = STR_INIT(1024);
 	char	*argv[2], buf[65536];
 	int	 mp[2], ep[2], status;
 	ssize_t	 n;
@@ -261,6 +265,10 @@ forward(const char *to)
 	/* Our own Delivered-To line already there: it came back to us. */
 	if (looping(addr.s))
 		die(EXIT_TEMP, "message is looping (#4.4.6)");
+	/* The Sender Rewriting Scheme for the receiver's SPF (srs.h). */
+	if (sender != NULL && srs_forward_sender(sender, host != NULL ? host :
+	    "", &srsender) == 1)
+		sender = str_c(&srsender);
 	if (root_path(&qq, ROOT_QMAIL, "bin/qmail-queue") == -1 ||
 	    str_printf(&env, "F%s", sender != NULL ? sender : "") == -1 ||
 	    str_catc(&env, '\0') == -1 || str_printf(&env, "T%s", to) == -1 ||
@@ -291,6 +299,7 @@ forward(const char *to)
 	close(ep[1]);
 	if (child_wait(pid, &status) == -1)
 		die(EXIT_TEMP, "lost qmail-queue (#4.3.0)");
+	str_free(&srsender);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return;
 	if (WIFEXITED(status) && (WEXITSTATUS(status) == 11 ||
@@ -380,6 +389,32 @@ dotqmail(const char *dir, const char *self_quota, int in_user)
 	exit(EXIT_DONE);
 }
 
+/*
+ * Mail to one of our SRS addresses (a bounce of a forward, made by our
+ * own qmail-send or handed over by a peer): on to the address it stands
+ * for; a forged or expired one bounces.
+ */
+static void
+srs_bounce(const char *local, const char *domain)
+{
+	struct strlist sec = STRLIST_INIT;
+	struct str a = STR_INIT(1024), orig = STR_INIT(1024);
+	int	 r;
+
+	if (srs_secrets(&sec) != 1 ||
+	    str_printf(&a, "%s@%s", local, domain) == -1)
+		die(EXIT_PERM, "Sorry, no mailbox here by that name. vpopmail "
+		    "(#5.1.1)");
+	r = srs_reverse(a.s, &sec, (long long)time(NULL), &orig);
+	strlist_free(&sec);
+	if (r != 1)
+		die(EXIT_PERM, "Sorry, no mailbox here by that name (%s SRS "
+		    "address). vpopmail (#5.1.1)", r == -1 && errno == ETIME ?
+		    "expired" : "invalid");
+	forward(orig.s);
+	exit(EXIT_DONE);
+}
+
 /* The fallback of .qmail-default for a user who does not exist. */
 static void
 usernotfound(const char *fb)
@@ -454,6 +489,8 @@ vdelivermail_main(int argc, char **argv)
 	if (r == -1)
 		die(EXIT_TEMP, "cannot read the user database: %s (#4.3.0)",
 		    strerror(errno));
+	if (r == 0 && srs_is(ext, strlen(ext)))
+		srs_bounce(ext, host);
 	if (r == 0)
 		usernotfound(argv[2]);
 	if (pw.gid & VPOP_BOUNCE_MAIL)
