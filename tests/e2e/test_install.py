@@ -119,7 +119,7 @@ def test_qmaild_start_status_restart_stop(tmp_path):
         assert "auth" in ehlo(t.smtp)          # SMTP AUTH line
         r = t.qmaild("status")
         assert r.returncode == 0, r.stdout
-        for s in ("send", "smtp", "pop3"):
+        for s in ("send", "smtp", "pop3", "auth"):
             assert "%s running" % s in r.stdout
         # The other setting: POP-before-SMTP, no AUTH offered.
         t.relay("popbeforesmtp")
@@ -161,6 +161,12 @@ def test_systemd_units_run_the_services(tmp_path):
             elif ex[0][-1] == "pop3":
                 wait_port(t.pop3)
                 assert greeting(t.pop3).startswith(b"+OK")
+            elif ex[0][-1] == "auth":
+                sock = t.inst / "qmail" / "msgauthd.sock"
+                end = time.time() + 30
+                while not os.path.exists(sock):
+                    assert time.time() < end, "msgauthd did not start"
+                    time.sleep(0.1)
             else:
                 # qmail-send holds the queue's lock: a second one cannot.
                 lock = t.d / "var/qmail/queue/lock/sendmutex"
@@ -174,7 +180,7 @@ def test_systemd_units_run_the_services(tmp_path):
         finally:
             os.killpg(p.pid, signal.SIGTERM)
             p.wait(60)
-    assert sorted(seen) == ["pop3", "send", "smtp"]
+    assert sorted(seen) == ["auth", "pop3", "send", "smtp"]
 
 
 def test_cron_lines_run(tmp_path):
