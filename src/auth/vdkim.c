@@ -96,8 +96,10 @@ cmd_show(const char *domain)
 	r = dkimkey_find(domain, &keydom);
 	if (r == -1)
 		die_temp("cannot read the keys", NULL);
-	if (r == 0 && dkimkey_list(domain, &all) == 1)
-		(void)str_copys(&keydom, domain);	/* keys, none signing */
+	/* Keys, none of them signing. */
+	if (r == 0 && dkimkey_list(domain, &all) == 1 &&
+	    str_copys(&keydom, domain) == -1)
+		die_temp("out of memory", NULL);
 	if (keydom.len == 0)
 		log_die(EXIT_PERM, "%s has no DKIM keys (vdkim add %s)",
 		    domain, domain);
@@ -115,21 +117,21 @@ cmd_show(const char *domain)
 		if (dkimkey_txt(str_c(&keydom), all.v[i], &txt) != 1)
 			continue;
 		str_clear(&name);
-		(void)str_printf(&name, "%s._domainkey.%s", all.v[i], domain);
+		str_notef(&name, "%s._domainkey.%s", all.v[i], domain);
 		print_txt(str_c(&name), str_c(&txt));
 	}
 	if (ctl_readline("me", &me, "") == -1)
 		die_temp("cannot read control/me", NULL);
 	printf("; suggested SPF and DMARC records\n");
 	str_clear(&txt);
-	(void)str_printf(&txt, "v=spf1 mx%s%s ~all", me.len ? " a:" : "",
+	str_notef(&txt, "v=spf1 mx%s%s ~all", me.len ? " a:" : "",
 	    str_c(&me));
 	print_txt(domain, str_c(&txt));
 	str_clear(&txt);
 	str_clear(&name);
-	(void)str_printf(&txt, "v=DMARC1; p=none; rua=mailto:postmaster@%s",
+	str_notef(&txt, "v=DMARC1; p=none; rua=mailto:postmaster@%s",
 	    domain);
-	(void)str_printf(&name, "_dmarc.%s", domain);
+	str_notef(&name, "_dmarc.%s", domain);
 	print_txt(str_c(&name), str_c(&txt));
 	strlist_free(&all);
 	strlist_free(&on);

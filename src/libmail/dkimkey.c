@@ -113,7 +113,7 @@ dkimkey_mkdir(const char *domain, struct str *why)
 	r = 0;
 	goto done;
 fail:
-	(void)str_printf(why, "cannot create %s: %s", str_c(&dir),
+	str_notef(why, "cannot create %s: %s", str_c(&dir),
 	    strerror(errno));
 done:
 	str_free(&top);
@@ -138,14 +138,14 @@ dkimkey_gen(const char *domain, const char *sel, int rsa, struct str *why)
 	    (size_t)DKIMKEY_RSA_BITS) : EVP_PKEY_Q_keygen(NULL, NULL,
 	    "ED25519");
 	if (k == NULL) {
-		(void)str_cats(why, "key generation failed");
+		str_note(why, "key generation failed");
 		errno = EIO;
 		return -1;
 	}
 	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    (pemlen = BIO_get_mem_data(bio, &pem)) <= 0) {
-		(void)str_cats(why, "cannot encode the key");
+		str_note(why, "cannot encode the key");
 		errno = EIO;
 		goto done;
 	}
@@ -168,7 +168,7 @@ dkimkey_gen(const char *domain, const char *sel, int rsa, struct str *why)
 	    file_replace(str_c(&path), txt.s, txt.len, 0644) == -1 ||
 	    dkimkey_path(domain, sel, "key", &path) == -1 ||
 	    file_replace(str_c(&path), pem, (size_t)pemlen, 0400) == -1) {
-		(void)str_printf(why, "cannot write %s: %s", str_c(&path),
+		str_notef(why, "cannot write %s: %s", str_c(&path),
 		    strerror(errno));
 		goto done;
 	}
@@ -214,7 +214,7 @@ dkimkey_create(const char *domain, int activate, long long now,
 			break;
 	}
 	if (suf > 'z') {
-		(void)str_cats(why, "too many keys made today");
+		str_note(why, "too many keys made today");
 		errno = EEXIST;
 		goto done;
 	}
@@ -278,7 +278,7 @@ dkimkey_activate(const char *domain, const struct strlist *sels,
 		if (dkimkey_path(domain, sels->v[i], "key", &p) == -1)
 			goto done;
 		if (access(str_c(&p), F_OK) == -1) {
-			(void)str_printf(why, "no key %s for %s", sels->v[i],
+			str_notef(why, "no key %s for %s", sels->v[i],
 			    domain);
 			goto done;
 		}
@@ -288,7 +288,7 @@ dkimkey_activate(const char *domain, const struct strlist *sels,
 	}
 	if (dkimkey_path(domain, NULL, "sign", &p) == -1 ||
 	    file_replace(str_c(&p), text.s, text.len, 0644) == -1) {
-		(void)str_printf(why, "cannot write %s: %s", str_c(&p),
+		str_notef(why, "cannot write %s: %s", str_c(&p),
 		    strerror(errno));
 		goto done;
 	}
@@ -388,7 +388,7 @@ dkimkey_retire(const char *domain, const char *sel, struct str *why)
 		goto done;
 	for (i = 0; i < on.n; i++)
 		if (strcmp(on.v[i], sel) == 0) {
-			(void)str_printf(why, "%s still signs for %s", sel,
+			str_notef(why, "%s still signs for %s", sel,
 			    domain);
 			errno = EBUSY;
 			goto done;
@@ -396,7 +396,7 @@ dkimkey_retire(const char *domain, const char *sel, struct str *why)
 	if (dkimkey_path(domain, sel, "key", &p) == -1)
 		goto done;
 	if (unlink(str_c(&p)) == -1) {
-		(void)str_printf(why, "cannot remove %s: %s", str_c(&p),
+		str_notef(why, "cannot remove %s: %s", str_c(&p),
 		    strerror(errno));
 		goto done;
 	}

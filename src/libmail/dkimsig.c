@@ -155,7 +155,7 @@ dkimsig_sign(const char *domain, const struct strlist *sels,
 	size_t	 i;
 
 	if (dkimsig_init() == -1) {
-		(void)str_cats(why, "cannot start libopendkim");
+		str_note(why, "cannot start libopendkim");
 		return NULL;
 	}
 	if ((d = calloc(1, sizeof(*d))) == NULL)
@@ -169,7 +169,7 @@ dkimsig_sign(const char *domain, const struct strlist *sels,
 		    (const u_char *)domain, DKIM_CANON_RELAXED,
 		    DKIM_CANON_RELAXED, alg, -1, &st);
 		if (d->h[d->nh] == NULL) {
-			(void)str_printf(why, "cannot sign with %s: %s",
+			str_notef(why, "cannot sign with %s: %s",
 			    sels->v[i], dkim_getresultstr(st));
 			dkimsig_free(d);
 			return NULL;
@@ -177,7 +177,7 @@ dkimsig_sign(const char *domain, const struct strlist *sels,
 		d->nh++;
 	}
 	if (d->nh == 0) {
-		(void)str_cats(why, "no key");
+		str_note(why, "no key");
 		dkimsig_free(d);
 		return NULL;
 	}
@@ -293,7 +293,7 @@ dkimsig_sign_end(struct dkimsig *d, struct str *out, struct str *why)
 			st = dkim_getsighdr_d(d->h[i], sizeof("DKIM-Signature: ")
 			    - 1, &h, &len);
 		if (st != DKIM_STAT_OK) {
-			(void)str_printf(why, "signing failed: %s (%s)",
+			str_notef(why, "signing failed: %s (%s)",
 			    dkim_getresultstr(st), dkim_geterror(d->h[i]) ?
 			    dkim_geterror(d->h[i]) : "");
 			return -1;

@@ -309,7 +309,8 @@ mauth_spf(struct mauth *m, const char *domain, const char *sender,
 		str_free(&out.why);
 		return SPF_TEMPERROR;
 	}
-	(void)str_copyb(why, out.why.s, out.why.len);
+	str_clear(why);
+	str_note(why, str_c(&out.why));
 	str_free(&out.why);
 	return out.result;
 }

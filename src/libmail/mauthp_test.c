@@ -99,17 +99,17 @@ test_res(void **state)
 
 	(void)state;
 	mauthp_res_init(&r);
-	str_cats(&h, "X-A: 1\n\tfolded\n");
+	assert_int_equal(str_cats(&h, "X-A: 1\n\tfolded\n"), 0);
 	assert_int_equal(mauthp_res_make('A', "", "log", &h, &b), 0);
 	assert_int_equal(mauthp_res_parse(b.s, b.len, &r), 0);
 	assert_int_equal(r.verdict, 'A');
 	assert_string_equal(str_c(&r.headers), "X-A: 1\n\tfolded\n");
 	assert_string_equal(str_c(&r.log), "log");
 	/* Headers that do not end a line, hold a CR or a NUL: refused. */
-	str_copys(&h, "X-A: 1");
+	assert_int_equal(str_copys(&h, "X-A: 1"), 0);
 	assert_int_equal(mauthp_res_make('A', "", "", &h, &b), 0);
 	assert_int_equal(mauthp_res_parse(b.s, b.len, &r), -1);
-	str_copys(&h, "X-A: 1\r\n");
+	assert_int_equal(str_copys(&h, "X-A: 1\r\n"), 0);
 	assert_int_equal(mauthp_res_make('A', "", "", &h, &b), 0);
 	assert_int_equal(mauthp_res_parse(b.s, b.len, &r), -1);
 	/* A refusal must carry a 5xx reply. */

@@ -104,14 +104,14 @@ test_big(void **state)
 	size_t	 i;
 
 	(void)state;
-	str_cats(&msg, "X-Drop: ");
+	assert_int_equal(str_cats(&msg, "X-Drop: "), 0);
 	for (i = 0; i < 3 * MHDR_FIELD_MAX / 70; i++)
-		str_cats(&msg, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		    "aaaaaaaaaaaaaaaaaaaaa\n ");
-	str_cats(&msg, "end\nKeep: ");
+		assert_int_equal(str_cats(&msg, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaa\n "), 0);
+	assert_int_equal(str_cats(&msg, "end\nKeep: "), 0);
 	for (i = 0; i < 2 * MHDR_FIELD_MAX; i++)
-		str_catc(&msg, 'b');
-	str_cats(&msg, "\n\nbody\n");
+		assert_int_equal(str_catc(&msg, 'b'), 0);
+	assert_int_equal(str_cats(&msg, "\n\nbody\n"), 0);
 	mhdr_init(&h, &k, judge, eoh, out);
 	assert_int_equal(mhdr_feed(&h, msg.s, msg.len), 0);
 	assert_int_equal(mhdr_end(&h), 0);
@@ -174,10 +174,10 @@ test_from_deep(void **state)
 
 	(void)state;
 	for (i = 0; i < 100; i++)
-		str_catc(&v, '(');
+		assert_int_equal(str_catc(&v, '('), 0);
 	for (i = 0; i < 100; i++)
-		str_catc(&v, ')');
-	str_cats(&v, " a@b.example");
+		assert_int_equal(str_catc(&v, ')'), 0);
+	assert_int_equal(str_cats(&v, " a@b.example"), 0);
 	assert_int_equal(mhdr_from_domain(v.s, v.len, &d), 0);
 	str_free(&v);
 	str_free(&d);

@@ -43,7 +43,7 @@ test_sizes(void **state)
 		for (step = 1; step <= 4096; step *= 8) {
 			str_clear(&in);
 			for (j = 0; j < sizes[i]; j++)
-				str_catc(&in, (char)('a' + j % 26));
+				assert_int_equal(str_catc(&in, (char)('a' + j % 26)), 0);
 			mhold_init(&h, 100, dir);
 			for (j = 0; j < in.len; j += step)
 				assert_int_equal(mhold_write(&h, in.s + j,

@@ -28,7 +28,7 @@ msign_start(struct msign *m, const char *sender, unsigned timeout)
 	}
 	if (root_path(&p, ROOT_QMAIL, MAUTHP_SOCK) == -1 ||
 	    mauthp_connect(&m->conn, str_c(&p), timeout) == -1) {
-		(void)str_printf(&m->why, "msgauthd unavailable: %s",
+		str_notef(&m->why, "msgauthd unavailable: %s",
 		    strerror(errno));
 		str_free(&p);
 		return 0;
@@ -41,7 +41,7 @@ msign_start(struct msign *m, const char *sender, unsigned timeout)
 	req.mailfrom = sender;
 	req.authservid = "localhost";
 	if (mauthp_client_start(&m->conn, &req) == -1) {
-		(void)str_printf(&m->why, "msgauthd unavailable: %s",
+		str_notef(&m->why, "msgauthd unavailable: %s",
 		    strerror(errno));
 		mauthp_close(&m->conn);
 		return 0;
@@ -57,7 +57,7 @@ msign_write(struct msign *m, const char *b, size_t n)
 	if (mhold_write(&m->hold, b, n) == -1)
 		return -1;
 	if (m->on == 1 && mauthp_client_data(&m->conn, b, n) == -1) {
-		(void)str_printf(&m->why, "msgauthd lost: %s", strerror(errno));
+		str_notef(&m->why, "msgauthd lost: %s", strerror(errno));
 		m->on = 2;	/* holding, no longer signing */
 	}
 	return 0;
@@ -72,7 +72,7 @@ msign_end(struct msign *m, int (*out)(void *, const char *, size_t),
 
 	mauthp_res_init(&res);
 	if (m->on == 1 && mauthp_client_end(&m->conn, &res) == -1) {
-		(void)str_printf(&m->why, "msgauthd failed: %s",
+		str_notef(&m->why, "msgauthd failed: %s",
 		    strerror(errno));
 		res.verdict = 'Z';
 	}

@@ -186,7 +186,7 @@ static int
 spf_bad(struct str *why, const char *msg, const char *t, size_t n)
 {
 	str_clear(why);
-	(void)str_printf(why, "%s: %.*s", msg, (int)(n > 60 ? 60 : n), t);
+	str_notef(why, "%s: %.*s", msg, (int)(n > 60 ? 60 : n), t);
 	return -1;
 }
 
@@ -527,7 +527,7 @@ spf_count(struct spf_run *run)
 {
 	if (++run->out->lookups > SPF_MAX_LOOKUPS) {
 		str_clear(&run->out->why);
-		(void)str_cats(&run->out->why, "too many DNS lookups");
+		str_note(&run->out->why, "too many DNS lookups");
 		return -1;
 	}
 	return 0;
@@ -541,7 +541,7 @@ spf_void(struct spf_run *run, int dnsr)
 		return 0;
 	if (++run->out->voids > SPF_MAX_VOIDS) {
 		str_clear(&run->out->why);
-		(void)str_cats(&run->out->why, "too many void lookups");
+		str_note(&run->out->why, "too many void lookups");
 		return -1;
 	}
 	return 0;
@@ -653,7 +653,7 @@ spf_mx_match(struct spf_run *run, const char *target,
 	if (spf_void(run, r) == -1 || mx.n > SPF_MAX_NAMES) {
 		if (mx.n > SPF_MAX_NAMES) {
 			str_clear(&run->out->why);
-			(void)str_cats(&run->out->why, "too many MX names");
+			str_note(&run->out->why, "too many MX names");
 		}
 		dns_mxlist_free(&mx);
 		return -(SPF_PERMERROR + 1);
@@ -680,7 +680,7 @@ spf_target(struct spf_run *run, const struct spf_term *m, const char *domain,
 	if (spf_expand(m->spec, m->speclen, run->q, domain, 0, out) == -1 ||
 	    out->len == 0) {
 		str_clear(&run->out->why);
-		(void)str_printf(&run->out->why, "bad macro in %.*s",
+		str_notef(&run->out->why, "bad macro in %.*s",
 		    (int)(m->speclen > 60 ? 60 : m->speclen), m->spec);
 		return -1;
 	}
@@ -777,7 +777,7 @@ spf_eval(struct spf_run *run, const struct spf_rec *rec, const char *domain)
 		if (hit) {
 			r = spf_qual(m->qual);
 			str_clear(&run->out->why);
-			(void)str_printf(&run->out->why, "%s matched %.*s%s",
+			str_notef(&run->out->why, "%s matched %.*s%s",
 			    domain, (int)(m->speclen > 60 ? 60 : m->speclen),
 			    m->spec != NULL ? m->spec : "", m->spec != NULL ?
 			    "" : m->mech == SPF_M_ALL ? "all" : "address");
@@ -797,7 +797,7 @@ spf_eval(struct spf_run *run, const struct spf_rec *rec, const char *domain)
 		goto done;
 	}
 	str_clear(&run->out->why);
-	(void)str_printf(&run->out->why, "%s matched nothing", domain);
+	str_notef(&run->out->why, "%s matched nothing", domain);
 done:
 	str_free(&target);
 	return r;
@@ -816,7 +816,7 @@ spf_host(struct spf_run *run, const char *domain)
 
 	if (!spf_domain_ok(domain)) {
 		str_clear(&run->out->why);
-		(void)str_cats(&run->out->why, "not a domain SPF can check");
+		str_note(&run->out->why, "not a domain SPF can check");
 		return SPF_NONE;
 	}
 	if (++run->depth > SPF_MAX_LOOKUPS + 1)
@@ -825,7 +825,7 @@ spf_host(struct spf_run *run, const char *domain)
 	if (d == DNS_SOFT) {
 		r = errno == E2BIG ? SPF_PERMERROR : SPF_TEMPERROR;
 		str_clear(&run->out->why);
-		(void)str_printf(&run->out->why, "%s: %s", domain,
+		str_notef(&run->out->why, "%s: %s", domain,
 		    r == SPF_PERMERROR ? "record too long" : "DNS failure");
 		goto done;
 	}
@@ -835,7 +835,7 @@ spf_host(struct spf_run *run, const char *domain)
 			continue;
 		if (found != NULL) {
 			str_clear(&run->out->why);
-			(void)str_printf(&run->out->why, "%s: two SPF records",
+			str_notef(&run->out->why, "%s: two SPF records",
 			    domain);
 			r = SPF_PERMERROR;
 			goto done;
@@ -844,7 +844,7 @@ spf_host(struct spf_run *run, const char *domain)
 	}
 	if (found == NULL) {
 		str_clear(&run->out->why);
-		(void)str_printf(&run->out->why, "%s: no SPF record", domain);
+		str_notef(&run->out->why, "%s: no SPF record", domain);
 		r = SPF_NONE;
 		goto done;
 	}

@@ -211,7 +211,7 @@ smtpd_auth_end(struct smtpd_auth *a, struct str *reply)
 	return 0;
 temp:
 	str_clear(reply);
-	(void)str_cats(reply, "451 4.3.0 qq write error or disk full "
+	str_note(reply, "451 4.3.0 qq write error or disk full "
 	    "(#4.3.0)");
 	return -1;
 }
@@ -238,7 +238,7 @@ smtpd_auth_srs(struct smtpd_auth *a, struct smtpd_path *p, struct str *reply)
 	}
 	str_free(&orig);
 	str_clear(reply);
-	(void)str_cats(reply, r == -1 && errno == ETIME ? "550 5.1.1 that "
+	str_note(reply, r == -1 && errno == ETIME ? "550 5.1.1 that "
 	    "forwarding address has expired (#5.1.1)" : "550 5.1.1 sorry, "
 	    "no mailbox here by that name (#5.1.1)");
 	return -1;
