@@ -1,6 +1,8 @@
 # hsmail - top-level GNU Makefile.
 #
 #   make            build every program into build/bin, and the unit tests
+#                   (says `make deps` first when packages are missing)
+#   make deps       install the packages `make` needs
 #   make test       install what is missing, build with ASan+UBSan (build-san/),
 #                   run every test; ends with "N passed, N failed"
 #   make run        install what is missing, build, run the stack on ./var
@@ -48,6 +50,22 @@ BASELIBS := -lcdb
 PREFIX	?= /usr/local
 DESTDIR	?=
 
+# `make` on a machine without the build packages says so at once instead
+# of failing on a missing header: scripts/deps lists what is missing (for
+# the unit tests too when they are built).  Not for the targets that
+# install packages first, nor inside them.
+ifeq ($(MAKELEVEL),0)
+DEPS_GOALS := $(filter-out deps clean test run bench,$(or $(MAKECMDGOALS),all))
+ifneq ($(DEPS_GOALS),)
+DEPS_MISSING := $(shell ./scripts/deps check \
+    $(if $(filter all,$(DEPS_GOALS)),build,run))
+ifneq ($(strip $(DEPS_MISSING)),)
+$(error missing packages: $(strip $(DEPS_MISSING)); run `make deps` first \
+    (it installs them), or `make run` / `make test`, which do)
+endif
+endif
+endif
+
 PROGS	:=
 TESTS	:=
 SCRIPTS	:=
@@ -55,7 +73,10 @@ FUZZERS	:=
 include $(sort $(wildcard src/*/build.mk))
 -include $(sort $(wildcard fuzz/*.mk))
 
-LIB_SRCS := $(filter-out %_test.c,$(wildcard src/lib/*.c))
+# src/lib/test.c: the unit tests' helpers (cmocka), linked into them only,
+# so that the programs build without cmocka (`make run` on a fresh box).
+LIB_SRCS := $(filter-out %_test.c src/lib/test.c,$(wildcard src/lib/*.c))
+TEST_OBJ := $(B)/obj/lib/test.o
 LIB_TESTS := $(patsubst src/lib/%.c,%,$(wildcard src/lib/*_test.c))
 LIB	:= $(B)/libhsmail.a
 LIBMAIL_SRCS := $(filter-out %_test.c,$(wildcard src/libmail/*.c))
@@ -93,9 +114,9 @@ endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
 define test_rule
-$(B)/test/$(1): $(call obj,$($(1)_SRCS)) $(LIBS_ALL)
+$(B)/test/$(1): $(call obj,$($(1)_SRCS)) $(TEST_OBJ) $(LIBS_ALL)
 	@mkdir -p $$(dir $$@)
-	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(LIBS_ALL) \
+	$(CC) $(LDFLAGS) -o $$@ $(call obj,$($(1)_SRCS)) $(TEST_OBJ) $(LIBS_ALL) \
 	    $($(1)_LIBS) $(BASELIBS) -lcmocka
 endef
 $(foreach t,$(LIB_TESTS),$(eval $(t)_SRCS := src/lib/$(t).c))
@@ -132,7 +153,7 @@ $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 fuzz: $(addprefix $(FZ)/bin/,$(FUZZERS))
 
 deps:
-	@./scripts/deps run
+	@./scripts/deps build
 
 test:
 	@./scripts/deps test
@@ -147,7 +168,7 @@ run:
 
 bench:
 	@./scripts/deps bench
-	$(MAKE) all
+	$(MAKE) progs
 	./bench/run
 
 install: progs

@@ -44,6 +44,14 @@ int	root_is_instance(void);
  */
 int	root_path(struct str *out, enum root_tree, const char *rel);
 
+/*
+ * *out = the absolute path p (n bytes; relative to base, an absolute
+ * directory, unless it starts with '/') without "." and empty components
+ * and with each ".." taking away the component before it (never above
+ * "/").  0, or -1 with errno.
+ */
+int	root_clean(struct str *out, const char *base, const char *p, size_t n);
+
 /* Forget the cached directories (tests change HSMAIL_ROOT). */
 void	root_reset(void);
 

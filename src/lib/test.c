@@ -1,6 +1,6 @@
 /*
- * test - helpers shared by the cmocka unit tests (linked into the library
- * archive; programs never call them).
+ * test - helpers shared by the cmocka unit tests (linked into each test,
+ * not into the library: programs build without cmocka).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -16,6 +17,8 @@
 
 static int	maildir_hostname(struct str *);
 static void	maildir_tmp_free(struct maildir_tmp *);
+static void	maildir_count(struct maildir_tmp *, const char *, size_t);
+static int	maildir_recount(struct maildir_tmp *);
 
 /* The host name with '/' and ':' escaped as the Maildir spec asks. */
 static int
@@ -78,6 +81,9 @@ maildir_tmp_open(struct maildir_tmp *t, const char *maildir)
 	int	 tries, saved;
 
 	t->fd = -1;
+	t->written = 0;
+	t->barelf = 0;
+	t->last = '\0';
 	t->dir = (struct str)STR_INIT(4096);
 	t->base = (struct str)STR_INIT(256);
 	t->host = (struct str)STR_INIT(1024);
@@ -111,6 +117,56 @@ fail:
 	return -1;
 }
 
+/* Count the LFs of b that no CR comes before (the last byte of the
+ * previous piece included). */
+static void
+maildir_count(struct maildir_tmp *t, const char *b, size_t n)
+{
+	const char *p = b, *end = b + n, *nl;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if ((nl == b ? t->last : nl[-1]) != '\r')
+			t->barelf++;
+		p = nl + 1;
+	}
+	if (n > 0)
+		t->last = b[n - 1];
+}
+
+int
+maildir_tmp_write(struct maildir_tmp *t, const void *b, size_t n)
+{
+	if (file_writeall(t->fd, b, n) == -1)
+		return -1;
+	maildir_count(t, b, n);
+	t->written += (off_t)n;
+	return 0;
+}
+
+/* The message was written to fd directly: count it from the file. */
+static int
+maildir_recount(struct maildir_tmp *t)
+{
+	char	 buf[65536];
+	off_t	 off = 0;
+	ssize_t	 r;
+
+	t->barelf = 0;
+	t->last = '\0';
+	for (;;) {
+		r = pread(t->fd, buf, sizeof(buf), off);
+		if (r == 0)
+			return 0;
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		maildir_count(t, buf, (size_t)r);
+		off += r;
+	}
+}
+
 int
 maildir_tmp_commit(struct maildir_tmp *t, struct str *name_r, off_t *size_r)
 {
@@ -120,15 +176,28 @@ maildir_tmp_commit(struct maildir_tmp *t, struct str *name_r, off_t *size_r)
 
 	if (fsync(t->fd) == -1 || fstat(t->fd, &st) == -1)
 		goto fail;
+	/* Opened O_WRONLY: read back through a second descriptor. */
+	if (t->written != st.st_size) {
+		int	 w = t->fd, r;
+
+		t->fd = open(t->tmppath.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		r = t->fd == -1 ? -1 : maildir_recount(t);
+		if (t->fd != -1)
+			close(t->fd);
+		t->fd = w;
+		if (r == -1)
+			goto fail;
+	}
 	if (close(t->fd) == -1) {
 		t->fd = -1;
 		goto fail;
 	}
 	t->fd = -1;
 	if (str_printf(&newd, "%s/new", t->dir.s) == -1 ||
-	    str_printf(&newp, "%s/%sV%llxI%llx.%s,S=%lld", newd.s, t->base.s,
-	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-	    t->host.s, (long long)st.st_size) == -1)
+	    str_printf(&newp, "%s/%sV%llxI%llx.%s,S=%lld,W=%lld", newd.s,
+	    t->base.s, (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino, t->host.s, (long long)st.st_size,
+	    (long long)(st.st_size + t->barelf)) == -1)
 		goto fail;
 	/* link, not rename: an existing name is never overwritten. */
 	if (link(t->tmppath.s, newp.s) == -1)
@@ -190,7 +259,7 @@ maildir_deliver_fd(const char *maildir, const void *hdr, size_t hdrlen,
 
 	if (maildir_tmp_open(&t, maildir) == -1)
 		return -1;
-	if (hdrlen > 0 && file_writeall(t.fd, hdr, hdrlen) == -1)
+	if (hdrlen > 0 && maildir_tmp_write(&t, hdr, hdrlen) == -1)
 		goto fail;
 	for (;;) {
 		r = read(fd, buf, sizeof(buf));
@@ -201,7 +270,7 @@ maildir_deliver_fd(const char *maildir, const void *hdr, size_t hdrlen,
 				continue;
 			goto fail;
 		}
-		if (file_writeall(t.fd, buf, (size_t)r) == -1)
+		if (maildir_tmp_write(&t, buf, (size_t)r) == -1)
 			goto fail;
 	}
 	return maildir_tmp_commit(&t, name_r, size_r);

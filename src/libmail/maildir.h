@@ -11,7 +11,10 @@
 #include "str.h"
 
 struct maildir_tmp {
-	int	 fd;		/* write the message here */
+	int	 fd;		/* write the message here (or maildir_tmp_write) */
+	off_t	 written;	/* bytes through maildir_tmp_write */
+	off_t	 barelf;	/* LFs without a CR before them, in those */
+	char	 last;		/* the last of those bytes */
 	struct str dir;		/* the maildir */
 	struct str base;	/* "<sec>.M<usec>P<pid>" */
 	struct str host;	/* host name, '/' and ':' escaped */
@@ -30,9 +33,18 @@ int	maildir_make(const char *dir, mode_t mode);
 int	maildir_tmp_open(struct maildir_tmp *, const char *maildir);
 
 /*
+ * Write to the tmp file, counting its line ends on the way.  0 or -1.
+ */
+int	maildir_tmp_write(struct maildir_tmp *, const void *, size_t);
+
+/*
  * Deliver what was written: fsync and close the file, link it into new/
- * as "<sec>.M<usec>P<pid>V<dev>I<ino>.<host>,S=<size>", remove the tmp
- * name, fsync new/.  The new name (relative to the maildir, "new/...") is
+ * as "<sec>.M<usec>P<pid>V<dev>I<ino>.<host>,S=<size>,W=<vsize>", remove
+ * the tmp name, fsync new/.  S is the size on disk, W the size with
+ * CRLF line ends (each LF not after a CR counts two), what POP3 and IMAP
+ * clients are told, as Dovecot names its files; counted while written
+ * through maildir_tmp_write, read back here when something else wrote
+ * to fd.  The new name (relative to the maildir, "new/...") is
  * put in *name_r unless name_r is NULL; its size in *size_r unless NULL.
  * On failure nothing is in new/ and the tmp file is removed.  Frees the
  * handle either way.  0, or -1 with errno.

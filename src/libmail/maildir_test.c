@@ -60,7 +60,9 @@ test_deliver(void **state)
 	assert_int_equal(count(md.s, "new", f, sizeof(f)), 1);
 	assert_true(strncmp(name.s, "new/", 4) == 0);
 	assert_string_equal(name.s + 4, f);
-	assert_non_null(strstr(f, ",S=36"));
+	/* 4 LFs: 40 bytes with CRLF line ends, what POP3 clients see. */
+	assert_true(strlen(f) > 10 &&
+	    strcmp(f + strlen(f) - 10, ",S=36,W=40") == 0);
 	assert_null(strchr(f, '/'));
 	assert_null(strchr(f, ':'));
 	snprintf(p, sizeof(p), "%s/%s", md.s, name.s);
@@ -77,6 +79,56 @@ test_deliver(void **state)
 	str_free(&md);
 	str_free(&name);
 	str_free(&got);
+	test_rmrf(dir);
+}
+
+/* The CRLF size: whichever way the bytes come, in pieces or written to
+ * the descriptor directly, CRs already there not counted twice. */
+static void
+test_vsize(void **state)
+{
+	static const struct {
+		const char *piece[3];
+		const char *name_end;
+	} t[] = {
+		{ { "a\nb\n", NULL, NULL }, ",S=4,W=6" },
+		{ { "a\r\nb\r\n", NULL, NULL }, ",S=6,W=6" },
+		{ { "a\r", "\nb", "\n" }, ",S=5,W=6" },	/* CR|LF split */
+		{ { "\n", "\n", "" }, ",S=2,W=4" },
+		{ { "no end", NULL, NULL }, ",S=6,W=6" },
+		{ { "", NULL, NULL }, ",S=0,W=0" },
+	};
+	const char *dir = test_tmpdir();
+	struct maildir_tmp m;
+	struct str md = STR_INIT(512), name = STR_INIT(512);
+	size_t	 i, j, n;
+	int	 direct;
+
+	(void)state;
+	assert_int_equal(str_printf(&md, "%s/Maildir", dir), 0);
+	assert_int_equal(maildir_make(md.s, 0700), 0);
+	for (direct = 0; direct <= 1; direct++) {
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			assert_int_equal(maildir_tmp_open(&m, md.s), 0);
+			for (j = 0; j < 3 && t[i].piece[j] != NULL; j++) {
+				n = strlen(t[i].piece[j]);
+				if (direct)
+					assert_int_equal(write(m.fd,
+					    t[i].piece[j], n), (ssize_t)n);
+				else
+					assert_int_equal(maildir_tmp_write(&m,
+					    t[i].piece[j], n), 0);
+			}
+			assert_int_equal(maildir_tmp_commit(&m, &name, NULL),
+			    0);
+			n = strlen(t[i].name_end);
+			assert_true(name.len > n);
+			assert_string_equal(name.s + name.len - n,
+			    t[i].name_end);
+		}
+	}
+	str_free(&md);
+	str_free(&name);
 	test_rmrf(dir);
 }
 
@@ -175,6 +227,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deliver),
+		cmocka_unit_test(test_vsize),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_file),
 	};

@@ -1,34 +1,158 @@
 /*
- * qq - run qmail-queue for a client program; see qq.h.
+ * qq - hand one message to qmail-queued or qmail-queue for a client
+ * program; see qq.h.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "child.h"
+#include "fdpass.h"
 #include "file.h"
 #include "qq.h"
 #include "queue.h"
 #include "root.h"
 
 static void	flush(struct qq *);
+static int	start_queued(struct qq *, int, int, char);
+static int	start_program(struct qq *, const char *, int, int);
+
+int
+qq_queued_connect(const char *sock, const char *queuedir)
+{
+	struct sockaddr_un sun;
+	struct ucred cr;
+	struct stat st;
+	socklen_t len = sizeof(cr);
+	size_t	 n = strlen(sock);
+	int	 s;
+
+	if (n >= sizeof(sun.sun_path))
+		return -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, sock, n);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s == -1)
+		return -1;
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1 ||
+	    stat(queuedir, &st) == -1 ||
+	    (cr.uid != st.st_uid && cr.uid != 0) ||
+	    fcntl(s, F_SETFL, 0) == -1) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+int
+qq_queued_give(int s, int m, int e, char as)
+{
+	struct pollfd pfd = { s, POLLIN, 0 };
+	int	 fds[2] = { m, e };
+	char	 byte;
+	ssize_t	 r;
+
+	do
+		r = poll(&pfd, 1, QQ_QUEUED_GO * 1000);
+	while (r == -1 && errno == EINTR);
+	if (r != 1)
+		return -1;
+	do
+		r = read(s, &byte, 1);
+	while (r == -1 && errno == EINTR);
+	if (r != 1 || byte != 'g')
+		return -1;
+	return fdpass_send(s, as, fds, 2);
+}
+
+int
+qq_queued_status(int s, unsigned long *qp_r, int *status_r)
+{
+	long	 a[2];
+	size_t	 got = 0;
+	ssize_t	 r;
+
+	while (got < sizeof(a)) {
+		r = read(s, (char *)a + got, sizeof(a) - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	*qp_r = (unsigned long)a[0];
+	*status_r = (int)a[1];
+	return 0;
+}
+
+/* qmail-queued, if it is there: 1 it has the read ends, 0 not there. */
+static int
+start_queued(struct qq *q, int m, int e, char as)
+{
+	struct str sock = STR_INIT(4096), qdir = STR_INIT(4096);
+	int	 s = -1;
+
+	if (root_path(&sock, ROOT_QMAIL, QUEUE_SOCK) == 0 &&
+	    root_path(&qdir, ROOT_QMAIL, "queue") == 0)
+		s = qq_queued_connect(sock.s, qdir.s);
+	str_free(&sock);
+	str_free(&qdir);
+	if (s == -1)
+		return 0;
+	if (qq_queued_give(s, m, e, as) == -1) {
+		close(s);
+		return 0;
+	}
+	q->sock = s;
+	q->pid = 0;
+	return 1;
+}
+
+/* The program at path with m and e as its fds 0 and 1.  0 or -1. */
+static int
+start_program(struct qq *q, const char *path, int m, int e)
+{
+	struct child_spec cs;
+	char	*argv[2];
+
+	argv[0] = (char *)(uintptr_t)path;
+	argv[1] = NULL;
+	child_spec_init(&cs, argv);
+	cs.fd[0] = m;
+	cs.fd[1] = e;
+	q->pid = child_start(&cs);
+	q->qp = q->pid == -1 ? 0 : (unsigned long)q->pid;
+	return q->pid == -1 ? -1 : 0;
+}
 
 int
 qq_open(struct qq *q)
 {
+	return qq_open_as(q, QQ_AS_USER);
+}
+
+int
+qq_open_as(struct qq *q, char as)
+{
 	struct str path = STR_INIT(4096);
-	struct child_spec cs;
-	char	*argv[2];
 	const char *e;
-	int	 m[2], v[2], saved;
+	int	 m[2], v[2], saved, r;
 
 	memset(q, 0, sizeof(*q));
 	q->env.max = STR_UNBOUNDED;
 	q->pid = -1;
+	q->sock = -1;
 	e = getenv("QMAILQUEUE");
 	if (e != NULL && *e != '\0') {
 		if (str_copys(&path, e) == -1)
@@ -39,13 +163,13 @@ qq_open(struct qq *q)
 		goto fail0;
 	if (pipe2(v, O_CLOEXEC) == -1)
 		goto fail1;
-	argv[0] = path.s;
-	argv[1] = NULL;
-	child_spec_init(&cs, argv);
-	cs.fd[0] = m[0];
-	cs.fd[1] = v[0];
-	q->pid = child_start(&cs);
-	if (q->pid == -1)
+	/* $QMAILQUEUE is a filter the administrator put in the way: it
+	 * runs even when qmail-queued would take the message. */
+	if ((e != NULL && *e != '\0') || !start_queued(q, m[0], v[0], as))
+		r = start_program(q, path.s, m[0], v[0]);
+	else
+		r = 0;
+	if (r == -1)
 		goto fail2;
 	close(m[0]);
 	close(v[0]);
@@ -122,13 +246,14 @@ qq_to(struct qq *q, const char *s)
 unsigned long
 qq_qp(const struct qq *q)
 {
-	return (unsigned long)q->pid;
+	return q->qp;
 }
 
 const char *
 qq_close(struct qq *q)
 {
-	int	 status, code, fail;
+	unsigned long qp = 0;
+	int	 status, code, fail, r;
 
 	flush(q);
 	close(q->msgfd);
@@ -138,7 +263,15 @@ qq_close(struct qq *q)
 		fail = 1;
 	close(q->envfd);
 	str_free(&q->env);
-	if (child_wait(q->pid, &status) == -1)
+	if (q->sock != -1) {
+		/* qmail-queued's child gone before answering: it may have
+		 * died at any point, so nothing is known to be queued. */
+		r = qq_queued_status(q->sock, &qp, &status);
+		close(q->sock);
+		q->sock = -1;
+		if (r == -1)
+			return "Zqq crashed (#4.3.0)";
+	} else if (child_wait(q->pid, &status) == -1)
 		return "Zqq waitpid surprise (#4.3.0)";
 	if (!WIFEXITED(status))
 		return "Zqq crashed (#4.3.0)";
@@ -147,7 +280,10 @@ qq_close(struct qq *q)
 		return queue_exit_text(QQ_ADDRLONG);
 	if (code == 0 && fail)
 		return "Zqq read error (#4.3.0)";
-	if (code == 0)
+	if (code == 0) {
+		if (q->pid == 0)
+			q->qp = qp;
 		return "";
+	}
 	return queue_exit_text(code);
 }

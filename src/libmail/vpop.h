@@ -152,9 +152,27 @@ int	vpop_default_domain(struct str *out);
 int	vpop_pw_check(const struct vpop_pw *, const char *pass);
 
 /*
- * Hash a new password: yescrypt ("$y$") when libcrypt has it, else
- * SHA-512-crypt ("$6$"), with a salt from the kernel.  0 or -1 (errno).
+ * The scheme for new passwords: <vpopmail>/etc/passwd-scheme, one word,
+ * "yescrypt", "sha512-crypt", "sha256-crypt" or "md5-crypt" (also
+ * "sha512", "sha256", "md5"; any case), so that a box can share vpasswd
+ * with, or roll back to, a system that knows only the older hashes.  Its
+ * crypt(3) prefix ("$y$", "$6$", "$5$", "$1$") goes to *prefix_r, or NULL
+ * when the file is missing or empty (the default: yescrypt when libcrypt
+ * has it, else SHA-512-crypt); the word, unless word_r is NULL.  0, or
+ * -1: errno EINVAL for a word it does not know, else the read error.
  */
+#define VPOP_PW_SCHEME_FILE	"etc/passwd-scheme"
+int	vpop_pw_scheme(const char **prefix_r, struct str *word_r);
+
+/*
+ * Hash a new password in the scheme of prefix (as vpop_pw_scheme gives
+ * it; NULL: the default), with a salt from the kernel.  0 or -1 (errno).
+ */
+int	vpop_pw_hash_with(const char *pass, const char *prefix,
+	    struct str *out);
+
+/* Hash a new password in the scheme the file names.  0 or -1 (errno:
+ * EINVAL for a scheme it does not know). */
 int	vpop_pw_hash(const char *pass, struct str *out);
 
 /* A password that can be stored (in clear text too): 1 ok, 0 not

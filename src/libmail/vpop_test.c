@@ -347,10 +347,66 @@ test_login(void **state)
 	test_rmrf(root);
 }
 
+/* The scheme file chooses each new hash; every one verifies. */
+static void
+test_schemes(void **state)
+{
+	static const struct {
+		const char *word, *prefix;
+	} t[] = {
+		{ "yescrypt\n", "$y$" },
+		{ "sha512-crypt\n", "$6$" },
+		{ "SHA512", "$6$" },
+		{ "sha256-crypt\n", "$5$" },
+		{ "md5-crypt\n", "$1$" },
+		{ "md5", "$1$" },
+	};
+	struct vpop_pw pw;
+	struct str h = STR_INIT(256), w = STR_INIT(64);
+	const char *prefix;
+	char	 dir[600];
+	size_t	 i;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s", test_tmpdir());
+	snprintf(dir, sizeof(dir), "%s/vpopmail/etc", root);
+	assert_int_equal(file_mkdirs(dir, 0755), 0);
+	setenv("HSMAIL_ROOT", root, 1);
+	root_reset();
+	vpop_pw_init(&pw);
+	/* No file: yescrypt (or SHA-512 where libcrypt lacks it). */
+	assert_int_equal(vpop_pw_scheme(&prefix, NULL), 0);
+	assert_null(prefix);
+	assert_int_equal(vpop_pw_hash("pw", &h), 0);
+	assert_true(strncmp(h.s, "$y$", 3) == 0 || strncmp(h.s, "$6$", 3) == 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		writefile("vpopmail/etc/passwd-scheme", t[i].word);
+		str_clear(&h);
+		assert_int_equal(vpop_pw_hash("s3cret word", &h), 0);
+		assert_memory_equal(h.s, t[i].prefix, 3);
+		assert_int_equal(str_copys(&pw.passwd, h.s), 0);
+		assert_int_equal(vpop_pw_check(&pw, "s3cret word"), 1);
+		assert_int_equal(vpop_pw_check(&pw, "s3cret wordx"), 0);
+	}
+	/* A word it does not know: no hash at all, and it says which. */
+	writefile("vpopmail/etc/passwd-scheme", "des\n");
+	assert_int_equal(vpop_pw_hash("pw", &h), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(vpop_pw_scheme(&prefix, &w), -1);
+	assert_string_equal(w.s, "des");
+	vpop_pw_free(&pw);
+	str_free(&h);
+	str_free(&w);
+	unsetenv("HSMAIL_ROOT");
+	root_reset();
+	test_rmrf(root);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_schemes),
 		cmocka_unit_test(test_pw_parse),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_passwords),

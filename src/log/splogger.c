@@ -3,8 +3,10 @@
  * [facility]`.  Started at the end of a pipe by qmail/rc or the tcpserver
  * run lines, as any user.  Each line goes to syslog (facility number
  * shifted left 3 bits, default 2 = mail) as qmail's splogger sends it;
- * with -f, or in an instance (HSMAIL_ROOT set), it is appended instead to
- * the file (default $HSMAIL_ROOT/log/maillog) with a syslog-style header,
+ * with -f, with $MAILLOG naming a file (an install without a syslog
+ * daemon that writes maillog), or in an instance (HSMAIL_ROOT set), it is
+ * appended instead to that file (default $HSMAIL_ROOT/log/maillog) with a
+ * syslog-style header,
  * each line in one write(2) on an O_APPEND descriptor so that concurrent
  * sploggers never interleave.  Trusts nothing it reads.  Exit 0 at end of
  * input, 100 usage, 111 the log file cannot be opened.
@@ -105,7 +107,7 @@ main(int argc, char **argv)
 	struct str path = STR_INIT(4096);
 	struct splog sp;
 	unsigned long fac = LOG_MAIL >> 3;
-	char	 buf[8192], *dot;
+	char	 buf[8192], *dot, *e;
 	ssize_t	 n;
 	int	 c;
 
@@ -120,6 +122,11 @@ main(int argc, char **argv)
 	o.tag = argc > 0 ? argv[0] : "splogger";
 	if (argc > 1 && num_parses(argv[1], 23, &fac) == -1)
 		usage();
+	/* MAILLOG: the qmaild init script's setting, for every splogger of
+	 * the box at once (an absolute path; "syslog" or empty: syslog). */
+	if (o.path == NULL && (e = secure_getenv("MAILLOG")) != NULL &&
+	    e[0] == '/')
+		o.path = e;
 	if (o.path == NULL && root_is_instance()) {
 		if (root_path(&path, ROOT_LOG, "maillog") == -1)
 			log_die(EXIT_TEMP, "out of memory");

@@ -23,6 +23,7 @@ static int	add(struct maildrop *, const char *, const char *,
 static int	cmp(const void *, const void *);
 static int	name_ok(const char *);
 static void	clean_tmp(int);
+static off_t	count_crlf(int);
 
 /* maildrop_open - open the Maildir and take the session lock. */
 int
@@ -60,13 +61,20 @@ maildrop_open(struct maildrop *md, const char *path)
 int
 maildrop_namesize(const char *base, size_t n, off_t *size_r)
 {
+	return maildrop_namefield(base, n, 'S', size_r);
+}
+
+/* maildrop_namefield - ",<key>=<digits>" before the ':' of the name. */
+int
+maildrop_namefield(const char *base, size_t n, char key, off_t *size_r)
+{
 	size_t	 i, j;
 	off_t	 v;
 
 	for (i = 0; i + 3 <= n; i++) {
 		if (base[i] == ':')
 			break;
-		if (base[i] != ',' || base[i + 1] != 'S' || base[i + 2] != '=')
+		if (base[i] != ',' || base[i + 1] != key || base[i + 2] != '=')
 			continue;
 		v = 0;
 		for (j = i + 3; j < n && base[j] >= '0' && base[j] <= '9'; j++) {
@@ -114,6 +122,8 @@ add(struct maildrop *md, const char *dir, const char *base,
 	m->uidlen = colon != NULL ? (size_t)(colon - base) : blen;
 	m->deleted = 0;
 	m->t = 0;
+	if (!maildrop_namefield(base, m->uidlen, 'W', &m->vsize))
+		m->vsize = -1;
 	for (i = 0; i < blen && base[i] >= '0' && base[i] <= '9' && i < 18; i++)
 		m->t = m->t * 10 + (base[i] - '0');
 	if (i == 0 || is_dt_unknown || !maildrop_namesize(base, blen,
@@ -362,4 +372,66 @@ maildrop_close(struct maildrop *md)
 	md->dirfd = -1;
 	free(md->path);
 	md->path = NULL;
+}
+
+/* count_crlf - the file's size with each LF not after a CR made CRLF. */
+static off_t
+count_crlf(int fd)
+{
+	char	 buf[65536], last = '\0';
+	const char *p, *end, *nl;
+	off_t	 n = 0;
+	ssize_t	 r;
+
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		if (r == 0)
+			return n;
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		n += r;
+		for (p = buf, end = buf + r; p < end &&
+		    (nl = memchr(p, '\n', (size_t)(end - p))) != NULL;
+		    p = nl + 1)
+			if ((nl == buf ? last : nl[-1]) != '\r')
+				n++;
+		last = buf[r - 1];
+	}
+}
+
+/* maildrop_vsize - message i's size with CRLF line ends. */
+off_t
+maildrop_vsize(struct maildrop *md, size_t i)
+{
+	struct maildrop_msg *m = &md->m[i];
+	off_t	 v = -1;
+	int	 fd;
+
+	if (m->vsize >= 0)
+		return m->vsize;
+	if ((fd = maildrop_openmsg(md, i)) != -1) {
+		v = count_crlf(fd);
+		close(fd);
+	}
+	/* Unreadable now: RETR will say so; the size as stored till then. */
+	if (v < 0)
+		return m->size;
+	m->vsize = v;
+	return v;
+}
+
+/* maildrop_vtotal - STAT's octets. */
+off_t
+maildrop_vtotal(struct maildrop *md)
+{
+	off_t	 t = 0;
+	size_t	 i;
+
+	for (i = 0; i < md->n; i++)
+		if (!md->m[i].deleted)
+			t += maildrop_vsize(md, i);
+	return t;
 }

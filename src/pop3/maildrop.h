@@ -14,6 +14,8 @@ struct maildrop_msg {
 	char	*name;		/* "new/<base>" or "cur/<base>[:2,flags]" */
 	size_t	 uidlen;	/* the UIDL: name + 4, this many bytes */
 	off_t	 size;		/* octets as stored (",S=" or stat) */
+	off_t	 vsize;		/* octets as sent, CRLF line ends (",W="),
+				 * or -1 until maildrop_vsize counts them */
 	long long t;		/* delivery time: the name's seconds */
 	unsigned char deleted;	/* DELE in this session */
 };
@@ -70,5 +72,19 @@ void	maildrop_close(struct maildrop *);
 
 /* Parse ",S=<n>" in a Maildir base name (up to ':').  1 found, 0 not. */
 int	maildrop_namesize(const char *base, size_t n, off_t *size_r);
+/* The same for another field: ",<key>=<n>" (",W=" the CRLF size). */
+int	maildrop_namefield(const char *base, size_t n, char key,
+	    off_t *val_r);
+
+/*
+ * The size of message i as RFC 1939 wants it in STAT and LIST: with CRLF
+ * line ends, as RETR sends it (before dot-stuffing).  From ",W=" in the
+ * name when a delivery put it there, else counted once from the file
+ * (then remembered for the session); the size as stored if the file
+ * cannot be read.
+ */
+off_t	maildrop_vsize(struct maildrop *, size_t i);
+/* The sum of maildrop_vsize over the messages not marked deleted. */
+off_t	maildrop_vtotal(struct maildrop *);
 
 #endif

@@ -226,7 +226,7 @@ test_maildrop(void **state)
 	mkdir(out_path, 0700);
 	snprintf(out_path, sizeof(out_path), "%s/tmp", md_path);
 	mkdir(out_path, 0700);
-	put_file(md_path, "new/200.A.h,S=19", "Subject: b\n\n.dot\nx\n");
+	put_file(md_path, "new/200.A.h,S=19,W=23", "Subject: b\n\n.dot\nx\n");
 	put_file(md_path, "cur/100.B.h,S=12:2,S", "Subject: a\n\n");
 	put_file(md_path, "new/300.C.h", "H: 1\n\nl1\nl2\nl3");
 	put_file(md_path, "new/.hidden", "x");
@@ -239,9 +239,14 @@ test_maildrop(void **state)
 	assert_int_equal(maildrop_scan(&md), 0);
 	assert_int_equal(md.n, 3);
 	assert_string_equal(md.m[0].name, "cur/100.B.h,S=12:2,S");
-	assert_string_equal(md.m[1].name, "new/200.A.h,S=19");
+	assert_string_equal(md.m[1].name, "new/200.A.h,S=19,W=23");
 	assert_int_equal(md.m[2].size, 14);	/* stat: no ,S= */
 	assert_int_equal(md.total, 45);
+	/* Sizes as sent (RFC 1939): ",W=" or counted from the file. */
+	assert_int_equal(md.m[1].vsize, 23);
+	assert_int_equal(md.m[0].vsize, -1);
+	assert_int_equal(maildrop_vsize(&md, 0), 14);
+	assert_int_equal(md.m[0].vsize, 14);
 
 	snprintf(out_path, sizeof(out_path), "%s/out", dir);
 	fd = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -252,8 +257,8 @@ test_maildrop(void **state)
 
 	got = session(&s, &w, fd, (const char *const[]){ "STAT", "LIST",
 	    "UIDL 1", "LIST 4", "LIST 0", "LIST x", NULL });
-	assert_string_equal(got, "+OK 3 45\r\n"
-	    "+OK \r\n1 12\r\n2 19\r\n3 14\r\n.\r\n"
+	assert_string_equal(got, "+OK 3 55\r\n"
+	    "+OK \r\n1 14\r\n2 23\r\n3 18\r\n.\r\n"
 	    "+OK 1 100.B.h,S=12\r\n"
 	    "-ERR not that many messages\r\n"
 	    "-ERR messages are counted from 1\r\n"
@@ -270,15 +275,15 @@ test_maildrop(void **state)
 	    "RETR 1", "LAST", "STAT", "UIDL", "RSET", "LAST", "DELE 2",
 	    "XYZZY", NULL });
 	assert_string_equal(got, "+OK \r\n-ERR already deleted\r\n"
-	    "-ERR already deleted\r\n+OK 1\r\n+OK 3 33\r\n"
-	    "+OK \r\n2 200.A.h,S=19\r\n3 300.C.h\r\n.\r\n"
+	    "-ERR already deleted\r\n+OK 1\r\n+OK 3 41\r\n"
+	    "+OK \r\n2 200.A.h,S=19,W=23\r\n3 300.C.h\r\n.\r\n"
 	    "+OK \r\n+OK 0\r\n+OK \r\n-ERR unimplemented\r\n");
 	assert_int_equal(s.retr, 4);
 	/* QUIT: message 2 goes, 3 moves to cur/ with ":2,". */
 	got = session(&s, &w, fd, (const char *const[]){ "QUIT", NULL });
 	assert_string_equal(got, "+OK \r\n");
 	assert_int_equal(s.deleted, 1);
-	assert_false(exists(md_path, "new/200.A.h,S=19"));
+	assert_false(exists(md_path, "new/200.A.h,S=19,W=23"));
 	assert_true(exists(md_path, "cur/300.C.h:2,"));
 	assert_true(exists(md_path, "cur/100.B.h,S=12:2,S"));
 	{
@@ -379,6 +384,13 @@ test_namesize(void **state)
 	assert_int_equal(maildrop_namesize("1.2.h:2,S=5", 11, &v), 0);
 	assert_int_equal(maildrop_namesize("1.2.h,S=99999999999999999999", 28,
 	    &v), 0);
+	/* ",W=" (Dovecot's CRLF size), up to the flags only. */
+	assert_int_equal(maildrop_namefield("1.2.h,S=12,W=14:2,S", 19, 'W',
+	    &v), 1);
+	assert_int_equal(v, 14);
+	assert_int_equal(maildrop_namefield("1.2.h,S=12", 10, 'W', &v), 0);
+	assert_int_equal(maildrop_namefield("1.2.h:2,W=5", 11, 'W', &v), 0);
+	assert_int_equal(maildrop_namefield("1.2.h,W=5x", 10, 'W', &v), 0);
 }
 
 int

@@ -72,7 +72,8 @@ do_list(struct pop3d *s, const struct pop3_cmd *c, int uidl)
 		if (uidl)
 			r = put_uid(s->out, m);
 		else
-			r = wbuf_printf(s->out, "%lld", (long long)m->size);
+			r = wbuf_printf(s->out, "%lld",
+			    (long long)maildrop_vsize(s->md, i));
 		return r == -1 ? -1 : wbuf_put(s->out, "\r\n", 2);
 	}
 	if (wbuf_puts(s->out, "+OK \r\n") == -1)
@@ -86,7 +87,8 @@ do_list(struct pop3d *s, const struct pop3_cmd *c, int uidl)
 		if (uidl)
 			r = put_uid(s->out, m);
 		else
-			r = wbuf_printf(s->out, "%lld", (long long)m->size);
+			r = wbuf_printf(s->out, "%lld",
+			    (long long)maildrop_vsize(s->md, i));
 		if (r == -1 || wbuf_put(s->out, "\r\n", 2) == -1)
 			return -1;
 	}
@@ -224,7 +226,7 @@ pop3d_line(struct pop3d *s, const char *line, size_t n)
 	case POP3_STAT:
 		count = s->stat_rfc ? s->md->n - s->md->ndel : s->md->n;
 		return wbuf_printf(s->out, "+OK %zu %lld\r\n", count,
-		    (long long)s->md->total);
+		    (long long)maildrop_vtotal(s->md));
 	case POP3_LIST:
 		return do_list(s, &c, 0);
 	case POP3_UIDL:

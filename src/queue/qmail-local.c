@@ -541,7 +541,6 @@ do_forward(struct strlist *recips)
 	fflush(stdout);
 	if (qq_open(&qq) == -1)
 		die(111, "Unable to fork: %s. (#4.3.0)", strerror(errno));
-	forward_qp = qq_qp(&qq);
 	qq_put(&qq, dtline.s, dtline.len);
 	for (;;) {
 		r = read(0, buf, sizeof(buf));
@@ -563,6 +562,7 @@ do_forward(struct strlist *recips)
 	for (i = 0; i < recips->n; i++)
 		qq_to(&qq, recips->v[i]);
 	res = qq_close(&qq);
+	forward_qp = qq_qp(&qq);
 	if (*res == '\0')
 		return;
 	die(*res == 'D' ? 100 : 111, "Unable to forward message: %s.", res + 1);

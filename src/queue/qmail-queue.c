@@ -26,6 +26,7 @@
 #include "date822.h"
 #include "file.h"
 #include "log.h"
+#include "qq.h"
 #include "qqmain.h"
 #include "queue.h"
 #include "root.h"
@@ -56,14 +57,14 @@ static unsigned long qp;	/* the number in Received: and the p record */
 static void	cleanup(void);
 static void	leave(int) __attribute__((__noreturn__));
 static void	die(int) __attribute__((__noreturn__));
-static void	body(uid_t);
+static void	body(uid_t, char);
 static void	die_env(int) __attribute__((__noreturn__));
 static void	die_sys(int, const char *, const char *)
 		    __attribute__((__noreturn__));
 static void	sigalrm(int);
 static int	out_put(struct out *, const void *, size_t);
 static int	out_flush(struct out *);
-static void	received(struct str *, unsigned long, uid_t, time_t);
+static void	received(struct str *, unsigned long, uid_t, char, time_t);
 
 /* Remove what this run created, so that nothing half is left. */
 static void
@@ -156,18 +157,21 @@ out_put(struct out *o, const void *b, size_t n)
 /*
  * "Received: (qmail <pid> invoked by alias); 26 Sep 1995 04:46:54 -0000"
  * naming the invoker as qmail does: alias, network (qmaild), bounce
- * (qmails), else the uid.
+ * (qmails), else the uid; or as the caller said it is (as), where one
+ * user runs every part of an instance.
  */
 static void
-received(struct str *r, unsigned long pid, uid_t uid, time_t t)
+received(struct str *r, unsigned long pid, uid_t uid, char as, time_t t)
 {
 	struct passwd *pw;
 	const char *who = "";
 	int	 e = 0;
 
-	/* One lookup by uid instead of three by name. */
-	pw = getpwuid(uid);
-	if (pw != NULL)
+	if (as == QQ_AS_NETWORK)
+		who = "qmaild";
+	else if (as == QQ_AS_BOUNCE)
+		who = "qmails";
+	else if ((pw = getpwuid(uid)) != NULL)	/* one lookup, not three */
 		who = pw->pw_name;
 	e |= str_printf(r, "Received: (qmail %lu invoked ", pid);
 	if (strcmp(who, "alias") == 0)
@@ -188,11 +192,11 @@ received(struct str *r, unsigned long pid, uid_t uid, time_t t)
 void
 qq_main(uid_t uid)
 {
-	_exit(qq_run(uid, 0, NULL));
+	_exit(qq_run(uid, QQ_AS_USER, 0, NULL));
 }
 
 int
-qq_run(uid_t uid, int by_inode, unsigned long *qp_r)
+qq_run(uid_t uid, char as, int by_inode, unsigned long *qp_r)
 {
 	jmp_buf	 jb;
 	int	 code;
@@ -205,7 +209,7 @@ qq_run(uid_t uid, int by_inode, unsigned long *qp_r)
 	code = setjmp(jb);
 	if (code == 0) {
 		back = &jb;
-		body(uid);
+		body(uid, as);
 	}
 	back = NULL;
 	alarm(0);
@@ -221,7 +225,7 @@ qq_run(uid_t uid, int by_inode, unsigned long *qp_r)
 
 /* One message, fds 0 and 1 to the end; returns when it is queued. */
 static void
-body(uid_t uid)
+body(uid_t uid, char as)
 {
 	struct queue_rd rd;
 	struct stat st;
@@ -265,7 +269,7 @@ body(uid_t uid)
 	if (qp_inode)
 		qp = ino;
 	str_clear(&rcv);
-	received(&rcv, qp, uid, start);
+	received(&rcv, qp, uid, as, start);
 	if (queue_path(&messfn, QUEUE_MESS, ino) == -1 ||
 	    queue_path_dir(&messdir, QUEUE_MESS, ino) == -1 ||
 	    queue_path(&intdfn, QUEUE_INTD, ino) == -1 ||

@@ -3,17 +3,20 @@
  * Started by qmail-start as qmailq with a listening Unix socket
  * (<qmail>/qmail-queued.sock) on fd 0 and its log on fd 2.
  *
- * A client (qmail-smtpd) connects; a child of qmail-queued accepts and
+ * A client (qmail-smtpd, or any qq.h client: qmail-local, vdelivermail,
+ * qmail-inject, qmail-send) connects; a child of qmail-queued accepts and
  * says 'g'; the client sends, with one byte, the two descriptors
  * qmail-queue would get: the read ends of its message and envelope pipes.
- * The child runs qmail-queue's code (qqmain.h) on them with the client's
- * uid (SO_PEERCRED), exactly as the set-uid program does but naming the
- * message by its inode instead of a pid (qmail's "qp": one child queues
- * many messages), answers with that number and the wait status
- * qmail-queue would have had (two native longs), closes the connection
- * and accepts the next client.  A client
- * that gets no 'g' runs qmail-queue itself; one whose connection closes
- * after the 'g' without the answer has a temporary failure.
+ * The byte says who the client is (qq.h: 'q' a user, 'n' qmail-smtpd,
+ * 'b' qmail-send's bounces), believed only from root and the queue's
+ * owner.  The child runs qmail-queue's code (qqmain.h) on them with the
+ * client's uid (SO_PEERCRED), exactly as the set-uid program does but
+ * naming the message by its inode instead of a pid (qmail's "qp": one
+ * child queues many messages), answers with that number and the wait
+ * status qmail-queue would have had (two native longs), closes the
+ * connection and accepts the next client.  A client that gets no 'g'
+ * runs qmail-queue itself; one whose connection closes after the 'g'
+ * without the answer has a temporary failure.
  *
  * The parent keeps at least one child waiting in accept() and starts
  * another when all are busy (up to KIDS_MAX); a child ends after
@@ -39,6 +42,7 @@
 #include "err.h"
 #include "fdpass.h"
 #include "log.h"
+#include "qq.h"
 #include "qqmain.h"
 #include "queue.h"
 
@@ -61,6 +65,7 @@ static void	kidterm(int);
 static void	sigchld(int);
 static int	idle_count(void);
 static void	serve(int, uid_t, int);
+static char	invoker(char, uid_t);
 static void	child(int, int, pid_t) __attribute__((__noreturn__));
 static void	spawn(int, int);
 static void	reap(void);
@@ -109,6 +114,21 @@ idle_count(void)
  * qmail-queue's code, the answer.  Any failure before the answer just
  * closes the connection (a temporary failure for the client).
  */
+/*
+ * Who the client says it is (qq.h's QQ_AS_*), believed only from root
+ * or the queue's owner, who could write the queue themselves: in an
+ * instance one user runs qmail-smtpd, qmail-send and the queue.  Anyone
+ * else is named by uid, as the set-uid qmail-queue names its caller.
+ */
+static char
+invoker(char said, uid_t uid)
+{
+	if ((said == QQ_AS_NETWORK || said == QQ_AS_BOUNCE) &&
+	    (uid == 0 || uid == geteuid()))
+		return said;
+	return QQ_AS_USER;
+}
+
 static void
 serve(int c, uid_t uid, int null)
 {
@@ -132,7 +152,7 @@ serve(int c, uid_t uid, int null)
 	if (dup2(fds[0], 0) == -1 || dup2(fds[1], 1) == -1)
 		code = QQ_READ;
 	else
-		code = qq_run(uid, 1, &qp);
+		code = qq_run(uid, invoker(byte, uid), 1, &qp);
 	close(fds[0]);
 	close(fds[1]);
 	/* Let go of the client's pipes; fds 0 and 1 stay taken. */

@@ -23,8 +23,11 @@ void	qq_main(uid_t uid) __attribute__((__noreturn__));
  * in its Received line and in the envelope's p record (qmail's "qp") is
  * this process's pid, or with by_inode the message's own number (its
  * inode), unique while it is queued; it goes to *qp_r unless NULL (0:
- * none yet).  The 24-hour limit still ends the process (QQ_TIMEOUT).
+ * none yet).  as (qq.h's QQ_AS_*) names the invoker in the Received
+ * line: "from network", "for bounce", or QQ_AS_USER by uid as qmail
+ * does; the caller believes it only from one who may write the queue.
+ * The 24-hour limit still ends the process (QQ_TIMEOUT).
  */
-int	qq_run(uid_t uid, int by_inode, unsigned long *qp_r);
+int	qq_run(uid_t uid, char as, int by_inode, unsigned long *qp_r);
 
 #endif

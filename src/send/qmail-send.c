@@ -690,7 +690,7 @@ inject_bounce(struct msg *m)
 	if (queue_path(&p, QUEUE_MESS, m->id) == -1 ||
 	    (fdm = open(p.s, O_RDONLY | O_CLOEXEC)) == -1)
 		goto out;
-	if (qq_open(&qq) == -1)
+	if (qq_open_as(&qq, QQ_AS_BOUNCE) == -1)
 		goto out;
 	qq_put(&qq, hdr.s, hdr.len);
 	while ((k = read(fdm, buf, sizeof(buf))) != 0) {
@@ -704,8 +704,8 @@ inject_bounce(struct msg *m)
 	}
 	qq_from(&qq, dbl ? "#@[]" : "");
 	qq_to(&qq, dbl ? dbto.s : sender.s);
-	k = (ssize_t)qq_qp(&qq);
 	res = qq_close(&qq);
+	k = (ssize_t)qq_qp(&qq);
 	if (*res != '\0') {
 		slog("warning: unable to inject bounce message for msg %lu: "
 		    "%s", m->id, res + 1);

@@ -85,7 +85,8 @@ queued_give(int s, int m, int e)
 	while (r == -1 && errno == EINTR);
 	if (r != 1 || byte != 'g')
 		return -1;
-	return fdpass_send(s, 'q', fds, 2);
+	/* 'n': "invoked from network" (qq.h QQ_AS_NETWORK). */
+	return fdpass_send(s, 'n', fds, 2);
 }
 
 /* qmail-queued's answer: the message's qp and wait status.  0 or -1. */

@@ -6,7 +6,9 @@
  * control/virtualdomains and users/assign; writes only in the statistics
  * directory (the day files and its state file), each atomically.
  * Trusts the control files; the log is untrusted text (mlog.c).
- * Exit codes: 0 done, 100 usage, 111 anything else (nothing half-written).
+ * Exit codes: 0 done, 100 usage, 111 anything else (nothing half-written),
+ * also after counting what there was when the live log is missing or
+ * stale (log_health): billing must not silently count nothing.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -37,6 +40,11 @@
 #define IDENT_MAX	4096	/* bytes of the first line that name a file */
 #define ROTATED_MAX	99
 #define GZBUF		(4UL * 1024 * 1024)
+/* The live log is stale when it has not grown for this long while a
+ * message went through the queue more than FLOW_SLACK after its last
+ * line (qmail-send logs every message it takes). */
+#define STALE_AFTER	(24 * 3600)
+#define FLOW_SLACK	3600
 
 struct logfile {
 	char	*path;
@@ -56,11 +64,13 @@ static uint64_t nbytes, nlines;
 
 static void	usage(void) __attribute__((__noreturn__));
 static void	die_nomem(void) __attribute__((__noreturn__));
+static int	log_health(const char *, int);
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mail-traffic [-v] [-f maillog] [-d statdir]\n");
+	fprintf(stderr, "usage: mail-traffic [-v] [-f maillog] [-d statdir] "
+	    "[-s YYYY-MM-DD]\n");
 	exit(EXIT_PERM);
 }
 
@@ -425,6 +435,52 @@ write_days(const char *statdir)
 	str_free(&path);
 }
 
+/* A time for a warning: "2027-01-02 03:04". */
+static const char *
+when(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, n, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, n, "%lld", (long long)t);
+	return buf;
+}
+
+/*
+ * Traffic must not be counted as nothing without a word: the live log
+ * missing, or (the box's own log, not one named with -f) not grown for
+ * a day while the queue took mail after its last line, is said and
+ * makes the run fail.  0 fine, -1 warned.
+ */
+static int
+log_health(const char *live, int named)
+{
+	struct str todo = STR_INIT(4096);
+	struct stat lst, qst;
+	char	 a[64], b[64];
+	int	 r = 0;
+
+	if (stat(live, &lst) == -1) {
+		log_warn("%s is missing: nothing of the mail since it went "
+		    "is counted; is syslog writing it? (hsmail-log(5))", live);
+		return -1;
+	}
+	if (named || time(NULL) - lst.st_mtime <= STALE_AFTER)
+		return 0;
+	if (root_path(&todo, ROOT_QMAIL, "queue/todo") == 0 &&
+	    stat(todo.s, &qst) == 0 &&
+	    qst.st_mtime > lst.st_mtime + FLOW_SLACK) {
+		log_warn("%s has not grown since %s, but the queue took mail "
+		    "at %s: that mail is not counted; is syslog writing it? "
+		    "(hsmail-log(5))", live, when(lst.st_mtime, a, sizeof(a)),
+		    when(qst.st_mtime, b, sizeof(b)));
+		r = -1;
+	}
+	str_free(&todo);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -434,10 +490,12 @@ main(int argc, char **argv)
 	struct pos pos = { 0, 0, 0 }, id;
 	size_t	 nf, i, start = 0;
 	uint64_t off = 0, end = 0;
-	int	 c, lfd, have;
+	int	 c, lfd, have, named = 0, healthy, start_ymd = 0;
+	unsigned y, m, d;
+	char	 extra;
 
 	log_init("mail-traffic");
-	while ((c = getopt(argc, argv, "vf:d:")) != -1) {
+	while ((c = getopt(argc, argv, "vf:d:s:")) != -1) {
 		switch (c) {
 		case 'v':
 			verbose = 1;
@@ -445,10 +503,20 @@ main(int argc, char **argv)
 		case 'f':
 			if (str_copys(&live, optarg) == -1)
 				usage();
+			named = 1;
 			break;
 		case 'd':
 			if (str_copys(&statdir, optarg) == -1)
 				usage();
+			break;
+		case 's':
+			/* Count from this day on: a box taking over from a
+			 * job that counted the days before (doc/MIGRATION). */
+			if (sscanf(optarg, "%4u-%2u-%2u%c", &y, &m, &d,
+			    &extra) != 3 || y < 1970 || m < 1 || m > 12 ||
+			    d < 1 || d > 31)
+				usage();
+			start_ymd = (int)(y * 10000 + m * 100 + d);
 			break;
 		default:
 			usage();
@@ -475,6 +543,8 @@ main(int argc, char **argv)
 		    strerror(errno));
 	if (have == 0)
 		acc.ref = (int64_t)time(NULL);
+	if (start_ymd > acc.closed)
+		acc.closed = start_ymd;
 
 	nf = list_logs(str_c(&live), files);
 	if (access(files[nf - 1].path, F_OK) != 0 && errno == ENOENT)
@@ -522,12 +592,13 @@ main(int argc, char **argv)
 		}
 		off = 0;
 	}
-	if (acc.nlate > 0)
+	if (acc.nlate > 0 && start_ymd == 0)
 		log_warn("%" PRIu64 " deliveries for days closed more than %d "
 		    "days ago were not counted", acc.nlate, TACC_KEEP_DAYS);
 	write_days(str_c(&statdir));
 	tacc_prune(&acc);
 	save_state(str_c(&state), &pos);
+	healthy = log_health(str_c(&live), named) == 0;
 	if (verbose)
 		log_line("mail-traffic: %" PRIu64 " lines, %" PRIu64 " bytes",
 		    nlines, nbytes);
@@ -539,5 +610,5 @@ main(int argc, char **argv)
 	str_free(&state);
 	str_free(&lock);
 	close(lfd);
-	return EXIT_DONE;
+	return healthy ? EXIT_DONE : EXIT_TEMP;
 }

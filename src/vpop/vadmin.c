@@ -26,6 +26,7 @@
 #include "maildir.h"
 #include "root.h"
 #include "vadmin.h"
+#include "vpop.h"
 
 #define VADMIN_FILE_MAX	(64UL * 1024 * 1024)
 #define VADMIN_RCPTHOSTS_MAX 50	/* vpopmail: the rest go to morercpthosts */
@@ -59,6 +60,30 @@ vadmin_die(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(256 + code);
+}
+
+void
+vadmin_die_crypt(void)
+{
+	struct str w = STR_INIT(256);
+	const char *prefix;
+
+	if (errno == EINVAL && vpop_pw_scheme(&prefix, &w) == -1 &&
+	    errno == EINVAL)
+		vadmin_die(VA_CRYPT_FAILED, "unknown password scheme \"%s\" "
+		    "in %s/%s (yescrypt, sha512-crypt, sha256-crypt or "
+		    "md5-crypt)", str_c(&w), root_dir(ROOT_VPOPMAIL),
+		    VPOP_PW_SCHEME_FILE);
+	vadmin_die(VA_CRYPT_FAILED, "crypt failed: %s", strerror(errno));
+}
+
+void
+vadmin_pw_scheme_check(void)
+{
+	const char *prefix;
+
+	if (vpop_pw_scheme(&prefix, NULL) == -1)
+		vadmin_die_crypt();
 }
 
 void

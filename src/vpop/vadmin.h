@@ -49,6 +49,12 @@ void	vadmin_die(int code, const char *fmt, ...)
 void	vadmin_str(int r);
 /* Print the usage text and exit 255 (vpopmail's -1). */
 void	vadmin_usage(void) __attribute__((__noreturn__));
+/* Die with VA_CRYPT_FAILED after vpop_pw_hash failed, saying why. */
+void	vadmin_die_crypt(void) __attribute__((__noreturn__));
+/* Die the same way unless ~vpopmail/etc/passwd-scheme names a scheme we
+ * know: a command that sets passwords checks it before changing
+ * anything. */
+void	vadmin_pw_scheme_check(void);
 
 /* Lowercase and check a domain name, dying with vpopmail's code. */
 void	vadmin_domain_arg(char *domain);

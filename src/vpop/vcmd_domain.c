@@ -181,6 +181,7 @@ vcmd_vadddomain(int argc, char **argv)
 	if (optind >= argc || argc - optind > 2)
 		vadmin_usage();
 	vadmin_domain_arg(argv[optind]);
+	vadmin_pw_scheme_check();
 	if (quota != NULL && (strlen(quota) > VPOP_QUOTA_MAX ||
 	    strpbrk(quota, ":\n") != NULL))
 		vadmin_die(VA_QUOTA_TOO_LONG, "bad quota %s", quota);
@@ -277,15 +278,17 @@ vcmd_vdeldomain(int argc, char **argv)
 	struct vpop_dirctl dc;
 	struct str doms = STR_INIT(4096);
 	long	 n;
-	int	 c, force = 0, lock;
+	int	 c, safe = 0, lock;
 
-	vadmin_init("vdeldomain", "[-v] [-f] domain");
-	while ((c = getopt(argc, argv, "vf")) != -1) {
+	/* vpopmail deletes a domain with its mail; -s refuses one that
+	 * holds mail (-f, which forced it in earlier hsmail, is accepted). */
+	vadmin_init("vdeldomain", "[-v] [-s] domain");
+	while ((c = getopt(argc, argv, "vfs")) != -1) {
 		if (c == 'v')
 			vcmd_version();
-		else if (c == 'f')
-			force = 1;
-		else
+		else if (c == 's')
+			safe = 1;
+		else if (c != 'f')
 			vadmin_usage();
 	}
 	if (argc - optind != 1)
@@ -294,11 +297,11 @@ vcmd_vdeldomain(int argc, char **argv)
 	lock = vadmin_lock();
 	vpop_domain_init(&d);
 	vadmin_domain_get(argv[optind], &d);
-	if (strcmp(d.name.s, argv[optind]) == 0 && !force &&
+	if (strcmp(d.name.s, argv[optind]) == 0 && safe &&
 	    (n = vadmin_count_mail(d.dir.s)) > 0)
 		vadmin_die(-156, "domain %s holds %ld message%s; delete "
-		    "them first or use vdeldomain -f", argv[optind], n,
-		    n == 1 ? "" : "s");
+		    "them first or run vdeldomain without -s", argv[optind],
+		    n, n == 1 ? "" : "s");
 	/* users/assign goes last: until then the domain exists, so a run
 	 * stopped half way is finished by running vdeldomain again. */
 	if (vadmin_rcpthosts_del(argv[optind]) == -1 ||

@@ -49,7 +49,7 @@ vcmd_set_pass(const struct vpop_domain *d, struct vpop_pw *pw,
 {
 	str_clear(&pw->passwd);
 	if (vpop_pw_hash(pass, &pw->passwd) == -1)
-		vadmin_die(VA_CRYPT_FAILED, "crypt failed: %s", strerror(errno));
+		vadmin_die_crypt();
 	if (pw->has_clear || vpop_clear_wanted(d->dir.s)) {
 		pw->has_clear = 1;
 		vadmin_str(str_copys(&pw->clear, pass));
@@ -123,6 +123,8 @@ vcmd_vadduser(int argc, char **argv)
 		vadmin_usage();
 	vadmin_email_arg(argv[optind], &user, &domain, 1);
 	vadmin_str(str_printf(&email, "%s@%s", user.s, domain.s));
+	if (hash == NULL && !nopass)
+		vadmin_pw_scheme_check();
 	if (random) {
 		if ((rnd = fopen("/dev/urandom", "r")) == NULL ||
 		    fread(b, 1, sizeof(b), rnd) != sizeof(b))

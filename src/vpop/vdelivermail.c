@@ -31,6 +31,7 @@
 #include "file.h"
 #include "maildir.h"
 #include "mdquota.h"
+#include "qq.h"
 #include "root.h"
 #include "srs.h"
 #include "vpop.h"
@@ -253,19 +254,16 @@ deliver_maildir(const char *md, const char *quota, const char *to)
 	str_free(&text);
 }
 
-/* Hand the message to qmail-queue for another address. */
+/* Hand the message to the queue (qq.h) for another address. */
 static void
 forward(const char *to)
 {
-	struct child_spec cs;
-	struct str qq = STR_INIT(4096), env = STR_INIT(2048);
+	struct qq q;
 	struct str hdr = STR_INIT(1024);
-	const char *sender = getenv("SENDER"), *host = getenv("HOST");
+	const char *sender = getenv("SENDER"), *host = getenv("HOST"), *res;
 	struct str srsender = STR_INIT(1024);
-	char	*argv[2], buf[65536];
-	int	 mp[2], ep[2], status;
+	char	 buf[65536];
 	ssize_t	 n;
-	pid_t	 pid;
 
 	/* Our own Delivered-To line already there: it came back to us. */
 	if (looping(addr.s))
@@ -274,41 +272,31 @@ forward(const char *to)
 	if (sender != NULL && srs_forward_sender(sender, host != NULL ? host :
 	    "", &srsender) == 1)
 		sender = str_c(&srsender);
-	if (root_path(&qq, ROOT_QMAIL, "bin/qmail-queue") == -1 ||
-	    str_printf(&env, "F%s", sender != NULL ? sender : "") == -1 ||
-	    str_catc(&env, '\0') == -1 || str_printf(&env, "T%s", to) == -1 ||
-	    str_catb(&env, "\0\0", 2) == -1 ||
-	    str_printf(&hdr, "Delivered-To: %s\n", addr.s) == -1)
+	if (str_printf(&hdr, "Delivered-To: %s\n", addr.s) == -1)
 		die(EXIT_TEMP, "out of memory (#4.3.0)");
-	if (pipe2(mp, O_CLOEXEC) == -1 || pipe2(ep, O_CLOEXEC) == -1)
-		die(EXIT_TEMP, "cannot make a pipe (#4.3.0)");
-	argv[0] = qq.s;
-	argv[1] = NULL;
-	child_spec_init(&cs, argv);
-	cs.fd[0] = mp[0];
-	cs.fd[1] = ep[0];
-	if ((pid = child_start(&cs)) == -1)
+	signal(SIGPIPE, SIG_IGN);
+	if (qq_open(&q) == -1)
 		die(EXIT_TEMP, "cannot run qmail-queue: %s (#4.3.0)",
 		    strerror(errno));
-	close(mp[0]);
-	close(ep[0]);
-	signal(SIGPIPE, SIG_IGN);
 	rewind_msg();
-	if (file_writeall(mp[1], hdr.s, hdr.len) == 0) {
-		while ((n = read(msgfd, buf, sizeof(buf))) > 0)
-			if (file_writeall(mp[1], buf, (size_t)n) == -1)
-				break;
+	qq_put(&q, hdr.s, hdr.len);
+	while ((n = read(msgfd, buf, sizeof(buf))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			qq_fail(&q);
+			break;
+		}
+		qq_put(&q, buf, (size_t)n);
 	}
-	close(mp[1]);
-	(void)file_writeall(ep[1], env.s, env.len);
-	close(ep[1]);
-	if (child_wait(pid, &status) == -1)
-		die(EXIT_TEMP, "lost qmail-queue (#4.3.0)");
+	qq_from(&q, sender != NULL ? sender : "");
+	qq_to(&q, to);
+	res = qq_close(&q);
+	str_free(&hdr);
 	str_free(&srsender);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (*res == '\0')
 		return;
-	if (WIFEXITED(status) && (WEXITSTATUS(status) == 11 ||
-	    WEXITSTATUS(status) == 31))
+	if (*res == 'D')
 		die(EXIT_PERM, "qmail-queue refused the forward to %s "
 		    "(#5.3.0)", to);
 	die(EXIT_TEMP, "qmail-queue failed for the forward to %s (#4.3.0)", to);

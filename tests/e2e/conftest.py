@@ -31,7 +31,8 @@ def build_fixed_layout(out, root, sources):
     the installed one does."""
     libdirs = [os.path.join(SRC, "src", d) for d in ("lib", "libmail")]
     lib = [os.path.join(d, f) for d in libdirs for f in sorted(os.listdir(d))
-           if f.endswith(".c") and not f.endswith("_test.c")]
+           if f.endswith(".c") and not f.endswith("_test.c") and
+           f != "test.c"]
     defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
             (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
              ("STATISTIC", "statistic"), ("LOG", "log"))]

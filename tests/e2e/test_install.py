@@ -28,11 +28,15 @@ def test_install_tree(tmp_path):
               "hsphere/shared/bin/tcprules", "etc/init.d/qmaild",
               "etc/default/qmaild", "etc/cron.d/hsmail",
               "lib/systemd/system/hsmail-smtpd.service",
+              "etc/rsyslog.d/hsmail.conf", "etc/logrotate.d/hsmail",
+              "var/log/maillog",
               "usr/local/share/man/man8/qmail-queue.8",
               "var/qmail/man/man8/qmail-queue.8",
               "usr/local/share/man/man1/tcpserver.1"):
         assert (d / p).exists(), p
     assert stat.S_ISFIFO(os.stat(d / "var/qmail/queue/lock/trigger").st_mode)
+    # H-Sphere's name for the qmail tree, as the seed's lines use it.
+    assert os.readlink(d / "hsphere/local/var/qmail") == "/var/qmail"
     for sub in ("todo", "intd", "mess/22", "info/0", "local/0", "remote/0"):
         assert (d / "var/qmail/queue" / sub).is_dir(), sub
     assert (d / "hsphere/local/var/vpopmail/domains").is_dir()
@@ -82,15 +86,18 @@ class Installed:
         os.symlink(q, inst / "qmail")
         os.symlink(v, inst / "vpopmail")
         os.symlink(d / "hsphere/local/var/statistic", inst / "statistic")
-        (inst / "log").mkdir()
+        os.symlink(d / "var/log", inst / "log")
         self.inst = inst
         self.smtp, self.pop3 = free_port(), free_port()
+        self.submission, self.smtps = free_port(), free_port()
+        self.pop3s = free_port()
         self.defaults = tmp_path / "qmaild.defaults"
         self.settings = (
             "TCP_SERVERS=5\nQMAIL=%s\nVPOPMAIL=%s\nSHARED_BIN=%s\n"
             "LISTEN=127.0.0.1\nSMTP_PORT=%d\nPOP3_PORT=%d\nRUNDIR=%s\n"
+            "SUBMISSION_PORT=%d\nSMTPS_PORT=%d\nPOP3S_PORT=%d\n"
             % (q, v, d / "hsphere/shared/bin", self.smtp, self.pop3,
-               tmp_path / "run"))
+               tmp_path / "run", self.submission, self.smtps, self.pop3s))
         self.relay(relay)
         self.env = dict(os.environ, QMAILD_DEFAULTS=str(self.defaults),
                         HSMAIL_ROOT=str(inst))
@@ -117,10 +124,45 @@ def test_qmaild_start_status_restart_stop(tmp_path):
         assert greeting(t.smtp).startswith(b"220 ")
         assert greeting(t.pop3).startswith(b"+OK")
         assert "auth" in ehlo(t.smtp)          # SMTP AUTH line
+        # Submission requires AUTH: offered, and no MAIL without it.
+        wait_port(t.submission)
+        assert "auth" in ehlo(t.submission)
+        import smtplib
+        with smtplib.SMTP("127.0.0.1", t.submission, timeout=30) as s:
+            s.ehlo("client.test")
+            assert s.mail("joe@install.test")[0] == 530
+        wait_port(t.smtps)
+        wait_port(t.pop3s)
         r = t.qmaild("status")
         assert r.returncode == 0, r.stdout
-        for s in ("send", "smtp", "pop3", "auth"):
+        for s in ("send", "smtp", "pop3", "submission", "smtps", "pop3s",
+                  "auth"):
             assert "%s running" % s in r.stdout
+        # MAILLOG (a box without rsyslog): every splogger of every line,
+        # qmail-send's too, appends to that file.
+        maillog = tmp_path / "file.maillog"
+        t.settings += "MAILLOG=%s\n" % maillog
+        t.relay("smtpauth")
+        r = t.qmaild("restart")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_port(t.smtp)
+        greeting(t.smtp)
+        end = time.time() + 60
+        while not (maillog.exists() and " qmail: " in maillog.read_text()
+                   and " smtpd: " in maillog.read_text()):
+            assert time.time() < end, "nothing in %s" % maillog
+            time.sleep(0.1)
+        # A port set empty leaves its service out.
+        t.settings += "SMTPS_PORT=\n"
+        t.relay("smtpauth")
+        r = t.qmaild("restart")
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_port(t.smtp)
+        r = t.qmaild("status")
+        assert r.returncode == 0 and "smtps" not in r.stdout, r.stdout
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", t.smtps),
+                                     timeout=2).close()
         # The other setting: POP-before-SMTP, no AUTH offered.
         t.relay("popbeforesmtp")
         r = t.qmaild("restart")
@@ -158,6 +200,11 @@ def test_systemd_units_run_the_services(tmp_path):
             if ex[0][-1] == "smtp":
                 wait_port(t.smtp)
                 assert "auth" in ehlo(t.smtp)
+            elif ex[0][-1] == "submission":
+                wait_port(t.submission)
+                assert "auth" in ehlo(t.submission)
+            elif ex[0][-1] in ("smtps", "pop3s"):
+                wait_port(getattr(t, ex[0][-1]))
             elif ex[0][-1] == "pop3":
                 wait_port(t.pop3)
                 assert greeting(t.pop3).startswith(b"+OK")
@@ -180,7 +227,8 @@ def test_systemd_units_run_the_services(tmp_path):
         finally:
             os.killpg(p.pid, signal.SIGTERM)
             p.wait(60)
-    assert sorted(seen) == ["auth", "pop3", "send", "smtp"]
+    assert sorted(seen) == ["auth", "pop3", "pop3s", "send", "smtp", "smtps",
+                            "submission"]
 
 
 def test_cron_lines_run(tmp_path):

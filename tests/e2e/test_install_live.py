@@ -4,7 +4,9 @@ overlay of / inside a private mount namespace.  It must create the qmail
 and vpopmail users, set the owners and set-uid bits, and the qmaild init
 script must then serve mail with the privilege split of the H-Sphere box:
 POP-before-SMTP, then SMTP AUTH by a customer through qmail-smtpd running
-as qmaild, delivery into the Maildir, POP3 retrieval."""
+as qmaild, delivery into the Maildir, POP3 retrieval; submission with AUTH
+required, SMTPS and POP3S beside them; /hsphere/local/var/qmail is
+/var/qmail."""
 import os
 import poplib
 import re
@@ -56,6 +58,9 @@ cat >> /etc/default/qmaild <<EOT
 LISTEN=127.0.0.1
 SMTP_PORT=$SMTP_PORT
 POP3_PORT=$POP3_PORT
+SUBMISSION_PORT=$SUBMISSION_PORT
+SMTPS_PORT=$SMTPS_PORT
+POP3S_PORT=$POP3S_PORT
 EOT
 /etc/init.d/qmaild start
 '''
@@ -82,6 +87,14 @@ def proc_info(pid):
     return int(st["Uid"].split()[1]), os.path.basename(argv[0].decode())
 
 
+def named(pid, prog):
+    """pid still runs and is prog."""
+    try:
+        return proc_info(pid)[1] == prog
+    except OSError:
+        return False
+
+
 def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("installing users and set-uid programs needs root")
@@ -90,8 +103,10 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
     t = str(tmp_path)
     root = os.path.join(t, "ovl", "m")
     smtp, pop3 = free_port(), free_port()
+    subm, smtps, pop3s = free_port(), free_port(), free_port()
     env = dict(os.environ, T=t, SRC=SRC, BUILD=BUILD, SMTP_PORT=str(smtp),
-               POP3_PORT=str(pop3))
+               POP3_PORT=str(pop3), SUBMISSION_PORT=str(subm),
+               SMTPS_PORT=str(smtps), POP3S_PORT=str(pop3s))
     env.pop("HSMAIL_ROOT", None)
     r = subprocess.run(["unshare", "-m", "sh", "-c", OVERLAY, "sh", "sh",
                         "-c", ADMIN], env=env, capture_output=True,
@@ -127,8 +142,14 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         assert name[st.st_uid] == "qmails"
         st = os.stat(live + "/var/qmail/queue/pid")
         assert name[st.st_uid] == "qmailq"
-        wait_port(smtp)
-        wait_port(pop3)
+        # The seed's own paths: /hsphere/local/var/qmail is /var/qmail.
+        assert os.readlink(live + "/hsphere/local/var/qmail") == \
+            "/var/qmail"
+        assert subprocess.run(["nsenter", "-t", str(pids[0]), "-m", "-r",
+                               "test", "-x", "/hsphere/local/var/qmail/bin/"
+                               "qmail-smtpd"]).returncode == 0
+        for port in (smtp, pop3, subm, smtps, pop3s):
+            wait_port(port)
 
         def pop_wait(text):
             end = time.time() + 60
@@ -184,6 +205,36 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
             s.sendmail("joe@live.test", ["joe@live.test"],
                        "Subject: live\r\n\r\ninstalled and running\r\n")
         msg = pop_wait(b"installed and running")
+        # Submission (AUTH required), SMTPS and POP3S, as production
+        # runs them beside the seed's two lines.
+        with smtplib.SMTP("127.0.0.1", subm, timeout=30) as s:
+            s.starttls(context=ctx)
+            s.ehlo("client.test")
+            assert s.mail("joe@live.test")[0] == 530
+            s.rset()
+            s.login("joe@live.test", "joepw")
+            s.sendmail("joe@live.test", ["joe@live.test"],
+                       "Subject: subm\r\n\r\nvia submission\r\n")
+        pop_wait(b"via submission")
+        with smtplib.SMTP_SSL("127.0.0.1", smtps, timeout=30,
+                              context=ctx) as s:
+            s.login("joe@live.test", "joepw")
+            s.sendmail("joe@live.test", ["joe@live.test"],
+                       "Subject: smtps\r\n\r\nvia smtps\r\n")
+        pop_wait(b"via smtps")
+        c = poplib.POP3_SSL("127.0.0.1", pop3s, timeout=30, context=ctx)
+        c.user("joe@live.test")
+        c.pass_("joepw")
+        assert c.stat()[0] >= 3
+        c.quit()
+        send = [p for p in chrooted(root) if named(p, "qmail-send")]
+        r = subprocess.run(["nsenter", "-t", str(send[0]), "-m", "-r",
+                            "/etc/init.d/qmaild", "status"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        for svc in ("send", "smtp", "submission", "smtps", "pop3",
+                    "pop3s"):
+            assert "%s running" % svc in r.stdout
         pids = chrooted(root)
         # qmail-queue names qmaild's uid as qmail does.
         assert b"invoked from network" in msg

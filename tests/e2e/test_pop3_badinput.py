@@ -179,7 +179,9 @@ def test_pipelined_login_and_commands(pop):
                 b"DELE 1\r\nQUIT\r\n")
     assert c.line() == b"+OK \r\n"
     assert c.line() == b"+OK \r\n"
-    assert c.line() == b"+OK 3 %d\r\n" % sum(map(len, texts))
+    # The size as sent: CRLF line ends (RFC 1939).
+    assert c.line() == b"+OK 3 %d\r\n" % sum(len(t) + t.count("\n")
+                                             for t in texts)
     assert c.line() == b"+OK \r\n"
     body = b"".join(c.multi())
     assert body == texts[1].replace("\n", "\r\n").encode()

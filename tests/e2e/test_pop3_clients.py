@@ -27,7 +27,12 @@ def check_session(c, mb, texts):
     """STAT, LIST, UIDL, RETR, TOP, DELE and QUIT as a client sees them."""
     count, octets = c.stat()
     assert count == len(texts)
-    assert octets == sum(len(t) for t in texts)
+    # Sizes as sent, with CRLF line ends (RFC 1939, as Dovecot gives
+    # them), though the files hold LF line ends.
+    assert octets == sum(len(t) + t.count("\n") for t in texts)
+    resp, lines, _ = c.list()
+    assert [int(l.split()[1]) for l in lines] == \
+        [len(t) + t.count("\n") for t in texts]
     resp, lines, _ = c.uidl()
     uids = [l.split()[1].decode() for l in lines]
     assert sorted(uids) == sorted(n.split(":")[0] for n in mb.names("new"))
@@ -149,8 +154,9 @@ def test_curl_pop3_and_pop3s(instance, procs):
     port = pop.start()
     r = curl(["pop3://127.0.0.1:%d/" % port, "-u", "gina@example.com:pw"])
     assert r.returncode == 0, r.stderr
-    assert r.stdout.decode().split() == ["1", str(len(texts[0])), "2",
-                                         str(len(texts[1]))]
+    assert r.stdout.decode().split() == [
+        "1", str(len(texts[0]) + texts[0].count("\n")),
+        "2", str(len(texts[1]) + texts[1].count("\n"))]
     r = curl(["pop3://127.0.0.1:%d/2" % port, "-u", "gina@example.com:pw"])
     assert r.returncode == 0, r.stderr
     assert r.stdout.replace(b"\r\n", b"\n") == texts[1].encode()
@@ -232,4 +238,44 @@ def test_require_tls(pop, instance):
     c.user(mb.login)
     c.pass_(mb.password)
     assert c.stat()[0] == 1
+    c.quit()
+
+
+def test_sizes_are_the_octets_sent(pop, instance):
+    """STAT and LIST give each message's size as RETR sends it, CRLF line
+    ends and all (RFC 1939), exactly: for mail vdelivermail delivered (the
+    size is in its name, ",W="), and for files of a migrated box without
+    it (counted), whatever line ends the file holds."""
+    if not pop.real:
+        pytest.skip("needs vdelivermail and vchkpw")
+    from vpoputil import deliver as vdeliver
+    mb = pop.user("size@example.com", "pw")
+    bodies = [b"Subject: lf\n\n" + b"line\n" * 1000,
+              b"Subject: crlf\r\n\r\nalready\r\ncrlf\r\n",
+              b"Subject: mixed\n\nlf\r\ncrlf\n.dot\n\n"]
+    for b in bodies:
+        r = vdeliver(instance, "size", "example.com", b)
+        assert r.returncode == 0, r.stderr
+    names = mb.names("new")
+    assert len(names) == 3 and all(",W=" in n for n in names)
+    # A migrated box's files: qmail-local's bare name, vpopmail's ",S=".
+    old = [b"Subject: old\n\nfrom 2004\n", b"Subject: old2\n\n" +
+           b"x" * 1000 + b"\n" + b"y\n" * 70000]
+    with open(os.path.join(mb.maildir, "cur", "1086000000.123.box:2,S"),
+              "wb") as f:
+        f.write(old[0])
+    with open(os.path.join(mb.maildir, "cur", "1086000001.124.box,S=%d:2,"
+              % len(old[1])), "wb") as f:
+        f.write(old[1])
+    c = poplib.POP3("127.0.0.1", pop.start(), timeout=30)
+    c.user(mb.login)
+    c.pass_(mb.password)
+    count, total = c.stat()
+    assert count == 5
+    resp, lines, _ = c.list()
+    sizes = [int(l.split()[1]) for l in lines]
+    sent = [c.retr(i)[2] for i in range(1, count + 1)]
+    assert sizes == sent and total == sum(sent)
+    # The two old files come first (delivery order), counted.
+    assert sizes[:2] == [len(b) + b.count(b"\n") for b in old]
     c.quit()

@@ -67,13 +67,13 @@ def children(pid):
 class Client:
     """The client side of the protocol, as qmail-smtpd speaks it."""
 
-    def __init__(self, instance):
+    def __init__(self, instance, who=b"q"):
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.connect(sock_path(instance))
         assert self.s.recv(1) == b"g"
         mr, self.mw = os.pipe()
         er, self.ew = os.pipe()
-        socket.send_fds(self.s, [b"q"], [mr, er])
+        socket.send_fds(self.s, [who], [mr, er])
         os.close(mr)
         os.close(er)
 
@@ -140,22 +140,42 @@ def test_queues_like_qmail_queue(instance, mail):
                      mail.logtext(), re.M)
 
 
-def test_client_uid_is_the_injector(instance, mail):
+def test_who_the_queue_owner_says_it_is(instance, mail):
+    """The queue's owner (one user runs the whole instance) names its
+    SMTP mail and its bounces as an install's qmaild and qmails are."""
+    seen = []
+    for who, said in ((b"n", b"from network"), (b"b", b"for bounce")):
+        c = Client(instance, who)
+        c.message(MSG)
+        c.envelope(su.qu.envelope("s@remote.example", ["joe@" + su.ME]))
+        qp, status = c.answer()
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        mail.wait_empty()
+        got = [m for m in su.maildir(mail.joe) if m not in seen]
+        assert len(got) == 1
+        assert re.search(rb"^Received: \(qmail %d invoked %s\); " %
+                         (qp, said), got[0], re.M)
+        seen += got
+
+
+@pytest.mark.parametrize("who", [b"q", b"n", b"b"])
+def test_client_uid_is_the_injector(instance, mail, who):
     """The uid in the envelope is the connecting process's, not the
-    daemon's (as the real uid of the set-uid qmail-queue)."""
+    daemon's (as the real uid of the set-uid qmail-queue), whoever the
+    client says it is."""
     if os.geteuid() != 0:
         pytest.skip("needs root to connect as another user")
     code = ("import socket, os, sys\n"
             "s = socket.socket(socket.AF_UNIX)\n"
             "s.connect(sys.argv[1]); assert s.recv(1) == b'g'\n"
             "mr, mw = os.pipe(); er, ew = os.pipe()\n"
-            "socket.send_fds(s, [b'q'], [mr, er])\n"
+            "socket.send_fds(s, [%r], [mr, er])\n"
             "os.write(mw, b'Subject: u\\n\\nx\\n'); os.close(mw)\n"
             "os.write(ew, b'Fs@remote.example\\0Tjoe@%s\\0\\0');"
             " os.close(ew)\n"
             "b = s.recv(16)\n"
             "sys.exit(0 if len(b) == 16 and b[8:] == bytes(8) else 1)\n"
-            % su.ME)
+            % (who, su.ME))
     su.open_path(instance.qmail)
     p = subprocess.run(["python3", "-c", code, sock_path(instance)],
                        preexec_fn=as_nobody, timeout=30)

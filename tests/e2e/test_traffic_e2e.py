@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -349,3 +350,57 @@ def test_loader_postgres_hsphere_table(traffic, postgres):
     out = postgres.psql("SELECT count(*) FROM trans_log WHERE "
                         "account_id IS NULL AND p_server_id = 3")
     assert int(out) == sum(1 for _ in model.tot)
+
+
+def test_missing_log_is_an_error(traffic):
+    """No maillog (syslog not writing it): what the rotated logs hold is
+    counted, then a warning and exit 111, never a silent nothing."""
+    lines, model = generate(START, 300, seed=43)
+    log = traffic.path("log", "maillog")
+    write(log + ".1", lines)
+    p = run(traffic, "mail-traffic", ok=False)
+    assert p.returncode == 111
+    assert "maillog is missing" in p.stderr
+    assert read_stats(traffic) == expected_files(model)
+    p = run(traffic, "mail-traffic", "-f", log, ok=False)
+    assert p.returncode == 111 and "is missing" in p.stderr
+    write(log, [])
+    run(traffic, "mail-traffic")
+
+
+def test_stale_log_while_mail_flows(traffic):
+    """maillog not grown for more than a day while the queue took mail
+    after its last line: a warning and exit 111; quiet when no mail came
+    (a quiet box), when the log is fresh, or for a log named with -f."""
+    lines, model = generate(START, 300, seed=47)
+    log = traffic.path("log", "maillog")
+    write(log, lines)
+    todo = traffic.path("qmail", "queue", "todo")
+    os.makedirs(todo)
+    now = time.time()
+    os.utime(log, (now - 3 * 86400, now - 3 * 86400))
+    os.utime(todo, (now - 4 * 86400, now - 4 * 86400))
+    run(traffic, "mail-traffic")                 # no mail since: fine
+    os.utime(todo, (now - 60, now - 60))         # mail a minute ago
+    p = run(traffic, "mail-traffic", ok=False)
+    assert p.returncode == 111
+    assert "has not grown since" in p.stderr and "queue took mail" in p.stderr
+    assert read_stats(traffic) == expected_files(model)
+    run(traffic, "mail-traffic", "-f", log)      # an archive: no check
+    os.utime(log, (now - 3600, now - 3600))      # grew an hour ago
+    run(traffic, "mail-traffic")
+
+
+def test_start_day_for_a_box_taking_over(traffic):
+    """-s: the first run on a box whose earlier days another job counted
+    writes only the days from the cut-over on, each complete."""
+    lines, model = generate(START, 2000, seed=59, step=200.0)
+    days = model.days()
+    assert len(days) >= 3
+    cut = days[1]
+    write(traffic.path("log", "maillog"), lines)
+    run(traffic, "mail-traffic", "-s",
+        "%s-%s-%s" % (cut[:4], cut[4:6], cut[6:]))
+    want = {model.file_name(d): model.day_file(d) for d in days
+            if d >= cut}
+    assert read_stats(traffic) == want

@@ -4,6 +4,9 @@ virtualdomains, vpasswd + vpasswd.cdb, .qmail-default, bucket dirs), their
 exit codes and error sentences, bad names, and concurrent vadduser."""
 import concurrent.futures
 import os
+import subprocess
+
+from conftest import prog
 
 from vpoputil import (adddomain, adduser, cdb_read, domain_ids, domdir, run,
                       vpasswd)
@@ -145,18 +148,22 @@ def test_alias_domain_and_valias(instance):
 
 
 def test_vdeldomain_with_mail(instance):
-    adddomain(instance, "example.com")
-    new = os.path.join(domdir(instance, "example.com"), "postmaster",
-                       "Maildir", "new")
-    with open(os.path.join(new, "1.2.host"), "w") as f:
-        f.write("x")
-    p = run(instance, "vdeldomain", "example.com")
-    assert p.returncode == 100
-    assert b"holds 1 message" in p.stderr
-    assert os.path.exists(os.path.join(new, "1.2.host"))
-    assert "example.com" in open(os.path.join(
-        instance.qmail, "users", "assign")).read()
-    run(instance, "vdeldomain", "-f", "example.com", check=0)
+    """As vpopmail's: a domain holding mail is deleted with it; -s (safe)
+    refuses it and changes nothing; -f (earlier hsmail) is accepted."""
+    for opts in ([], ["-f"]):
+        adddomain(instance, "example.com")
+        new = os.path.join(domdir(instance, "example.com"), "postmaster",
+                           "Maildir", "new")
+        with open(os.path.join(new, "1.2.host"), "w") as f:
+            f.write("x")
+        p = run(instance, "vdeldomain", "-s", "example.com")
+        assert p.returncode == 100
+        assert b"holds 1 message" in p.stderr
+        assert os.path.exists(os.path.join(new, "1.2.host"))
+        assert "example.com" in open(os.path.join(
+            instance.qmail, "users", "assign")).read()
+        run(instance, "vdeldomain", *opts, "example.com", check=0)
+        assert not os.path.exists(domdir(instance, "example.com"))
     assert not os.path.exists(domdir(instance, "example.com"))
     assert open(os.path.join(instance.qmail, "users", "assign")).read() \
         == ".\n"
@@ -342,3 +349,25 @@ def test_interrupted_domain_commands_finish_on_rerun(instance):
     assert cdb_read(os.path.join(ctl, "morercpthosts.cdb")) == []
     recs = dict(cdb_read(os.path.join(instance.qmail, "users", "cdb")))
     assert b"!late.example-" not in recs
+
+
+def test_relative_root_writes_absolute_paths(instance):
+    """HSMAIL_ROOT=./var (how make run's admin commands are typed): the
+    paths written into users/assign, vpasswd and .qmail-default are
+    absolute and clean, so they still work from any directory."""
+    base = os.path.dirname(instance.root)
+    rel = os.path.join(".", os.path.basename(instance.root)) + "/"
+    env = dict(instance.env, HSMAIL_ROOT=rel)
+    for argv in (["vadddomain", "rel.example", "pw"],
+                 ["vadduser", "joe@rel.example", "pw"]):
+        p = subprocess.run([prog(argv[0])] + argv[1:], env=env, cwd=base,
+                           capture_output=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+    d = os.path.join(instance.root, "vpopmail", "domains", "rel.example")
+    with open(os.path.join(instance.qmail, "users", "assign")) as f:
+        assert ":%s:-::\n" % d in f.read()
+    for name, _, _, _, _, udir, _ in vpasswd(instance, "rel.example"):
+        assert udir == os.path.join(d, name)
+    with open(os.path.join(d, ".qmail-default")) as f:
+        assert f.read() == "| %s/bin/vdelivermail '' bounce-no-mailbox\n" \
+            % instance.vpopmail

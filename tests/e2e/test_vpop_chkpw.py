@@ -186,3 +186,47 @@ def test_vchkpwsmtp_behind_qmail_smtpd(instance, procs):
     log = maillog(instance)
     assert "vchkpwsmtp: password fail joe@example.com" in log
     assert "s3cret" not in log
+
+
+def test_password_scheme_file(instance):
+    """~vpopmail/etc/passwd-scheme chooses the hash of every new password
+    (vadddomain, vadduser, vpasswd), so a box can share vpasswd with an
+    older vpopmail; each verifies through vchkpw and vchkpwsmtp.  A word
+    it does not know sets no password and changes nothing."""
+    scheme = os.path.join(instance.vpopmail, "etc", "passwd-scheme")
+    adddomain(instance, "example.com")
+    for i, (word, prefix) in enumerate((("md5-crypt", "$1$"),
+                                        ("sha512-crypt", "$6$"),
+                                        ("sha256-crypt", "$5$"),
+                                        ("yescrypt", "$y$"))):
+        with open(scheme, "w") as f:
+            f.write(word + "\n")
+        user = "user%d" % i
+        run(instance, "vadduser", user + "@example.com", "pw-" + word,
+            check=0)
+        hashes = {p[0]: p[1] for p in vpasswd(instance, "example.com")}
+        assert hashes[user].startswith(prefix), (word, hashes[user])
+        assert chkpw(instance, user + "@example.com", "pw-" + word)[0] == 0
+        assert chkpw(instance, user + "@example.com", "pw-x")[0] == 3
+        assert chkpw(instance, user + "@example.com", "pw-" + word,
+                     name="vchkpwsmtp", argv=["/bin/true"])[0] == 0
+    # vpasswd re-hashes in the scheme in force: user0 (MD5) to yescrypt.
+    run(instance, "vpasswd", "user0@example.com", "new-pw", check=0)
+    hashes = {p[0]: p[1] for p in vpasswd(instance, "example.com")}
+    assert hashes["user0"].startswith("$y$")
+    assert chkpw(instance, "user0@example.com", "new-pw")[0] == 0
+    # The other hashes still verify whatever the file says now.
+    assert chkpw(instance, "user1@example.com", "pw-sha512-crypt")[0] == 0
+    with open(scheme, "w") as f:
+        f.write("des\n")
+    before = vpasswd(instance, "example.com")
+    p = run(instance, "vadduser", "late@example.com", "pw")
+    assert p.returncode == 238
+    assert b'unknown password scheme "des"' in p.stderr
+    p = run(instance, "vpasswd", "user1@example.com", "pw")
+    assert p.returncode == 238
+    p = run(instance, "vadddomain", "other.example", "pw")
+    assert p.returncode == 238
+    assert vpasswd(instance, "example.com") == before
+    assert not os.path.exists(os.path.join(instance.vpopmail, "domains",
+                                           "other.example"))

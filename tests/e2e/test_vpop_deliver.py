@@ -49,7 +49,9 @@ def test_deliver_to_user(instance):
     assert msgs == [b"Return-Path: <sender@remote.example>\n"
                     b"Delivered-To: joe@example.com\n" + MSG]
     name = os.listdir(os.path.join(md, "new"))[0]
-    assert name.endswith(",S=%d" % len(msgs[0]))
+    # The size on disk, and with CRLF line ends (what POP3 says).
+    assert name.endswith(",S=%d,W=%d" % (len(msgs[0]),
+                                         len(msgs[0]) + msgs[0].count(b"\n")))
     assert os.listdir(os.path.join(md, "tmp")) == []
 
 
