@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "dns.h"
@@ -29,6 +30,9 @@
 
 static struct __res_state dns_st;
 static int	dns_ready;
+static long long dns_deadline;	/* CLOCK_MONOTONIC ms, 0: none */
+static unsigned long dns_nqueries;
+static int	dns_retrans0, dns_retry0;	/* the resolver's own */
 
 static int	dns_server_parse(const char *, size_t, struct sockaddr_in6 *);
 static int	dns_servers_set(const struct sockaddr_in6 *, size_t);
@@ -37,6 +41,8 @@ static int	dns_chain(ns_msg *, const char *, char *, size_t);
 static int	dns_answer_open(const unsigned char *, size_t, const char *,
 		    ns_msg *, char *, struct str *);
 static int	dns_samename(const char *, const char *);
+static long long dns_now_ms(void);
+static int	dns_budget_apply(void);
 static int	dns_mx_cmp(const void *, const void *);
 struct dns_want;
 static int	dns_chase(const char *, const struct dns_want *);
@@ -190,7 +196,71 @@ dns_setup(const char *servers)
 		errno = ENOMEM;
 		return -1;
 	}
+	dns_retrans0 = dns_st.retrans;
+	dns_retry0 = dns_st.retry;
 	dns_ready = 1;
+	return 0;
+}
+
+static long long
+dns_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+dns_budget(long ms)
+{
+	dns_deadline = ms > 0 ? dns_now_ms() + ms : 0;
+}
+
+long
+dns_budget_left(void)
+{
+	long long left;
+
+	if (dns_deadline == 0)
+		return 1L << 30;
+	left = dns_deadline - dns_now_ms();
+	return left > 0 ? (long)left : 0;
+}
+
+unsigned long
+dns_queries(void)
+{
+	return dns_nqueries;
+}
+
+/*
+ * Fit the resolver's timeouts into what is left of the budget: one try
+ * per server, each waiting at most the time left (glibc's res_send waits
+ * retrans seconds for the first try).  0, or -1 (ETIMEDOUT) when it is
+ * spent.
+ */
+static int
+dns_budget_apply(void)
+{
+	long	 left;
+
+	if (dns_deadline == 0) {
+		dns_st.retrans = dns_retrans0;
+		dns_st.retry = dns_retry0;
+		return 0;
+	}
+	left = dns_budget_left();
+	if (left <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	left = (left + 999) / 1000;
+	dns_st.retrans = left < dns_retrans0 ? (int)left : dns_retrans0;
+	if (dns_st.nscount > 1)
+		dns_st.retrans = dns_st.retrans / dns_st.nscount > 0 ?
+		    dns_st.retrans / dns_st.nscount : 1;
+	dns_st.retry = 1;
 	return 0;
 }
 
@@ -207,9 +277,12 @@ dns_query(const char *name, int type, unsigned char **pkt_r, size_t *len_r)
 	*pkt_r = NULL;
 	if (!dns_ready && dns_setup(NULL) == -1)
 		return DNS_SOFT;
+	if (dns_budget_apply() == -1)
+		return DNS_SOFT;
 	buf = malloc(DNS_MAXANSWER);
 	if (buf == NULL)
 		return DNS_SOFT;
+	dns_nqueries++;
 	n = res_nquery(&dns_st, name, ns_c_in, type, buf, DNS_MAXANSWER);
 	if (n < 0) {
 		free(buf);
@@ -438,6 +511,8 @@ struct dns_want {
 	int	 type;
 	struct dns_mxlist *mx;
 	struct dns_addrlist *addr;
+	struct strlist *names;	/* TXT strings or PTR names */
+	size_t	 maxrec;	/* TXT */
 };
 
 /*
@@ -460,10 +535,17 @@ dns_chase(const char *name, const struct dns_want *w)
 		r = dns_query(str_c(&cur), w->type, &pkt, &len);
 		if (r != DNS_FOUND)
 			break;
-		r = w->mx != NULL ?
-		    dns_parse_mx(pkt, len, str_c(&cur), w->mx, &final) :
-		    dns_parse_addr(pkt, len, str_c(&cur), w->type, w->addr,
-		    &final);
+		if (w->mx != NULL)
+			r = dns_parse_mx(pkt, len, str_c(&cur), w->mx, &final);
+		else if (w->type == ns_t_txt)
+			r = dns_parse_txt(pkt, len, str_c(&cur), w->maxrec,
+			    w->names, &final);
+		else if (w->type == ns_t_ptr)
+			r = dns_parse_ptr(pkt, len, str_c(&cur), w->names,
+			    &final);
+		else
+			r = dns_parse_addr(pkt, len, str_c(&cur), w->type,
+			    w->addr, &final);
 		free(pkt);
 		/* A chain the server did not finish: ask for its end. */
 		if (r == DNS_NODATA && !dns_samename(str_c(&final),
@@ -483,7 +565,7 @@ dns_chase(const char *name, const struct dns_want *w)
 int
 dns_mx(const char *name, struct dns_mxlist *l)
 {
-	struct dns_want w = { ns_t_mx, l, NULL };
+	struct dns_want w = { ns_t_mx, l, NULL, NULL, 0 };
 	int	 r;
 
 	r = dns_chase(name, &w);
@@ -496,7 +578,7 @@ dns_mx(const char *name, struct dns_mxlist *l)
 static int
 dns_addrs_type(const char *name, int type, struct dns_addrlist *l)
 {
-	struct dns_want w = { type, NULL, l };
+	struct dns_want w = { type, NULL, l, NULL, 0 };
 
 	return dns_chase(name, &w);
 }
@@ -559,6 +641,129 @@ dns_addr_fmt(const struct dns_addr *a, char *buf, size_t n)
 	if (inet_ntop(a->af, a->a, buf, (socklen_t)n) == NULL)
 		return "?";
 	return buf;
+}
+
+int
+dns_addrs_af(const char *name, int af, struct dns_addrlist *l)
+{
+	return dns_addrs_type(name, af == AF_INET6 ? ns_t_aaaa : ns_t_a, l);
+}
+
+int
+dns_parse_txt(const unsigned char *pkt, size_t len, const char *qname,
+    size_t maxrec, struct strlist *l, struct str *final_r)
+{
+	char	 end[NS_MAXDNAME];
+	struct str rec = STR_INIT(STR_UNBOUNDED);
+	const unsigned char *rd;
+	ns_msg	 msg;
+	ns_rr	 rr;
+	size_t	 off, n;
+	int	 i, found = 0, r = DNS_SOFT, big = 0;
+
+	rec.max = maxrec;
+	if (dns_answer_open(pkt, len, qname, &msg, end, final_r) == -1)
+		return DNS_SOFT;
+	for (i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
+			goto done;
+		if (ns_rr_type(rr) != ns_t_txt || ns_rr_class(rr) != ns_c_in ||
+		    !dns_samename(ns_rr_name(rr), end))
+			continue;
+		/* RFC 1035 3.3.14: one or more <character-string>s. */
+		rd = ns_rr_rdata(rr);
+		str_clear(&rec);
+		if (str_catb(&rec, "", 0) == -1)
+			goto done;
+		for (off = 0; off < ns_rr_rdlen(rr); off += n) {
+			n = rd[off++];
+			if (n > ns_rr_rdlen(rr) - off)
+				goto done;
+			if (str_catb(&rec, rd + off, n) == -1) {
+				big = errno == E2BIG;
+				goto done;
+			}
+		}
+		if (strlist_addb(l, rec.s, rec.len) == -1)
+			goto done;
+		found = 1;
+	}
+	r = found ? DNS_FOUND : DNS_NODATA;
+done:
+	str_free(&rec);
+	errno = big ? E2BIG : errno;
+	return r;
+}
+
+int
+dns_txt(const char *name, size_t maxrec, struct strlist *l)
+{
+	struct dns_want w = { ns_t_txt, NULL, NULL, l, maxrec };
+
+	return dns_chase(name, &w);
+}
+
+int
+dns_parse_ptr(const unsigned char *pkt, size_t len, const char *qname,
+    struct strlist *l, struct str *final_r)
+{
+	char	 end[NS_MAXDNAME], host[NS_MAXDNAME];
+	ns_msg	 msg;
+	ns_rr	 rr;
+	int	 i, n, found = 0;
+
+	if (dns_answer_open(pkt, len, qname, &msg, end, final_r) == -1)
+		return DNS_SOFT;
+	for (i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
+		if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
+			return DNS_SOFT;
+		if (ns_rr_type(rr) != ns_t_ptr || ns_rr_class(rr) != ns_c_in ||
+		    !dns_samename(ns_rr_name(rr), end))
+			continue;
+		n = dn_expand(ns_msg_base(msg), ns_msg_end(msg),
+		    ns_rr_rdata(rr), host, sizeof(host));
+		if (n < 0 || (size_t)n > ns_rr_rdlen(rr))
+			return DNS_SOFT;
+		if (strlist_adds(l, host) == -1)
+			return DNS_SOFT;
+		found = 1;
+	}
+	return found ? DNS_FOUND : DNS_NODATA;
+}
+
+int
+dns_ptr_name(const struct dns_addr *a, struct str *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	int	 i;
+
+	str_clear(out);
+	if (a->af == AF_INET)
+		return str_printf(out, "%u.%u.%u.%u.in-addr.arpa", a->a[3],
+		    a->a[2], a->a[1], a->a[0]);
+	for (i = 15; i >= 0; i--)
+		if (str_catc(out, hex[a->a[i] & 15]) == -1 ||
+		    str_catc(out, '.') == -1 ||
+		    str_catc(out, hex[a->a[i] >> 4]) == -1 ||
+		    str_catc(out, '.') == -1)
+			return -1;
+	return str_cats(out, "ip6.arpa");
+}
+
+int
+dns_ptr(const struct dns_addr *a, struct strlist *names)
+{
+	struct dns_want w = { ns_t_ptr, NULL, NULL, names, 0 };
+	struct str q = STR_INIT(NS_MAXDNAME);
+	int	 r;
+
+	if (dns_ptr_name(a, &q) == -1) {
+		str_free(&q);
+		return DNS_SOFT;
+	}
+	r = dns_chase(str_c(&q), &w);
+	str_free(&q);
+	return r;
 }
 
 void

@@ -101,6 +101,48 @@ int	dns_addr_literal(const char *, struct dns_addr *);
 /* Text form of an address into buf (INET6_ADDRSTRLEN bytes at least). */
 const char *dns_addr_fmt(const struct dns_addr *, char *buf, size_t n);
 
+/*
+ * TXT records of name (CNAME chains followed), each record's strings
+ * joined, appended to *list.  A record longer than maxrec bytes makes the
+ * lookup fail with DNS_SOFT and errno E2BIG (the caller decides whether
+ * published data that big is its permanent error).  DNS_FOUND,
+ * DNS_NODATA, DNS_SOFT or DNS_HARD.
+ */
+int	dns_txt(const char *name, size_t maxrec, struct strlist *list);
+int	dns_parse_txt(const unsigned char *pkt, size_t len, const char *qname,
+	    size_t maxrec, struct strlist *, struct str *final_r);
+
+/*
+ * Addresses of one family only (AF_INET: A, AF_INET6: AAAA) of name,
+ * appended to *list.  A DNS_* result.
+ */
+int	dns_addrs_af(const char *name, int af, struct dns_addrlist *);
+
+/*
+ * The PTR names of an address (in-addr.arpa or ip6.arpa), each without
+ * the trailing dot, appended to *names.  A DNS_* result.
+ */
+int	dns_ptr(const struct dns_addr *, struct strlist *names);
+int	dns_parse_ptr(const unsigned char *pkt, size_t len, const char *qname,
+	    struct strlist *, struct str *final_r);
+/* The reverse-lookup name of an address into *out (no trailing dot). */
+int	dns_ptr_name(const struct dns_addr *, struct str *out);
+
+/*
+ * A time budget for every query that follows: ms milliseconds from now
+ * (0: none, the resolver's own timeouts alone).  Each query waits at
+ * most what is left (rounded up to a second, the resolver's unit), and
+ * once it is spent every lookup fails at once with DNS_SOFT and errno
+ * ETIMEDOUT.  The message authentication checks give all the DNS of one
+ * message one budget, so a server that never answers cannot hold the
+ * SMTP session.
+ */
+void	dns_budget(long ms);
+/* Milliseconds left of the budget (a large number when none is set). */
+long	dns_budget_left(void);
+/* Queries sent since the process started (tests and limits read it). */
+unsigned long dns_queries(void);
+
 void	dns_mxlist_free(struct dns_mxlist *);
 void	dns_addrlist_free(struct dns_addrlist *);
 

@@ -290,11 +290,100 @@ test_setup(void **state)
 	assert_int_equal(dns_setup(""), 0);
 }
 
+/* TXT: strings of a record joined, records apart, the size limit. */
+static void
+test_txt(void **state)
+{
+	static struct pkt p;
+	struct strlist l = STRLIST_INIT;
+	static unsigned char big[3 * 256];
+	size_t	 i;
+
+	(void)state;
+	start(&p, "t.org", ns_t_txt);
+	rr(&p, "t.org", ns_t_txt, "\006v=spf1\005 -all", 13, NULL, -1);
+	rr(&p, "t.org", ns_t_txt, "\003abc", 4, NULL, -1);
+	rr(&p, "other.org", ns_t_txt, "\003xyz", 4, NULL, -1);
+	assert_int_equal(dns_parse_txt(p.b, p.n, "t.org", 100, &l, NULL),
+	    DNS_FOUND);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0], "v=spf1 -all");
+	assert_string_equal(l.v[1], "abc");
+	strlist_free(&l);
+	/* 11 bytes of text: over a limit of 10. */
+	assert_int_equal(dns_parse_txt(p.b, p.n, "t.org", 10, &l, NULL),
+	    DNS_SOFT);
+	assert_int_equal(errno, E2BIG);
+	strlist_free(&l);
+	/* A string longer than the rdata left. */
+	start(&p, "t.org", ns_t_txt);
+	rr(&p, "t.org", ns_t_txt, "\011abc", 4, NULL, -1);
+	assert_int_equal(dns_parse_txt(p.b, p.n, "t.org", 100, &l, NULL),
+	    DNS_SOFT);
+	strlist_free(&l);
+	/* An empty record and three 255-byte strings. */
+	start(&p, "t.org", ns_t_txt);
+	rr(&p, "t.org", ns_t_txt, "", 0, NULL, -1);
+	for (i = 0; i < 3; i++) {
+		big[i * 256] = 255;
+		memset(big + i * 256 + 1, 'a' + (int)i, 255);
+	}
+	rr(&p, "t.org", ns_t_txt, big, sizeof(big), NULL, -1);
+	assert_int_equal(dns_parse_txt(p.b, p.n, "t.org", 765, &l, NULL),
+	    DNS_FOUND);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0], "");
+	assert_int_equal(strlen(l.v[1]), 765);
+	strlist_free(&l);
+	start(&p, "t.org", ns_t_txt);
+	assert_int_equal(dns_parse_txt(p.b, p.n, "t.org", 100, &l, NULL),
+	    DNS_NODATA);
+}
+
+static void
+test_ptr(void **state)
+{
+	static struct pkt p;
+	struct strlist l = STRLIST_INIT;
+	struct str q = STR_INIT(1024);
+	struct dns_addr a;
+
+	(void)state;
+	assert_int_equal(dns_addr_literal("192.0.2.10", &a), 1);
+	assert_int_equal(dns_ptr_name(&a, &q), 0);
+	assert_string_equal(str_c(&q), "10.2.0.192.in-addr.arpa");
+	assert_int_equal(dns_addr_literal("2001:db8::1", &a), 1);
+	assert_int_equal(dns_ptr_name(&a, &q), 0);
+	assert_string_equal(str_c(&q), "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+	start(&p, "10.2.0.192.in-addr.arpa", ns_t_ptr);
+	rr(&p, "10.2.0.192.in-addr.arpa", ns_t_ptr, NULL, 0, "mx.a.org", -1);
+	assert_int_equal(dns_parse_ptr(p.b, p.n, "10.2.0.192.in-addr.arpa",
+	    &l, NULL), DNS_FOUND);
+	assert_string_equal(l.v[0], "mx.a.org");
+	strlist_free(&l);
+	str_free(&q);
+}
+
+static void
+test_budget(void **state)
+{
+	(void)state;
+	dns_budget(0);
+	assert_true(dns_budget_left() > 1000000);
+	dns_budget(5000);
+	assert_true(dns_budget_left() > 4000 && dns_budget_left() <= 5000);
+	dns_budget(0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mx_plain),
+		cmocka_unit_test(test_txt),
+		cmocka_unit_test(test_ptr),
+		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_mx_cname),
 		cmocka_unit_test(test_cname_loop),
 		cmocka_unit_test(test_nodata_and_cut),

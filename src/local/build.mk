@@ -7,7 +7,11 @@ PROGS += qmail-local vdelivermail
 qmail-local_SRCS := src/local/qmail-local.c $(LOCAL_SRCS)
 vdelivermail_SRCS := src/local/vdelivermail.c src/local/vdeliver.c \
 	src/local/say.c
+# srs.c (the forwards' sender rewriting) uses libmd's SHA-1
+qmail-local_LIBS := -lmd
+vdelivermail_LIBS := -lmd
 TESTS += dotqmail_test
 dotqmail_test_SRCS := src/local/dotqmail_test.c src/local/dotqmail.c
 TESTS += local_test
 local_test_SRCS := src/local/local_test.c $(LOCAL_SRCS)
+local_test_LIBS := -lmd

@@ -26,6 +26,7 @@
 #include "local.h"
 #include "maildir.h"
 #include "qq.h"
+#include "srs.h"
 #include "say.h"
 #include "str.h"
 #include "vdeliver.h"
@@ -571,6 +572,7 @@ static int
 do_forward(struct ldel *d, struct strlist *recips)
 {
 	struct qq qq;
+	struct str srsender = STR_INIT(1024);
 	const char *res;
 	size_t	 i;
 
@@ -581,7 +583,12 @@ do_forward(struct ldel *d, struct strlist *recips)
 		    strerror(errno));
 	qq_put(&qq, d->dtline.s, d->dtline.len);
 	qq_putfd(&qq, d->p->msgfd);
-	qq_from(&qq, d->ueo.s);
+	/* The Sender Rewriting Scheme, so that the receiver's SPF check of
+	 * the sender passes (srs.h). */
+	if (srs_forward_sender(d->ueo.s, d->p->host, &srsender) == -1)
+		srsender.len = 0;
+	qq_from(&qq, srsender.len ? srsender.s : d->ueo.s);
+	str_free(&srsender);
 	for (i = 0; i < recips->n; i++)
 		qq_to(&qq, recips->v[i]);
 	res = qq_close(&qq);

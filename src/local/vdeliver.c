@@ -29,6 +29,7 @@
 #include "qq.h"
 #include "root.h"
 #include "say.h"
+#include "srs.h"
 #include "vdeliver.h"
 #include "vpop.h"
 
@@ -255,8 +256,8 @@ static int
 forward(struct vdel *d, const char *to)
 {
 	struct qq q;
-	struct str hdr = STR_INIT(1024);
-	const char *res;
+	struct str hdr = STR_INIT(1024), srsender = STR_INIT(1024);
+	const char *res, *sender = d->p->sender;
 	int	 r, loop;
 
 	/* Our own Delivered-To line already there: it came back to us. */
@@ -264,13 +265,20 @@ forward(struct vdel *d, const char *to)
 		return r;
 	if (loop)
 		return vfail(d, EXIT_TEMP, "message is looping (#4.4.6)");
-	if (str_printf(&hdr, "Delivered-To: %s\n", str_c(&d->addr)) == -1)
+	/* The Sender Rewriting Scheme for the receiver's SPF (srs.h). */
+	if (sender != NULL && srs_forward_sender(sender, d->p->host != NULL ?
+	    d->p->host : "", &srsender) == 1)
+		sender = str_c(&srsender);
+	if (str_printf(&hdr, "Delivered-To: %s\n", str_c(&d->addr)) == -1) {
+		str_free(&srsender);
 		return nomem(d);
+	}
 	/* The caller ignores SIGPIPE (qq.h). */
 	if (qq_open(&q) == -1) {
 		r = vfail(d, EXIT_TEMP, "cannot run qmail-queue: %s (#4.3.0)",
 		    strerror(errno));
 		str_free(&hdr);
+		str_free(&srsender);
 		return r;
 	}
 	qq_put(&q, hdr.s, hdr.len);
@@ -278,10 +286,11 @@ forward(struct vdel *d, const char *to)
 		qq_fail(&q);
 	else
 		qq_putfd(&q, d->p->msgfd);
-	qq_from(&q, d->p->sender != NULL ? d->p->sender : "");
+	qq_from(&q, sender != NULL ? sender : "");
 	qq_to(&q, to);
 	res = qq_close(&q);
 	str_free(&hdr);
+	str_free(&srsender);
 	if (*res == '\0')
 		return 0;
 	if (*res == 'D')
@@ -386,6 +395,38 @@ out:
 	return r;
 }
 
+/*
+ * Mail to one of our SRS addresses (a bounce of a forward, made by our
+ * own qmail-send or handed over by a peer): on to the address it stands
+ * for; a forged or expired one bounces.
+ */
+static int
+srs_bounce(struct vdel *d, const char *local, const char *domain)
+{
+	struct strlist sec = STRLIST_INIT;
+	struct str a = STR_INIT(1024), orig = STR_INIT(1024);
+	int	 r;
+
+	if (srs_secrets(&sec) != 1 ||
+	    str_printf(&a, "%s@%s", local, domain) == -1) {
+		r = vfail(d, EXIT_PERM, "Sorry, no mailbox here by that name. "
+		    "vpopmail (#5.1.1)");
+		goto out;
+	}
+	r = srs_reverse(a.s, &sec, (long long)time(NULL), &orig);
+	if (r != 1)
+		r = vfail(d, EXIT_PERM, "Sorry, no mailbox here by that name "
+		    "(%s SRS address). vpopmail (#5.1.1)", r == -1 &&
+		    errno == ETIME ? "expired" : "invalid");
+	else
+		r = forward(d, str_c(&orig));
+out:
+	strlist_free(&sec);
+	str_free(&a);
+	str_free(&orig);
+	return r;
+}
+
 /* The fallback of .qmail-default for a user who does not exist. */
 static int
 usernotfound(struct vdel *d, const char *fb)
@@ -477,6 +518,10 @@ deliver(struct vdel *d)
 	if (r == -1) {
 		r = vfail(d, EXIT_TEMP, "cannot read the user database: %s "
 		    "(#4.3.0)", strerror(errno));
+		goto out;
+	}
+	if (r == 0 && srs_is(d->p->ext, strlen(d->p->ext))) {
+		r = srs_bounce(d, d->p->ext, d->p->host);
 		goto out;
 	}
 	if (r == 0) {

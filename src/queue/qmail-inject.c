@@ -22,6 +22,7 @@
 #include "err.h"
 #include "inject.h"
 #include "log.h"
+#include "msign.h"
 #include "qq.h"
 #include "queue.h"
 #include "root.h"
@@ -45,6 +46,32 @@ static const char *firstenv(const char *const *);
 static void	qualify_add(struct strlist *, const char *, size_t);
 static void	fromline(struct str *, const char *, const char *);
 static void	field_done(struct str *, const struct str *, int);
+static int	put_qq(void *, const char *, size_t);
+static void	put(struct msign *, struct qq *, const char *, size_t);
+
+/* Into qmail-queue (msign_end's output). */
+static int
+put_qq(void *arg, const char *b, size_t n)
+{
+	qq_put(arg, b, n);
+	return 0;
+}
+
+/* Message bytes: held for signing, or straight into qmail-queue. */
+static void
+put(struct msign *ms, struct qq *qq, const char *b, size_t n)
+{
+	if (!ms->on) {
+		qq_put(qq, b, n);
+		return;
+	}
+	if (msign_write(ms, b, n) == -1) {
+		qq_fail(qq);
+		(void)qq_close(qq);
+		log_die(EXIT_TEMP, "unable to hold the message: %s",
+		    strerror(errno));
+	}
+}
 
 static void
 usage(int sendmail)
@@ -211,6 +238,7 @@ main(int argc, char **argv)
 	int	 havefrom = 0, haveresent = 0, skip = 0, eof = 0, ended = 0;
 	struct passwd *pw;
 	struct qq qq;
+	struct msign ms;
 	char	 buf[65536];
 	ssize_t	 r;
 	size_t	 i, j, bodypos;
@@ -480,10 +508,14 @@ main(int argc, char **argv)
 	if (qq_open(&qq) == -1)
 		log_die(EXIT_TEMP, "unable to run qmail-queue: %s",
 		    strerror(errno));
-	qq_put(&qq, hdr.s ? hdr.s : "", hdr.len);
-	qq_put(&qq, add.s ? add.s : "", add.len);
-	qq_put(&qq, "\n", 1);
-	qq_put(&qq, str_c(&msg) + bodypos, msg.len - bodypos);
+	/* DKIM (msgauthd(8)): the signatures go on top, so the message is
+	 * held until they are made. */
+	if (msign_start(&ms, sender.s, 600) == 0 && ms.why.len > 0)
+		log_warn("not signed: %s", str_c(&ms.why));
+	put(&ms, &qq, hdr.s ? hdr.s : "", hdr.len);
+	put(&ms, &qq, add.s ? add.s : "", add.len);
+	put(&ms, &qq, "\n", 1);
+	put(&ms, &qq, str_c(&msg) + bodypos, msg.len - bodypos);
 	str_free(&msg);
 	/* The rest of the body as it comes. */
 	while (!eof && (r = read(0, buf, sizeof(buf))) != 0) {
@@ -495,8 +527,19 @@ main(int argc, char **argv)
 			log_die(EXIT_TEMP, "unable to read message: %s",
 			    strerror(errno));
 		}
-		qq_put(&qq, buf, (size_t)r);
+		put(&ms, &qq, buf, (size_t)r);
 	}
+	if (ms.on) {
+		if (msign_end(&ms, put_qq, &qq) == -1) {
+			qq_fail(&qq);
+			(void)qq_close(&qq);
+			log_die(EXIT_TEMP, "unable to read the held message: %s",
+			    strerror(errno));
+		}
+		if (ms.why.len > 0)
+			log_warn("not signed: %s", str_c(&ms.why));
+	}
+	msign_free(&ms);
 	qq_from(&qq, sender.s);
 	for (i = 0; i < rcpts.n; i++)
 		qq_to(&qq, rcpts.v[i]);

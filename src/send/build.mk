@@ -6,6 +6,7 @@ qmail-send_SRCS := src/send/qmail-send.c src/send/sched.c src/send/sendq.c
 qmail-todo_SRCS := src/send/qmail-todo.c src/send/sendq.c src/send/rewrite.c \
 	src/send/cmap.c
 qmail-clean_SRCS := src/send/qmail-clean.c src/send/sendq.c
+qmail-lspawn_LIBS := -lmd
 qmail-lspawn_SRCS := src/send/qmail-lspawn.c src/send/sendq.c \
 	src/local/lworker.c $(LOCAL_SRCS)
 TESTS += send_test

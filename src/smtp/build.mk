@@ -8,12 +8,12 @@ SMTPD_MODS := src/smtp/smtpd_proto.c src/smtp/smtpd_addr.c \
 PROGS += qmail-smtpd qmail-smtpd-tls
 qmail-smtpd_SRCS := src/smtp/qmail-smtpd.c src/smtp/smtpd_notls.c \
 	src/smtp/chkuser.c src/smtp/chkhelp.c src/smtp/smtpd_sender.c \
-	$(SMTPD_MODS)
-qmail-smtpd_LIBS := -lcrypt
+	src/smtp/smtpd_auth.c $(SMTPD_MODS)
+qmail-smtpd_LIBS := -lcrypt -lmd
 qmail-smtpd-tls_SRCS := src/smtp/qmail-smtpd.c src/smtp/smtpd_tls.c \
 	src/smtp/chkuser.c src/smtp/chkhelp.c src/smtp/smtpd_sender.c \
-	$(SMTPD_MODS)
-qmail-smtpd-tls_LIBS := -lssl -lcrypto -lcrypt
+	src/smtp/smtpd_auth.c $(SMTPD_MODS)
+qmail-smtpd-tls_LIBS := -lssl -lcrypto -lcrypt -lmd
 
 TESTS += smtpd_proto_test
 smtpd_proto_test_SRCS := src/smtp/smtpd_proto_test.c $(SMTPD_MODS)

@@ -36,6 +36,7 @@
 #include "queue.h"
 #include "rbuf.h"
 #include "root.h"
+#include "smtpd_auth.h"
 #include "smtpd_proto.h"
 #include "smtpd_queue.h"
 #include "smtpd_sender.h"
@@ -75,6 +76,7 @@ struct ctx {
 	int	 fromcheck;	/* this message's From: is being collected */
 	int	 fromerr;	/* ... and memory ran out doing it */
 	struct sender_from from;
+	struct smtpd_auth auth;	/* sender authentication (msgauthd) */
 };
 
 static void	die_controls(struct io *);
@@ -88,6 +90,11 @@ static int	h_qopen(void *);
 static int	h_qwrite(void *, const char *, size_t);
 static int	h_qclose(void *, const struct str *, struct str *);
 static long long h_now(void *);
+static int	h_qwrite_raw(void *, const char *, size_t);
+static int	h_msg_start(void *, const struct str *, int, const char *,
+		    const char *);
+static int	h_msg_end(void *, struct str *);
+static int	h_rcptsrs(void *, struct smtpd_path *, struct str *);
 static int	h_rcptcheck(void *, const struct smtpd_path *, const char *,
 		    const char *, struct str *);
 static const char *env_or(const char *, const char *);
@@ -286,6 +293,16 @@ h_qwrite(void *arg, const char *b, size_t n)
 	if (c->fromcheck && !c->fromerr &&
 	    sender_from_feed(&c->from, b, n) == -1)
 		c->fromerr = 1;
+	if (c->auth.filtering)
+		return smtpd_auth_write(&c->auth, b, n);
+	return smtpd_qq_write(&c->qq, b, n);
+}
+
+/* What smtpd_auth writes into the queue. */
+static int
+h_qwrite_raw(void *arg, const char *b, size_t n)
+{
+	struct ctx *c = arg;
 
 	return smtpd_qq_write(&c->qq, b, n);
 }
@@ -296,6 +313,7 @@ h_qclose(void *arg, const struct str *env, struct str *reply)
 	struct ctx *c = arg;
 	int	 r;
 
+	smtpd_auth_reset(&c->auth);
 	if (c->fromcheck) {
 		r = env != NULL ? from_check(c, reply) : 0;
 		sender_from_free(&c->from);
@@ -308,8 +326,32 @@ h_qclose(void *arg, const struct str *env, struct str *reply)
 			return -1;
 		}
 	}
-
 	return smtpd_qq_close(&c->qq, env, (long long)time(NULL), reply);
+}
+
+static int
+h_msg_start(void *arg, const struct str *received, int relay,
+    const char *helo, const char *sender)
+{
+	struct ctx *c = arg;
+
+	return smtpd_auth_start(&c->auth, received, relay, helo, sender);
+}
+
+static int
+h_msg_end(void *arg, struct str *reply)
+{
+	struct ctx *c = arg;
+
+	return smtpd_auth_end(&c->auth, reply);
+}
+
+static int
+h_rcptsrs(void *arg, struct smtpd_path *p, struct str *reply)
+{
+	struct ctx *c = arg;
+
+	return smtpd_auth_srs(&c->auth, p, reply);
 }
 
 static int
@@ -463,6 +505,9 @@ main(int argc, char **argv)
 		for (char *p = c.anysender.v[i]; *p != '\0'; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p + 32);
+	if (smtpd_auth_init(&c.auth, conf.remoteip, conf.pid, h_qwrite_raw,
+	    &c) == -1)
+		die_controls(&c.io);
 
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.arg = &c;
@@ -477,6 +522,9 @@ main(int argc, char **argv)
 	hooks.queue_write = h_qwrite;
 	hooks.queue_close = h_qclose;
 	hooks.now = h_now;
+	hooks.msg_start = h_msg_start;
+	hooks.msg_end = h_msg_end;
+	hooks.rcptsrs = h_rcptsrs;
 
 	rbuf_init(&rb, &c.io);
 	wbuf_init(&wb, &c.io);
@@ -485,6 +533,7 @@ main(int argc, char **argv)
 	(void)smtpd_run(&s);
 	smtpd_free(&s);
 	chkuser_free(&c.chk);
+	smtpd_auth_free(&c.auth);
 	smtpd_tls_end(&c.io);
 	if (c.have_mrh)
 		cdbx_close(&c.mrh);

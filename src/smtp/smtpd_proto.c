@@ -598,7 +598,13 @@ do_rcpt(struct smtpd *s, const char *arg, size_t n)
 			return rcpt_refuse(s, 553, ESC_NOT_AUTHORIZED, "sorry, "
 			    "that domain isn't in my list of allowed "
 			    "rcpthosts");
-		if (s->hooks->rcptcheck != NULL) {
+		/* One of our SRS addresses: the address it stands for. */
+		str_clear(&s->reply);
+		r = s->hooks->rcptsrs != NULL ? s->hooks->rcptsrs(
+		    s->hooks->arg, &s->path, &s->reply) : 0;
+		if (r == -1)
+			return out(s, str_c(&s->reply));
+		if (r == 0 && s->hooks->rcptcheck != NULL) {
 			str_clear(&s->reply);
 			r = s->hooks->rcptcheck(s->hooks->arg, &s->path,
 			    s->sender.len ? str_c(&s->sender) : "",
@@ -666,7 +672,7 @@ do_data(struct smtpd *s)
 	struct smtpd_data d;
 	struct str why = STR_INIT(512);
 	long long now;
-	int	 r;
+	int	 r, held = 0;
 
 	if (s->state == SMTPD_IDLE)
 		return reply(s, 503, ESC_BAD_COMMAND, "MAIL first");
@@ -680,7 +686,9 @@ do_data(struct smtpd *s)
 	    s->seenhelo ? str_c(&s->helo) : NULL,
 	    s->authuser.len ? str_c(&s->authuser) : s->conf->remoteinfo,
 	    s->conf->remoteip, s->conf->localhost, proto_name(s), now) == -1 ||
-	    h->queue_write(h->arg, s->tmp.s, s->tmp.len) == -1) {
+	    (held = h->msg_start != NULL ? h->msg_start(h->arg, &s->tmp,
+	    relay_ok(s), str_c(&s->helo), str_c(&s->sender)) : 0) == -1 ||
+	    (!held && h->queue_write(h->arg, s->tmp.s, s->tmp.len) == -1)) {
 		(void)h->queue_close(h->arg, NULL, &s->reply);
 		return reply(s, 451, ESC_SYSTEM, "qqt failure");
 	}
@@ -724,6 +732,12 @@ do_data(struct smtpd *s)
 	}
 	str_free(&why);
 	str_clear(&s->reply);
+	/* Sender authentication: signatures or marks go on top, or the
+	 * message is refused (DMARC), before the queue has it. */
+	if (h->msg_end != NULL && h->msg_end(h->arg, &s->reply) != 0) {
+		(void)h->queue_close(h->arg, NULL, &s->tmp);
+		return data_refuse(s, str_c(&s->reply));
+	}
 	if (h->queue_close(h->arg, &s->env, &s->reply) == -1) {
 		logf_(s, "reject ip %s mail %s data: %s", s->conf->remoteip,
 		    safe(s, s->sender.s, s->sender.len), str_c(&s->reply));

@@ -97,6 +97,28 @@ struct smtpd_hooks {
 	int	(*queue_close)(void *, const struct str *env, struct str *reply);
 	/* Seconds since the epoch (Received date, 250 reply). */
 	long long (*now)(void *);
+	/*
+	 * Optional (sender authentication, smtpd_auth.h): a message starts;
+	 * received is the Received field smtpd would write first, relay says
+	 * the client may relay (authenticated or RELAYCLIENT).  1: the hook
+	 * writes received itself (it holds the message to put fields above
+	 * it), 0: smtpd writes it, -1: 451.
+	 */
+	int	(*msg_start)(void *, const struct str *received, int relay,
+		    const char *helo, const char *sender);
+	/*
+	 * Optional: the message is complete and nothing refused it.  0 go
+	 * on (queue_close); 1 refused, -1 temporary failure, either with
+	 * the whole reply line in *reply.
+	 */
+	int	(*msg_end)(void *, struct str *reply);
+	/*
+	 * Optional: a recipient in a local domain for a client that may not
+	 * relay.  1: one of our SRS addresses, rewritten in place to the
+	 * address it stands for (taken without rcptcheck); 0: not one;
+	 * -1: refused, the whole reply line in *reply.
+	 */
+	int	(*rcptsrs)(void *, struct smtpd_path *, struct str *reply);
 };
 
 /* Why smtpd_run returned (for the "end" log line). */

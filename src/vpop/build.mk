@@ -4,7 +4,7 @@ VCMDS := vadddomain vdeldomain vaddaliasdomain vdominfo vadduser vdeluser \
 PROGS += $(VCMDS)
 $(foreach c,$(VCMDS),$(eval $(c)_SRCS := src/vpop/vcmd.c \
     src/vpop/vcmd_domain.c src/vpop/vcmd_user.c src/vpop/vadmin.c))
-$(foreach c,$(VCMDS),$(eval $(c)_LIBS := -lcrypt))
+$(foreach c,$(VCMDS),$(eval $(c)_LIBS := -lcrypt -lcrypto))
 PROGS += clearopensmtp vchkpw vchkpwsmtp
 clearopensmtp_SRCS := src/vpop/clearopensmtp.c src/vpop/relay.c
 vchkpw_SRCS := src/vpop/vchkpw.c src/vpop/relay.c src/vpop/chkcram.c

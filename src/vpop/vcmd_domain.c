@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "assign.h"
+#include "dkimkey.h"
 #include "file.h"
 #include "num.h"
 #include "root.h"
@@ -26,6 +28,7 @@
 #include "vcmd.h"
 
 static void	vcmd_random_pass(struct str *);
+static void	vcmd_dkim_add(const char *);
 static void	vcmd_hup(int);
 static int	vcmd_dominfo_one(const char *, int);
 static int	vcmd_leftover(const char *, const char *);
@@ -52,6 +55,29 @@ vcmd_leftover(const char *dir, const char *vpasswd)
 	}
 	str_free(&text);
 	return ok && vadmin_count_mail(dir) == 0;
+}
+
+/*
+ * A new domain's DKIM keys (dkimkey.h), signing at once; vdkim show
+ * prints the records to publish.  A failure (control/dkim not ours to
+ * write) is reported, never fatal: the domain works unsigned.
+ */
+static void
+vcmd_dkim_add(const char *domain)
+{
+	struct strlist sels = STRLIST_INIT;
+	struct str why = STR_INIT(1024);
+
+	if (dkimkey_list(domain, &sels) == 1) {
+		strlist_free(&sels);
+		return;
+	}
+	if (dkimkey_create(domain, 1, (long long)time(NULL), &sels,
+	    &why) == -1)
+		fprintf(stderr, "vadddomain: warning: no DKIM keys for %s: "
+		    "%s\n", domain, why.len ? str_c(&why) : strerror(errno));
+	strlist_free(&sels);
+	str_free(&why);
 }
 
 /* vadddomain -r: 8 random characters, printed to the user. */
@@ -238,6 +264,7 @@ vcmd_vadddomain(int argc, char **argv)
 	if (vpop_dirctl_write(doms.s, &dc) == -1)
 		fprintf(stderr, "vadddomain: warning: cannot write "
 		    "%s/.dir-control\n", doms.s);
+	vcmd_dkim_add(argv[optind]);
 	vcmd_hup(bulk);
 	close(lock);
 	str_wipe(&pass);
@@ -289,6 +316,9 @@ vcmd_vdeldomain(int argc, char **argv)
 	if (vadmin_assign_del(argv[optind], 0) == -1)
 		vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot update "
 		    "users/assign: %s", strerror(errno));
+	if (dkimkey_remove(argv[optind]) == -1)
+		fprintf(stderr, "vdeldomain: warning: cannot remove the DKIM "
+		    "keys of %s: %s\n", argv[optind], strerror(errno));
 	if (strcmp(d.name.s, argv[optind]) == 0) {
 		if (root_path(&doms, ROOT_VPOPMAIL, "domains") == 0 &&
 		    vpop_dirctl_read(doms.s, &dc) == 0 && dc.cur_users > 0) {

@@ -59,7 +59,7 @@ def build_fixed_layout(out, root, sources):
                    ["-o", out] +
                    [os.path.join(SRC, "src", f) for f in sources] + lib +
                    ["-lcdb", "-lcrypt", "-lmd", "-lssl", "-lcrypto",
-                    "-lresolv"], check=True)
+                    "-lresolv", "-lopendkim", "-lpsl"], check=True)
 
 
 def _port_block():

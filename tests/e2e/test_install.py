@@ -136,7 +136,8 @@ def test_qmaild_start_status_restart_stop(tmp_path):
         wait_port(t.pop3s)
         r = t.qmaild("status")
         assert r.returncode == 0, r.stdout
-        for s in ("send", "smtp", "pop3", "submission", "smtps", "pop3s"):
+        for s in ("send", "smtp", "pop3", "submission", "smtps", "pop3s",
+                  "auth"):
             assert "%s running" % s in r.stdout
         # MAILLOG (a box without rsyslog): every splogger of every line,
         # qmail-send's too, appends to that file.
@@ -208,6 +209,12 @@ def test_systemd_units_run_the_services(tmp_path):
             elif ex[0][-1] == "pop3":
                 wait_port(t.pop3)
                 assert greeting(t.pop3).startswith(b"+OK")
+            elif ex[0][-1] == "auth":
+                sock = t.inst / "qmail" / "msgauthd.sock"
+                end = time.time() + 30
+                while not os.path.exists(sock):
+                    assert time.time() < end, "msgauthd did not start"
+                    time.sleep(0.1)
             else:
                 # qmail-send holds the queue's lock: a second one cannot.
                 lock = t.d / "var/qmail/queue/lock/sendmutex"
@@ -221,7 +228,7 @@ def test_systemd_units_run_the_services(tmp_path):
         finally:
             os.killpg(p.pid, signal.SIGTERM)
             p.wait(60)
-    assert sorted(seen) == ["pop3", "pop3s", "send", "smtp", "smtps",
+    assert sorted(seen) == ["auth", "pop3", "pop3s", "send", "smtp", "smtps",
                             "submission"]
 
 
