@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,20 +18,26 @@ union fdpass_cbuf {
 int
 fdpass_send(int s, char b, const int *fds, size_t n)
 {
+	return fdpass_sendb(s, &b, 1, fds, n);
+}
+
+int
+fdpass_sendb(int s, const void *b, size_t len, const int *fds, size_t n)
+{
 	union fdpass_cbuf u;
 	struct msghdr mh;
 	struct cmsghdr *cm;
 	struct iovec iov;
 	ssize_t	 r;
 
-	if (n == 0 || n > FDPASS_MAX) {
+	if (n == 0 || n > FDPASS_MAX || len == 0) {
 		errno = EINVAL;
 		return -1;
 	}
 	memset(&u, 0, sizeof(u));
 	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
+	iov.iov_base = (void *)(uintptr_t)b;
+	iov.iov_len = len;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = u.b;
@@ -43,11 +50,23 @@ fdpass_send(int s, char b, const int *fds, size_t n)
 	do
 		r = sendmsg(s, &mh, MSG_NOSIGNAL);
 	while (r == -1 && errno == EINTR);
-	return r == 1 ? 0 : -1;
+	if (r >= 0 && (size_t)r != len) {
+		errno = EMSGSIZE;	/* a stream socket took only part */
+		return -1;
+	}
+	return r == -1 ? -1 : 0;
 }
 
 int
 fdpass_recv(int s, char *b, int *fds, size_t n)
+{
+	size_t	 len;
+
+	return fdpass_recvb(s, b, 1, &len, fds, n);
+}
+
+int
+fdpass_recvb(int s, void *b, size_t max, size_t *len_r, int *fds, size_t n)
 {
 	union fdpass_cbuf u;
 	struct msghdr mh;
@@ -57,13 +76,13 @@ fdpass_recv(int s, char *b, int *fds, size_t n)
 	ssize_t	 r;
 	int	 fd, keep[FDPASS_MAX];
 
-	if (n == 0 || n > FDPASS_MAX) {
+	if (n == 0 || n > FDPASS_MAX || max == 0) {
 		errno = EINVAL;
 		return -1;
 	}
 	memset(&mh, 0, sizeof(mh));
 	iov.iov_base = b;
-	iov.iov_len = 1;
+	iov.iov_len = max;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = u.b;
@@ -89,8 +108,10 @@ fdpass_recv(int s, char *b, int *fds, size_t n)
 			got++;
 		}
 	}
-	if (r == 1 && got == n && (mh.msg_flags & MSG_CTRUNC) == 0) {
+	if (r > 0 && got == n &&
+	    (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) == 0) {
 		memcpy(fds, keep, n * sizeof(int));
+		*len_r = (size_t)r;
 		return 0;
 	}
 	for (i = 0; i < got && i < FDPASS_MAX; i++)

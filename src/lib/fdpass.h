@@ -1,7 +1,8 @@
 /*
  * fdpass - hand open descriptors to another process over a Unix socket
- * (SCM_RIGHTS), one byte of data with them.  Used by qmail-smtpd and
- * qmail-queued; the receiving side trusts nothing it is sent.
+ * (SCM_RIGHTS), with one byte of data or a record of its own.  Used by
+ * qmail-smtpd and qmail-queued, and by qmail-lspawn and its delivery
+ * workers; the receiving side trusts nothing it is sent.
  */
 #ifndef HSMAIL_FDPASS_H
 #define HSMAIL_FDPASS_H
@@ -21,5 +22,21 @@ int	fdpass_send(int s, char b, const int *fds, size_t n);
  * EINTR is retried.
  */
 int	fdpass_recv(int s, char *b, int *fds, size_t n);
+
+/*
+ * The same with len (1 or more) bytes of data at b: on a stream socket
+ * they may arrive in pieces, on a SOCK_SEQPACKET socket as one record.
+ */
+int	fdpass_sendb(int s, const void *b, size_t len, const int *fds,
+	    size_t n);
+
+/*
+ * Receive one record of at most max bytes into b (its length in *len_r)
+ * with exactly n descriptors, as fdpass_recv.  A record longer than max
+ * (cut short) is refused like a wrong count: -1, errno EPROTO, nothing
+ * left open.  Meant for SOCK_SEQPACKET sockets.
+ */
+int	fdpass_recvb(int s, void *b, size_t max, size_t *len_r, int *fds,
+	    size_t n);
 
 #endif

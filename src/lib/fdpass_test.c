@@ -89,12 +89,56 @@ test_wrong_count(void **state)
 	close(p[1]);
 }
 
+/* A record with its descriptors over SOCK_SEQPACKET; one longer than
+ * the buffer is refused and closes what came with it. */
+static void
+test_record(void **state)
+{
+	int	 sp[2], p[2], got[1], before;
+	char	 buf[16], rec[] = "user\0home";
+	size_t	 len = 0;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	assert_int_equal(pipe(p), 0);
+	before = nfds();
+	assert_int_equal(fdpass_sendb(sp[0], rec, 8, &p[1], 1), 0);
+	assert_int_equal(fdpass_recvb(sp[1], buf, sizeof(buf), &len, got, 1),
+	    0);
+	assert_int_equal(len, 8);
+	assert_memory_equal(buf, rec, 8);
+	assert_int_equal(write(got[0], "z", 1), 1);
+	assert_int_equal(read(p[0], buf, 1), 1);
+	assert_int_equal(buf[0], 'z');
+	close(got[0]);
+	assert_int_equal(nfds(), before);
+	/* One byte over. */
+	assert_int_equal(fdpass_sendb(sp[0], rec, sizeof(rec), &p[1], 1), 0);
+	assert_int_equal(fdpass_recvb(sp[1], buf, sizeof(rec) - 1, &len, got,
+	    1), -1);
+	assert_int_equal(errno, EPROTO);
+	assert_int_equal(nfds(), before);
+	/* Exactly fits. */
+	assert_int_equal(fdpass_sendb(sp[0], rec, sizeof(rec), &p[1], 1), 0);
+	assert_int_equal(fdpass_recvb(sp[1], buf, sizeof(rec), &len, got, 1),
+	    0);
+	assert_int_equal(len, sizeof(rec));
+	close(got[0]);
+	close(sp[0]);
+	assert_int_equal(fdpass_recvb(sp[1], buf, sizeof(buf), &len, got, 1),
+	    -1);
+	close(sp[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two),
 		cmocka_unit_test(test_wrong_count),
+		cmocka_unit_test(test_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
