@@ -27,6 +27,7 @@
 #include "checkpw.h"
 #include "child.h"
 #include "err.h"
+#include "forksrv.h"
 #include "io.h"
 #include "log.h"
 #include "num.h"
@@ -246,6 +247,8 @@ main(int argc, char **argv)
 	const char *e, *resume;
 	int	 r, status, implicit, tls_avail, tls_required;
 
+	/* Under hsmail's tcpserver, from here on in a forked session. */
+	(void)forksrv_serve();
 	log_init("qmail-popup");
 	signal(SIGPIPE, SIG_IGN);
 	{

@@ -1,6 +1,7 @@
 # src/tcp - tcpserver, tcprules, tcprulescheck (ucspi-tcp 0.88 compatible).
 PROGS += tcpserver tcprules tcprulescheck
-tcpserver_SRCS := src/tcp/tcpserver.c src/tcp/rules.c src/tcp/ident.c src/tcp/tcpspawn.c
+tcpserver_SRCS := src/tcp/tcpserver.c src/tcp/rules.c src/tcp/ident.c src/tcp/tcpspawn.c \
+	src/tcp/tcpfsrv.c
 tcpserver_LIBS := -Wl,-z,now -Wl,-Bstatic -lcdb -Wl,-Bdynamic
 tcprules_SRCS := src/tcp/tcprules.c src/tcp/rules.c
 tcprulescheck_SRCS := src/tcp/tcprulescheck.c src/tcp/rules.c

@@ -7,7 +7,9 @@
  * connection), sets the TCP* environment, moves the socket to fds 0 and 1
  * and execs prog.  When no per-connection step can block (-H -R -l, no
  * -B) the server applies the rules itself and starts prog through
- * tcpspawn (clone without copying page tables): the fast path.  Trusts
+ * tcpspawn (clone without copying page tables): the fast path.  On it,
+ * a program of hsmail's own is not exec'd per connection but forked by
+ * a waiting copy of it (tcpfsrv.h, the fork server).  Trusts
  * nothing from the network: addresses come from the kernel, names and
  * ident answers are bounded and only passed on.
  * Exit codes: 100 usage, 111 fatal error, 0 on SIGTERM.
@@ -38,6 +40,7 @@
 #include "priv.h"
 #include "rules.h"
 #include "str.h"
+#include "tcpfsrv.h"
 #include "tcpspawn.h"
 
 #define DROP	"warning: dropping connection, "
@@ -167,6 +170,8 @@ sigchld(int sig)
 	(void)sig;
 	while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
 		tcpspawn_reaped(pid);
+		if (tcpfsrv_reaped(pid, wstat))
+			continue;	/* the fork server's copy */
 		say(2, "end %ld status %d", (long)pid, wstat);
 		if (numchildren > 0)
 			numchildren--;
@@ -711,7 +716,7 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 			goto out;
 		}
 	}
-	if ((pid = tcpspawn_start(t, argv, &vars, mask)) == -1) {
+	if ((pid = tcpfsrv_start(t, argv, &vars, mask)) == -1) {
 		say(1, DROP "unable to fork: %s", strerror(errno));
 		goto out;
 	}
@@ -915,6 +920,8 @@ main(int argc, char **argv)
 	    pipe2(lncpipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		usefast = 0;
 	tcpspawn_quiet = verbosity == 0;
+	if (usefast)
+		tcpfsrv_init(argv + 2, &old, say);
 	printstatus();
 	for (;;) {
 		while ((unsigned long)numchildren >= limit)
