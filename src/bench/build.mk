@@ -3,7 +3,3 @@
 PROGS += bench-tcpconnect
 bench-tcpconnect_SRCS := src/bench/tcpconnect.c
 bench-tcpconnect_LIBS := -lpthread
-# The smallest fork-server program (forksrv.h): bench_tcpserver's
-# program, and what the tcpserver tests look at a session through.
-PROGS += bench-tcpprobe
-bench-tcpprobe_SRCS := src/bench/tcpprobe.c

@@ -10,3 +10,8 @@ rules_test_SRCS := src/tcp/rules_test.c src/tcp/rules.c
 TESTS += ident_test tcpspawn_test
 ident_test_SRCS := src/tcp/ident_test.c src/tcp/ident.c
 tcpspawn_test_SRCS := src/tcp/tcpspawn_test.c src/tcp/tcpspawn.c
+# The smallest fork-server program (forksrv.h): bench_tcpserver's
+# program, and what the tcpserver tests look at a session through; not
+# installed (bench-*).
+PROGS += bench-tcpprobe
+bench-tcpprobe_SRCS := src/tcp/tcpprobe.c
