@@ -28,6 +28,7 @@
 #include "child.h"
 #include "ctl.h"
 #include "err.h"
+#include "forksrv.h"
 #include "io.h"
 #include "log.h"
 #include "num.h"
@@ -270,6 +271,8 @@ main(int argc, char **argv)
 	const char *e, *resume;
 	int	 r, status, implicit, tls_avail, tls_required;
 
+	/* Under hsmail's tcpserver, from here on in a forked session. */
+	(void)forksrv_serve();
 	log_init("qmail-popup");
 	signal(SIGPIPE, SIG_IGN);
 	{

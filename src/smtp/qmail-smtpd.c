@@ -31,6 +31,7 @@
 #include "chkuser.h"
 #include "ctl.h"
 #include "err.h"
+#include "forksrv.h"
 #include "log.h"
 #include "num.h"
 #include "queue.h"
@@ -388,6 +389,8 @@ main(int argc, char **argv)
 	unsigned long ul;
 	long	 n;
 
+	/* Under hsmail's tcpserver, from here on in a forked session. */
+	(void)forksrv_serve();
 	log_init("qmail-smtpd");
 	signal(SIGPIPE, SIG_IGN);
 	memset(&conf, 0, sizeof(conf));

@@ -7,11 +7,13 @@
  * connection), sets the TCP* environment, moves the socket to fds 0 and 1
  * and execs prog.  When no per-connection step can block (-H -R -l, no
  * -B) the server applies the rules itself and starts prog through
- * tcpspawn (clone without copying page tables): the fast path.  The
- * limits patch's variables, from the rules or tcpserver's own
- * environment: MAXCONNIP (connections at once from one address, an IPv6
- * client counted by its /64), MAXCONNC (from one IPv4 /24 or IPv6 /48)
- * and DIEMSG (said to a client over a limit).  Every connection gets TCP
+ * tcpspawn (clone without copying page tables): the fast path.  On it,
+ * a program of hsmail's own is not exec'd per connection but forked by
+ * a waiting copy of it (tcpfsrv.h, the fork server).  The limits
+ * patch's variables, from the rules or tcpserver's own environment:
+ * MAXCONNIP (connections at once from one address, an IPv6 client
+ * counted by its /64), MAXCONNC (from one IPv4 /24 or IPv6 /48) and
+ * DIEMSG (said to a client over a limit).  Every connection gets TCP
  * keepalive, so a vanished client's session ends within minutes.  Trusts
  * nothing from the network: addresses come from the kernel, names and
  * ident answers are bounded and only passed on.
@@ -43,6 +45,7 @@
 #include "priv.h"
 #include "rules.h"
 #include "str.h"
+#include "tcpfsrv.h"
 #include "tcpspawn.h"
 
 #define DROP	"warning: dropping connection, "
@@ -191,6 +194,8 @@ sigchld(int sig)
 	(void)sig;
 	while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
 		tcpspawn_reaped(pid);
+		if (tcpfsrv_reaped(pid, wstat))
+			continue;	/* the fork server's copy */
 		conn_gone(pid);
 		say(2, "end %ld status %d", (long)pid, wstat);
 		if (numchildren > 0)
@@ -879,7 +884,7 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 		ret = 0;
 		goto out;
 	}
-	if ((pid = tcpspawn_start(t, argv, &vars, mask)) == -1) {
+	if ((pid = tcpfsrv_start(t, argv, &vars, mask)) == -1) {
 		say(1, DROP "unable to fork: %s", strerror(errno));
 		goto out;
 	}
@@ -1088,6 +1093,8 @@ main(int argc, char **argv)
 	    pipe2(lncpipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		usefast = 0;
 	tcpspawn_quiet = verbosity == 0;
+	if (usefast)
+		tcpfsrv_init(argv + 2, &old, say);
 	printstatus();
 	for (;;) {
 		while ((unsigned long)numchildren >= limit)

@@ -4,6 +4,7 @@
  * of its own and touches only its slot until execve replaces it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,7 +32,9 @@ enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_DEAD };
 struct slot {
 	volatile sig_atomic_t state;
 	pid_t	 pid;
-	int	 t;
+	int	 t;		/* the connection, or -1 */
+	int	 keep;		/* a descriptor the program keeps, or -1 */
+	char	*path;		/* the file to run (ours), or NULL: argv[0] in PATH */
 	char	**argv;
 	char	**env;
 	struct strlist vars;
@@ -80,17 +83,25 @@ spawn_child(void *arg)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
-	if (dup2(sl->t, 0) == -1 || dup2(sl->t, 1) == -1)
+	if (sl->t >= 0 && (dup2(sl->t, 0) == -1 || dup2(sl->t, 1) == -1))
+		return spawn_exit(111);
+	/* Our own descriptor table (no CLONE_FILES): the parent's copy of
+	 * keep stays close-on-exec. */
+	if (sl->keep >= 0 && fcntl(sl->keep, F_SETFD, 0) == -1)
 		return spawn_exit(111);
 	sigprocmask(SIG_SETMASK, &sl->mask, NULL);
-	execvpe(sl->argv[0], sl->argv, sl->env);
+	if (sl->path != NULL)
+		execve(sl->path, sl->argv, sl->env);
+	else
+		execvpe(sl->argv[0], sl->argv, sl->env);
 	if (!tcpspawn_quiet) {
 		char	 buf[512];
 		int	 n;
 
-		n = snprintf(buf, sizeof(buf), "tcpserver: warning: dropping "
-		    "connection, unable to run %s: %s\n", sl->argv[0],
-		    strerror(errno));
+		n = snprintf(buf, sizeof(buf), "tcpserver: warning: %s, "
+		    "unable to run %s: %s\n", sl->t >= 0 ? "dropping "
+		    "connection" : "no fork server", sl->path != NULL ?
+		    sl->path : sl->argv[0], strerror(errno));
 		if (n > 0)
 			(void)!write(2, buf, (size_t)n < sizeof(buf) ?
 			    (size_t)n : sizeof(buf) - 1);
@@ -157,6 +168,8 @@ spawn_slot(void)
 		if (sl->state == SLOT_DEAD) {
 			free(sl->env);
 			sl->env = NULL;
+			free(sl->path);
+			sl->path = NULL;
 			strlist_free(&sl->vars);
 			sl->state = SLOT_FREE;
 		}
@@ -181,6 +194,13 @@ pid_t
 tcpspawn_start(int t, char **argv, struct strlist *vars,
     const sigset_t *mask)
 {
+	return tcpspawn_run(t, -1, NULL, argv, vars, mask);
+}
+
+pid_t
+tcpspawn_run(int t, int keep, const char *path, char **argv,
+    struct strlist *vars, const sigset_t *mask)
+{
 	struct slot *sl;
 	sigset_t all, prev;
 	pid_t	 pid;
@@ -190,12 +210,19 @@ tcpspawn_start(int t, char **argv, struct strlist *vars,
 		return -1;
 	sl->vars = *vars;
 	memset(vars, 0, sizeof(*vars));
-	if ((sl->env = spawn_env(&sl->vars)) == NULL) {
+	sl->path = path != NULL ? strdup(path) : NULL;
+	if ((sl->env = spawn_env(&sl->vars)) == NULL ||
+	    (path != NULL && sl->path == NULL)) {
+		free(sl->env);
+		sl->env = NULL;
+		free(sl->path);
+		sl->path = NULL;
 		strlist_free(&sl->vars);
 		errno = ENOMEM;
 		return -1;
 	}
 	sl->t = t;
+	sl->keep = keep;
 	sl->argv = argv;
 	sl->mask = *mask;
 	sl->state = SLOT_BUSY;

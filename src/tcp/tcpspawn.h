@@ -26,6 +26,15 @@ pid_t	tcpspawn_start(int t, char **argv, struct strlist *vars,
 	    const sigset_t *mask);
 
 /*
+ * The same, more general: t -1 leaves fds 0 and 1 as they are (the fork
+ * server's copy, tcpfsrv.h); keep (unless -1) is a close-on-exec
+ * descriptor the program gets open; path (unless NULL) is the file
+ * executed (copied), argv[0] then only its name.
+ */
+pid_t	tcpspawn_run(int t, int keep, const char *path, char **argv,
+	    struct strlist *vars, const sigset_t *mask);
+
+/*
  * The environment a program gets: ours without the names that vars sets
  * ("NAME=value") or removes ("NAME"), then the setting items of vars, the
  * last of each name only.  env must have room for tcpspawn_envsize(nvars)

@@ -5,9 +5,9 @@ program ignores HSMAIL_ROOT as the installed one does."""
 import os
 import subprocess
 
-from conftest import build_fixed_layout, free_port, prog, wait_port
+from conftest import TCPSERVER, build_fixed_layout, free_port, prog, \
+    wait_port
 
-TCPSERVER = "/usr/bin/tcpserver"
 
 
 def build_vchkuser(out, root):
@@ -47,7 +47,7 @@ def make_store(root, env, owner):
 
 
 def smtpd_as(procs, env, user, logpath):
-    """qmail-smtpd under ucspi-tcp's tcpserver -u/-g user; the port."""
+    """qmail-smtpd under tcpserver -u/-g user; the port."""
     port = free_port()
     logf = open(logpath, "ab")
     procs.start([TCPSERVER, "-H", "-R", "-l", "mx.example.org",

@@ -21,6 +21,10 @@ SRC = os.environ.get("HSMAIL_SRC") or os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("HSMAIL_BUILD") or os.path.join(SRC, "build")
 BIN = os.path.join(BUILD, "bin")
+# The tcpserver the service tests run under: ours (with its fork server)
+# unless HSMAIL_TEST_TCPSERVER names another (ucspi-tcp's /usr/bin/tcpserver).
+TCPSERVER = os.environ.get("HSMAIL_TEST_TCPSERVER") or \
+    os.path.join(BIN, "tcpserver")
 # How long a wait waits before it fails: long enough for a machine busy
 # with other builds and tests (a wait returns as soon as its condition
 # holds, so a passing test is not slower for it).

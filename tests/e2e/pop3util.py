@@ -1,6 +1,6 @@
 """pop3util - helpers for the POP3 end-to-end tests: a mailbox with
 messages, a TLS certificate, and qmail-popup/qmail-pop3d served by
-tcpserver (Debian's ucspi-tcp) on a loopback port.
+tcpserver (ours, or HSMAIL_TEST_TCPSERVER's) on a loopback port.
 
 The login program is the real vchkpw with users made by vadddomain and
 vadduser when those are built.  The stand-in pop3_checkpw.py serves the
@@ -12,10 +12,9 @@ import shutil
 import subprocess
 import time
 
-from conftest import BIN, WAIT, free_port, prog, wait_port
+from conftest import BIN, TCPSERVER, WAIT, free_port, prog, wait_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TCPSERVER = "/usr/bin/tcpserver"
 
 
 def make_cert(instance):

@@ -12,13 +12,12 @@ import socket
 import ssl
 import subprocess
 
-from conftest import WAIT, free_port, prog, wait_port
+from conftest import TCPSERVER, WAIT, free_port, prog, wait_port
 from tlsutil import make_cert
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKEQ = os.path.join(HERE, "fake-qmail-queue")
 FAKECP = os.path.join(HERE, "fake-checkpassword")
-TCPSERVER = "/usr/bin/tcpserver"
 
 USER = "alice@example.com"
 PASS = "secret"
