@@ -1,0 +1,16 @@
+# webmail - sqwebmail, the CGI Apache runs (it forwards the request to
+# sqwebmaild), and sqwebmaild, the daemon that checks sessions, logs users
+# in through vchkpw and serves each request in a child running as the
+# mailbox owner; autorespond, the vacation reply the delivery runs.
+WM_CORE := src/webmail/cgi.c src/webmail/html.c
+PROGS += sqwebmail
+sqwebmail_SRCS := src/webmail/sqwebmail.c src/webmail/cgi.c
+TESTS += cgi_test
+cgi_test_SRCS := src/webmail/cgi_test.c $(WM_CORE)
+TESTS += sanitize_test
+sanitize_test_SRCS := src/webmail/sanitize_test.c src/webmail/sanitize.c \
+	$(WM_CORE)
+sanitize_test_LIBS := -lgumbo
+TESTS += session_test
+session_test_SRCS := src/webmail/session_test.c src/webmail/session.c
+session_test_LIBS := -lcrypto
