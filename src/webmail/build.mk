@@ -1,10 +1,19 @@
 # webmail - sqwebmail, the CGI Apache runs (it forwards the request to
 # sqwebmaild), and sqwebmaild, the daemon that checks sessions, logs users
 # in through vchkpw and serves each request in a child running as the
-# mailbox owner; autorespond, the vacation reply the delivery runs.
+# mailbox owner.
 WM_CORE := src/webmail/cgi.c src/webmail/html.c
-PROGS += sqwebmail
+PROGS += sqwebmail sqwebmaild
 sqwebmail_SRCS := src/webmail/sqwebmail.c src/webmail/cgi.c
+sqwebmaild_SRCS := src/webmail/sqwebmaild.c src/webmail/wm_http.c \
+	src/webmail/wm_checkpw.c src/webmail/pages.c src/webmail/session.c \
+	src/webmail/sanitize.c src/pop3/popfail.c $(WM_CORE)
+sqwebmaild_LIBS := -lgumbo -lcrypto -lcrypt $(MIME_LIBS)
+# Until the MIME layer's implementation lands (src/libmail/mime.c), a
+# stand-in with the few calls the webmail makes.
+ifeq ($(wildcard src/libmail/mime.c),)
+sqwebmaild_SRCS += src/webmail/mime_interim.c
+endif
 TESTS += cgi_test
 cgi_test_SRCS := src/webmail/cgi_test.c $(WM_CORE)
 TESTS += sanitize_test
