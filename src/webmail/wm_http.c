@@ -133,7 +133,7 @@ wm_read_form(struct wm *w)
 	else if (cgi_multipart_boundary(str_c(ct), &bnd) == 0)
 		r = cgi_multipart_parse(&w->form, bnd.s, body.s, body.len);
 	else
-		errno = EINVAL;
+		r = 0;		/* another body (autodiscover's XML): ignored */
 	if (r == -1)
 		wm_error(w, errno == E2BIG ? 413 : 400, errno == E2BIG ?
 		    "err.toolarge" : "err.badrequest");
