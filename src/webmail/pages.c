@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "fdpass.h"
 #include "file.h"
 #include "html.h"
 #include "log.h"
@@ -1146,6 +1147,24 @@ has_crlf(const char *s)
 	return strpbrk(s, "\r\n") != NULL;
 }
 
+/* The message to the monitor, which runs qmail-inject. */
+static int
+inject_via_monitor(struct wm *w, const struct str *msg)
+{
+	char	 tmpl[] = "/tmp/sqwebmail.XXXXXX", ok = '1';
+	int	 fd, r = -1;
+
+	if ((fd = mkstemp(tmpl)) == -1)
+		return -1;
+	(void)unlink(tmpl);
+	if (file_writeall(fd, msg->s, msg->len) == 0 &&
+	    fdpass_send(w->status_fd, WM_MSG_SEND, &fd, 1) == 0 &&
+	    read(w->status_fd, &ok, 1) == 1 && ok == '0')
+		r = 0;
+	close(fd);
+	return r;
+}
+
 /* Hand the message to qmail-inject as the user: envelope sender and From
  * are the user's own address. */
 static int
@@ -1157,6 +1176,10 @@ inject(struct wm *w, const struct str *msg)
 	int	 p[2], status;
 	pid_t	 pid;
 
+	/* In an instance run by root the queue is root's: the monitor
+	 * injects for us (sqwebmaild.c, monitor_inject). */
+	if (w->via_monitor)
+		return inject_via_monitor(w, msg);
 	if (root_path(&prog, ROOT_QMAIL, "bin/qmail-inject") == -1 ||
 	    str_printf(&from, "%s", w->sess->user.s) == -1 ||
 	    pipe2(p, O_CLOEXEC) == -1)

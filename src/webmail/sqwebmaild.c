@@ -30,6 +30,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@ static void	monitor(int) __attribute__((__noreturn__));
 static pid_t	worker(struct wm *, struct session *, int *);
 static void	login(struct wm *, const char *, size_t);
 static void	raw_reply(int, const char *, const char *, const char *);
+static ssize_t	recv_status(int, char *, size_t, int *);
+static int	monitor_inject(int, const char *);
 
 static void
 usage(void)
@@ -145,7 +148,7 @@ worker(struct wm *w, struct session *s, int *st_r)
 	int	 p[2];
 	pid_t	 pid;
 
-	if (pipe2(p, O_CLOEXEC) == -1)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) == -1)
 		return -1;
 	if ((pid = fork()) == -1) {
 		close(p[0]);
@@ -159,6 +162,7 @@ worker(struct wm *w, struct session *s, int *st_r)
 	}
 	close(p[0]);
 	w->status_fd = p[1];
+	w->via_monitor = geteuid() == 0 && root_is_instance();
 	if (s != NULL) {
 		if (priv_drop(s->uid, s->gid) == -1)
 			log_die(EXIT_TEMP, "cannot become uid %lu: %s",
@@ -261,6 +265,72 @@ out:
 	str_free(&id.home);
 }
 
+/* Read from the worker's channel; a passed descriptor goes to *fd_r. */
+static ssize_t
+recv_status(int s, char *buf, size_t n, int *fd_r)
+{
+	union {
+		struct cmsghdr hdr;
+		char	 b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { buf, n };
+	struct msghdr mh;
+	struct cmsghdr *c;
+	ssize_t	 r;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.b;
+	mh.msg_controllen = sizeof(cm.b);
+	if ((r = recvmsg(s, &mh, MSG_CMSG_CLOEXEC)) <= 0)
+		return r;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int	 fd;
+
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+			if (*fd_r != -1)
+				close(fd);
+			else
+				*fd_r = fd;
+		}
+	return r;
+}
+
+/*
+ * qmail-inject for the session's user, run by the monitor: only in an
+ * instance run by root, whose queue belongs to root (installed, the
+ * worker runs it as the mailbox owner and qmail-queue is set-uid).  The
+ * envelope sender is the user's own address.  0 or -1.
+ */
+static int
+monitor_inject(int fd, const char *user)
+{
+	struct str prog = STR_INIT(PATH_MAX);
+	struct child_spec cs;
+	char	*argv[5];
+	int	 status;
+	pid_t	 pid;
+
+	if (lseek(fd, 0, SEEK_SET) == -1 ||
+	    root_path(&prog, ROOT_QMAIL, "bin/qmail-inject") == -1)
+		return -1;
+	argv[0] = prog.s;
+	argv[1] = (char *)(uintptr_t)"-f";
+	argv[2] = (char *)(uintptr_t)user;
+	argv[3] = (char *)(uintptr_t)"-H";
+	argv[4] = NULL;
+	child_spec_init(&cs, argv);
+	cs.fd[0] = fd;
+	pid = child_start(&cs);
+	str_free(&prog);
+	if (pid == -1 || child_wait(pid, &status) == -1)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 /* One connection from the CGI: the whole life of a request. */
 static void
 monitor(int c)
@@ -320,10 +390,26 @@ monitor(int c)
 		    "Try again in a moment.");
 		goto done;
 	}
-	while ((n = read(stfd, buf, sizeof(buf))) > 0 || (n == -1 &&
-	    errno == EINTR))
-		if (n > 0 && str_catb(&st, buf, (size_t)n) == -1)
+	for (;;) {
+		int	 mfd = -1;
+
+		n = recv_status(stfd, buf, sizeof(buf), &mfd);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			break;
+		if (mfd != -1) {
+			/* 'S': a message to send for the session's user. */
+			char	 ok = sp != NULL && buf[0] == WM_MSG_SEND &&
+			    monitor_inject(mfd, sp->user.s) == 0 ? '0' : '1';
+
+			close(mfd);
+			(void)file_writeall(stfd, &ok, 1);
+			continue;
+		}
+		if (str_catb(&st, buf, (size_t)n) == -1)
+			break;
+	}
 	close(stfd);
 	(void)child_wait(pid, &status);
 	if (st.len > 0 && st.s[0] == WM_MSG_LOGOUT && sp != NULL)

@@ -37,6 +37,8 @@ extern struct wm_conf wm_conf;
 /* Messages from a request worker to its monitor (the status pipe). */
 #define WM_MSG_LOGIN	'L'	/* "L" login NUL password NUL */
 #define WM_MSG_LOGOUT	'O'	/* end the session */
+#define WM_MSG_SEND	'S'	/* with a message fd: inject it (the monitor
+				 * answers '0' done, '1' failed) */
 
 /* One request. */
 struct wm {
@@ -55,6 +57,8 @@ struct wm {
 	int		 post;		/* a POST request */
 	int		 frame;		/* a page shown in our own frame */
 	const char	*csp;		/* NULL: the default policy */
+	int		 via_monitor;	/* the monitor injects mail (an
+					 * instance run by root) */
 };
 
 /* The text for key in the catalog (the key itself when missing). */

@@ -27,6 +27,10 @@ class Webmail:
         env = instance.env
         subprocess.run([prog("hsmail-setup"), "-m", "mail.example.test"],
                        env=env, check=True, capture_output=True)
+        # Mail is never delivered as root: as scripts/run does, a root
+        # test gives the domains to nobody (the workers then run as it).
+        if owner is None and os.geteuid() == 0:
+            owner = "nobody:nogroup"
         if owner is not None:
             subprocess.run(["chown", owner, os.path.join(
                 instance.vpopmail, "domains")], check=True)
@@ -35,6 +39,11 @@ class Webmail:
         for u in (USER, "other@example.test"):
             subprocess.run([prog("vadduser"), u, PASSWORD], env=env,
                            check=True, capture_output=True)
+        if owner is not None:
+            # As installed: vpopmail/etc (the store lock) belongs to the
+            # domains' owner, so a password change can take the lock.
+            subprocess.run(["chown", "-R", owner, os.path.join(
+                instance.vpopmail, "etc")], check=True)
         self.home = os.path.join(instance.vpopmail, "domains",
                                  "example.test", "demo")
         self.log = open(os.path.join(self.tmp, "webmail.log"), "ab")
