@@ -454,7 +454,13 @@ list_row(struct wm *w, const char *folder, struct mbox *mb, size_t i)
 	if (subj.len > 300)
 		str_truncate(&subj, 300);
 	fmt_date((time_t)x->idate, date, sizeof(date));
-	fmt_size(x->size, size, sizeof(size));
+	{
+		uint64_t sz = x->size;
+
+		if (sz == 0)
+			(void)mbox_msg_size(mb, i, &sz);
+		fmt_size(sz, size, sizeof(size));
+	}
 	snprintf(uid, sizeof(uid), "%u", x->uid);
 	(void)html_fmt(&w->body, "<li class=\"msg{}{}\"><input type=\"checkbox\" "
 	    "name=\"u\" value=\"{}\" form=\"acts\" aria-label=\"{}\">"
@@ -488,6 +494,20 @@ list_match(struct mbox *mb, size_t i, const char *q)
 	mime_free(m);
 	str_free(&fq);
 	return r;
+}
+
+static const struct mbox *sort_mb;
+
+/* qsort: older first (the list walks it backwards). */
+static int
+by_date(const void *a, const void *b)
+{
+	const struct mmsg *x = &sort_mb->m[*(const size_t *)a];
+	const struct mmsg *y = &sort_mb->m[*(const size_t *)b];
+
+	if (x->idate != y->idate)
+		return x->idate < y->idate ? -1 : 1;
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
 static void
@@ -583,9 +603,18 @@ page_list(struct wm *w)
 		(void)html_fmt(&w->body, "<button name=\"a\" value=\"empty\" "
 		    "class=\"btn danger\">{}</button>", T("act.empty"));
 	(void)str_cats(&w->body, "</form><ul class=\"msgs\">");
-	/* Newest first. */
+	/* Newest first: by arrival time, then UID. */
 	total = mb->n;
-	for (i = total; i-- > 0;) {
+	if ((order = calloc(total + 1, sizeof(*order))) == NULL) {
+		wm_error(w, 503, "err.temp");
+		goto out;
+	}
+	for (i = 0; i < total; i++)
+		order[i] = i;
+	sort_mb = mb;
+	qsort(order, total, sizeof(*order), by_date);
+	for (size_t oi = total; oi-- > 0;) {
+		i = order[oi];
 		if (*q != '\0' && !list_match(mb, i, q))
 			continue;
 		if (skipped < page * PAGE_SIZE) {
