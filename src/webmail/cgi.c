@@ -71,13 +71,15 @@ cgi_env_format(const struct cgi_env *e, struct str *out)
 	for (i = 0; i < CGI_NVARS; i++) {
 		if (!e->set[i])
 			continue;
-		if (memchr(e->v[i].s, '\0', e->v[i].len) != NULL) {
+		if (e->v[i].len > 0 &&
+		    memchr(e->v[i].s, '\0', e->v[i].len) != NULL) {
 			errno = EINVAL;
 			return -1;
 		}
 		if (str_cats(out, cgi_var_names[i]) == -1 ||
 		    str_catc(out, '=') == -1 ||
-		    str_catb(out, e->v[i].s, e->v[i].len) == -1 ||
+		    (e->v[i].len > 0 &&
+		    str_catb(out, e->v[i].s, e->v[i].len) == -1) ||
 		    str_catc(out, '\0') == -1)
 			return -1;
 	}

@@ -120,9 +120,9 @@ session_path(struct str *p, const char *dir, const char *id)
 int
 session_format(const struct session *s, struct str *out)
 {
-	if (memchr(s->user.s, '\n', s->user.len) != NULL ||
-	    memchr(s->home.s, '\n', s->home.len) != NULL ||
-	    memchr(s->ip.s, '\n', s->ip.len) != NULL) {
+	if (strchr(str_c(&s->user), '\n') != NULL ||
+	    strchr(str_c(&s->home), '\n') != NULL ||
+	    strchr(str_c(&s->ip), '\n') != NULL) {
 		errno = EINVAL;
 		return -1;
 	}
