@@ -7,7 +7,7 @@ PROGS += sqwebmail sqwebmaild
 sqwebmail_SRCS := src/webmail/sqwebmail.c src/webmail/cgi.c
 sqwebmaild_SRCS := src/webmail/sqwebmaild.c src/webmail/wm_http.c \
 	src/webmail/wm_checkpw.c src/webmail/pages.c src/webmail/session.c \
-	src/webmail/sanitize.c src/pop3/popfail.c $(WM_CORE)
+	src/webmail/sanitize.c $(WM_CORE)
 sqwebmaild_LIBS := -lgumbo -lcrypto -lcrypt $(MIME_LIBS)
 # Until the MIME layer's implementation lands (src/libmail/mime.c), a
 # stand-in with the few calls the webmail makes.

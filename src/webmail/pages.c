@@ -33,6 +33,7 @@
 #include "sanitize.h"
 #include "session.h"
 #include "vpop.h"
+#include "vpop_update.h"
 #include "wm.h"
 
 #define PAGE_SIZE	50		/* messages per list page */
@@ -1672,10 +1673,14 @@ change_password(struct wm *w, const char *old, const char *new)
 		r = 0;
 		goto out;
 	}
+	str_clear(&pw.passwd);
 	if (vpop_pw_hash(new, &pw.passwd) == -1)
 		goto out;
-	if (pw.has_clear && str_copys(&pw.clear, new) == -1)
-		goto out;
+	if (pw.has_clear || vpop_clear_wanted(d.dir.s)) {
+		pw.has_clear = 1;
+		if (str_copys(&pw.clear, new) == -1)
+			goto out;
+	}
 	if (vpop_vpasswd_update(d.dir.s, VPOP_MOD, &pw, 0) == 1)
 		r = 1;
 out:

@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../pop3/popfail.h"
+#include "popfail.h"
 #include "child.h"
 #include "err.h"
 #include "fdpass.h"
