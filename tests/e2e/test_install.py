@@ -28,6 +28,9 @@ def test_install_tree(tmp_path):
               "hsphere/shared/bin/tcprules", "etc/init.d/qmaild",
               "etc/default/qmaild", "etc/cron.d/hsmail",
               "lib/systemd/system/hsmail-smtpd.service",
+              "lib/systemd/system/hsmail-webmail.service",
+              "etc/apache2/conf-available/sqwebmail.conf",
+              "usr/local/share/sqwebmail/en.lang",
               "usr/local/share/man/man8/qmail-queue.8",
               "var/qmail/man/man8/qmail-queue.8",
               "usr/local/share/man/man1/tcpserver.1"):
@@ -150,17 +153,45 @@ def test_systemd_units_run_the_services(tmp_path):
             ex = [l.split("=", 1)[1].split() for l in f
                   if l.startswith("ExecStart=")]
         assert len(ex) == 1, u
-        cmd = [str(t.d) + ex[0][0]] + ex[0][1:]
+        # Paths of the installed tree are the scratch tree's; run-time
+        # and state directories (systemd makes them) are the test's own.
+        cmd = [str(t.d) + ex[0][0]] + [
+            str(tmp_path / a.lstrip("/")) if a.startswith(("/run/",
+                                                            "/var/lib/"))
+            else str(t.d) + a if a.startswith("/") and
+            os.path.exists(str(t.d) + a) else a for a in ex[0][1:]]
+        for a in cmd:
+            if a.startswith(str(tmp_path / "run")):
+                os.makedirs(os.path.dirname(a), exist_ok=True)
+        name = "webmail" if ex[0][0].endswith("/sqwebmaild") else ex[0][-1]
         p = subprocess.Popen(cmd, env=t.env, start_new_session=True,
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         try:
-            if ex[0][-1] == "smtp":
+            if name == "smtp":
                 wait_port(t.smtp)
                 assert "auth" in ehlo(t.smtp)
-            elif ex[0][-1] == "pop3":
+            elif name == "pop3":
                 wait_port(t.pop3)
                 assert greeting(t.pop3).startswith(b"+OK")
+            elif name == "webmail":
+                # The installed CGI, as Apache runs it, gets the login
+                # page through the daemon's socket.
+                sock = cmd[cmd.index("-s") + 1]
+                end = time.time() + 30
+                while not os.path.exists(sock):
+                    assert time.time() < end, "sqwebmaild did not start"
+                    time.sleep(0.1)
+                r = subprocess.run(
+                    [str(t.d / "var/qmail/bin/sqwebmail")],
+                    env=dict(t.env, SQWEBMAIL_SOCKET=sock,
+                             REQUEST_METHOD="GET", PATH_INFO="/",
+                             SCRIPT_NAME="/webmail",
+                             SERVER_NAME="mail.install.test"),
+                    stdin=subprocess.DEVNULL, capture_output=True,
+                    timeout=60)
+                assert r.stdout.startswith(b"Status: 200"), r.stdout
+                assert b'name="pass"' in r.stdout
             else:
                 # qmail-send holds the queue's lock: a second one cannot.
                 lock = t.d / "var/qmail/queue/lock/sendmutex"
@@ -170,11 +201,11 @@ def test_systemd_units_run_the_services(tmp_path):
                     assert time.time() < end, "qmail-send did not start"
                     time.sleep(0.1)
             assert p.poll() is None
-            seen[ex[0][-1]] = u
+            seen[name] = u
         finally:
             os.killpg(p.pid, signal.SIGTERM)
             p.wait(60)
-    assert sorted(seen) == ["pop3", "send", "smtp"]
+    assert sorted(seen) == ["pop3", "send", "smtp", "webmail"]
 
 
 def test_cron_lines_run(tmp_path):
