@@ -14,6 +14,14 @@ sqwebmaild_LIBS := -lgumbo -lcrypto -lcrypt $(MIME_LIBS)
 ifeq ($(wildcard src/libmail/mime.c),)
 sqwebmaild_SRCS += src/webmail/mime_interim.c
 endif
+# autorespond: the vacation reply the webmail's settings write into
+# .qmail (installed in vpopmail's bin, where vpopmail's tools expect it).
+PROGS += autorespond
+autorespond_SRCS := src/webmail/autorespond.c src/webmail/arespond.c \
+	$(WM_CORE)
+TESTS += arespond_test
+arespond_test_SRCS := src/webmail/arespond_test.c src/webmail/arespond.c \
+	$(WM_CORE)
 TESTS += cgi_test
 cgi_test_SRCS := src/webmail/cgi_test.c $(WM_CORE)
 TESTS += sanitize_test

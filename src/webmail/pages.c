@@ -40,6 +40,7 @@
 #define TEXT_MAX	(8UL * 1024 * 1024)	/* text shown of one body */
 #define SEARCH_MAX	200		/* characters of a search */
 #define DOTQMAIL_MAX	(64 * 1024)
+#define VACATION_MAX	(32 * 1024)	/* the vacation text */
 
 static struct mstore *st;
 
@@ -1571,8 +1572,13 @@ page_folder_post(struct wm *w)
 /*
  * The user's .qmail as vpopmail's tools write it: "&address" lines for
  * forwards, the Maildir line when a copy is kept, and the autorespond
- * line of a vacation:
- *   | autorespond 86400 3 <home>/vacation/message <home>/vacation
+ * line of a vacation (qmailadmin's, with one reply per sender a day and
+ * the original not quoted, so that a forged sender gets no copy of the
+ * spam sent in its name):
+ *   | <vpopmail>/bin/autorespond 86400 1 <home>/vacation/message
+ *     <home>/vacation 0
+ * The message file is qmailadmin's too: "From:" and "Subject:" lines,
+ * an empty line, the text.
  */
 static void
 read_dotqmail(struct str *fwd, int *keep, int *vac)
@@ -1603,16 +1609,51 @@ read_dotqmail(struct str *fwd, int *keep, int *vac)
 	str_free(&t);
 }
 
+/* The subject and text of vacation/message (qmailadmin's form, or text
+ * only). */
+static void
+read_vacation(struct str *subj, struct str *text)
+{
+	struct str f = STR_INIT(VACATION_MAX);
+	const char *p, *nl, *body;
+
+	if (file_read("vacation/message", &f) != 1) {
+		str_free(&f);
+		return;
+	}
+	body = f.s;
+	for (p = f.s; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		if (nl == p) {
+			body = nl + 1;
+			break;
+		}
+		if (strncasecmp(p, "Subject:", 8) == 0) {
+			const char *v = p + 8;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			str_clear(subj);
+			(void)str_catb(subj, v, (size_t)(nl - v));
+		} else if (strncasecmp(p, "From:", 5) != 0 && *p != ' ' &&
+		    *p != '\t') {
+			str_clear(subj);
+			break;		/* text only, no header block */
+		}
+	}
+	(void)str_cats(text, body);
+	str_free(&f);
+}
+
 static void
 page_settings(struct wm *w)
 {
-	struct str fwd = STR_INIT(8192), vmsg = STR_INIT(64 * 1024);
+	struct str fwd = STR_INIT(8192), vmsg = STR_INIT(VACATION_MAX);
+	struct str vsubj = STR_INIT(VACATION_MAX);
 	int	 keep, vac;
 	const char *ok = cgi_form_gets(&w->form, "ok", "");
 
 	read_dotqmail(&fwd, &keep, &vac);
-	if (file_read("vacation/message", &vmsg) != 1)
-		str_clear(&vmsg);
+	read_vacation(&vsubj, &vmsg);
 	page_head(w, T("nav.settings"));
 	nav(w, NULL);
 	(void)html_fmt(&w->body, "<section class=\"card wide\"><h1>{}</h1>",
@@ -1642,15 +1683,19 @@ page_settings(struct wm *w)
 	    "type=\"checkbox\" name=\"keep\" value=\"1\"{!}> {}</label>"
 	    "<h2>{}</h2><label class=\"check\"><input type=\"checkbox\" "
 	    "name=\"vac\" value=\"1\" id=\"vac\"{!}> {}</label><label "
+	    "for=\"vsubj\">{}</label><input id=\"vsubj\" name=\"vsubj\" "
+	    "value=\"{}\" maxlength=\"200\"><label "
 	    "for=\"vmsg\">{}</label><textarea id=\"vmsg\" name=\"vmsg\" "
 	    "rows=\"5\">{}</textarea><button class=\"btn primary\">{}</button>"
 	    "</form></section>", T("settings.fwdto"), str_c(&fwd),
 	    keep ? " checked" : "", T("settings.keep"), T("settings.vacation"),
-	    vac ? " checked" : "", T("settings.vacon"), T("settings.vacmsg"),
-	    str_c(&vmsg), T("settings.save"));
+	    vac ? " checked" : "", T("settings.vacon"), T("settings.vacsubj"),
+	    vsubj.len > 0 ? vsubj.s : T("settings.vacsubjdef"),
+	    T("settings.vacmsg"), str_c(&vmsg), T("settings.save"));
 	page_foot(w);
 	str_free(&fwd);
 	str_free(&vmsg);
+	str_free(&vsubj);
 }
 
 /* Change the password in the domain's vpasswd (as vpasswd(8) does). */
@@ -1696,9 +1741,10 @@ out:
 /* Write .qmail (and vacation/) for the forwarding and vacation asked. */
 static int
 write_dotqmail(struct wm *w, const char *fwd, int keep, int vac,
-    const char *vmsg)
+    const char *vsubj, const char *vmsg)
 {
 	struct str t = STR_INIT(DOTQMAIL_MAX), home = STR_INIT(4096);
+	struct str vf = STR_INIT(VACATION_MAX + 1024);
 	struct str one = STR_INIT(1024), prog = STR_INIT(4096);
 	struct strlist addrs = STRLIST_INIT;
 	const char *p = fwd;
@@ -1734,13 +1780,22 @@ write_dotqmail(struct wm *w, const char *fwd, int keep, int vac,
 		goto out;
 	}
 	if (vac) {
+		if (has_crlf(vsubj) || strlen(vsubj) > 200 ||
+		    strlen(vmsg) > VACATION_MAX ||
+		    strpbrk(home.s, " \t\n") != NULL)
+			goto out;
 		if (mkdir("vacation", 0700) == -1 && errno != EEXIST)
 			goto out;
-		if (file_replace("vacation/message", vmsg, strlen(vmsg), 0600) ==
-		    -1)
+		if (str_printf(&vf, "From: %s\nSubject: %s\n\n", w->sess->user.s,
+		    *vsubj != '\0' ? vsubj : T("settings.vacsubjdef")) == -1)
 			goto out;
-		if (str_printf(&t, "| %s 86400 3 %s/vacation/message "
-		    "%s/vacation\n", prog.s, home.s, home.s) == -1)
+		for (p = vmsg; *p != '\0'; p++)
+			if (*p != '\r' && str_catc(&vf, *p) == -1)
+				goto out;
+		if (file_replace("vacation/message", vf.s, vf.len, 0600) == -1)
+			goto out;
+		if (str_printf(&t, "| %s 86400 1 %s/vacation/message "
+		    "%s/vacation 0\n", prog.s, home.s, home.s) == -1)
 			goto out;
 	}
 	for (i = 0; i < addrs.n; i++)
@@ -1751,8 +1806,8 @@ write_dotqmail(struct wm *w, const char *fwd, int keep, int vac,
 		goto out;
 	r = file_replace(".qmail", t.s, t.len, 0600);
 out:
-	(void)w;
 	strlist_free(&addrs);
+	str_free(&vf);
 	str_free(&t);
 	str_free(&home);
 	str_free(&one);
@@ -1789,6 +1844,7 @@ page_settings_post(struct wm *w)
 		if (write_dotqmail(w, cgi_form_gets(&w->form, "fwd", ""),
 		    strcmp(cgi_form_gets(&w->form, "keep", ""), "1") == 0,
 		    strcmp(cgi_form_gets(&w->form, "vac", ""), "1") == 0,
+		    cgi_form_gets(&w->form, "vsubj", ""),
 		    cgi_form_gets(&w->form, "vmsg", "")) == -1) {
 			wm_error(w, 400, "settings.badfwd");
 			return;

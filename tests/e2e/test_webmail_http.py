@@ -178,14 +178,23 @@ def test_settings_forward_vacation(wm):
     r, _ = c.post("/webmail/settings", {"csrf": tok, "a": "forward",
                                         "fwd": "friend@example.org",
                                         "keep": "1", "vac": "1",
+                                        "vsubj": "Away",
                                         "vmsg": "Away until Monday."})
     assert r.status == 303
     q = open(os.path.join(wm.home, ".qmail")).read()
     assert "&friend@example.org\n" in q
     assert "/Maildir/\n" in q
-    assert "autorespond 86400 3" in q
+    assert "/vpopmail/bin/autorespond 86400 1 %s/vacation/message " \
+        "%s/vacation 0\n" % (wm.home, wm.home) in q
+    # qmailadmin's message file: From and Subject, then the text.
     assert open(os.path.join(wm.home, "vacation", "message")).read() == \
-        "Away until Monday."
+        "From: demo@example.test\nSubject: Away\n\nAway until Monday."
+    r, page = c.get("/webmail/settings")
+    assert 'value="Away"' in page and ">Away until Monday.</textarea>" in page
+    r, _ = c.post("/webmail/settings", {"csrf": tok, "a": "forward",
+                                        "vac": "1", "vsubj": "x\r\nBcc: y",
+                                        "vmsg": "t"})
+    assert r.status == 400
     r, _ = c.post("/webmail/settings", {"csrf": tok, "a": "forward",
                                         "fwd": "x@y.test; |/bin/sh"})
     assert r.status == 400
