@@ -125,6 +125,136 @@ hdr_get(struct mime_msg *m, const char *name, struct str *out)
 }
 
 int
+mime_header_find(struct mime_msg *m, const struct mime_part *p,
+    const char *name, struct mime_field *f)
+{
+	const char *b = m->data.s, *end = m->data.s + m->hdrlen, *nl, *v;
+	size_t	 l = strlen(name);
+
+	(void)p;
+	while (b < end) {
+		nl = memchr(b, '\n', (size_t)(end - b));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - b) > l && mem_caseeq(b, name, l) &&
+		    b[l] == ':') {
+			f->name = b;
+			f->name_len = l;
+			v = b + l + 1;
+			if (v < nl && (*v == ' ' || *v == '\t'))
+				v++;
+			/* Through the continuation lines. */
+			while (nl + 1 < end && (nl[1] == ' ' || nl[1] == '\t'))
+				if ((nl = memchr(nl + 1, '\n',
+				    (size_t)(end - nl - 1))) == NULL)
+					nl = end;
+			f->value = v;
+			f->value_len = (size_t)(nl - v);
+			if (f->value_len > 0 && v[f->value_len - 1] == '\r')
+				f->value_len--;
+			return 1;
+		}
+		b = nl + 1;
+	}
+	return 0;
+}
+
+/* One address of a list: "Name <addr>", "addr (Name)" or "addr". */
+static int
+addr_one(const char *b, size_t n, struct mime_addrlist *l)
+{
+	struct mime_addr *v, *a;
+	struct str name = STR_INIT(4096), addr = STR_INIT(4096);
+	const char *lt = memchr(b, '<', n), *gt, *e;
+	size_t	 i;
+
+	if (lt != NULL && (gt = memchr(lt, '>', n - (size_t)(lt - b))) !=
+	    NULL) {
+		(void)utf8_clean(&addr, lt + 1, (size_t)(gt - lt - 1));
+		for (e = lt; e > b && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		for (i = 0; b + i < e; i++)
+			if (b[i] != '"' && (b[i] != ' ' || name.len > 0))
+				(void)utf8_clean(&name, b + i, 1);
+	} else {
+		const char *lp = memchr(b, '(', n), *rp;
+
+		e = lp != NULL ? lp : b + n;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		while (b < e && (*b == ' ' || *b == '\t'))
+			b++, n--;
+		(void)utf8_clean(&addr, b, (size_t)(e - b));
+		if (lp != NULL && (rp = memchr(lp, ')', n - (size_t)(lp - b))) !=
+		    NULL)
+			(void)utf8_clean(&name, lp + 1, (size_t)(rp - lp - 1));
+	}
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+		goto fail;
+	l->v = v;
+	a = &l->v[l->n];
+	a->group = NULL;
+	a->name = name.len > 0 ? strdup(name.s) : NULL;
+	a->addr = strdup(str_c(&addr));
+	if (a->addr == NULL || (name.len > 0 && a->name == NULL)) {
+		free(a->name);
+		free(a->addr);
+		goto fail;
+	}
+	l->n++;
+	str_free(&name);
+	str_free(&addr);
+	return 0;
+fail:
+	str_free(&name);
+	str_free(&addr);
+	errno = ENOMEM;
+	return -1;
+}
+
+int
+mime_addr_parse(const char *raw, size_t n, struct mime_addrlist *l)
+{
+	size_t	 i, start = 0;
+	int	 q = 0, ang = 0;
+
+	for (i = 0; i <= n; i++) {
+		if (i < n && raw[i] == '"')
+			q = !q;
+		else if (i < n && !q && raw[i] == '<')
+			ang = 1;
+		else if (i < n && !q && raw[i] == '>')
+			ang = 0;
+		if (i == n || (raw[i] == ',' && !q && !ang)) {
+			const char *b = raw + start;
+			size_t	 k = i - start;
+
+			while (k > 0 && (*b == ' ' || *b == '\t' || *b == '\r' ||
+			    *b == '\n'))
+				b++, k--;
+			if (k > 0 && addr_one(b, k, l) == -1)
+				return -1;
+			start = i + 1;
+		}
+	}
+	return 0;
+}
+
+void
+mime_addrlist_free(struct mime_addrlist *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].addr);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
 mime_display_header(struct mime_msg *m, const struct mime_part *p,
     const char *name, struct str *out)
 {

@@ -17,7 +17,12 @@
 		var e = document.getElementById(id);
 		if (e) e.click();
 	}
+	document.documentElement.classList.add("js");
 	document.addEventListener("DOMContentLoaded", function () {
+		var sort = document.getElementById("sort");
+		if (sort) sort.addEventListener("change", function () {
+			sort.form.submit();
+		});
 		rows = Array.prototype.slice.call(document.querySelectorAll("li.msg"));
 		var empty = document.querySelector("button[value=empty]");
 		if (empty) empty.addEventListener("click", function (ev) {
