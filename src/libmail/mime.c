@@ -685,6 +685,15 @@ boundary_at(struct parser *ps, size_t pos, int *close_r)
 	return best;
 }
 
+/* Will the part's body be scanned for its own boundary (at_eoh's test)? */
+static int
+will_push(const struct mime_part *p)
+{
+	return (p->flags & P_MULTIPART) && p->boundary != NULL &&
+	    (p->flags & P_IS_MIME) && !(p->flags & P_LIMIT) &&
+	    p->depth + 1 < MIME_MAX_DEPTH;
+}
+
 /*
  * Scan the header of part from part->hdr_off.  Ends at the empty line
  * (included), at the end of the message, or before a line that is an
@@ -722,7 +731,35 @@ scan_header(struct parser *ps, struct mime_part *part, struct bnd **bnd_r,
 		}
 		if (buf[pos] == '\n' || (buf[pos] == '\r' &&
 		    pos + 1 < m->len && buf[pos + 1] == '\n')) {
-			part->body_off = pos + (buf[pos] == '\r' ? 2 : 1);
+			size_t	 next = pos + (buf[pos] == '\r' ? 2 : 1);
+
+			/*
+			 * An active boundary right after the empty line: that
+			 * line end belongs to the boundary (Dovecot looks for
+			 * a boundary once more before it ends the header).
+			 */
+			if (ps->nb > 0 && next < m->len) {
+				/* the part's own boundary counts too, and
+				 * wins a tie: it would be active by now */
+				int	 own = will_push(part);
+
+				if (own) {
+					ps->b[ps->nb].part = part;
+					ps->b[ps->nb].s = part->boundary;
+					ps->b[ps->nb].len = part->boundary_len;
+					ps->nb++;
+				}
+				b = boundary_at(ps, next, &close);
+				if (own)
+					ps->nb--;
+				if (b != NULL && b->part != part) {
+					*bnd_r = b;
+					*line_r = next;
+					part->body_off = pos;
+					return 0;
+				}
+			}
+			part->body_off = next;
 			return 0;
 		}
 		{
@@ -845,8 +882,18 @@ mime_parse(struct mime_msg *m)
 			counts_to(&ps, cur->body_off, &cur->c_body);
 			at_eoh(&ps, cur);
 			if (b != NULL) {
-				/* a boundary cut the header: empty body */
+				/* a boundary cut the header: empty body, and
+				 * a message/rfc822 part still gets its (empty)
+				 * message, as Dovecot descends into it */
 				pos = line;
+				if ((cur->flags & P_RFC822) &&
+				    !(cur->flags & P_LIMIT)) {
+					if ((p = new_part(&ps, cur,
+					    cur->body_off, 1)) == NULL)
+						goto fail;
+					at_eoh(&ps, p);
+					cur = p;
+				}
 				end_parts(&ps, cur, b->part, cur->body_off);
 				goto boundary;
 			}

@@ -212,43 +212,60 @@ dv_value(const struct fv *v, struct str *t, int repl)
 	return t->len;
 }
 
-static int
-write_addrs(struct str *o, const struct fv *v, const struct fv *fallback)
-{
-	struct env_addrs a = { NULL, 0, 0 };
-	struct str t = STR_INIT(STR_UNBOUNDED);
-	size_t	 i;
-	int	 r = 0;
+/*
+ * The address fields of a message header, every occurrence appended in
+ * order (Dovecot joins a second From: to the first).
+ */
+enum { A_FROM, A_SENDER, A_REPLY_TO, A_TO, A_CC, A_BCC, A_N };
+static const char *const addr_names[A_N] = {
+	"from", "sender", "reply-to", "to", "cc", "bcc"
+};
 
-	if (v->p != NULL) {
-		dv_value(v, &t, 0);
-		if (env_addr_parse(t.s != NULL ? t.s : "", t.len, &a) == -1)
-			r = -1;
-	}
-	if (r == 0 && a.n == 0 && fallback != NULL && fallback->p != NULL) {
-		dv_value(fallback, &t, 0);
-		if (env_addr_parse(t.s != NULL ? t.s : "", t.len, &a) == -1)
+static int
+collect_addrs(struct mime_msg *m, const struct mime_part *p,
+    struct env_addrs *l)
+{
+	struct str t = STR_INIT(STR_UNBOUNDED);
+	struct mime_field f;
+	size_t	 pos = p->hdr_off;
+	int	 i, r = 0;
+
+	while (r == 0 && mime_hdr_next(m->buf, p->body_off, &pos, &f) == 1) {
+		struct fv v;
+
+		if (f.value == NULL || f.name_len < 2 || f.name_len > 8)
+			continue;
+		for (i = 0; i < A_N; i++)
+			if (mime_name_eq(f.name, f.name_len, addr_names[i]))
+				break;
+		if (i == A_N)
+			continue;
+		mime_fv_value(&f, &v);
+		dv_value(&v, &t, 0);
+		if (env_addr_parse(t.s != NULL ? t.s : "", t.len, &l[i]) == -1)
 			r = -1;
 	}
 	str_free(&t);
-	if (r == -1) {
-		env_addrs_free(&a);
-		return -1;
-	}
-	if (a.n == 0) {
-		env_addrs_free(&a);
+	return r;
+}
+
+static int
+write_addrs(struct str *o, const struct env_addrs *a)
+{
+	size_t	 i;
+	int	 r;
+
+	if (a->n == 0)
 		return str_cats(o, "NIL");
-	}
 	r = str_catc(o, '(');
-	for (i = 0; i < a.n && r == 0; i++) {
-		const struct env_addr *e = &a.v[i];
+	for (i = 0; i < a->n && r == 0; i++) {
+		const struct env_addr *e = &a->v[i];
 
 		r |= str_catc(o, '(');
 		if (e->name == NULL)
 			r |= str_cats(o, "NIL");
 		else
-			r |= imap_human(o, e->name, cstrlen(e->name,
-			    e->name_len));
+			r |= imap_human(o, e->name, e->name_len);
 		r |= str_catc(o, ' ');
 		r |= imap_nstring(o, e->route, e->route ? strlen(e->route) : 0);
 		r |= str_catc(o, ' ');
@@ -260,7 +277,6 @@ write_addrs(struct str *o, const struct fv *v, const struct fv *fallback)
 		r |= str_catc(o, ')');
 	}
 	r |= str_catc(o, ')');
-	env_addrs_free(&a);
 	return r == 0 ? 0 : -1;
 }
 
@@ -287,33 +303,36 @@ mime_write_envelope(struct mime_msg *m, const struct mime_part *p,
     struct str *o)
 {
 	const struct fv *e = p->env;
-	struct fv none = { NULL, 0 };
-	int	 r = 0;
+	struct env_addrs l[A_N];
+	int	 r = 0, i;
 
-	(void)m;
 	if (e == NULL)
 		return str_cats(o, "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
+	memset(l, 0, sizeof(l));
+	if (collect_addrs(m, p, l) == -1)
+		r = -1;
 	r |= str_catc(o, '(');
 	r |= write_str_field(o, &e[ENV_DATE], 0);
 	r |= str_catc(o, ' ');
 	r |= write_str_field(o, &e[ENV_SUBJECT], 1);
 	r |= str_catc(o, ' ');
-	r |= write_addrs(o, &e[ENV_FROM], NULL);
+	r |= write_addrs(o, &l[A_FROM]);
 	r |= str_catc(o, ' ');
-	r |= write_addrs(o, &e[ENV_SENDER], &e[ENV_FROM]);
+	r |= write_addrs(o, l[A_SENDER].n > 0 ? &l[A_SENDER] : &l[A_FROM]);
 	r |= str_catc(o, ' ');
-	r |= write_addrs(o, &e[ENV_REPLY_TO], &e[ENV_FROM]);
-	r |= str_catc(o, ' ');
-	r |= write_addrs(o, &e[ENV_TO], &none);
-	r |= str_catc(o, ' ');
-	r |= write_addrs(o, &e[ENV_CC], &none);
-	r |= str_catc(o, ' ');
-	r |= write_addrs(o, &e[ENV_BCC], &none);
+	r |= write_addrs(o, l[A_REPLY_TO].n > 0 ? &l[A_REPLY_TO] :
+	    &l[A_FROM]);
+	for (i = A_TO; i <= A_BCC; i++) {
+		r |= str_catc(o, ' ');
+		r |= write_addrs(o, &l[i]);
+	}
 	r |= str_catc(o, ' ');
 	r |= write_str_field(o, &e[ENV_IN_REPLY_TO], 0);
 	r |= str_catc(o, ' ');
 	r |= write_str_field(o, &e[ENV_MESSAGE_ID], 0);
 	r |= str_catc(o, ')');
+	for (i = 0; i < A_N; i++)
+		env_addrs_free(&l[i]);
 	return r == 0 ? 0 : -1;
 }
 

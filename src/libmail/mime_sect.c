@@ -23,7 +23,7 @@ struct mime_reader {
 	int		 nonul;		/* NUL shown as 0x80 */
 	/* R_RANGE, and the source of R_DECODE */
 	size_t		 from, to, p;
-	int		 cr_done;	/* the CR of the bare LF at p is out */
+	int		 sub;		/* octets of p's expansion already out */
 	uint64_t	 vsize;
 	/* R_MEM */
 	struct str	 mem;
@@ -129,25 +129,53 @@ hexval(int c)
 	return -1;
 }
 
-/* base64: blanks and line ends skipped, decoding stops at "=" (the data
- * ends there, RFC 2045 6.8); other octets are skipped and noted. */
+/*
+ * base64: blanks and line ends skipped; "=" ends the data (RFC 2045 6.8)
+ * and must complete its group ("xx==", "xxx="), then only blanks may
+ * follow.  Anything else, and a group left incomplete, is noted as bad
+ * (BINARY answers [PARSE], as Dovecot); what can be decoded still is.
+ * state: characters in the group; ended: 1 "=" done, 2 one more "=" due.
+ */
 static int
-dec_base64(struct dec *d, const unsigned char *in, size_t n, struct str *o)
+dec_base64(struct dec *d, const unsigned char *in, size_t n, int final,
+    struct str *o)
 {
 	unsigned char tmp[3 * 1024];
 	size_t	 i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		int	 v;
+		int	 c = in[i], v;
 
-		if (d->ended)
-			break;
-		if ((v = b64val(in[i])) < 0) {
-			if (in[i] == '=')
-				d->ended = 1;
-			else if (in[i] != ' ' && in[i] != '\t' &&
-			    in[i] != '\r' && in[i] != '\n')
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (d->ended == 2) {
+			d->ended = c == '=' ? 1 : 1;
+			if (c != '=')
 				d->bad = 1;
+			continue;
+		}
+		if (d->ended) {
+			d->bad = 1;
+			continue;
+		}
+		if (c == '=') {
+			if (d->state == 2) {
+				tmp[k++] = (unsigned char)(d->bits >> 4);
+				d->ended = 2;
+			} else if (d->state == 3) {
+				tmp[k++] = (unsigned char)(d->bits >> 10);
+				tmp[k++] = (unsigned char)(d->bits >> 2);
+				d->ended = 1;
+			} else {
+				d->bad = 1;
+				d->ended = 1;
+			}
+			d->state = 0;
+			d->bits = 0;
+			continue;
+		}
+		if ((v = b64val(c)) < 0) {
+			d->bad = 1;
 			continue;
 		}
 		d->bits = (d->bits << 6) | (unsigned int)v;
@@ -157,26 +185,26 @@ dec_base64(struct dec *d, const unsigned char *in, size_t n, struct str *o)
 			tmp[k++] = (unsigned char)d->bits;
 			d->state = 0;
 			d->bits = 0;
-			if (k + 3 > sizeof(tmp)) {
-				if (str_catb(o, tmp, k) == -1)
-					return -1;
-				k = 0;
-			}
+		}
+		if (k + 3 > sizeof(tmp)) {
+			if (str_catb(o, tmp, k) == -1)
+				return -1;
+			k = 0;
 		}
 	}
-	if (d->ended || i == n) {
-		/* a final partial group: 2 chars give 1 octet, 3 give 2 */
-		if (d->ended && d->state >= 2) {
-			if (d->state == 2)
-				tmp[k++] = (unsigned char)(d->bits >> 4);
-			else {
-				tmp[k++] = (unsigned char)(d->bits >> 10);
-				tmp[k++] = (unsigned char)(d->bits >> 2);
-			}
-			d->state = 0;
-			d->bits = 0;
+	if (final && !d->ended && d->state > 0) {
+		/* an unpadded last group: decoded, but not valid */
+		if (d->state == 2)
+			tmp[k++] = (unsigned char)(d->bits >> 4);
+		else if (d->state == 3) {
+			tmp[k++] = (unsigned char)(d->bits >> 10);
+			tmp[k++] = (unsigned char)(d->bits >> 2);
 		}
+		d->bad = 1;
+		d->state = 0;
 	}
+	if (final && d->ended == 2)
+		d->bad = 1;
 	return k > 0 ? str_catb(o, tmp, k) : 0;
 }
 
@@ -327,10 +355,12 @@ again:
 		if (d->state == 1 || d->state == 3) {
 			/* "=" at the very end: a soft break, nothing */
 		} else if (d->state == 2) {
+			d->bad = 1;
 			if (str_catc(o, '=') == -1 || str_catc(o,
 			    "0123456789ABCDEF"[d->bits]) == -1)
 				return -1;
 		} else if (d->state == 4) {
+			d->bad = 1;
 		} else if (d->held_cr) {
 			if (flush_ws(d, o) == -1 || str_catc(o, '\r') == -1)
 				return -1;
@@ -422,7 +452,7 @@ dec_step(struct dec *d, const unsigned char *in, size_t n, int final,
 {
 	switch (d->cte) {
 	case MIME_CTE_BASE64:
-		return dec_base64(d, in, n, o);
+		return dec_base64(d, in, n, final, o);
 	case MIME_CTE_QP:
 		return dec_qp(d, in, n, final, o);
 	case MIME_CTE_UUENCODE:
@@ -538,6 +568,8 @@ bad:
 /*
  * Readers.
  */
+/* A range of the message as IMAP serves it: each bare LF as CRLF and,
+ * outside BINARY, each NUL as 0x80 (as Dovecot). */
 static int
 new_range(struct mime_reader *r, size_t from, size_t to, uint64_t vsize)
 {
@@ -562,36 +594,47 @@ field_listed(const struct mime_section *s, const char *n, size_t len)
 	return 0;
 }
 
-/* HEADER.FIELDS[.NOT] of buf[from..to): the fields kept, CRLF, then the
- * empty line. */
+/*
+ * HEADER.FIELDS[.NOT] of buf[from..to) as Dovecot's header filter gives
+ * them: the lines of the fields kept, each with CRLF (a last line without
+ * its line end stays so), the empty line if the header had one; for
+ * FIELDS (not .NOT) one line end is added when the header had no empty
+ * line.  NUL shown as 0x80.
+ */
 static int
 filter_header(struct mime_msg *m, size_t from, size_t to,
     const struct mime_section *s, struct str *o)
 {
-	size_t	 pos = from, start;
+	size_t	 pos = from, start, i;
 	struct mime_field f;
-	int	 not = s->what == MIME_SECT_FIELDS_NOT;
+	int	 not = s->what == MIME_SECT_FIELDS_NOT, eoh = 0;
 
 	for (;;) {
-		size_t	 i;
-
 		start = pos;
-		if (mime_hdr_next(m->buf, to, &pos, &f) == 0)
+		if (mime_hdr_next(m->buf, to, &pos, &f) == 0) {
+			eoh = pos > start;
 			break;
+		}
 		if (field_listed(s, f.name, f.name_len) == not)
 			continue;
 		for (i = start; i < pos; i++) {
-			if (m->buf[i] == '\n' && (i == 0 ||
-			    m->buf[i - 1] != '\r') && str_catc(o, '\r') == -1)
+			unsigned char c = m->buf[i];
+
+			if (c == '\n' && (i == 0 || m->buf[i - 1] != '\r') &&
+			    str_catc(o, '\r') == -1)
 				return -1;
-			if (str_catc(o, (char)m->buf[i]) == -1)
+			if (c == '\0')
+				c = 0x80;
+			if (str_catc(o, (char)c) == -1)
 				return -1;
 		}
-		if (pos == to && m->buf[pos - 1] != '\n' &&
-		    str_catb(o, "\r\n", 2) == -1)
-			return -1;
 	}
-	return str_catb(o, "\r\n", 2);
+	if (!eoh && !not && o->len > 0 && o->s[o->len - 1] != '\n' &&
+	    str_catb(o, "\r\n", 2) == -1)
+		return -1;	/* the last line's missing line end */
+	if (eoh || !not)
+		return str_catb(o, "\r\n", 2);
+	return 0;
 }
 
 static int
@@ -610,8 +653,6 @@ mime_reader_open(struct mime_msg *m, const struct mime_section *s,
 
 	if (mime_parse(m) == -1)
 		return -1;
-	if ((p = mime_part_find(m, s->part)) == NULL)
-		return -1;
 	if (s->binary && s->what != MIME_SECT_ALL) {
 		errno = EINVAL;
 		return -1;
@@ -623,6 +664,16 @@ mime_reader_open(struct mime_msg *m, const struct mime_section *s,
 	r->dbuf.max = STR_UNBOUNDED;
 	r->nonul = !s->binary;
 	*r_r = r;
+	if ((p = mime_part_find(m, s->part)) == NULL) {
+		if (errno != ENOENT) {
+			free(r);
+			*r_r = NULL;
+			return -1;
+		}
+		r->kind = R_MEM;	/* no such part: an empty string */
+		r->have_size = 1;
+		return 0;
+	}
 	/* the message a HEADER/TEXT section is about */
 	msg = NULL;
 	if (*s->part == '\0')
@@ -633,7 +684,9 @@ mime_reader_open(struct mime_msg *m, const struct mime_section *s,
 	case MIME_SECT_ALL:
 		if (*s->part == '\0')
 			return new_range(r, 0, m->len, m->len + m->c_total.bare);
-		if (s->binary) {
+		if (s->binary && !(p->flags & (P_RFC822 | P_MULTIPART))) {
+			/* a message/rfc822 part is served as it is, as
+			 * Dovecot does, whatever its encoding says */
 			enum mime_cte c = part_cte(p);
 
 			if (c == MIME_CTE_UNKNOWN || c == MIME_CTE_UUENCODE) {
@@ -682,10 +735,6 @@ mime_reader_open(struct mime_msg *m, const struct mime_section *s,
 			*r_r = NULL;
 			return -1;
 		}
-		if (r->nonul)
-			for (size_t i = 0; i < r->mem.len; i++)
-				if (r->mem.s[i] == '\0')
-					r->mem.s[i] = (char)0x80;
 		r->size = r->mem.len;
 		r->have_size = 1;
 		return 0;
@@ -696,7 +745,14 @@ mime_reader_open(struct mime_msg *m, const struct mime_section *s,
 	return -1;
 }
 
-/* CRLF form of buf[r->p..r->to) into out: octets written. */
+/* Is buf[p] a bare LF, served as CRLF? */
+static int
+bare_lf(const unsigned char *b, size_t p)
+{
+	return b[p] == '\n' && (p == 0 || b[p - 1] != '\r');
+}
+
+/* The served form of buf[r->p..r->to) into out: octets written. */
 static size_t
 range_read(struct mime_reader *r, unsigned char *out, size_t len)
 {
@@ -704,36 +760,38 @@ range_read(struct mime_reader *r, unsigned char *out, size_t len)
 	size_t	 k = 0;
 
 	while (k < len && r->p < r->to) {
-		size_t	 avail = r->to - r->p, take;
+		size_t	 take, i;
 		const unsigned char *nl;
 
-		if (buf[r->p] == '\n' && !r->cr_done &&
-		    (r->p == 0 || buf[r->p - 1] != '\r')) {
-			out[k++] = '\r';
-			r->cr_done = 1;
+		if (bare_lf(buf, r->p)) {
+			out[k++] = r->sub == 0 ? '\r' : '\n';
+			if (++r->sub == 2) {
+				r->sub = 0;
+				r->p++;
+			}
 			continue;
 		}
-		if (buf[r->p] == '\n') {
-			out[k++] = '\n';
-			r->p++;
-			r->cr_done = 0;
-			continue;
+		/* copy up to the next LF that needs its CR */
+		take = len - k < r->to - r->p ? len - k : r->to - r->p;
+		i = 0;
+		while (i < take && (nl = memchr(buf + r->p + i, '\n',
+		    take - i)) != NULL) {
+			i = (size_t)(nl - (buf + r->p));
+			if (bare_lf(buf, r->p + i))
+				break;
+			i++;
 		}
-		/* copy up to the next LF */
-		take = len - k < avail ? len - k : avail;
-		nl = memchr(buf + r->p, '\n', take);
-		if (nl != NULL)
-			take = (size_t)(nl - (buf + r->p));
-		memcpy(out + k, buf + r->p, take);
+		if (nl == NULL)
+			i = take;
+		memcpy(out + k, buf + r->p, i);
 		if (r->nonul) {
-			size_t	 i;
+			unsigned char *z = out + k, *e = out + k + i;
 
-			for (i = 0; i < take; i++)
-				if (out[k + i] == '\0')
-					out[k + i] = 0x80;
+			while ((z = memchr(z, '\0', (size_t)(e - z))) != NULL)
+				*z++ = 0x80;
 		}
-		k += take;
-		r->p += take;
+		k += i;
+		r->p += i;
 	}
 	return k;
 }
@@ -797,7 +855,7 @@ static void
 rewind_reader(struct mime_reader *r)
 {
 	r->p = r->from;
-	r->cr_done = 0;
+	r->sub = 0;
 	r->mpos = 0;
 	r->pos = 0;
 	if (r->kind == R_DECODE) {
@@ -826,6 +884,11 @@ mime_reader_size(struct mime_reader *r, uint64_t *size_r, int *has_nul_r)
 		}
 		if (n == -1)
 			return -1;
+		if (r->dec.bad) {
+			/* broken base64/quoted-printable: [PARSE] */
+			errno = EBADMSG;
+			return -1;
+		}
 		r->size = total;
 		r->has_nul = nul;
 		r->have_size = 1;
@@ -850,32 +913,38 @@ mime_reader_seek(struct mime_reader *r, uint64_t off)
 	if (off < r->pos)
 		rewind_reader(r);
 	if (r->kind == R_RANGE && off > r->pos) {
-		/* walk line by line: each bare LF counts two */
+		/* runs up to the next bare LF are skipped whole */
 		const unsigned char *b = r->m->buf;
 
 		while (r->pos < off && r->p < r->to) {
-			const unsigned char *nl;
-			size_t	 run;
 			uint64_t want = off - r->pos;
+			size_t	 run = 0;
+			const unsigned char *nl;
 
-			if (b[r->p] == '\n') {
-				int	 bare = !r->cr_done &&
-				    (r->p == 0 || b[r->p - 1] != '\r');
-
-				if (bare && want == 1) {
-					r->cr_done = 1;	/* CR out, LF next */
-					r->pos++;
-					break;
+			if (bare_lf(b, r->p)) {
+				r->pos++;
+				if (++r->sub == 2) {
+					r->sub = 0;
+					r->p++;
 				}
-				r->pos += bare ? 2 : 1;
-				r->p++;
-				r->cr_done = 0;
 				continue;
 			}
-			nl = memchr(b + r->p, '\n', r->to - r->p);
-			run = (nl != NULL ? (size_t)(nl - b) : r->to) - r->p;
-			if (run > want)
-				run = (size_t)want;
+			for (;;) {
+				size_t	 lim = r->to - r->p;
+
+				if (want < lim)
+					lim = (size_t)want;
+				nl = run < lim ? memchr(b + r->p + run, '\n',
+				    lim - run) : NULL;
+				if (nl == NULL) {
+					run = lim;
+					break;
+				}
+				run = (size_t)(nl - (b + r->p));
+				if (bare_lf(b, r->p + run))
+					break;
+				run++;
+			}
 			r->p += run;
 			r->pos += run;
 		}

@@ -67,12 +67,6 @@ out(const void *p, size_t n)
 	}
 }
 
-static void
-outs(const char *s)
-{
-	out(s, strlen(s));
-}
-
 /*
  * fetch: a small FETCH item parser, enough for what the tests ask.
  */
@@ -179,7 +173,8 @@ fetch_section(struct mime_msg *m, struct item *it, struct str *o)
 		return;
 	}
 	if (mime_reader_size(r, &size, &has_nul) == -1) {
-		str_printf(o, "%s[%s] ERROR", it->name, it->sect);
+		str_printf(o, "%s[%s] %s", it->name, it->sect,
+		    errno == EBADMSG ? "PARSE" : "ERROR");
 		mime_reader_free(r);
 		return;
 	}
