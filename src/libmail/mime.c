@@ -243,21 +243,51 @@ mime_data(const struct mime_msg *m, size_t *len_r)
  * Line-end counting: LF and bare LF (an LF whose previous octet in the
  * message is not CR).  Virtual size of a range = octets + bare LFs.
  */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* LFs, and LFs whose previous octet in the message is not CR, of
+ * buf[from..to), 16 octets at a time where SSE2 is there. */
 static void
 count_range(const unsigned char *buf, size_t from, size_t to, struct cnt *c)
 {
 	uint64_t lf = 0, bare = 0;
 	size_t	 i = from;
-	const unsigned char *p;
 
-	while (i < to && (p = memchr(buf + i, '\n', to - i)) != NULL) {
-		size_t	 k = (size_t)(p - buf);
+#if defined(__SSE2__)
+	const __m128i nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
 
-		lf++;
-		if (k == 0 || buf[k - 1] != '\r')
+	/* the first octet looks back one: do it by hand */
+	if (i < to && i == 0) {
+		if (buf[0] == '\n') {
+			lf++;
 			bare++;
-		i = k + 1;
+		}
+		i++;
 	}
+	for (; i + 16 <= to; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (buf + i));
+		__m128i pv = _mm_loadu_si128((const __m128i *)(const void *)
+		    (buf + i - 1));
+		unsigned int ml = (unsigned int)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(v, nl));
+		unsigned int mc = (unsigned int)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(pv, cr));
+
+		if (ml == 0)
+			continue;
+		lf += (uint64_t)__builtin_popcount(ml);
+		bare += (uint64_t)__builtin_popcount(ml & ~mc);
+	}
+#endif
+	for (; i < to; i++)
+		if (buf[i] == '\n') {
+			lf++;
+			if (i == 0 || buf[i - 1] != '\r')
+				bare++;
+		}
 	c->lf += lf;
 	c->bare += bare;
 }
@@ -921,12 +951,13 @@ mime_parse(struct mime_msg *m)
 			while (b == NULL) {
 				const unsigned char *nl;
 
-				nl = memchr(m->buf + line, '\n', m->len - line);
+				/* only lines starting with "--" can be */
+				nl = memmem(m->buf + line, m->len - line,
+				    "\n--", 3);
 				if (nl == NULL)
 					break;
 				line = (size_t)(nl - m->buf) + 1;
-				if (line < m->len && m->buf[line] == '-')
-					b = boundary_at(&ps, line, &close);
+				b = boundary_at(&ps, line, &close);
 			}
 			if (b == NULL) {
 				st = S_EOF;

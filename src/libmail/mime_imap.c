@@ -28,7 +28,7 @@ literal(struct str *o, const char *s, size_t n)
 static int
 imap_string(struct str *o, const char *s, size_t n)
 {
-	size_t	 i, esc = 0;
+	size_t	 i, esc = 0, run = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -41,14 +41,18 @@ imap_string(struct str *o, const char *s, size_t n)
 		if (c == '\r' || c == '\n' || c >= 0x80)
 			return literal(o, s, n);
 	}
-	if (str_catc(o, '"') == -1)
+	if (str_ready(o, n + esc + 2) == -1 || str_catc(o, '"') == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if ((s[i] == '"' || s[i] == '\\') && str_catc(o, '\\') == -1)
+	for (i = 0; esc > 0 && i < n; i++) {
+		if (s[i] != '"' && s[i] != '\\')
+			continue;
+		if (str_catb(o, s + run, i - run) == -1 ||
+		    str_catc(o, '\\') == -1)
 			return -1;
-		if (str_catc(o, s[i]) == -1)
-			return -1;
+		run = i;
 	}
+	if (str_catb(o, s + run, n - run) == -1)
+		return -1;
 	return str_catc(o, '"');
 }
 
@@ -192,23 +196,27 @@ imap_human(struct str *o, const char *src, size_t n)
 static size_t
 dv_value(const struct fv *v, struct str *t, int repl)
 {
-	size_t	 i, n;
+	size_t	 i, n, run = 0;
 
 	str_clear(t);
 	if (v->p == NULL)
 		return 0;
 	n = v->n;
+	if (str_ready(t, n) == -1)
+		return 0;
 	for (i = 0; i < n; i++) {
-		if (v->p[i] == '\r' && i + 1 < n && v->p[i + 1] == '\n')
-			continue;
-		if (v->p[i] == '\0' && repl) {
-			if (str_catb(t, "\xef\xbf\xbd", 3) == -1)
+		char	 c = v->p[i];
+
+		if ((c == '\r' && i + 1 < n && v->p[i + 1] == '\n') ||
+		    (c == '\0' && repl)) {
+			(void)str_catb(t, v->p + run, i - run);
+			if (c == '\0' && str_catb(t, "\xef\xbf\xbd", 3) == -1)
 				return 0;
-			continue;
+			run = i + 1;
 		}
-		if (str_catc(t, v->p[i]) == -1)
-			return 0;
 	}
+	if (str_catb(t, v->p + run, n - run) == -1)
+		return 0;
 	return t->len;
 }
 

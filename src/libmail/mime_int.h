@@ -44,6 +44,8 @@ enum ct_field {
 	CT_N
 };
 
+struct pcache;
+
 /* LF and LF-without-CR counts of buf[0..pos): virtual size arithmetic. */
 struct cnt {
 	uint64_t	 lf;
@@ -66,6 +68,8 @@ struct mime_part {
 	/* computed on demand */
 	struct mime_part_info *info;
 	char		*number;
+	struct pcache	*pc[2];		/* decoded Content-Type/-Disposition
+					   parameters (mime_web.c) */
 };
 
 /* An arena: chunks freed together with the message. */

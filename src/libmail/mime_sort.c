@@ -370,12 +370,16 @@ mime_sortkeys(struct mime_msg *m, struct mime_sortkeys *k)
 static int
 has_8bit(const unsigned char *p, size_t n)
 {
-	unsigned char acc = 0;
-	size_t	 i;
+	uint64_t acc = 0, w;
+	size_t	 i = 0;
 
-	for (i = 0; i < n; i++)
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
 		acc |= p[i];
-	return (acc & 0x80) != 0;
+	return (acc & 0x8080808080808080ULL) != 0;
 }
 
 static int
@@ -387,9 +391,14 @@ rec(struct str *o, int tag, const char *v, size_t n)
 	    str_catc(o, '\0') == -1)
 		return -1;
 	/* a value never holds a NUL: the record format needs that */
-	for (i = mark + 1; i < o->len - 1; i++)
-		if (o->s[i] == '\0')
-			o->s[i] = (char)0x80;
+	for (i = mark + 1; i < o->len - 1; i++) {
+		char	*z = memchr(o->s + i, '\0', o->len - 1 - i);
+
+		if (z == NULL)
+			break;
+		*z = (char)0x80;
+		i = (size_t)(z - o->s);
+	}
 	return 0;
 }
 

@@ -21,6 +21,10 @@
 
 static int	 gm_inited;
 
+struct pin;
+static struct pin *pin(const char *, size_t);
+static void	 pin_words(const char *);
+
 int
 text_init(void)
 {
@@ -43,6 +47,9 @@ options(const char *charset)
 	text_init();
 	if ((o = g_mime_parser_options_new()) == NULL)
 		return NULL;
+	(void)pin(FALLBACK_CHARSET, strlen(FALLBACK_CHARSET));
+	if (charset != NULL)
+		(void)pin(charset, strlen(charset));
 	fb[k++] = "UTF-8";
 	if (charset != NULL && *charset != '\0' &&
 	    strcasecmp(charset, "utf-8") != 0 &&
@@ -58,6 +65,63 @@ options(const char *charset)
 	g_mime_parser_options_set_parameter_compliance_mode(o,
 	    GMIME_RFC_COMPLIANCE_LOOSE);
 	return o;
+}
+
+/*
+ * Converters stay open for the life of the process: iconv loads a gconv
+ * module for a charset and unloads it when its last descriptor closes,
+ * and GMime opens and closes one per decoded word, so without a
+ * descriptor kept open a folder of mail dlopen()s the same modules
+ * thousands of times.  Up to PIN_MAX charsets; beyond, only slower.
+ */
+#define PIN_MAX		64
+
+struct pin {
+	char	 name[40];
+	iconv_t	 cd;
+	int	 busy;
+};
+static struct pin pins[PIN_MAX];
+static size_t	 npins;
+
+static struct pin *
+pin(const char *name, size_t n)
+{
+	size_t	 i;
+	iconv_t	 cd;
+
+	if (n == 0 || n >= sizeof(pins[0].name))
+		return NULL;
+	for (i = 0; i < npins; i++)
+		if (strlen(pins[i].name) == n &&
+		    strncasecmp(pins[i].name, name, n) == 0)
+			return &pins[i];
+	if (npins == PIN_MAX)
+		return NULL;
+	memcpy(pins[npins].name, name, n);
+	pins[npins].name[n] = '\0';
+	text_init();
+	cd = g_mime_iconv_open("UTF-8", pins[npins].name);
+	pins[npins].cd = cd;
+	return &pins[npins++];
+}
+
+/* Pin the charsets RFC 2047 words in s name ("=?charset?" or
+ * "=?charset*lang?"), before GMime decodes them. */
+static void
+pin_words(const char *s)
+{
+	const char *p = s, *q;
+
+	while ((p = strstr(p, "=?")) != NULL) {
+		p += 2;
+		for (q = p; *q != '\0' && *q != '?' && *q != '*' && *q != ' ' &&
+		    q - p < 40; q++)
+			;
+		if (*q == '?' || *q == '*')
+			(void)pin(p, (size_t)(q - p));
+		p = q;
+	}
 }
 
 /*
@@ -181,6 +245,8 @@ utf8_sanitize(struct str *o, const void *s, size_t n, int keep_lf)
  */
 struct conv {
 	iconv_t		 cd;		/* (iconv_t)-1: the input is UTF-8 */
+	struct pin	*pin;		/* cd is this pinned one */
+	int		 own;		/* cd is ours to close */
 	unsigned char	 tail[16];
 	size_t		 ntail;
 };
@@ -196,22 +262,39 @@ is_utf8_name(const char *cs)
 static void
 conv_open(struct conv *c, const char *charset)
 {
+	struct pin *pn;
+
 	memset(c, 0, sizeof(*c));
 	c->cd = (iconv_t)-1;
 	text_init();
 	if (is_utf8_name(charset))
 		return;
-	c->cd = g_mime_iconv_open("UTF-8", charset);
-	if (c->cd == (iconv_t)-1)
-		c->cd = g_mime_iconv_open("UTF-8", FALLBACK_CHARSET);
+	if ((pn = pin(charset, strlen(charset))) == NULL ||
+	    pn->cd == (iconv_t)-1 || pn->busy)
+		pn = pin(FALLBACK_CHARSET, strlen(FALLBACK_CHARSET));
+	if (pn == NULL || pn->cd == (iconv_t)-1 || pn->busy) {
+		/* no pinned converter free: one of our own */
+		c->cd = g_mime_iconv_open("UTF-8", charset);
+		if (c->cd == (iconv_t)-1)
+			c->cd = g_mime_iconv_open("UTF-8", FALLBACK_CHARSET);
+		c->own = 1;
+		return;
+	}
+	pn->busy = 1;
+	c->pin = pn;
+	c->cd = pn->cd;
+	(void)iconv(c->cd, NULL, NULL, NULL, NULL);
 }
 
 static void
 conv_close(struct conv *c)
 {
-	if (c->cd != (iconv_t)-1)
+	if (c->pin != NULL)
+		c->pin->busy = 0;
+	else if (c->own && c->cd != (iconv_t)-1)
 		g_mime_iconv_close(c->cd);
 	c->cd = (iconv_t)-1;
+	c->pin = NULL;
 }
 
 /* us-ascii or no charset, and the bytes are not UTF-8: windows-1252. */
@@ -446,6 +529,7 @@ decode_with(char *(*fn)(GMimeParserOptions *, const char *),
 		errno = ENOMEM;
 		return -1;
 	}
+	pin_words(in);
 	dec = fn(o, in);
 	r = put_decoded(out, dec != NULL ? dec : in);
 	g_free(dec);
@@ -560,6 +644,7 @@ mime_addr_parse(const char *raw, size_t n, struct mime_addrlist *l)
 		errno = ENOMEM;
 		return -1;
 	}
+	pin_words(in);
 	if ((list = internet_address_list_parse(o, in)) != NULL) {
 		r = walk_list(list, l, NULL, 0);
 		g_object_unref(list);

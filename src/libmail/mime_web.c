@@ -96,46 +96,91 @@ value_cstr(struct mime_msg *m, const struct fv *v)
 }
 
 /*
- * A parameter of Content-Type (disp 0) or Content-Disposition (disp 1),
- * decoded by GMime's parameter parser (RFC 2231 continuations and
- * charsets, and RFC 2047 words as mailers put them in names).
+ * The parameters of Content-Type (disp 0) or Content-Disposition (disp 1),
+ * decoded once by GMime's parameter parser (RFC 2231 continuations and
+ * charsets, and RFC 2047 words as mailers put them in names) and kept.
  */
-static char *
-param(struct mime_msg *m, const struct mime_part *p, int disp,
-    const char *name)
+struct pcache {
+	size_t		 n;
+	char		**name;
+	char		**value;
+};
+
+static struct pcache *
+params_of(struct mime_msg *m, struct mime_part *p, int disp)
 {
 	const struct fv *v = &p->ct[disp ? CT_DISP : CT_TYPE];
 	GMimeParserOptions *o;
 	GMimeParamList *pl;
-	GMimeParam *pm;
-	const char *semi, *val;
-	char	*s, *r = NULL;
-	struct str t = STR_INIT(MIME_MAX_DECODED);
+	struct pcache *pc;
+	const char *semi;
+	char	*s;
+	int	 i, n;
 
+	if (p->pc[disp] != NULL)
+		return p->pc[disp];
+	if ((pc = arena_alloc(&m->arena, sizeof(*pc))) == NULL)
+		return NULL;
+	p->pc[disp] = pc;
 	if (v->p == NULL || !(p->flags & P_IS_MIME) ||
-	    (s = value_cstr(m, v)) == NULL)
-		return NULL;
-	if ((semi = strchr(s, ';')) == NULL)
-		return NULL;
+	    (s = value_cstr(m, v)) == NULL || (semi = strchr(s, ';')) == NULL)
+		return pc;
 	text_init();
 	if ((o = g_mime_parser_options_new()) == NULL)
-		return NULL;
+		return pc;
 	g_mime_parser_options_set_parameter_compliance_mode(o,
 	    GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_rfc2047_compliance_mode(o,
 	    GMIME_RFC_COMPLIANCE_LOOSE);
 	if ((pl = g_mime_param_list_parse(o, semi + 1)) != NULL) {
-		if ((pm = g_mime_param_list_get_parameter(pl, name)) != NULL &&
-		    (val = g_mime_param_get_value(pm)) != NULL &&
-		    utf8_sanitize(&t, val, strlen(val) < MIME_MAX_DECODED ?
-		    strlen(val) : MIME_MAX_DECODED, 0) == 0)
-			r = arena_strndup(&m->arena, t.s != NULL ? t.s : "",
-			    t.len);
+		n = g_mime_param_list_length(pl);
+		pc->name = arena_alloc(&m->arena, sizeof(char *) *
+		    (size_t)(n + 1));
+		pc->value = arena_alloc(&m->arena, sizeof(char *) *
+		    (size_t)(n + 1));
+		for (i = 0; pc->name != NULL && pc->value != NULL && i < n;
+		    i++) {
+			GMimeParam *pm = g_mime_param_list_get_parameter_at(pl,
+			    i);
+			const char *nm = g_mime_param_get_name(pm);
+			const char *val = g_mime_param_get_value(pm);
+			struct str t = STR_INIT(MIME_MAX_DECODED);
+
+			if (nm == NULL || val == NULL)
+				continue;
+			if (utf8_sanitize(&t, val, strlen(val) <
+			    MIME_MAX_DECODED ? strlen(val) : MIME_MAX_DECODED,
+			    0) == 0) {
+				pc->name[pc->n] = arena_strndup(&m->arena, nm,
+				    strlen(nm));
+				pc->value[pc->n] = arena_strndup(&m->arena,
+				    t.s != NULL ? t.s : "", t.len);
+				if (pc->name[pc->n] != NULL &&
+				    pc->value[pc->n] != NULL)
+					pc->n++;
+			}
+			str_free(&t);
+		}
 		g_object_unref(pl);
 	}
 	g_mime_parser_options_free(o);
-	str_free(&t);
-	return r;
+	return pc;
+}
+
+static char *
+param(struct mime_msg *m, const struct mime_part *cp, int disp,
+    const char *name)
+{
+	struct pcache *pc = params_of(m, (struct mime_part *)(uintptr_t)cp,
+	    disp);
+	size_t	 i;
+
+	if (pc == NULL)
+		return NULL;
+	for (i = 0; i < pc->n; i++)
+		if (strcasecmp(pc->name[i], name) == 0)
+			return pc->value[i];
+	return NULL;
 }
 
 const char *

@@ -7,6 +7,7 @@
  * trusts nothing in them.  Exit 0, 100 usage, 111 a file that could not
  * be read.  See hsmail-mime(1).
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -34,7 +35,7 @@ usage(void)
 	    "       %s sortkeys file...\n"
 	    "       %s summary file...\n"
 	    "       %s search [-t] [-H field] needle file...\n"
-	    "       %s bench [-n rounds] [-e] file|dir...\n", prog, prog, prog,
+	    "       %s bench [-n rounds] [-e|-s] file|dir...\n", prog, prog, prog,
 	    prog, prog, prog, prog);
 	exit(100);
 }
@@ -514,18 +515,22 @@ do_bench(int argc, char **argv)
 	struct files f = { NULL, 0, 0 };
 	struct str s = STR_INIT(STR_UNBOUNDED);
 	int	 c, rounds = 1, env_only = 0, i;
-	double	 t0, t;
+	double	 t0, t, cpu;
+	struct rusage ru;
 	uint64_t bytes = 0, msgs = 0;
 	size_t	 k;
 
 	optind = 0;
-	while ((c = getopt(argc, argv, "+n:e")) != -1)
+	while ((c = getopt(argc, argv, "+n:es")) != -1)
 		switch (c) {
 		case 'n':
 			rounds = atoi(optarg);
 			break;
 		case 'e':
 			env_only = 1;
+			break;
+		case 's':
+			env_only = 2;
 			break;
 		default:
 			usage();
@@ -543,9 +548,14 @@ do_bench(int argc, char **argv)
 			if (mime_open_path(f.v[k], &m) == -1)
 				continue;
 			str_clear(&s);
-			if (env_only) {
+			if (env_only == 1) {
 				if (mime_size(m, NULL, &v) == -1 ||
 				    mime_envelope(m, &s) == -1)
+					die_nomem();
+			} else if (env_only == 2) {
+				if (mime_size(m, NULL, &v) == -1 ||
+				    mime_envelope(m, &s) == -1 ||
+				    mime_bodystructure(m, &s) == -1)
 					die_nomem();
 			} else if (mime_summary(m, &s) == -1)
 				die_nomem();
@@ -554,9 +564,15 @@ do_bench(int argc, char **argv)
 			mime_free(m);
 		}
 	t = now() - t0;
-	printf("%s: %" PRIu64 " messages, %.1f MB in %.3f s: %.0f messages/s, "
-	    "%.1f MB/s\n", env_only ? "envelope+size" : "summary", msgs,
-	    (double)bytes / 1e6, t, (double)msgs / t, (double)bytes / 1e6 / t);
+	getrusage(RUSAGE_SELF, &ru);
+	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	printf("%s: %" PRIu64 " messages, %.1f MB in %.3f s (%.3f s CPU): "
+	    "%.0f messages/s, %.1f MB/s (CPU: %.0f messages/s)\n",
+	    env_only == 1 ? "envelope+size" : env_only == 2 ?
+	    "envelope+bodystructure+size" : "summary", msgs,
+	    (double)bytes / 1e6, t, cpu, (double)msgs / t,
+	    (double)bytes / 1e6 / t, (double)msgs / cpu);
 	str_free(&s);
 	for (k = 0; k < f.n; k++)
 		free(f.v[k]);
