@@ -172,7 +172,7 @@ int	text_init(void);
 int	text_to_utf8(const char *charset, const void *, size_t,
 	    struct str *out);
 /* Is s valid UTF-8? */
-int	utf8_valid(const void *, size_t);
+int	mime_utf8_valid(const void *, size_t);
 /* Append UTF-8 with invalid sequences and C0 controls except TAB/LF
  * replaced. */
 int	utf8_sanitize(struct str *, const void *, size_t, int keep_lf);

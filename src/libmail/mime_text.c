@@ -163,7 +163,7 @@ u8len(const unsigned char *p, size_t n)
 }
 
 int
-utf8_valid(const void *s, size_t n)
+mime_utf8_valid(const void *s, size_t n)
 {
 	const unsigned char *p = s;
 	size_t	 i = 0;

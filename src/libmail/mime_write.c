@@ -185,7 +185,7 @@ mime_writer_header(struct mime_writer *w, const char *name,
 
 	if (name == NULL || value == NULL || !field_name_ok(name) ||
 	    reserved(name) || !one_line(value) ||
-	    !utf8_valid(value, strlen(value))) {
+	    !mime_utf8_valid(value, strlen(value))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -235,8 +235,8 @@ mime_writer_addr(struct mime_writer *w, const char *field, const char *name,
 	InternetAddress *ia;
 
 	if (field == NULL || addr == NULL || (i = field_index(field)) < 0 ||
-	    !addr_ok(addr) || !one_line(name) || !utf8_valid(addr,
-	    strlen(addr)) || (name != NULL && !utf8_valid(name,
+	    !addr_ok(addr) || !one_line(name) || !mime_utf8_valid(addr,
+	    strlen(addr)) || (name != NULL && !mime_utf8_valid(name,
 	    strlen(name)))) {
 		errno = EINVAL;
 		return -1;
@@ -370,7 +370,7 @@ set_text(char **dst, size_t *len, const char *s, size_t n)
 {
 	char	*p;
 
-	if (s == NULL || memchr(s, '\0', n) != NULL || !utf8_valid(s, n)) {
+	if (s == NULL || memchr(s, '\0', n) != NULL || !mime_utf8_valid(s, n)) {
 		errno = EILSEQ;
 		return -1;
 	}
@@ -407,7 +407,7 @@ new_att(struct mime_writer *w, const char *type, const char *filename,
 		type = "application/octet-stream";
 	if ((sl = strchr(type, '/')) == NULL || sl == type || sl[1] == '\0' ||
 	    !field_name_ok(type) || !one_line(filename) || !one_line(cid) ||
-	    (filename != NULL && !utf8_valid(filename, strlen(filename))) ||
+	    (filename != NULL && !mime_utf8_valid(filename, strlen(filename))) ||
 	    (cid != NULL && (strpbrk(cid, " <>\t\"") != NULL || *cid == '\0'))) {
 		errno = EINVAL;
 		return -1;
@@ -624,7 +624,7 @@ text_part(struct mime_writer *w, const char *text, size_t n,
 		    "format", "flowed");
 	if ((w->flags & MIME_W_QP) || long_lines(text, n))
 		enc = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
-	else if (utf8_valid(text, n) && !g_mime_utils_text_is_8bit(
+	else if (mime_utf8_valid(text, n) && !g_mime_utils_text_is_8bit(
 	    (const unsigned char *)text, n))
 		enc = GMIME_CONTENT_ENCODING_7BIT;
 	else

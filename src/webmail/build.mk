@@ -11,11 +11,6 @@ sqwebmaild_SRCS := src/webmail/sqwebmaild.c src/webmail/wm_http.c \
 	src/webmail/pg_abook.c src/webmail/msglist.c src/webmail/session.c \
 	src/webmail/sanitize.c $(WM_CORE)
 sqwebmaild_LIBS := -lgumbo -lcrypto -lcrypt $(MIME_LIBS)
-# Until the MIME layer's implementation lands (src/libmail/mime.c), a
-# stand-in with the few calls the webmail makes.
-ifeq ($(wildcard src/libmail/mime.c),)
-sqwebmaild_SRCS += src/webmail/mime_interim.c
-endif
 # autorespond: the vacation reply the webmail's settings write into
 # .qmail (installed in vpopmail's bin, where vpopmail's tools expect it).
 PROGS += autorespond
