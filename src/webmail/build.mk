@@ -8,7 +8,7 @@ sqwebmail_SRCS := src/webmail/sqwebmail.c src/webmail/cgi.c
 sqwebmaild_SRCS := src/webmail/sqwebmaild.c src/webmail/wm_http.c \
 	src/webmail/wm_checkpw.c src/webmail/pages.c src/webmail/pg_list.c \
 	src/webmail/pg_read.c src/webmail/pg_compose.c src/webmail/pg_settings.c \
-	src/webmail/pg_abook.c src/webmail/msglist.c src/webmail/session.c \
+	src/webmail/pg_abook.c src/webmail/abook.c src/webmail/msglist.c src/webmail/session.c \
 	src/webmail/sanitize.c $(WM_CORE)
 sqwebmaild_LIBS := -lgumbo -lcrypto -lcrypt $(MIME_LIBS)
 # autorespond: the vacation reply the webmail's settings write into
@@ -19,6 +19,8 @@ autorespond_SRCS := src/webmail/autorespond.c src/webmail/arespond.c \
 TESTS += arespond_test
 arespond_test_SRCS := src/webmail/arespond_test.c src/webmail/arespond.c \
 	$(WM_CORE)
+TESTS += abook_test
+abook_test_SRCS := src/webmail/abook_test.c src/webmail/abook.c $(WM_CORE)
 TESTS += msglist_test
 msglist_test_SRCS := src/webmail/msglist_test.c src/webmail/msglist.c
 TESTS += cgi_test

@@ -41,6 +41,8 @@
 
 #include "pages.h"
 
+#define UPLOAD_SLACK	(1024 * 1024)	/* text and headers of a message */
+
 struct mstore *pg_st;
 
 static void	page_login(struct wm *);
@@ -77,22 +79,77 @@ pg_csrf(struct wm *w)
 }
 
 /* The bar at the top: folders, compose, settings, logout. */
+/* The icons: stroked paths on a 24-unit square (drawn in the text's
+ * colour by the style sheet), nothing fetched. */
+static const struct {
+	const char *name, *svg;
+} icons[] = {
+	{ "write", "<path d=\"M4 20h4L19 9l-4-4L4 16z\"/><path d=\"M13 7l4 4\"/>" },
+	{ "folders", "<path d=\"M3 6h6l2 2h10v11H3z\"/>" },
+	{ "contacts", "<circle cx=\"12\" cy=\"8\" r=\"4\"/>"
+	    "<path d=\"M4 21c1-4 4-6 8-6s7 2 8 6\"/>" },
+	{ "settings", "<circle cx=\"12\" cy=\"12\" r=\"3\"/><path d=\"M12 2v3"
+	    "M12 19v3M2 12h3M19 12h3M4.9 4.9 7 7M17 17l2.1 2.1M4.9 19.1 7 17"
+	    "M17 7l2.1-2.1\"/>" },
+	{ "logout", "<path d=\"M14 4h5v16h-5M10 8l-4 4 4 4M6 12h10\"/>" },
+	{ "back", "<path d=\"M15 5l-7 7 7 7\"/>" },
+	{ "reply", "<path d=\"M10 7 4 12l6 5M4 12h10a6 6 0 0 1 6 6\"/>" },
+	{ "replyall", "<path d=\"M13 7l-5 5 5 5M8 7l-5 5 5 5M8 12h7a6 6 0 0 1 "
+	    "6 6\"/>" },
+	{ "forward", "<path d=\"M14 7l6 5-6 5M20 12H10a6 6 0 0 0-6 6\"/>" },
+	{ "delete", "<path d=\"M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13\"/>" },
+	{ "more", "<path d=\"M5 12h.01M12 12h.01M19 12h.01\"/>" },
+	{ "flag", "<path d=\"M5 21V4h11l-2 4 2 4H5\"/>" },
+	{ "unread", "<path d=\"M3 6h18v12H3zM3 6l9 7 9-7\"/>" },
+	{ "read", "<path d=\"M3 10l9-6 9 6v9H3zM3 10l9 6 9-6\"/>" },
+	{ "move", "<path d=\"M3 6h6l2 2h10v11H3zM9 14h7M13 11l3 3-3 3\"/>" },
+};
+
+const char *
+pg_icon(const char *name)
+{
+	static struct str s = STR_INIT(4096);
+	size_t	 i;
+
+	str_clear(&s);
+	for (i = 0; i < sizeof(icons) / sizeof(icons[0]); i++)
+		if (strcmp(icons[i].name, name) == 0) {
+			(void)str_printf(&s, "<svg class=\"i\" viewBox=\"0 0 24 24\""
+			    " aria-hidden=\"true\">%s</svg>", icons[i].svg);
+			break;
+		}
+	return str_c(&s);
+}
+
 void
 pg_nav(struct wm *w, const char *folder)
 {
+	static const char *const items[][3] = {
+		{ "compose", "write", "nav.compose" },
+		{ "folders", "folders", "nav.folders" },
+		{ "abook", "contacts", "nav.abook" },
+		{ "settings", "settings", "nav.settings" },
+	};
+	size_t	 i;
+
 	(void)html_fmt(&w->body, "<header class=\"bar\"><a class=\"brand\" "
-	    "href=\"{}/list?f={u}\">{}</a><nav>"
-	    "<a href=\"{}/compose\" class=\"btn primary\" accesskey=\"c\">{}</a>"
-	    "<a href=\"{}/folders\" class=\"btn\">{}</a>"
-	    "<a href=\"{}/settings\" class=\"btn\">{}</a>"
-	    "<form method=\"post\" action=\"{}/logout\" class=\"inline\">",
-	    w->base, folder != NULL ? folder : "INBOX", T("app.name"),
-	    w->base, T("nav.compose"), w->base, T("nav.folders"), w->base,
-	    T("nav.settings"), w->base);
+	    "href=\"{}/list?f={u}\">{}</a><nav>", w->base,
+	    folder != NULL ? folder : "INBOX", T("app.name"));
+	/* Icons with their words (the words hidden on a phone). */
+	for (i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+		(void)html_fmt(&w->body, "<a href=\"{}/{}\" class=\"btn{}\" "
+		    "title=\"{}\" id=\"nav-{}\"{!}>{!}<span class=\"lbl\">{}"
+		    "</span></a>", w->base, items[i][0], i == 0 ? " primary" : "",
+		    T(items[i][2]), items[i][0], i == 0 ? " accesskey=\"c\"" : "",
+		    pg_icon(items[i][1]), T(items[i][2]));
+	(void)html_fmt(&w->body, "<form method=\"post\" action=\"{}/logout\" "
+	    "class=\"inline\">", w->base);
 	pg_csrf(w);
-	(void)html_fmt(&w->body, "<button class=\"btn\" id=\"logout\">{}"
-	    "</button></form></nav><span class=\"who\">{}</span></header>"
-	    "<main>", T("nav.logout"), w->sess->user.s);
+	(void)html_fmt(&w->body, "<button class=\"btn\" id=\"logout\" "
+	    "title=\"{}\">{!}<span class=\"lbl\">{}</span></button></form>"
+	    "</nav><span class=\"who\">{}</span></header><main>",
+	    T("nav.logout"), pg_icon("logout"), T("nav.logout"),
+	    w->sess->user.s);
 }
 
 void
@@ -218,6 +275,21 @@ pg_redirect_list(struct wm *w, const char *folder)
 	else
 		wm_redirect(w, "");
 	str_free(&rel);
+}
+
+/* Remove the messages uids[0..n) of mb for good: flagged \\Deleted,
+ * then expunged (as IMAP's UID EXPUNGE).  0 or -1. */
+int
+pg_expunge(struct mbox *mb, const uint32_t *uids, size_t n)
+{
+	ssize_t	 i;
+	size_t	 k;
+
+	for (k = 0; k < n; k++)
+		if ((i = mbox_find(mb, uids[k])) >= 0)
+			(void)mbox_store(mb, (size_t)i, (mb->m[i].flags |
+			    MF_DELETED) & MF_SYSMASK, mb->m[i].kw);
+	return mbox_expunge(mb, uids, n, NULL, NULL);
 }
 
 /* 1 if s holds CR or LF (a header injection attempt). */
@@ -465,7 +537,21 @@ void
 wm_serve_user(struct wm *w)
 {
 	const char *p = w->path;
+	unsigned long long used = 0, limit = 0, cnt, climit;
+	unsigned long clen;
 
+	/* An upload larger than the mailbox can still hold is refused
+	 * before it is read (the message text and headers get 1 MB). */
+	if (w->post && strcmp(p, "/send") == 0 &&
+	    num_parses(str_c(&w->env.v[CGI_CLEN]), WM_BODY_MAX, &clen) == 0 &&
+	    pg_store(w) == 0 && mstore_quota(pg_st, &used, &limit, &cnt,
+	    &climit) == 0 && limit > 0 &&
+	    clen > (used >= limit ? 0 : limit - used) + UPLOAD_SLACK) {
+		/* Read and dropped (Apache wants the body taken), not kept. */
+		wm_drain(w, clen);
+		wm_error(w, 413, "err.uploadquota");
+		return;
+	}
 	if (wm_read_form(w) == -1)
 		return;
 	if (strcmp(p, "/logout") == 0) {
@@ -489,6 +575,8 @@ wm_serve_user(struct wm *w)
 			page_folder_post(w);
 		else if (strcmp(p, "/settings") == 0)
 			page_settings_post(w);
+		else if (strcmp(p, "/abook") == 0)
+			page_abook_post(w);
 		else if (strcmp(p, "/login") == 0)
 			wm_redirect(w, "");
 		else
@@ -513,6 +601,8 @@ wm_serve_user(struct wm *w)
 		page_folders(w);
 	else if (strcmp(p, "/settings") == 0)
 		page_settings(w);
+	else if (strcmp(p, "/abook") == 0)
+		page_abook(w);
 	else if (strcmp(p, "/autoconfig") == 0)
 		page_autoconfig(w);
 	else if (strcmp(p, "/autodiscover") == 0)

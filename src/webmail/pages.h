@@ -32,6 +32,9 @@ void	pg_csrf(struct wm *);
 /* The top bar (its brand links to folder's list, NULL: INBOX), then
  * <main>. */
 void	pg_nav(struct wm *, const char *folder);
+/* An icon (inline SVG) by name ("write", "reply", "delete", ...); the
+ * string stays valid until the next call. */
+const char *pg_icon(const char *name);
 /* A list date ("14:05", "Mar  3", "2025-03-03"), a size ("12 KB"). */
 void	pg_date(time_t, char *, size_t);
 void	pg_size(uint64_t, char *, size_t);
@@ -53,6 +56,9 @@ int	pg_msg_open(struct wm *, const char *folder, uint32_t uid,
 	    struct mbox **mb, ssize_t *idx, struct mime_msg **m, int rw);
 /* A 303 to the list of folder. */
 void	pg_redirect_list(struct wm *, const char *folder);
+/* Remove messages uids[0..n) of mb for good (flag \\Deleted, expunge).
+ * 0 or -1. */
+int	pg_expunge(struct mbox *, const uint32_t *uids, size_t n);
 /* 1 if s holds CR or LF (a header injection attempt). */
 int	pg_has_crlf(const char *s);
 
@@ -69,12 +75,13 @@ void	page_src(struct wm *);
 /* pg_compose.c: compose, send, drafts. */
 void	page_compose(struct wm *);
 void	page_send(struct wm *);
-void	page_upload_del(struct wm *);
 /* pg_settings.c */
 void	page_settings(struct wm *);
 void	page_settings_post(struct wm *);
 /* pg_abook.c: the address book. */
 void	page_abook(struct wm *);
 void	page_abook_post(struct wm *);
+/* The address book as a <datalist> for address fields (compose). */
+void	pg_abook_datalist(struct wm *, const char *id);
 
 #endif

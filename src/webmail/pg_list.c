@@ -31,7 +31,7 @@
  * layer's decoding), so that old records are made again.
  */
 #define SUMM_FIELD	'w'
-#define SUMM_VERSION	"1"
+#define SUMM_VERSION	"2"
 #define SUMM_NAME_MAX	200
 #define SUMM_ADDR_MAX	320
 #define SUMM_SUBJ_MAX	400
@@ -312,6 +312,12 @@ list_folders(struct wm *w, const char *folder, struct mstore_folder *fv,
 	(void)str_cats(&w->body, "</aside>");
 }
 
+/* The actions on selected messages: a= value, icon, catalog key. */
+static const char *const acts[][3] = {
+	{ "delete", "delete", "act.delete" }, { "seen", "read", "act.seen" },
+	{ "unseen", "unread", "act.unseen" }, { "flag", "flag", "act.flag" },
+};
+
 /* The sort orders offered: s= value and its catalog key. */
 static const char *const sorts[][2] = {
 	{ "date.d", "sort.newest" }, { "date.a", "sort.oldest" },
@@ -390,14 +396,14 @@ page_list(struct wm *w)
 	    "name=\"f\" value=\"{}\"><input type=\"hidden\" name=\"from\" "
 	    "value=\"list\">", w->base, folder);
 	pg_csrf(w);
-	(void)html_fmt(&w->body, "<button name=\"a\" value=\"delete\" "
-	    "class=\"btn\" id=\"adelete\">{}</button><button name=\"a\" "
-	    "value=\"seen\" class=\"btn\">{}</button><button name=\"a\" "
-	    "value=\"unseen\" class=\"btn\">{}</button><button name=\"a\" "
-	    "value=\"flag\" class=\"btn\">{}</button><select name=\"to\" "
-	    "aria-label=\"{}\" id=\"moveto\"><option value=\"\">{}</option>",
-	    T("act.delete"), T("act.seen"), T("act.unseen"), T("act.flag"),
-	    T("act.moveto"), T("act.moveto"));
+	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+		(void)html_fmt(&w->body, "<button name=\"a\" value=\"{}\" "
+		    "class=\"btn\" id=\"a{}\" title=\"{}\">{!}<span "
+		    "class=\"lbl\">{}</span></button>", acts[i][0], acts[i][0],
+		    T(acts[i][2]), pg_icon(acts[i][1]), T(acts[i][2]));
+	(void)html_fmt(&w->body, "<select name=\"to\" aria-label=\"{}\" "
+	    "id=\"moveto\"><option value=\"\">{}</option>", T("act.moveto"),
+	    T("act.moveto"));
 	for (i = 0; i < nf; i++)
 		if (!(fv[i].flags & (MSF_NOSELECT | MSF_NONEXISTENT)) &&
 		    strcmp(fv[i].name, folder) != 0)
@@ -405,12 +411,18 @@ page_list(struct wm *w)
 			    "</option>", fv[i].name, pg_folder_label(fv[i].name,
 			    fv[i].special));
 	(void)html_fmt(&w->body, "</select><button name=\"a\" value=\"move\" "
-	    "class=\"btn\" id=\"amove\">{}</button>", T("act.move"));
+	    "class=\"btn\" id=\"amove\" title=\"{}\">{!}<span class=\"lbl\">"
+	    "{}</span></button>", T("act.move"), pg_icon("move"),
+	    T("act.move"));
+	(void)str_cats(&w->body, "</form>");
+	/* Emptying the trash: on its own line, apart from the rest. */
 	trash_f = mstore_special_folder(pg_st, MS_TRASH);
-	if (trash_f != NULL && strcmp(folder, trash_f) == 0)
-		(void)html_fmt(&w->body, "<button name=\"a\" value=\"empty\" "
-		    "class=\"btn danger\">{}</button>", T("act.empty"));
-	(void)str_cats(&w->body, "</form><ul class=\"msgs\">");
+	if (trash_f != NULL && strcmp(folder, trash_f) == 0 && l.mb->n > 0)
+		(void)html_fmt(&w->body, "<p class=\"trashbar\"><button "
+		    "form=\"acts\" name=\"a\" value=\"empty\" class=\"btn "
+		    "danger\" id=\"empty\">{!}<span>{}</span></button></p>",
+		    pg_icon("delete"), T("act.empty"));
+	(void)str_cats(&w->body, "<ul class=\"msgs\">");
 	/* The items, every message of the folder. */
 	l.n = l.mb->n;
 	if ((l.v = calloc(l.n + 1, sizeof(*l.v))) == NULL) {
@@ -515,10 +527,9 @@ page_act(struct wm *w)
 	const char *a = cgi_form_gets(&w->form, "a", "");
 	const char *trash;
 	size_t	*idx = NULL, n = 0, i;
-	uint32_t *uids = NULL;
+	uint32_t *uids = NULL, *nuids = NULL, uidv;
 	unsigned long v;
 	ssize_t	 k;
-	int	 single = 0;
 
 	if (!wm_csrf_ok(w)) {
 		wm_error(w, 403, "err.csrf");
@@ -532,7 +543,8 @@ page_act(struct wm *w)
 	}
 	idx = calloc(w->form.n + 1, sizeof(*idx));
 	uids = calloc(w->form.n + 1, sizeof(*uids));
-	if (idx == NULL || uids == NULL) {
+	nuids = calloc(w->form.n + 1, sizeof(*nuids));
+	if (idx == NULL || uids == NULL || nuids == NULL) {
 		wm_error(w, 503, "err.temp");
 		goto out;
 	}
@@ -544,8 +556,6 @@ page_act(struct wm *w)
 			idx[n] = (size_t)k;
 			uids[n++] = (uint32_t)v;
 		}
-	single = n == 1 && cgi_form_get(&w->form, "f") != NULL &&
-	    strcmp(cgi_form_gets(&w->form, "from", ""), "list") != 0;
 	trash = mstore_special_folder(pg_st, MS_TRASH);
 	if (strcmp(a, "seen") == 0 || strcmp(a, "unseen") == 0 ||
 	    strcmp(a, "flag") == 0) {
@@ -563,35 +573,34 @@ page_act(struct wm *w)
 	} else if (strcmp(a, "delete") == 0 && n > 0) {
 		/* To Trash; in Trash itself, for good. */
 		if (trash != NULL && strcmp(folder, trash) != 0)
-			(void)mbox_copy(mb, idx, n, trash, 1, NULL, NULL, NULL,
+			(void)mbox_copy(mb, idx, n, trash, 1, &uidv, nuids, NULL,
 			    NULL);
 		else
-			(void)mbox_expunge(mb, uids, n, NULL, NULL);
+			(void)pg_expunge(mb, uids, n);
 	} else if (strcmp(a, "move") == 0 && n > 0) {
 		if (mstore_name_ok(cgi_form_gets(&w->form, "to", ""), &to) &&
 		    strcmp(to.s, folder) != 0 &&
-		    mbox_copy(mb, idx, n, to.s, 1, NULL, NULL, NULL, NULL) == -1) {
+		    mbox_copy(mb, idx, n, to.s, 1, &uidv, nuids, NULL, NULL) ==
+		    -1) {
 			wm_error(w, 400, errno == EDQUOT ? "err.quota" :
 			    "err.nofolder");
 			goto out;
 		}
 	} else if (strcmp(a, "empty") == 0 && trash != NULL &&
 	    strcmp(folder, trash) == 0) {
-		for (i = 0; i < mb->n; i++)
-			uids[0] = 0;
 		free(uids);
 		uids = calloc(mb->n + 1, sizeof(*uids));
 		if (uids != NULL) {
 			for (i = 0; i < mb->n; i++)
 				uids[i] = mb->m[i].uid;
-			(void)mbox_expunge(mb, uids, mb->n, NULL, NULL);
+			(void)pg_expunge(mb, uids, mb->n);
 		}
 	}
-	(void)single;
 	pg_redirect_list(w, folder);
 out:
 	free(idx);
 	free(uids);
+	free(nuids);
 	if (mb != NULL)
 		mbox_close(mb);
 	str_free(&canon);

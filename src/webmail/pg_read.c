@@ -1,15 +1,14 @@
 /*
- * pg_read - reading a message: the page with its headers, attachment
- * list and actions, the body in its own sandboxed document (text, or
- * HTML rebuilt by the sanitizer), parts and inline images to download,
- * the source as plain text.  Runs in a sqwebmaild worker as the mailbox
- * owner; the message is untrusted.
+ * pg_read - reading a message: the page with its headers (decoded to
+ * UTF-8), its attachments and actions, the text shown in the page
+ * (escaped, format=flowed unwrapped) or the HTML in its own sandboxed
+ * document (rebuilt by the sanitizer, inline cid: images from the
+ * message, remote images only when asked), the other alternative on
+ * request, parts and inline images to download, the source as plain
+ * text.  Runs in a sqwebmaild worker as the mailbox owner; the message
+ * is untrusted.
  */
-#include <sys/stat.h>
-#include <sys/wait.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,25 +16,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "child.h"
-#include "fdpass.h"
 #include "file.h"
 #include "html.h"
-#include "log.h"
 #include "mime.h"
-#include "mime_write.h"
 #include "mstore.h"
 #include "num.h"
-#include "root.h"
 #include "sanitize.h"
-#include "session.h"
-#include "vpop.h"
-#include "vpop_update.h"
 #include "wm.h"
 
 #include "pages.h"
 
-/* Header lines of the reading view. */
+static void	msg_header(struct wm *, struct mime_msg *, const char *,
+		    const char *);
+static void	msg_from(struct wm *, struct mime_msg *);
+static void	msg_bar(struct wm *, const char *, const char *);
+static void	msg_atts(struct wm *, struct mime_msg *, const char *,
+		    const char *);
+static void	text_html(struct str *, const char *, size_t);
+
+/* A header line of the reading view (decoded), when the field is there. */
 static void
 msg_header(struct wm *w, struct mime_msg *m, const char *name,
     const char *key)
@@ -48,19 +47,161 @@ msg_header(struct wm *w, struct mime_msg *m, const char *name,
 	str_free(&v);
 }
 
+/* The sender: the name, the address beside it, and a link that puts
+ * them into the address book. */
+static void
+msg_from(struct wm *w, struct mime_msg *m)
+{
+	struct mime_addrlist al = MIME_ADDRLIST_INIT;
+	struct mime_field f;
+	const char *name, *addr;
+
+	if (mime_header_find(m, NULL, "From", &f) != 1 ||
+	    mime_addr_parse(f.value, f.value_len, &al) == -1 || al.n == 0 ||
+	    al.v[0].addr == NULL || *al.v[0].addr == '\0') {
+		mime_addrlist_free(&al);
+		msg_header(w, m, "From", "hdr.from");
+		return;
+	}
+	name = al.v[0].name != NULL ? al.v[0].name : "";
+	addr = al.v[0].addr;
+	(void)html_fmt(&w->body, "<div class=\"hl from\"><span>{}</span> "
+	    "<b>{}</b>", T("hdr.from"), *name != '\0' ? name : addr);
+	if (*name != '\0')
+		(void)html_fmt(&w->body, " <span class=\"addr\">&lt;{}&gt;"
+		    "</span>", addr);
+	(void)html_fmt(&w->body, " <a class=\"quickadd\" href=\"{}/abook?"
+	    "a=new&amp;name={u}&amp;email={u}\" title=\"{}\">+</a></div>",
+	    w->base, name, addr, T("abook.quickadd"));
+	mime_addrlist_free(&al);
+}
+
+/* The actions: back, reply, reply all, forward, delete in one row of
+ * icons (their words beside them on a wide screen), the rest in a menu
+ * that opens without scripts. */
+static void
+msg_bar(struct wm *w, const char *folder, const char *u)
+{
+	struct mstore_folder *fv = NULL;
+	size_t	 nf = 0, i;
+
+	(void)html_fmt(&w->body, "<div class=\"msgbar\">"
+	    "<a class=\"btn\" href=\"{}/list?f={u}\" id=\"back\" title=\"{}\">"
+	    "{!}<span class=\"lbl\">{}</span></a>", w->base, folder,
+	    T("nav.back"), pg_icon("back"), T("nav.back"));
+	(void)html_fmt(&w->body, "<a class=\"btn primary\" href=\"{}/compose?"
+	    "r=reply&amp;f={u}&amp;u={}\" id=\"reply\" title=\"{}\">{!}"
+	    "<span class=\"lbl\">{}</span></a>", w->base, folder, u,
+	    T("msg.reply"), pg_icon("reply"), T("msg.reply"));
+	(void)html_fmt(&w->body, "<a class=\"btn\" href=\"{}/compose?r=all&amp;"
+	    "f={u}&amp;u={}\" id=\"replyall\" title=\"{}\">{!}<span "
+	    "class=\"lbl\">{}</span></a>", w->base, folder, u,
+	    T("msg.replyall"), pg_icon("replyall"), T("msg.replyall"));
+	(void)html_fmt(&w->body, "<a class=\"btn\" href=\"{}/compose?r=fwd&amp;"
+	    "f={u}&amp;u={}\" id=\"forward\" title=\"{}\">{!}<span "
+	    "class=\"lbl\">{}</span></a>", w->base, folder, u,
+	    T("msg.forward"), pg_icon("forward"), T("msg.forward"));
+	(void)html_fmt(&w->body, "<form method=\"post\" action=\"{}/act\" "
+	    "class=\"inline\"><input type=\"hidden\" name=\"f\" value=\"{}\">"
+	    "<input type=\"hidden\" name=\"u\" value=\"{}\">", w->base, folder,
+	    u);
+	pg_csrf(w);
+	(void)html_fmt(&w->body, "<button class=\"btn\" name=\"a\" "
+	    "value=\"delete\" id=\"delete\" title=\"{}\">{!}<span "
+	    "class=\"lbl\">{}</span></button></form>", T("act.delete"),
+	    pg_icon("delete"), T("act.delete"));
+	/* The menu: the rarer actions. */
+	(void)html_fmt(&w->body, "<details class=\"more\"><summary class=\"btn\" "
+	    "title=\"{}\" id=\"more\">{!}<span class=\"lbl\">{}</span>"
+	    "</summary><div class=\"menu\">"
+	    "<a href=\"{}/compose?r=fwdatt&amp;f={u}&amp;u={}\" "
+	    "id=\"fwdatt\">{}</a>"
+	    "<form method=\"post\" action=\"{}/act\"><input type=\"hidden\" "
+	    "name=\"f\" value=\"{}\"><input type=\"hidden\" name=\"u\" "
+	    "value=\"{}\">", T("nav.more"), pg_icon("more"), T("nav.more"),
+	    w->base, folder, u, T("msg.forwardatt"), w->base, folder, u);
+	pg_csrf(w);
+	(void)html_fmt(&w->body, "<button name=\"a\" value=\"unseen\" "
+	    "id=\"unseen\">{}</button><button name=\"a\" value=\"flag\" "
+	    "id=\"flag\">{}</button><span class=\"move\"><select name=\"to\" "
+	    "aria-label=\"{}\" id=\"moveto\"><option value=\"\">{}</option>",
+	    T("act.unseen"), T("act.flag"), T("act.moveto"), T("act.moveto"));
+	if (mstore_list(pg_st, &fv, &nf) == 0)
+		for (i = 0; i < nf; i++)
+			if (!(fv[i].flags & (MSF_NOSELECT | MSF_NONEXISTENT)) &&
+			    strcmp(fv[i].name, folder) != 0)
+				(void)html_fmt(&w->body, "<option value=\"{}\">"
+				    "{}</option>", fv[i].name, pg_folder_label(
+				    fv[i].name, fv[i].special));
+	if (fv != NULL)
+		mstore_list_free(fv, nf);
+	(void)html_fmt(&w->body, "</select><button name=\"a\" value=\"move\" "
+	    "id=\"move\">{}</button></span></form>"
+	    "<a href=\"{}/print?f={u}&amp;u={}\" id=\"print\">{}</a>"
+	    "<a href=\"{}/src?f={u}&amp;u={}\" id=\"source\">{}</a>"
+	    "</div></details></div>", T("act.move"), w->base, folder, u,
+	    T("msg.print"), w->base, folder, u, T("msg.source"));
+}
+
+/* The attachments: every leaf that is one, with its name, type and
+ * size, downloaded (never shown) through /part. */
+static void
+msg_atts(struct wm *w, struct mime_msg *m, const char *folder,
+    const char *u)
+{
+	const struct mime_part *p, *c;
+	struct mime_part_info pi;
+	char	 pid[16], size[32];
+	int	 any = 0;
+
+	for (p = mime_root(m); p != NULL;) {
+		if (mime_part_info(m, p, &pi) == 0 && pi.kind == MIME_LEAF &&
+		    pi.attachment) {
+			snprintf(pid, sizeof(pid), "%u", mime_part_id(p));
+			/* base64 holds 3 octets in 4 (and line ends). */
+			pg_size(pi.cte == MIME_CTE_BASE64 ? pi.size * 3 / 4 -
+			    pi.lines * 3 / 2 : pi.size, size, sizeof(size));
+			if (!any)
+				(void)str_cats(&w->body, "<ul class=\"atts\">");
+			any = 1;
+			(void)html_fmt(&w->body, "<li class=\"att\"><a href=\""
+			    "{}/part?f={u}&amp;u={}&amp;p={}&amp;dl=1\" "
+			    "download>{}</a> <span>{}/{}, {}</span></li>",
+			    w->base, folder, u, pid, pi.filename != NULL ?
+			    pi.filename : T("msg.noname"), pi.type, pi.subtype,
+			    size);
+		}
+		/* Depth first through the tree. */
+		if ((c = mime_part_child(p)) != NULL) {
+			p = c;
+			continue;
+		}
+		while (p != NULL && mime_part_next(p) == NULL)
+			p = mime_part_parent(p);
+		if (p != NULL)
+			p = mime_part_next(p);
+	}
+	if (any)
+		(void)str_cats(&w->body, "</ul>");
+}
+
 void
 page_msg(struct wm *w, int print)
 {
 	struct str canon = STR_INIT(MSTORE_NAME_MAX), subj = STR_INIT(64 * 1024);
+	struct str text = STR_INIT(TEXT_MAX);
 	struct mbox *mb = NULL;
 	struct mime_msg *m = NULL;
-	const struct mime_part *p;
+	const struct mime_part *ptext, *phtml, *p;
 	struct mime_part_info pi;
+	struct mime_field df;
 	const char *folder = pg_folder_arg(w, &canon);
-	char	 u[16], pid[16], size[32];
+	char	 u[16];
 	uint32_t uid;
 	ssize_t	 idx;
 	int	 remote = strcmp(cgi_form_gets(&w->form, "remote", ""), "1") == 0;
+	int	 astext = strcmp(cgi_form_gets(&w->form, "text", ""), "1") == 0;
+	int	 html;
 
 	if (folder == NULL || pg_uid_arg(w, &uid) == -1) {
 		wm_error(w, 404, "err.nomsg");
@@ -79,73 +220,61 @@ page_msg(struct wm *w, int print)
 		(void)str_cats(&w->body, "<main class=\"print\">");
 	else {
 		pg_nav(w, folder);
-		(void)html_fmt(&w->body, "<div class=\"msgbar\">"
-		    "<a class=\"btn\" href=\"{}/list?f={u}\" id=\"back\">{}</a>"
-		    "<a class=\"btn primary\" href=\"{}/compose?r=reply&amp;"
-		    "f={u}&amp;u={}\" id=\"reply\">{}</a>"
-		    "<a class=\"btn\" href=\"{}/compose?r=all&amp;f={u}&amp;u={}\" "
-		    "id=\"replyall\">{}</a>"
-		    "<a class=\"btn\" href=\"{}/compose?r=fwd&amp;f={u}&amp;u={}\" "
-		    "id=\"forward\">{}</a>"
-		    "<a class=\"btn\" href=\"{}/compose?r=fwdatt&amp;f={u}&amp;"
-		    "u={}\">{}</a>"
-		    "<form method=\"post\" action=\"{}/act\" class=\"inline\">"
-		    "<input type=\"hidden\" name=\"f\" value=\"{}\">"
-		    "<input type=\"hidden\" name=\"u\" value=\"{}\">",
-		    w->base, folder, T("nav.back"), w->base, folder, u,
-		    T("msg.reply"), w->base, folder, u, T("msg.replyall"),
-		    w->base, folder, u, T("msg.forward"), w->base, folder, u,
-		    T("msg.forwardatt"), w->base, folder, u);
-		pg_csrf(w);
-		(void)html_fmt(&w->body, "<button class=\"btn\" name=\"a\" "
-		    "value=\"delete\" id=\"delete\">{}</button>"
-		    "<button class=\"btn\" name=\"a\" value=\"unseen\">{}</button>"
-		    "<button class=\"btn\" name=\"a\" value=\"flag\">{}</button>"
-		    "</form><a class=\"btn\" href=\"{}/print?f={u}&amp;u={}\">{}</a>"
-		    "<a class=\"btn\" href=\"{}/src?f={u}&amp;u={}\">{}</a></div>",
-		    T("act.delete"), T("act.unseen"), T("act.flag"), w->base,
-		    folder, u, T("msg.print"), w->base, folder, u,
-		    T("msg.source"));
+		msg_bar(w, folder, u);
 	}
 	(void)html_fmt(&w->body, "<article class=\"read\"><h1 id=\"subject\">{}"
 	    "</h1>", subj.len > 0 ? subj.s : T("list.nosubject"));
-	msg_header(w, m, "From", "hdr.from");
+	msg_from(w, m);
 	msg_header(w, m, "To", "hdr.to");
 	msg_header(w, m, "Cc", "hdr.cc");
-	msg_header(w, m, "Date", "hdr.date");
-	/* Attachments. */
-	for (p = mime_root(m); p != NULL;) {
-		const struct mime_part *c = mime_part_child(p);
+	if (mime_header_find(m, NULL, "Date", &df) == 1)
+		msg_header(w, m, "Date", "hdr.date");
+	else {
+		/* No Date: when it arrived. */
+		time_t	 t = (time_t)mb->m[idx].idate;
+		struct tm tm;
+		char	 d[64];
 
-		if (mime_part_info(m, p, &pi) == 0 && pi.kind == MIME_LEAF &&
-		    pi.attachment) {
-			snprintf(pid, sizeof(pid), "%u", mime_part_id(p));
-			pg_size(pi.size * 3 / 4, size, sizeof(size));
-			(void)html_fmt(&w->body, "<div class=\"att\"><a href=\""
-			    "{}/part?f={u}&amp;u={}&amp;p={}&amp;dl=1\" "
-			    "download>{}</a> <span>{}/{} {}</span></div>",
-			    w->base, folder, u, pid, pi.filename != NULL ?
-			    pi.filename : T("msg.noname"), pi.type, pi.subtype,
-			    size);
-		}
-		if (c != NULL) {
-			p = c;
-			continue;
-		}
-		while (p != NULL && mime_part_next(p) == NULL)
-			p = mime_part_parent(p);
-		if (p != NULL)
-			p = mime_part_next(p);
+		localtime_r(&t, &tm);
+		strftime(d, sizeof(d), "%a, %d %b %Y %H:%M", &tm);
+		(void)html_fmt(&w->body, "<div class=\"hl\"><span>{}</span> {}"
+		    "</div>", T("hdr.date"), d);
 	}
-	(void)html_fmt(&w->body, "<iframe class=\"body\" id=\"body\" "
-	    "sandbox=\"allow-popups allow-popups-to-escape-sandbox\" "
-	    "src=\"{}/body?f={u}&amp;u={}{!}\" title=\"{}\"></iframe>",
-	    w->base, folder, u, remote ? "&amp;remote=1" : "",
-	    T("msg.body"));
-	if (!remote && !print)
-		(void)html_fmt(&w->body, "<p class=\"remote\"><a href=\""
-		    "{}/msg?f={u}&amp;u={}&amp;remote=1\">{}</a></p>", w->base,
-		    folder, u, T("msg.showremote"));
+	msg_atts(w, m, folder, u);
+	/* The body: HTML unless the text is asked for; the other one of an
+	 * alternative offered by a link. */
+	ptext = mime_body_part(m, 0);
+	phtml = mime_body_part(m, 1);
+	p = astext ? ptext : phtml;
+	html = p != NULL && mime_part_info(m, p, &pi) == 0 &&
+	    strcmp(pi.subtype, "html") == 0;
+	if (html) {
+		(void)html_fmt(&w->body, "<iframe class=\"body\" id=\"body\" "
+		    "sandbox=\"allow-popups allow-popups-to-escape-sandbox\" "
+		    "src=\"{}/body?f={u}&amp;u={}{!}\" title=\"{}\"></iframe>",
+		    w->base, folder, u, remote ? "&amp;remote=1" : "",
+		    T("msg.body"));
+		if (!print && ptext != NULL && ptext != phtml)
+			(void)html_fmt(&w->body, "<p class=\"alt\"><a href=\""
+			    "{}/msg?f={u}&amp;u={}&amp;text=1\" id=\"astext\">{}"
+			    "</a></p>", w->base, folder, u, T("msg.astext"));
+		if (!remote && !print)
+			(void)html_fmt(&w->body, "<p class=\"remote\"><a href=\""
+			    "{}/msg?f={u}&amp;u={}&amp;remote=1\" id=\"remote\">"
+			    "{}</a></p>", w->base, folder, u,
+			    T("msg.showremote"));
+	} else if (p != NULL && mime_part_info(m, p, &pi) == 0) {
+		/* Text in the page itself: escaped, nothing in it runs. */
+		(void)mime_part_text(m, p, pi.flowed ? MIME_DEC_TEXT |
+		    MIME_DEC_FLOWED : MIME_DEC_TEXT, &text);
+		text_html(&w->body, str_c(&text), text.len);
+		if (astext && phtml != NULL && phtml != ptext && !print)
+			(void)html_fmt(&w->body, "<p class=\"alt\"><a href=\""
+			    "{}/msg?f={u}&amp;u={}\" id=\"ashtml\">{}</a></p>",
+			    w->base, folder, u, T("msg.ashtml"));
+	} else
+		(void)html_fmt(&w->body, "<p class=\"none\">{}</p>",
+		    T("msg.notext"));
 	(void)str_cats(&w->body, "</article>");
 	pg_foot(w);
 out:
@@ -154,6 +283,7 @@ out:
 		mbox_close(mb);
 	str_free(&canon);
 	str_free(&subj);
+	str_free(&text);
 }
 
 /* Text to HTML: escaped, links made clickable, quotes marked. */

@@ -69,6 +69,9 @@ int	lang_load(const char *dir, const char *lang);
 /* Parse the request's query string and body into w->form.  0, or -1
  * after an error page was prepared. */
 int	wm_read_form(struct wm *);
+/* Read and drop n bytes of the request body (a request refused before
+ * its body was wanted). */
+void	wm_drain(struct wm *, size_t n);
 /* Send the response (status, security headers, w->hdr, body). */
 int	wm_send(struct wm *);
 /* An error page with the status and a catalog key. */

@@ -143,6 +143,19 @@ out:
 	return r;
 }
 
+void
+wm_drain(struct wm *w, size_t n)
+{
+	struct io io;
+	char	 buf[65536];
+	ssize_t	 r;
+
+	io_init(&io, w->in, -1, BODY_TIMEOUT);
+	while (n > 0 && (r = io_read(&io, buf, n < sizeof(buf) ? n :
+	    sizeof(buf))) > 0)
+		n -= (size_t)r;
+}
+
 static const char *
 status_text(int st)
 {

@@ -64,6 +64,22 @@ def test_browser_flow(wm, tmp_path):
     # The replies went out through qmail-inject: both end in Sent.
     sent = os.path.join(wm.maildir(), ".Sent", "cur")
     assert len(os.listdir(sent)) == 2
+    # What was moved and deleted in the browser, in the Maildir.
+    def subjects(folder):
+        d = os.path.join(wm.maildir(), folder, "cur")
+        out = []
+        for n in os.listdir(d) if os.path.isdir(d) else []:
+            for line in open(os.path.join(d, n), "rb"):
+                if line.startswith(b"Subject: "):
+                    out.append(line[9:].strip().decode())
+                    break
+        return sorted(out)
+    assert subjects(".Archive") == ["Newsletter number 1",
+                                    "Newsletter number 3"]
+    assert subjects(".Trash") == ["Newsletter number 2",
+                                  "Newsletter number 4"]
+    assert not any(s in subjects("") for s in
+                   ("Newsletter number %d" % i for i in range(1, 5)))
 
 
 def hostile_corpus():

@@ -110,8 +110,11 @@ def test_read_and_escape(wm):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; hello" in page
     assert "<script>alert" not in page
     uid = re.search(r'msg\?f=INBOX&amp;u=(\d+)', page).group(1)
+    # Text is shown in the page itself, escaped; HTML would be in the
+    # sandboxed frame.
     r, page = c.get("/webmail/msg?f=INBOX&u=" + uid)
-    assert r.status == 200 and "sandbox=" in page
+    assert r.status == 200 and "&lt;b&gt;tags&lt;/b&gt; &amp; a link" in page
+    assert "<b>tags" not in page and "<iframe" not in page
     r, body = c.get("/webmail/body?f=INBOX&u=" + uid)
     assert "script-src" not in r.getheader("Content-Security-Policy") or \
         "default-src 'none'" in r.getheader("Content-Security-Policy")

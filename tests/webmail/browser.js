@@ -1,7 +1,8 @@
 // browser.js - the webmail as a person uses it, in Debian's headless
 // Chromium driven by playwright-core: log in, read, reply with an
-// attachment, send, search, move, delete, log out, on a desktop and a
-// phone-sized viewport, with screenshots; then every hostile message of
+// attachment, send, move, delete, search, sort, the folders, contacts and
+// settings pages, log out, on a desktop and a phone-sized viewport, with
+// a screenshot of every page; then every hostile message of
 // the corpus opened with a check that no script ran and no request left
 // the page's origin.  Usage: node browser.js BASE_URL USER PASS OUTDIR
 // [hostile uids...].  Prints one JSON line of results; exit 1 on failure.
@@ -28,42 +29,98 @@ async function login(page, shot) {
 	await Promise.all([page.waitForNavigation(), page.click("#login")]);
 }
 
-async function flow(browser, label, viewport) {
+async function shot(page, name, full) {
+	await page.screenshot({ path: path.join(out, name + ".png"),
+	    fullPage: !!full });
+}
+
+// Go to a page by clicking what a person would click.
+let step = "", curpage = null;
+async function go(page, sel) {
+	step = sel;
+	await Promise.all([page.waitForNavigation(), page.click(sel)]);
+}
+
+// A message of the list by its subject.
+function row(page, subject) {
+	return page.locator("ul.msgs li.msg").filter({ has: page.locator(
+	    ".subj", { hasText: new RegExp("^" + subject + "$") }) });
+}
+
+async function flow(browser, label, viewport, moved, deleted) {
 	const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1 });
 	const page = await ctx.newPage();
 	const offsite = [];
+	curpage = page;
 	page.on("request", (r) => {
 		if (!r.url().startsWith(origin) && !r.url().startsWith("data:"))
 			offsite.push(r.url());
 	});
+	page.on("dialog", async (d) => { await d.accept(); });
 	await login(page, label + "-login.png");
 	check(label + " logged in", (await page.content()).includes(user));
-	await page.screenshot({ path: path.join(out, label + "-list.png") });
-	// Read the first message.
-	await Promise.all([page.waitForNavigation(),
-	    page.click("ul.msgs li.msg a")]);
+	await shot(page, label + "-list");
+	// Read the message from Ann (the name shown, the address in the title).
+	const ann = page.locator("ul.msgs li.msg .from", { hasText: "Ann Example" });
+	check(label + " sender by name", await ann.count() === 1 &&
+	    await ann.getAttribute("title") === "ann@example.test");
+	await go(page, "ul.msgs li.msg:has-text('Welcome') a");
 	await page.waitForSelector("#subject");
-	await page.screenshot({ path: path.join(out, label + "-read.png"),
-	    fullPage: true });
+	await shot(page, label + "-read", true);
+	// The actions fit one row above the message on any screen.
+	const bar = await page.locator(".msgbar").boundingBox();
+	const subj = await page.locator("#subject").boundingBox();
+	check(label + " action bar one row", bar.height < 60, String(bar.height));
+	check(label + " message near the top", subj.y < 220, String(subj.y));
+	await page.click("#more");
+	await shot(page, label + "-read-menu");
+	await page.click("#more");
 	// Reply with an attachment.
-	await Promise.all([page.waitForNavigation(), page.click("#reply")]);
+	await go(page, "#reply");
 	const to = await page.inputValue("#to");
 	check(label + " reply addressed", to.length > 0, to);
 	await page.fill("#text", "Answer from " + label);
 	await page.setInputFiles("#att", { name: "notes-" + label + ".txt",
 	    mimeType: "text/plain", buffer: Buffer.from("attached " + label) });
-	await page.screenshot({ path: path.join(out, label + "-compose.png"),
-	    fullPage: true });
-	await Promise.all([page.waitForNavigation(), page.click("#send")]);
+	await shot(page, label + "-compose", true);
+	await go(page, "#send");
 	check(label + " sent", page.url().includes("/list"), page.url());
+	// Move one message to Archive from the list.
+	await row(page, moved).locator("input[type=checkbox]").check();
+	await page.selectOption("#moveto", { label: "Archive" });
+	await go(page, "#amove");
+	check(label + " moved away", await row(page, moved).count() === 0);
+	// Delete one from its reading view.
+	await Promise.all([page.waitForNavigation(),
+	    row(page, deleted).locator("a").click()]);
+	await go(page, "#delete");
+	check(label + " deleted away", await row(page, deleted).count() === 0);
+	await go(page, "aside.folders a:has-text('Archive')");
+	check(label + " in Archive", await row(page, moved).count() === 1);
+	await go(page, "aside.folders a:has-text('Trash')");
+	check(label + " in Trash", await row(page, deleted).count() === 1);
+	await shot(page, label + "-trash");
+	await go(page, "aside.folders a:has-text('Inbox')");
 	// Search.
 	await page.fill("#q", "Welcome");
 	await Promise.all([page.waitForNavigation(), page.press("#q", "Enter")]);
 	const found = await page.locator("ul.msgs li.msg").count();
 	check(label + " search finds", found >= 1, String(found));
-	await page.screenshot({ path: path.join(out, label + "-search.png") });
+	await shot(page, label + "-search");
+	// Conversations: the reply (in Sent) is not in INBOX; the order
+	// changes through the select (app.js submits it).
+	await Promise.all([page.waitForNavigation(),
+	    page.selectOption("#sort", "from.a")]);
+	check(label + " sorted", page.url().includes("s=from.a"), page.url());
+	await shot(page, label + "-sorted");
+	// The other pages.
+	for (const [id, name] of [["#nav-folders", "folders"],
+	    ["#nav-abook", "contacts"], ["#nav-settings", "settings"]]) {
+		await go(page, id);
+		await shot(page, label + "-" + name, true);
+	}
 	// Log out.
-	await Promise.all([page.waitForNavigation(), page.click("#logout")]);
+	await go(page, "#logout");
 	check(label + " logged out", await page.locator("#pass").count() === 1);
 	await page.goto(base + "/webmail/list?f=INBOX");
 	check(label + " session ended", await page.locator("#pass").count() ===
@@ -100,7 +157,10 @@ async function hostile(browser) {
 			} catch (e) { /* a sandboxed frame without scripts */ }
 		}
 		check("hostile " + uid + " no script", !ran && dialogs === 0);
-		check("hostile " + uid + " frame", frame !== undefined);
+		// HTML in the sandboxed frame, text escaped in the page.
+		check("hostile " + uid + " shown", frame !== undefined ||
+		    await page.locator("article .text, article .none").count() >
+		    0);
 	}
 	await page.screenshot({ path: path.join(out, "hostile-last.png"),
 	    fullPage: true });
@@ -121,12 +181,23 @@ async function hostile(browser) {
 	});
 	try {
 		if (mode === "flow") {
-			await flow(browser, "desktop", { width: 1280, height: 800 });
-			await flow(browser, "phone", { width: 360, height: 740 });
+			await flow(browser, "desktop", { width: 1280, height: 800 },
+			    "Newsletter number 1", "Newsletter number 2");
+			await flow(browser, "phone", { width: 360, height: 740 },
+			    "Newsletter number 3", "Newsletter number 4");
 		} else
 			await hostile(browser);
 	} catch (e) {
-		results.fail.push("exception: " + e.message.split("\n")[0]);
+		results.fail.push("exception (at " + step + "): " +
+		    e.message.split("\n")[0]);
+		if (curpage) {
+			try {
+				fs.writeFileSync(path.join(out, "failed.html"),
+				    await curpage.content());
+				await curpage.screenshot({ path: path.join(out,
+				    "failed.png"), fullPage: true });
+			} catch (e2) { /* the page is gone */ }
+		}
 	}
 	await browser.close();
 	console.log(JSON.stringify(results));

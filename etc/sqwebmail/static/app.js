@@ -24,6 +24,19 @@
 			sort.form.submit();
 		});
 		rows = Array.prototype.slice.call(document.querySelectorAll("li.msg"));
+		// Uploads larger than the mailbox can hold: said before they go.
+		var att = document.getElementById("att");
+		if (att && att.dataset.max) att.form.addEventListener("submit",
+		    function (ev) {
+			var total = 0, i, hint;
+			for (i = 0; i < att.files.length; i++)
+				total += att.files[i].size;
+			if (total > Number(att.dataset.max)) {
+				ev.preventDefault();
+				hint = document.getElementById("quotahint");
+				window.alert(hint ? hint.textContent : "");
+			}
+		});
 		var empty = document.querySelector("button[value=empty]");
 		if (empty) empty.addEventListener("click", function (ev) {
 			if (!window.confirm(empty.textContent + "?")) ev.preventDefault();
