@@ -18,6 +18,7 @@
  * web server's group can connect); nothing of the request itself.
  * Also "sqwebmaild -I": the program vchkpw runs after a good login.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -69,6 +70,7 @@ struct wm_conf wm_conf;
 static uid_t anon_uid;
 static gid_t anon_gid;
 static int have_anon;
+static int stats;		/* -S: a log line per request */
 static char sessdir[PATH_MAX];
 static char failpath[PATH_MAX];
 
@@ -86,7 +88,7 @@ usage(void)
 {
 	log_die(EXIT_PERM, "usage: sqwebmaild [-s socket] [-d statedir] "
 	    "[-u user] [-g group] [-L langdir] [-l lang] [-t idle] "
-	    "[-T hard] [-p imap,imaps,pop3,pop3s,smtp,submission]");
+	    "[-T hard] [-p imap,imaps,pop3,pop3s,smtp,submission] [-S]");
 }
 
 /* The socket, mode 0660 with the web server's group when root. */
@@ -336,6 +338,8 @@ static void
 monitor(int c)
 {
 	struct timeval tv = { REQ_TIMEOUT, 0 };
+	struct timespec t0;
+	struct rusage wru;
 	struct session s, *sp = NULL;
 	struct wm w;
 	struct str rec = STR_INIT(CGI_ENV_MAX), st = STR_INIT(STATUS_MAX);
@@ -347,6 +351,8 @@ monitor(int c)
 	pid_t	 pid;
 
 	signal(SIGCHLD, SIG_DFL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&wru, 0, sizeof(wru));
 	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (fdpass_recv(c, &b, fds, 2) == -1 || b != 'R')
 		_exit(EXIT_TEMP);
@@ -411,12 +417,26 @@ monitor(int c)
 			break;
 	}
 	close(stfd);
-	(void)child_wait(pid, &status);
+	/* The worker's resources (for -S), as wait4 reports them. */
+	while (wait4(pid, &status, 0, &wru) == -1 && errno == EINTR)
+		;
 	if (st.len > 0 && st.s[0] == WM_MSG_LOGOUT && sp != NULL)
 		(void)session_remove(sessdir, sp->id);
 	else if (st.len > 1 && st.s[0] == WM_MSG_LOGIN && sp == NULL)
 		login(&w, st.s + 1, st.len - 1);
 	str_wipe(&st);
+	if (stats) {
+		struct rusage mru;
+		struct timespec t1;
+
+		(void)getrusage(RUSAGE_SELF, &mru);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		log_line("sqwebmaild: stats %s %ld ms, peak memory %ld KB "
+		    "(monitor %ld, worker %ld)", str_c(&w.env.v[CGI_PATH_INFO]),
+		    (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000), mru.ru_maxrss +
+		    wru.ru_maxrss, mru.ru_maxrss, wru.ru_maxrss);
+	}
 done:
 	close(fds[0]);
 	close(fds[1]);
@@ -451,7 +471,7 @@ main(int argc, char **argv)
 	wm_conf.pop3s_port = 995;
 	wm_conf.smtp_port = 25;
 	wm_conf.submission_port = 587;
-	while ((ch = getopt(argc, argv, "s:d:u:g:L:l:t:T:p:h:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:d:u:g:L:l:t:T:p:h:S")) != -1) {
 		switch (ch) {
 		case 's': sock = optarg; break;
 		case 'd': wm_conf.statedir = optarg; break;
@@ -460,6 +480,7 @@ main(int argc, char **argv)
 		case 'L': wm_conf.langdir = optarg; break;
 		case 'l': wm_conf.lang = optarg; break;
 		case 'h': wm_conf.imap_host = optarg; break;
+		case 'S': stats = 1; break;
 		case 'p': ports = optarg; break;
 		case 't':
 			if (num_parses(optarg, 86400, &v) == -1 || v == 0)
