@@ -1,0 +1,31 @@
+# imap - imaplogin (pre-authentication: CAPABILITY, STARTTLS, LOGIN,
+# AUTHENTICATE; the checkpassword program on fd 3) and imapd (the session
+# on the Maildir++ store as the user), with their protocol modules and
+# unit tests.  imaplogin-tls is imaplogin with TLS: imaplogin execs it for
+# STARTTLS and port 993, so plain sessions do not load OpenSSL.
+# Until the MIME layer (src/libmail/mime.c) is in the tree, imapd links a
+# stand-in that sees every message as one text part.
+IMAP_MIME := $(if $(wildcard src/libmail/mime.c),,src/imap/imap_mimestub.c)
+IMAPD_PROTO := src/imap/imapd_proto.c src/imap/imapd_fetch.c \
+	src/imap/imapd_search.c src/imap/imap_parse.c $(IMAP_MIME)
+
+PROGS += imapd
+imapd_SRCS := src/imap/imapd.c src/imap/imap_z.c $(IMAPD_PROTO)
+imapd_LIBS := $(MIME_LIBS) -lz
+
+TESTS += imap_parse_test
+imap_parse_test_SRCS := src/imap/imap_parse_test.c src/imap/imap_parse.c
+TESTS += imapd_proto_test
+imapd_proto_test_SRCS := src/imap/imapd_proto_test.c $(IMAPD_PROTO)
+imapd_proto_test_LIBS := $(MIME_LIBS)
+
+ILOGIN_SRCS := src/imap/imaplogin.c src/imap/login_proto.c \
+	src/imap/imap_parse.c
+PROGS += imaplogin imaplogin-tls
+imaplogin_SRCS := $(ILOGIN_SRCS) src/imap/login_notls.c
+imaplogin-tls_SRCS := $(ILOGIN_SRCS) src/imap/login_tls.c
+imaplogin-tls_LIBS := -lssl -lcrypto
+
+TESTS += login_proto_test
+login_proto_test_SRCS := src/imap/login_proto_test.c src/imap/login_proto.c \
+	src/imap/imap_parse.c
