@@ -28,6 +28,10 @@ def test_install_tree(tmp_path):
               "hsphere/shared/bin/tcprules", "etc/init.d/qmaild",
               "etc/default/qmaild", "etc/cron.d/hsmail",
               "lib/systemd/system/hsmail-smtpd.service",
+              "var/qmail/bin/imaplogin", "var/qmail/bin/imaplogin-tls",
+              "var/qmail/bin/imapd", "lib/systemd/system/hsmail-imap.service",
+              "usr/local/share/man/man8/imapd.8",
+              "usr/local/share/man/man5/mstore.5",
               "usr/local/share/man/man8/qmail-queue.8",
               "var/qmail/man/man8/qmail-queue.8",
               "usr/local/share/man/man1/tcpserver.1"):
@@ -85,12 +89,14 @@ class Installed:
         (inst / "log").mkdir()
         self.inst = inst
         self.smtp, self.pop3 = free_port(), free_port()
+        self.imap, self.imaps = free_port(), free_port()
         self.defaults = tmp_path / "qmaild.defaults"
         self.settings = (
             "TCP_SERVERS=5\nQMAIL=%s\nVPOPMAIL=%s\nSHARED_BIN=%s\n"
             "LISTEN=127.0.0.1\nSMTP_PORT=%d\nPOP3_PORT=%d\nRUNDIR=%s\n"
+            "IMAP_PORT=%d\nIMAPS_PORT=%d\n"
             % (q, v, d / "hsphere/shared/bin", self.smtp, self.pop3,
-               tmp_path / "run"))
+               tmp_path / "run", self.imap, self.imaps))
         self.relay(relay)
         self.env = dict(os.environ, QMAILD_DEFAULTS=str(self.defaults),
                         HSMAIL_ROOT=str(inst))
@@ -114,12 +120,14 @@ def test_qmaild_start_status_restart_stop(tmp_path):
         assert r.returncode == 0, r.stdout + r.stderr
         wait_port(t.smtp)
         wait_port(t.pop3)
+        wait_port(t.imap)
         assert greeting(t.smtp).startswith(b"220 ")
         assert greeting(t.pop3).startswith(b"+OK")
+        assert greeting(t.imap).startswith(b"* OK")
         assert "auth" in ehlo(t.smtp)          # SMTP AUTH line
         r = t.qmaild("status")
         assert r.returncode == 0, r.stdout
-        for s in ("send", "smtp", "pop3"):
+        for s in ("send", "smtp", "pop3", "imap", "imaps"):
             assert "%s running" % s in r.stdout
         # The other setting: POP-before-SMTP, no AUTH offered.
         t.relay("popbeforesmtp")
@@ -161,6 +169,11 @@ def test_systemd_units_run_the_services(tmp_path):
             elif ex[0][-1] == "pop3":
                 wait_port(t.pop3)
                 assert greeting(t.pop3).startswith(b"+OK")
+            elif ex[0][-1] == "imap":
+                wait_port(t.imap)
+                assert greeting(t.imap).startswith(b"* OK")
+            elif ex[0][-1] == "imaps":
+                wait_port(t.imaps)
             else:
                 # qmail-send holds the queue's lock: a second one cannot.
                 lock = t.d / "var/qmail/queue/lock/sendmutex"
@@ -174,7 +187,7 @@ def test_systemd_units_run_the_services(tmp_path):
         finally:
             os.killpg(p.pid, signal.SIGTERM)
             p.wait(60)
-    assert sorted(seen) == ["pop3", "send", "smtp"]
+    assert sorted(seen) == ["imap", "imaps", "pop3", "send", "smtp"]
 
 
 def test_cron_lines_run(tmp_path):
