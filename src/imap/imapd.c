@@ -317,9 +317,9 @@ log_logout(void)
 	if (log_safe_cat(&user, u, strlen(u)) == -1 ||
 	    log_safe_cat(&ip, a, strlen(a)) == -1)
 		return;
-	log_line("logout imap %s ip %s retr %lu bytes %llu dele 0",
+	log_line("logout imap %s ip %s retr %lu bytes %llu dele %lu",
 	    str_c(&user), str_c(&ip), sess.nfetch,
-	    (unsigned long long)sess.bytes);
+	    (unsigned long long)sess.bytes, sess.nexpunged);
 	str_free(&user);
 	str_free(&ip);
 }

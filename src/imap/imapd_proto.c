@@ -1677,6 +1677,7 @@ struct xcb {
 	uint32_t *uids;
 	size_t	 n;
 	int	 err;
+	int	 moved;		/* MOVE: not counted as deleted */
 };
 
 static void
@@ -1687,6 +1688,8 @@ expunged_cb(void *arg, size_t k, uint32_t uid)
 	ssize_t	 pos;
 
 	(void)k;
+	if (!x->moved)
+		s->nexpunged++;
 	pos = view_pos(s, uid);
 	if (pos < 0)
 		return;
@@ -1749,6 +1752,7 @@ cmd_copy(struct imapd *s, struct imap_p *p, int uid, int move)
 	memset(&x, 0, sizeof(x));
 	c.s = s;
 	x.s = s;
+	x.moved = move;
 	if (imap_p_sp(p) == -1 || imap_p_seq(p, &q) == -1 ||
 	    imap_p_sp(p) == -1 || imap_p_astring(p, &raw) == -1 ||
 	    !imap_p_end(p)) {
@@ -1877,8 +1881,13 @@ static int
 cmd_close(struct imapd *s, int expunge)
 {
 	msg_drop(s);
-	if (expunge && !s->readonly)
-		(void)mbox_expunge(s->mb, NULL, 0, NULL, NULL);
+	if (expunge && !s->readonly) {
+		size_t	 before = s->mb->n;
+
+		if (mbox_expunge(s->mb, NULL, 0, NULL, NULL) == 0 &&
+		    s->mb->n < before)
+			s->nexpunged += before - s->mb->n;
+	}
 	mbox_close(s->mb);
 	s->mb = NULL;
 	view_clear(s);

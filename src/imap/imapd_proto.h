@@ -46,6 +46,7 @@ struct imapd {
 	/* accounting, for the logout line */
 	uint64_t bytes;		/* body octets sent */
 	unsigned long nfetch;	/* messages whose body was sent */
+	unsigned long nexpunged; /* messages this session expunged */
 	size_t	 appendlimit;
 	char	 tag[80];	/* the command being answered */
 	struct str scratch;	/* a response being built */
