@@ -1,14 +1,14 @@
 /*
- * popfail - failed POP3 logins counted per client address across
- * connections, so that a client cannot get round qmail-popup's
+ * popfail - failed logins counted per client address across
+ * connections, so that a client cannot get round a server's
  * per-connection limit by reconnecting.  The counts live in one small
  * table file of fixed size (POPFAIL_SLOTS slots of 16 bytes, indexed by a
  * hash of the address; the slot keeps the address's full hash, so two
  * addresses that land in one slot take it over from each other and are
  * then limited less, never locked out by the other), updated under flock.
- * Used by qmail-popup; the file is written only by it (root, or the
- * instance owner).  Advisory state: never fsynced, a lost update is
- * harmless.
+ * Used by qmail-popup (and meant for the IMAP server and the webmail);
+ * the file is written only by them (root, or the instance owner).
+ * Advisory state: never fsynced, a lost update is harmless.
  */
 #ifndef HSMAIL_POPFAIL_H
 #define HSMAIL_POPFAIL_H
