@@ -42,6 +42,8 @@
 #define IMAPD_TIMEOUT	1800	/* autologout: 30 minutes (RFC 9051 5.4) */
 #define IMAPD_KEEPALIVE	(4 * 60) /* "* OK Still here" while idling */
 
+static unsigned long timeout = IMAPD_TIMEOUT;	/* IMAP_TIMEOUT, shorter */
+
 static struct io io;
 static struct rbuf rb;
 static struct wbuf wb;
@@ -163,13 +165,14 @@ read_command(struct str *cmd, size_t appendmax)
 			i--;
 			digits++;
 		}
-		if (digits == 0 || digits > 10 || i == 0 || line.s[i - 1] != '{')
-		{
+		if (digits == 0 || i == 0 || line.s[i - 1] != '{') {
 			ret = 1;
 			goto out;
 		}
+		/* more than 19 digits cannot be a size we take anyway */
 		for (; digits > 0; digits--, i++)
-			n = n * 10 + (uint64_t)(line.s[i] - '0');
+			n = n > UINT64_MAX / 20 ? UINT64_MAX / 2 :
+			    n * 10 + (uint64_t)(line.s[i] - '0');
 		limit = is_append(cmd) ? appendmax + IMAPD_LINE_MAX :
 		    IMAPD_LINE_MAX * 4;
 		if (cmd->len + n > limit) {
@@ -243,7 +246,7 @@ do_idle(void)
 		if (rbuf_buffered(&rb) > 0 || (io.pending != NULL &&
 		    io.pending(&io) > 0))
 			goto client;
-		wait = (int)(IMAPD_TIMEOUT - (time(NULL) - start));
+		wait = (int)(timeout - (unsigned long)(time(NULL) - start));
 		if (wait <= 0)
 			say_exit("* BYE Autologout; idle for too long\r\n");
 		if (wait > IMAPD_KEEPALIVE - (time(NULL) - last))
@@ -341,7 +344,10 @@ main(int argc, char **argv)
 		(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 	}
-	io_init(&io, 0, 1, IMAPD_TIMEOUT);
+	e = getenv("IMAP_TIMEOUT");
+	if (e != NULL && num_parses(e, IMAPD_TIMEOUT, &v) == 0 && v > 0)
+		timeout = v;
+	io_init(&io, 0, 1, (unsigned)timeout);
 	rbuf_init(&rb, &io);
 	wbuf_init(&wb, &io);
 	if (argc < 2 || argv[1][0] == '\0') {

@@ -735,8 +735,8 @@ cmd_fetch(struct imapd *s, struct imap_p *p, int uid)
 		r = tagged(s, "NO", "[UNKNOWN-CTE] Unknown content transfer "
 		    "encoding") == -1 ? CR_FATAL : CR_OK;
 	else if (f->gone)
-		r = tagged(s, "NO", "Some of the requested messages no longer "
-		    "exist") == -1 ? CR_FATAL : CR_OK;
+		r = tagged(s, "NO", "[EXPUNGEISSUED] Some of the requested "
+		    "messages no longer exist") == -1 ? CR_FATAL : CR_OK;
 	else if (f->fail)
 		r = tagged(s, "NO", "[SERVERBUG] some messages could not be "
 		    "read") == -1 ? CR_FATAL : CR_OK;

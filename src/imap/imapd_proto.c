@@ -1622,8 +1622,8 @@ cmd_store(struct imapd *s, struct imap_p *p, int uid)
 			r = CR_FATAL;
 		str_free(&o);
 	} else if (c.gone)
-		r = tagged(s, "NO", "Some of the requested messages no longer "
-		    "exist") == -1 ? CR_FATAL : CR_OK;
+		r = tagged(s, "NO", "[EXPUNGEISSUED] Some of the requested "
+		    "messages no longer exist") == -1 ? CR_FATAL : CR_OK;
 	else
 		r = tagged(s, "OK", "STORE completed") == -1 ? CR_FATAL : CR_OK;
 	goto out;

@@ -400,7 +400,8 @@ main(int argc, char **argv)
 	if (getenv("VCHKPW_SERVICE") == NULL)
 		(void)setenv("VCHKPW_SERVICE", "imap", 1);
 
-	io_init(&io, 0, 1, ILOGIN_TIMEOUT);
+	io_init(&io, 0, 1, (unsigned)envnum("IMAP_TIMEOUT", ILOGIN_TIMEOUT,
+	    ILOGIN_TIMEOUT));
 	rbuf_init(&rb, &io);
 	wbuf_init(&wb, &io);
 	e = getenv("IMAP_CERT");
