@@ -137,6 +137,9 @@ sasl_step(struct ilogin *l, struct str *d, struct str *out, struct str *auth,
 	enum ilogin_act act;
 
 	l->sasl = SASL_NONE;
+	/* an empty response ("=") is an empty string, not no string */
+	if (d->s == NULL && str_copys(d, "") == -1)
+		return IL_ERROR;
 	switch (m) {
 	case SASL_PLAIN:
 		return sasl_plain(l, d, out, auth, user_r);

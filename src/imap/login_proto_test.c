@@ -128,6 +128,11 @@ test_login(void **state)
 	/* empty user or password: no checkpassword run */
 	assert_int_equal(cmd(&l, &x, "a9 LOGIN \"\" x"), IL_REPLY);
 	assert_non_null(strstr(x.out.s, "a9 NO"));
+	/* an empty initial response (found by fuzzing) */
+	assert_int_equal(cmd(&l, &x, "a11 AUTHENTICATE PLAIN ="), IL_REPLY);
+	assert_non_null(strstr(x.out.s, "a11 NO"));
+	assert_int_equal(cmd(&l, &x, "a12 AUTHENTICATE LOGIN ="), IL_SASL);
+	assert_int_equal(sasl(&l, &x, ""), IL_REPLY);
 	assert_int_equal(cmd(&l, &x, "a10 AUTHENTICATE GSSAPI"), IL_REPLY);
 	assert_non_null(strstr(x.out.s, "a10 NO"));
 	ilogin_free(&l);
