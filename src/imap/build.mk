@@ -11,7 +11,7 @@ IMAPD_PROTO := src/imap/imapd_proto.c src/imap/imapd_fetch.c \
 
 PROGS += imapd
 imapd_SRCS := src/imap/imapd.c src/imap/imap_z.c $(IMAPD_PROTO)
-imapd_LIBS := $(MIME_LIBS) -lz
+imapd_LIBS := $(MIME_LIBS) -Wl,-Bstatic -lz -Wl,-Bdynamic
 
 TESTS += imap_parse_test
 imap_parse_test_SRCS := src/imap/imap_parse_test.c src/imap/imap_parse.c
@@ -29,3 +29,15 @@ imaplogin-tls_LIBS := -lssl -lcrypto
 TESTS += login_proto_test
 login_proto_test_SRCS := src/imap/login_proto_test.c src/imap/login_proto.c \
 	src/imap/imap_parse.c
+
+# imaplogin-wait: a few pages that wait for the session in imaplogin's
+# place after a login (see imaplogin_wait.c); no C library on x86-64.
+PROGS += imaplogin-wait
+imaplogin-wait_SRCS := src/imap/imaplogin_wait.c
+ifneq ($(SAN),1)
+ifeq ($(shell uname -m),x86_64)
+$(B)/obj/imap/imaplogin_wait.o: CFLAGS += -DHSMAIL_WAIT_TINY \
+	-fno-stack-protector -fno-pie -U_FORTIFY_SOURCE
+imaplogin-wait_LIBS := -static -nostdlib -nostartfiles -no-pie
+endif
+endif

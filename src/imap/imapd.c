@@ -19,6 +19,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -228,6 +229,9 @@ do_idle(void)
 
 	if (wbuf_flush(&wb) == -1)
 		return -1;
+	/* An idle session may last for hours: give back the heap pages
+	 * the commands before it left free. */
+	(void)malloc_trim(0);
 	if (dfd != -1 && (ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) != -1) {
 		static const char *sub[] = { "new", "cur" };
 		int	 k;
@@ -377,6 +381,17 @@ main(int argc, char **argv)
 	} else if (wbuf_printf(&wb, "* PREAUTH [CAPABILITY %s] Logged in\r\n",
 	    imapd_capability(&sess)) == -1)
 		goto done;
+	/* imaplogin waits on this descriptor to hear that the login went
+	 * through (then it makes room for a smaller waiter). */
+	e = getenv("IMAPLOGIN_NOTIFY");
+	if (e != NULL && num_parses(e, 9, &v) == 0 && v >= 4) {
+		unsetenv("IMAPLOGIN_NOTIFY");
+		if (wbuf_flush(&wb) == -1)
+			goto done;
+		if (write((int)v, "k", 1) != 1)
+			log_warn("cannot tell imaplogin: %s", strerror(errno));
+		close((int)v);
+	}
 	for (;;) {
 		enum imapd_act act;
 

@@ -529,6 +529,20 @@ fetch_one(void *arg, size_t i)
 			}
 		}
 	}
+	/* The summary first: it carries the size too, so a message is read
+	 * once for RFC822.SIZE and ENVELOPE together. */
+	if (f->need_summary) {
+		const char *sb;
+		size_t	 sn;
+
+		if (summary(s, (size_t)k, &sb, &sn) == -1 && errno == ENOMEM)
+			return -1;
+		if ((k = view_idx(s, i)) < 0) {
+			f->gone = 1;
+			return 0;
+		}
+		m = &s->mb->m[k];
+	}
 	str_clear(o);
 	if (str_printf(o, "* %zu FETCH (", i + 1) == -1)
 		return -1;

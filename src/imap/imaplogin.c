@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@
 #define ILOGIN_FAIL_DELAY	2		/* s before a failed login */
 #define ILOGIN_FAIL_MAX		3		/* per connection */
 #define RELAY_BUF		(64 * 1024)
+#define ILOGIN_WAIT_PROG	"imaplogin-wait"
 
 static struct io io;
 static struct rbuf rb;
@@ -197,11 +199,45 @@ relay(int sp, size_t *fwd_r)
  * the checkpassword interface (shared by every login program later, as
  * checkpw).  Wipes auth.  Wait status, or -1 (errno).
  */
+/*
+ * become_waiter - the session is imapd's now: nothing of imaplogin is
+ * needed but a parent that waits for it, which imaplogin-wait is in a
+ * few pages.  Returns only if it cannot be run.
+ */
+static void
+become_waiter(void)
+{
+	char	 self[PATH_MAX], *slash;
+	char	*argv[2];
+	ssize_t	 n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(self) - sizeof(ILOGIN_WAIT_PROG))
+		return;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return;
+	memcpy(slash + 1, ILOGIN_WAIT_PROG, sizeof(ILOGIN_WAIT_PROG));
+	argv[0] = self;
+	argv[1] = NULL;
+	(void)wbuf_flush(&wb);
+	/* the session holds the connection; the waiter needs no part of it */
+	(void)dup2(2, 0);
+	(void)dup2(2, 1);
+	{
+		/* no environment: its copy on the stack would be most of
+		 * the waiter's memory */
+		char	*envp[1] = { NULL };
+
+		execve(self, argv, envp);
+	}
+}
+
 static int
 run_login(struct str *auth, int proxy, size_t *fwd_r)
 {
 	struct child_spec cs;
-	int	 p[2], sp[2] = { -1, -1 }, status, e;
+	int	 p[2], sp[2] = { -1, -1 }, nt[2] = { -1, -1 }, status, e;
 	pid_t	 pid;
 
 	*fwd_r = 0;
@@ -234,26 +270,58 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 			return -1;
 		}
 	}
+	/* Without the relay, imapd tells us on fd 4 that the login went
+	 * through: then a much smaller waiter takes our place. */
+	if (!proxy && pipe2(nt, O_CLOEXEC) == 0) {
+		nt[0] = highfd(nt[0]);
+		nt[1] = highfd(nt[1]);
+		if (nt[0] == -1 || nt[1] == -1 ||
+		    setenv("IMAPLOGIN_NOTIFY", "4", 1) == -1) {
+			if (nt[0] != -1)
+				close(nt[0]);
+			if (nt[1] != -1)
+				close(nt[1]);
+			nt[0] = nt[1] = -1;
+		}
+	}
 	child_spec_init(&cs, subprog);
 	if (proxy) {
 		cs.fd[0] = sp[1];
 		cs.fd[1] = sp[1];
 	}
 	cs.fd[3] = p[0];
+	if (nt[1] != -1)
+		cs.fd[4] = nt[1];
 	pid = child_start(&cs);
 	e = errno;
 	close(p[0]);
+	if (nt[1] != -1) {
+		close(nt[1]);
+		unsetenv("IMAPLOGIN_NOTIFY");
+	}
 	if (proxy)
 		close(sp[1]);
 	if (pid == -1) {
 		if (proxy)
 			close(sp[0]);
+		if (nt[0] != -1)
+			close(nt[0]);
 		errno = e;
 		return -1;
 	}
 	if (proxy) {
 		(void)relay(sp[0], fwd_r);
 		close(sp[0]);
+	}
+	if (nt[0] != -1) {
+		char	 c;
+		ssize_t	 n;
+
+		while ((n = read(nt[0], &c, 1)) == -1 && errno == EINTR)
+			;
+		close(nt[0]);
+		if (n == 1 && c == 'k')
+			become_waiter();	/* on success, no return */
 	}
 	if (child_wait(pid, &status) == -1)
 		return -1;

@@ -537,9 +537,30 @@ parse_index(struct mbox *mb, char *b, size_t n)
 				goto bad;
 			continue;
 		}
-		if (sscanf(line, "%llu %llu %llx %lld %llu %n", &uid, &ms, &kw,
-		    &id, &sz, &off) != 5 || off == 0 || uid == 0 ||
-		    uid > UINT32_MAX || uid <= lastuid || uid >= mb->uidnext)
+		/* strtoull, not sscanf: this runs once per message */
+		{
+			char	*e;
+
+			errno = 0;
+			uid = strtoull(line, &e, 10);
+			if (*e != ' ')
+				goto bad;
+			ms = strtoull(e + 1, &e, 10);
+			if (*e != ' ')
+				goto bad;
+			kw = strtoull(e + 1, &e, 16);
+			if (*e != ' ')
+				goto bad;
+			id = strtoll(e + 1, &e, 10);
+			if (*e != ' ')
+				goto bad;
+			sz = strtoull(e + 1, &e, 10);
+			if (*e != ' ' || errno != 0)
+				goto bad;
+			off = (int)(e + 1 - line);
+		}
+		if (uid == 0 || uid > UINT32_MAX || uid <= lastuid ||
+		    uid >= mb->uidnext)
 			goto bad;
 		if (msg_add(mb, line + off, strlen(line + off)) == -1)
 			goto bad;
@@ -2149,8 +2170,18 @@ cache_load(struct mbox *mb)
 		if (nl == NULL)
 			break;
 		*nl = '\0';
-		if (sscanf(p, "%llu %c %llu%n", &uid, &f, &len, &off) != 3 ||
-		    uid == 0 || uid > UINT32_MAX || p + off != nl ||
+		{
+			char	*e;
+
+			uid = strtoull(p, &e, 10);
+			if (e == p || e[0] != ' ' || e[1] == '\0' ||
+			    e[2] != ' ')
+				break;
+			f = e[1];
+			len = strtoull(e + 3, &e, 10);
+			off = (int)(e - p);
+		}
+		if (uid == 0 || uid > UINT32_MAX || p + off != nl ||
 		    len > (unsigned long long)(end - nl - 1) ||
 		    nl[1 + len] != '\n')
 			break;
