@@ -235,3 +235,33 @@ def test_bad_input(imap, instance):
     c.logout()
     assert not os.path.exists(os.path.join(mb.home, "etc"))
     assert not os.path.exists(os.path.join(os.path.dirname(mb.home), "etc"))
+
+
+def test_pop3_after_imap_moved_its_messages(imap, instance, procs):
+    """A POP3 session that scanned new/ before an IMAP session moved the
+    messages to cur/ (and flagged one) still retrieves and deletes them:
+    qmail-pop3d finds a file again by its base name, its UIDL."""
+    import poplib
+    mb = imap.user("mix@example.com", "pw")
+    texts = [message(i) for i in range(3)]
+    for i, t in enumerate(texts):
+        deliver(mb.maildir, t, when=1700000000 + i)
+    pop = Pop3(instance, procs)
+    pport = pop.start()
+    port = imap.start()
+    p = poplib.POP3("127.0.0.1", pport, timeout=30)
+    p.user(mb.login)
+    p.pass_(mb.password)
+    uidl = p.uidl()[1]
+    c = imap.login(port, mb)
+    c.select("INBOX")
+    c.store("2", "+FLAGS", "(\\Flagged)")
+    assert mb.names("new") == []
+    assert b"\n".join(p.retr(2)[1]) + b"\n" == texts[1].encode()
+    p.dele(2)
+    p.quit()
+    assert len(mb.names("cur")) == 2
+    c.noop()
+    assert c.untagged_responses.pop("EXPUNGE", []) == [b"2"]
+    c.logout()
+    assert len(uidl) == 3
