@@ -17,5 +17,4 @@ smtpd_proto_test_SRCS := src/smtp/smtpd_proto_test.c $(SMTPD_MODS)
 
 # qmail-smtpd's side of vchkuser, against fake helpers.
 TESTS += chkhelp_test
-chkhelp_test_SRCS := src/smtp/chkhelp_test.c src/smtp/chkhelp.c \
-	src/smtp/smtpd_queue.c
+chkhelp_test_SRCS := src/smtp/chkhelp_test.c src/smtp/chkhelp.c

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "num.h"
 #include "vpop.h"
+#include "vpop_rcpt.h"
 
 #define R_NOMBX	"550 5.1.1 sorry, no mailbox here by that name " \
 	"(#5.1.1 - chkusr)"

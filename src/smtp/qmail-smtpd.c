@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cdbx.h"
+#include "checkpw.h"
 #include "chkuser.h"
 #include "ctl.h"
 #include "err.h"
@@ -159,9 +160,21 @@ static int
 h_auth(void *arg, const char *user, const char *secret, const char *chal)
 {
 	struct ctx *c = arg;
+	struct checkpw_spec spec;
+	struct str rec = STR_INIT(CHECKPW_DATA_MAX);
 
-	return smtpd_checkpassword(c->authargv, user, secret, chal,
-	    SMTPD_AUTH_TIMEOUT);
+	checkpw_spec_init(&spec, c->authargv);
+	if (checkpw_record(&rec, user, strlen(user), secret, strlen(secret),
+	    chal, strlen(chal)) == -1)
+		return -1;
+	switch (checkpw_run(&spec, &rec, SMTPD_AUTH_TIMEOUT, NULL)) {
+	case CHECKPW_OK:
+		return 0;
+	case CHECKPW_REFUSED:
+		return 1;
+	default:
+		return -1;
+	}
 }
 
 static int

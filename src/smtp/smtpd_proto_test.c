@@ -303,24 +303,6 @@ test_qq_reply(void **state)
 	str_free(&r);
 }
 
-static void
-test_checkpassword(void **state)
-{
-	char	*ok[] = { "/bin/sh", "-c", "exec cat <&3 >/dev/null", NULL };
-	char	*no[] = { "/bin/sh", "-c", "exit 1", NULL };
-	char	*tmp[] = { "/bin/sh", "-c", "exit 111", NULL };
-	char	*hang[] = { "/bin/sleep", "30", NULL };
-	char	*none[] = { "/nonexistent/checkpassword", NULL };
-
-	(void)state;
-	assert_int_equal(smtpd_checkpassword(ok, "u", "p", "", 10), 0);
-	assert_int_equal(smtpd_checkpassword(no, "u", "p", "", 10), 1);
-	assert_int_equal(smtpd_checkpassword(tmp, "u", "p", "", 10), -1);
-	assert_int_equal(smtpd_checkpassword(none, "u", "p", "", 10), -1);
-	/* A program that never answers is killed: temporary. */
-	assert_int_equal(smtpd_checkpassword(hang, "u", "p", "", 1), -1);
-}
-
 /* ---- whole sessions with in-memory hooks ---- */
 
 struct fake {
@@ -578,7 +560,6 @@ main(void)
 		cmocka_unit_test(test_data_limits),
 		cmocka_unit_test(test_received),
 		cmocka_unit_test(test_qq_reply),
-		cmocka_unit_test(test_checkpassword),
 		cmocka_unit_test(test_session_basic),
 		cmocka_unit_test(test_session_limits),
 		cmocka_unit_test(test_session_auth),

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 
 #include "vpop.h"
+#include "vpop_dirctl.h"
+#include "vpop_update.h"
 
 /* vpopmail's VA_* codes (vpopmail.h); a command exits with 256 + code. */
 #define VA_ILLEGAL_USERNAME		(-1)

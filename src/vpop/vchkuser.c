@@ -23,6 +23,7 @@
 #include "priv.h"
 #include "rcptq.h"
 #include "vpop.h"
+#include "vpop_rcpt.h"
 #include "wbuf.h"
 
 static const char *vchk_answer(const struct str *);

@@ -1,5 +1,5 @@
 /*
- * vpop_pw - checking and making vpopmail password hashes with crypt(3)
+ * vpop_crypt - checking and making vpopmail password hashes with crypt(3)
  * (libxcrypt: yescrypt, SHA-512, MD5 and DES hashes).  Apart from vpop.c
  * so that programs that only look users up (qmail-smtpd's chkuser,
  * vdelivermail) do not load libcrypt.

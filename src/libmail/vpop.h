@@ -1,12 +1,14 @@
 /*
- * vpop - the vpopmail 5.x store, cdb back end, as it lies on disk: domain
- * lookup through qmail's users/cdb, vpasswd lines and vpasswd.cdb, the
- * "big dir" bucket hashing (.dir-control), the RCPT-time "does this
- * address exist" check (chkuser), password checks with crypt(3), and the
- * locked, atomic vpasswd update.  Used by vdelivermail, vchkpw,
- * vchkpwsmtp, the admin commands and qmail-smtpd's chkuser.  Trusts the
- * store's files as written by root/vpopmail, but parses every line with
- * limits (a damaged line is an error, never a crash).
+ * vpop - the vpopmail 5.x store, cdb back end, as it lies on disk: the
+ * vpasswd record (vpop_pw.c), user, domain and login names
+ * (vpop_name.c), domain lookup through qmail's users/cdb and user lookup
+ * in vpasswd.cdb or vpasswd (vpop.c), password checks with crypt(3)
+ * (vpop_crypt.c).  The RCPT-time check is vpop_rcpt.h, the "big dir"
+ * buckets vpop_dirctl.h, changing the store vpop_update.h.  Used by
+ * vdelivermail, vchkpw, vchkpwsmtp, the admin commands and qmail-smtpd's
+ * chkuser.  Trusts the store's files as written by root/vpopmail, but
+ * parses every line with limits (a damaged line is an error, never a
+ * crash).
  */
 #ifndef HSMAIL_VPOP_H
 #define HSMAIL_VPOP_H
@@ -24,6 +26,8 @@
 #define VPOP_CLEAR_MAX	128	/* 5.2.2 had 16; longer clear text is kept */
 #define VPOP_PASS_MAX	128	/* longest password accepted */
 #define VPOP_LINE_MAX	1024	/* longest vpasswd line read */
+/* Largest vpasswd read whole (a domain of a million users fits). */
+#define VPOP_VPASSWD_MAX	(256UL * 1024 * 1024)
 
 /* gid field flag bits (vpopmail.md §3). */
 #define VPOP_NO_PASSWD_CHNG	0x0001
@@ -72,6 +76,13 @@ int	vpop_pw_parse_cdb(struct vpop_pw *, const char *name, size_t nlen,
  * EINVAL if a field holds ':' or a newline.
  */
 int	vpop_pw_format(const struct vpop_pw *, struct str *out);
+
+/*
+ * Where the name is in a vpasswd line b[0..n): *name and *len.  0, or -1
+ * if the line has no ':'.
+ */
+int	vpop_pw_linename(const char *b, size_t n, const char **name,
+	    size_t *len);
 
 /*
  * Name checks, on the already lowercased names.  vpop_user_valid: 1..32
@@ -133,35 +144,6 @@ int	vpop_login_split(const char *login, struct str *user,
  */
 int	vpop_default_domain(struct str *out);
 
-/* Result of the RCPT-time check. */
-enum vpop_rcpt {
-	VPOP_RCPT_NODOMAIN,	/* not a virtual domain here */
-	VPOP_RCPT_NOUSER,	/* reject: no mailbox (or account locked) */
-	VPOP_RCPT_USER,		/* a mailbox */
-	VPOP_RCPT_ALIAS,	/* .qmail-<user> in the domain dir */
-	VPOP_RCPT_EXT,		/* user-ext: the user or .qmail-<p>-default */
-	VPOP_RCPT_CATCHALL,	/* unknown, but .qmail-default accepts it */
-	VPOP_RCPT_FULL,		/* mailbox at or over the given percent */
-};
-
-/*
- * Does user@domain (both lowercased) accept mail?  Checks as chkuser
- * does: alias file .qmail-<user> ('.' as ':'), .qmail-<prefix>-default
- * for each '-' from the right, the vpasswd entry (BOUNCE_MAIL counts as
- * missing), user cut at a '-', then the catch-all: a .qmail-default
- * without "bounce-no-mailbox" accepts everything.  full_percent > 0 also
- * reports VPOP_RCPT_FULL for a mailbox at or over that Maildir++ usage.
- * 0 with *res set, or -1 (temporary: answer 451).
- */
-int	vpop_rcpt_check(const char *user, const char *domain,
-	    int full_percent, enum vpop_rcpt *res);
-
-/* The SMTP reply chkuser gives for a result, or NULL to accept.  The
- * temporary reply for -1 is VPOP_RCPT_TEMP_REPLY. */
-const char *vpop_rcpt_reply(enum vpop_rcpt);
-#define VPOP_RCPT_TEMP_REPLY \
-	"451 4.3.0 system temporary unavailable, try again later (chkuser)"
-
 /*
  * Check a password against pw->passwd with crypt(3) (DES, $1$, $5$, $6$,
  * $y$, ...).  An empty stored hash never matches.  The comparison is in
@@ -175,67 +157,8 @@ int	vpop_pw_check(const struct vpop_pw *, const char *pass);
  */
 int	vpop_pw_hash(const char *pass, struct str *out);
 
-/*
- * 1 if clear-text passwords are kept for this domain: the file
- * <vpopmail>/etc/clear-passwd (system-wide, vpopmail's
- * --enable-clear-passwd) or <domaindir>/.clear-passwd exists.  0 if not.
- */
-int	vpop_clear_wanted(const char *domaindir);
-
 /* A password that can be stored (in clear text too): 1 ok, 0 not
  * (empty, longer than VPOP_PASS_MAX, or holding ':' or a newline). */
 int	vpop_pass_valid(const char *pass);
-
-/* vpopmail's "big dir" state (.dir-control). */
-#define VPOP_DIRCTL_LEVELS	3
-#define VPOP_DIRCTL_PER_BUCKET	100
-struct vpop_dirctl {
-	unsigned long	 cur_users;
-	int		 level_cur;
-	int		 level_max;
-	int		 level_start[VPOP_DIRCTL_LEVELS];
-	int		 level_end[VPOP_DIRCTL_LEVELS];
-	int		 level_mod[VPOP_DIRCTL_LEVELS];
-	int		 level_index[VPOP_DIRCTL_LEVELS];
-	char		 the_dir[16];	/* "", "0", "0/0", "0/0/0" */
-};
-
-/* The state of a fresh directory. */
-void	vpop_dirctl_init(struct vpop_dirctl *);
-/* Parse .dir-control text; 0, or -1 EINVAL (then the state is fresh). */
-int	vpop_dirctl_parse(struct vpop_dirctl *, const char *b, size_t n);
-/* Read <dir>/.dir-control (missing: fresh).  0 or -1. */
-int	vpop_dirctl_read(const char *dir, struct vpop_dirctl *);
-/* Write <dir>/.dir-control atomically.  0 or -1. */
-int	vpop_dirctl_write(const char *dir, const struct vpop_dirctl *);
-/* Count one more entry; the_dir is then the bucket for it ("" = none). */
-void	vpop_dirctl_next(struct vpop_dirctl *);
-
-/*
- * Take the store lock: an exclusive flock on <vpopmail>/etc/.vpop.lock,
- * held by every command that changes the store.  Returns the fd (close it
- * to unlock), or -1 (errno).
- */
-int	vpop_lock(void);
-
-/* What vpop_vpasswd_update does with the line. */
-enum vpop_update {
-	VPOP_ADD,	/* insert; fails (0) if the user exists */
-	VPOP_MOD,	/* replace; fails (0) if the user is missing */
-	VPOP_DEL,	/* remove; fails (0) if the user is missing */
-};
-
-/*
- * Change the domain's vpasswd (kept sorted by name) and rebuild
- * vpasswd.cdb (unless nocdb), each atomically (temporary file, fsync,
- * rename).  The caller holds vpop_lock.  pw->name names the user.
- * 1 done, 0 nothing to do (see enum), -1 error (the old files stay).
- */
-int	vpop_vpasswd_update(const char *domaindir, enum vpop_update,
-	    const struct vpop_pw *, int nocdb);
-
-/* Rebuild <domaindir>/vpasswd.cdb from vpasswd (vpopmail's vcdb
- * format: key name, data the rest of the line).  0 or -1. */
-int	vpop_vpasswd_cdb(const char *domaindir);
 
 #endif

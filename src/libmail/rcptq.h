@@ -24,6 +24,7 @@
 
 #include "str.h"
 #include "vpop.h"
+#include "vpop_rcpt.h"
 
 /* Every local part an SMTP path can carry (RFC 5321 4.5.3.1.3: 256). */
 #define RCPTQ_USER_MAX		255
