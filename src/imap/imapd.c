@@ -384,7 +384,7 @@ main(int argc, char **argv)
 	/* imaplogin waits on this descriptor to hear that the login went
 	 * through (then it makes room for a smaller waiter). */
 	e = getenv("IMAPLOGIN_NOTIFY");
-	if (e != NULL && num_parses(e, 9, &v) == 0 && v >= 4) {
+	if (e != NULL && num_parses(e, 1023, &v) == 0 && v >= 3) {
 		unsetenv("IMAPLOGIN_NOTIFY");
 		if (wbuf_flush(&wb) == -1)
 			goto done;

@@ -24,11 +24,13 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpw.h"
 #include "child.h"
 #include "err.h"
 #include "file.h"
@@ -57,7 +59,6 @@ static char **subprog;
 
 static void	say(const struct str *);
 static void	says(const char *);
-static int	highfd(int);
 static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
@@ -87,7 +88,7 @@ failtab(void)
 	if (failfd == -1)
 		log_warn("no per-address login limit: cannot open %s: %s",
 		    str_c(&path), strerror(errno));
-	else if ((failfd = highfd(failfd)) == -1)
+	else if ((failfd = child_fd_high(failfd)) == -1)
 		log_warn("no per-address login limit: %s", strerror(errno));
 	str_free(&path);
 	return failfd;
@@ -123,18 +124,6 @@ envnum(const char *name, unsigned long def, unsigned long max)
 	if (e == NULL || num_parses(e, max, &v) == -1)
 		return def;
 	return v;
-}
-
-static int
-highfd(int fd)
-{
-	int	 n;
-
-	if (fd >= CHILD_MAXFD)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_MAXFD);
-	close(fd);
-	return n;
 }
 
 /* relay - between the client (TLS or plain) and the session's socket
@@ -194,10 +183,9 @@ relay(int sp, size_t *fwd_r)
 }
 
 /*
- * run_login - the checkpassword program with auth on fd 3 and the
- * client on fds 0/1 (or through the relay).  The one place that speaks
- * the checkpassword interface (shared by every login program later, as
- * checkpw).  Wipes auth.  Wait status, or -1 (errno).
+ * run_login - the checkpassword program (checkpw.h) with auth on fd 3
+ * and the client on fds 0/1 (or through the relay).  Wipes auth.  The
+ * wait status, or -1 (errno).
  */
 /*
  * become_waiter - the session is imapd's now: nothing of imaplogin is
@@ -236,47 +224,38 @@ become_waiter(void)
 static int
 run_login(struct str *auth, int proxy, size_t *fwd_r)
 {
-	struct child_spec cs;
-	int	 p[2], sp[2] = { -1, -1 }, nt[2] = { -1, -1 }, status, e;
+	struct checkpw_spec spec;
+	int	 sp[2] = { -1, -1 }, nt[2] = { -1, -1 }, status, e;
+	char	 num[16];
 	pid_t	 pid;
 
 	*fwd_r = 0;
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		str_wipe(auth);
-		return -1;
-	}
-	if (file_writeall(p[1], auth->s, auth->len) == -1) {
-		e = errno;
-		close(p[0]);
-		close(p[1]);
-		str_wipe(auth);
-		errno = e;
-		return -1;
-	}
-	str_wipe(auth);
-	close(p[1]);
-	if ((p[0] = highfd(p[0])) == -1)
-		return -1;
+	checkpw_spec_init(&spec, subprog);
+	spec.fd[0] = spec.fd[1] = CHECKPW_KEEP;
 	if (proxy) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)
 		    == -1) {
-			close(p[0]);
+			str_wipe(auth);
 			return -1;
 		}
-		sp[0] = highfd(sp[0]);
-		sp[1] = highfd(sp[1]);
+		sp[0] = child_fd_high(sp[0]);
+		sp[1] = child_fd_high(sp[1]);
 		if (sp[0] == -1 || sp[1] == -1) {
-			close(p[0]);
+			str_wipe(auth);
 			return -1;
 		}
-	}
-	/* Without the relay, imapd tells us on fd 4 that the login went
-	 * through: then a much smaller waiter takes our place. */
-	if (!proxy && pipe2(nt, O_CLOEXEC) == 0) {
-		nt[0] = highfd(nt[0]);
-		nt[1] = highfd(nt[1]);
+		spec.fd[0] = spec.fd[1] = sp[1];
+	} else if (pipe2(nt, O_CLOEXEC) == 0) {
+		/* Without the relay, imapd tells us through this pipe (its
+		 * write end inherited by the checkpassword program and the
+		 * session) that the login went through: then a much smaller
+		 * waiter takes our place. */
+		nt[0] = child_fd_high(nt[0]);
+		nt[1] = child_fd_high(nt[1]);
+		snprintf(num, sizeof(num), "%d", nt[1]);
 		if (nt[0] == -1 || nt[1] == -1 ||
-		    setenv("IMAPLOGIN_NOTIFY", "4", 1) == -1) {
+		    fcntl(nt[1], F_SETFD, 0) == -1 ||
+		    setenv("IMAPLOGIN_NOTIFY", num, 1) == -1) {
 			if (nt[0] != -1)
 				close(nt[0]);
 			if (nt[1] != -1)
@@ -284,23 +263,14 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 			nt[0] = nt[1] = -1;
 		}
 	}
-	child_spec_init(&cs, subprog);
-	if (proxy) {
-		cs.fd[0] = sp[1];
-		cs.fd[1] = sp[1];
-	}
-	cs.fd[3] = p[0];
-	if (nt[1] != -1)
-		cs.fd[4] = nt[1];
-	pid = child_start(&cs);
+	pid = checkpw_start(&spec, auth);
 	e = errno;
-	close(p[0]);
+	if (proxy)
+		close(sp[1]);
 	if (nt[1] != -1) {
 		close(nt[1]);
 		unsetenv("IMAPLOGIN_NOTIFY");
 	}
-	if (proxy)
-		close(sp[1]);
 	if (pid == -1) {
 		if (proxy)
 			close(sp[0]);

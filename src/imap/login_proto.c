@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "b64.h"
+#include "checkpw.h"
 #include "imap_parse.h"
 #include "login_proto.h"
 
@@ -86,13 +87,10 @@ login(struct ilogin *l, const char *u, size_t ulen, const char *pw,
 	    memchr(pw, '\0', pwlen) != NULL)
 		return reply(l, out, IL_REPLY, "NO",
 		    "[AUTHENTICATIONFAILED] Authentication failed.");
-	str_clear(auth);
-	if (str_catb(auth, u, ulen) == -1 || str_catc(auth, '\0') == -1 ||
-	    str_catb(auth, pw, pwlen) == -1 || str_catc(auth, '\0') == -1 ||
-	    str_cats(auth, stamp) == -1 || str_catc(auth, '\0') == -1 ||
-	    str_copyb(user_r, u, ulen) == -1) {
+	if (checkpw_record(auth, u, ulen, pw, pwlen, stamp, strlen(stamp))
+	    == -1 || str_copyb(user_r, u, ulen) == -1) {
 		str_wipe(auth);
-		if (errno == E2BIG)
+		if (errno == E2BIG || errno == EINVAL)
 			return reply(l, out, IL_REPLY, "NO",
 			    "[AUTHENTICATIONFAILED] Authentication failed.");
 		return IL_ERROR;
