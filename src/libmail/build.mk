@@ -5,3 +5,4 @@
 MIME_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags gmime-3.0 2>/dev/null))
 MIME_LIBS := $(shell pkg-config --libs gmime-3.0 2>/dev/null)
 LIBMAIL_CFLAGS += $(MIME_CFLAGS)
+mime_test_LIBS = $(MIME_LIBS)
