@@ -4,4 +4,4 @@
 FUZZERS += fuzz_imap_login fuzz_imap_cmd
 fuzz_imap_login_SRCS := src/imap/login_proto.c src/imap/imap_parse.c
 fuzz_imap_cmd_SRCS := $(IMAPD_PROTO)
-fuzz_imap_cmd_LIBS := $(MIME_LIBS)
+fuzz_imap_cmd_LIBS = $(MIME_LIBS)

@@ -11,13 +11,13 @@ IMAPD_PROTO := src/imap/imapd_proto.c src/imap/imapd_fetch.c \
 
 PROGS += imapd
 imapd_SRCS := src/imap/imapd.c src/imap/imap_z.c $(IMAPD_PROTO)
-imapd_LIBS := $(MIME_LIBS) -Wl,-Bstatic -lz -Wl,-Bdynamic
+imapd_LIBS = $(MIME_LIBS) -Wl,-Bstatic -lz -Wl,-Bdynamic
 
 TESTS += imap_parse_test
 imap_parse_test_SRCS := src/imap/imap_parse_test.c src/imap/imap_parse.c
 TESTS += imapd_proto_test
 imapd_proto_test_SRCS := src/imap/imapd_proto_test.c $(IMAPD_PROTO)
-imapd_proto_test_LIBS := $(MIME_LIBS)
+imapd_proto_test_LIBS = $(MIME_LIBS)
 
 ILOGIN_SRCS := src/imap/imaplogin.c src/imap/login_proto.c \
 	src/imap/imap_parse.c

@@ -151,7 +151,7 @@ mstore_name_ok(const char *name, struct str *canon)
 {
 	size_t	 n = strlen(name), i, depth = 0, comp = 0;
 
-	if (n == 0 || n > MSTORE_NAME_MAX || !utf8_valid(name, n))
+	if (n == 0 || n > MSTORE_NAME_MAX || !mstore_utf8_ok(name, n))
 		return 0;
 	if (n >= 5 && strncasecmp(name, "INBOX", 5) == 0 &&
 	    (n == 5 || name[5] == MSTORE_DELIM))

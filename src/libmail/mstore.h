@@ -302,6 +302,6 @@ int	mbox_cache_put(struct mbox *, uint32_t uid, char field,
 int	mutf7_decode(struct str *out, const char *s, size_t n);
 int	mutf7_encode(struct str *out, const char *s, size_t n);
 /* 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates), else 0. */
-int	utf8_valid(const char *s, size_t n);
+int	mstore_utf8_ok(const char *s, size_t n);
 
 #endif
