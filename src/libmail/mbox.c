@@ -61,7 +61,10 @@ struct mbox_cache {
 	size_t	 ecap, en;
 	int	 loaded;
 	int	 fd;
+	size_t	 flushed;	/* buf[0..flushed) is in the file */
 };
+
+#define CACHE_BATCH	(64 * 1024)	/* appended in writes this large */
 
 /* What the old UID file said, for a rebuild. */
 struct import {
@@ -105,6 +108,7 @@ static int	make_name(struct str *, size_t, const char *, size_t,
 		    unsigned);
 static int	unique_base(struct str *, off_t);
 static int	cache_load(struct mbox *);
+static void	cache_flush(struct mbox *);
 
 /* Recent UIDs of this session: a small sorted array kept beside the
  * index, since MF_RECENT is nobody else's business. */
@@ -1360,6 +1364,7 @@ mbox_sync(struct mbox *mb, int keep_gone)
 	int	 changed = 0, r;
 
 	(void)keep_gone;
+	cache_flush(mb);
 	if (mlock(mb) == -1)
 		return -1;
 	r = sync_locked(mb, &changed);
@@ -1430,6 +1435,9 @@ mbox_close(struct mbox *mb)
 	free(mb->xuid);
 	free(mb->xmod);
 	if (mb->cache != NULL) {
+		cache_flush(mb);
+		if (mb->cache->fd >= 0)
+			close(mb->cache->fd);
 		free(mb->cache->buf);
 		free(mb->cache->e);
 		free(mb->cache);
@@ -2155,10 +2163,11 @@ cache_load(struct mbox *mb)
 	c->buf = b;
 	c->len = n;
 	c->cap = n;
+	c->flushed = n;
 	end = b + n;
 	if (sscanf(b, "hsmail-cache 1 %llu\n", &uv) != 1 ||
 	    uv != mb->uidvalidity || (p = memchr(b, '\n', n)) == NULL) {
-		c->len = 0;
+		c->len = c->flushed = 0;
 		return 0;
 	}
 	for (p++; p < end;) {
@@ -2217,6 +2226,18 @@ mbox_cache_get(struct mbox *mb, uint32_t uid, char field, const char **b_r,
 	return 0;
 }
 
+/* cache_flush - append what this session added to hsmail-cache. */
+static void
+cache_flush(struct mbox *mb)
+{
+	struct mbox_cache *c = mb->cache;
+
+	if (c == NULL || c->fd < 0 || c->flushed >= c->len)
+		return;
+	(void)file_writeall(c->fd, c->buf + c->flushed, c->len - c->flushed);
+	c->flushed = c->len;
+}
+
 int
 mbox_cache_put(struct mbox *mb, uint32_t uid, char field, const char *b,
     size_t n)
@@ -2231,8 +2252,6 @@ mbox_cache_put(struct mbox *mb, uint32_t uid, char field, const char *b,
 	c = mb->cache;
 	if (c->fd == -1) {
 		struct stat sb;
-		char	 hdr[64];
-		int	 hl;
 
 		c->fd = openat(mb->dirfd, CACHE_FILE, O_WRONLY | O_CREAT |
 		    O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -2240,13 +2259,13 @@ mbox_cache_put(struct mbox *mb, uint32_t uid, char field, const char *b,
 			c->fd = -2;
 		else if (fstat(c->fd, &sb) == 0 && (c->len == 0 ||
 		    sb.st_size == 0)) {
-			/* new, or of another UIDVALIDITY: start again */
-			if (ftruncate(c->fd, 0) == 0) {
-				hl = snprintf(hdr, sizeof(hdr),
-				    "hsmail-cache 1 %lu\n",
-				    (unsigned long)mb->uidvalidity);
-				(void)file_writeall(c->fd, hdr, (size_t)hl);
+			/* new, or of another UIDVALIDITY: start again (our
+			 * buffer begins with the header, below) */
+			if (ftruncate(c->fd, 0) == -1) {
+				close(c->fd);
+				c->fd = -2;
 			}
+			c->len = c->flushed = 0;
 		}
 	}
 	if (c->len == 0 && str_printf(&rec, "hsmail-cache 1 %lu\n",
@@ -2269,14 +2288,10 @@ mbox_cache_put(struct mbox *mb, uint32_t uid, char field, const char *b,
 	c->len += rec.len;
 	if (cache_insert(c, uid, field, off, n) == -1)
 		goto out;
-	if (c->fd >= 0) {
-		/* our header went to the file already when it was new */
-		size_t	 skip = memcmp(rec.s, "hsmail-cache", 12) == 0 ?
-		    (size_t)((const char *)memchr(rec.s, '\n', rec.len) - rec.s) + 1 :
-		    0;
-
-		(void)file_writeall(c->fd, rec.s + skip, rec.len - skip);
-	}
+	/* Appended in batches: one write per message would be thousands
+	 * of system calls for a first FETCH of a large folder. */
+	if (c->len - c->flushed >= CACHE_BATCH)
+		cache_flush(mb);
 	r = 0;
 out:
 	str_free(&rec);
