@@ -741,10 +741,16 @@ cmd_fetch(struct imapd *s, struct imap_p *p, int uid)
 		if (r != CR_OK)
 			goto out;
 	}
-	if (view_each(s, &q, uid, fetch_one, f) == -1) {
+	/* \Seen set by the fetch: one index write for all the messages */
+	if (f->sets_seen && !s->readonly && mbox_begin(s->mb) == -1) {
 		r = CR_FATAL;
 		goto out;
 	}
+	r = view_each(s, &q, uid, fetch_one, f) == -1 ? CR_FATAL : CR_OK;
+	if (f->sets_seen && !s->readonly)
+		mbox_end(s->mb);
+	if (r != CR_OK)
+		goto out;
 	if (f->fail == ENOTSUP)
 		r = tagged(s, "NO", "[UNKNOWN-CTE] Unknown content transfer "
 		    "encoding") == -1 ? CR_FATAL : CR_OK;

@@ -1605,8 +1605,13 @@ cmd_store(struct imapd *s, struct imap_p *p, int uid)
 	}
 	if (pr == -1 || !imap_p_end(p))
 		goto bad;
-	if (seq_prepare(s, &q, uid) == -1 ||
-	    view_each(s, &q, uid, store_one, &c) == -1) {
+	if (seq_prepare(s, &q, uid) == -1 || mbox_begin(s->mb) == -1) {
+		r = CR_FATAL;
+		goto out;
+	}
+	pr = view_each(s, &q, uid, store_one, &c);
+	mbox_end(s->mb);
+	if (pr == -1) {
 		r = CR_FATAL;
 		goto out;
 	}

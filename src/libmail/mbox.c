@@ -1472,6 +1472,18 @@ mbox_find(const struct mbox *mb, uint32_t uid)
 }
 
 int
+mbox_begin(struct mbox *mb)
+{
+	return mlock(mb);
+}
+
+void
+mbox_end(struct mbox *mb)
+{
+	munlock(mb);
+}
+
+int
 mbox_keyword(struct mbox *mb, const char *name, size_t n, int create)
 {
 	size_t	 i;
@@ -1571,9 +1583,16 @@ mbox_store(struct mbox *mb, size_t i, unsigned flags, uint64_t kw)
 	uid = mb->m[i].uid;
 	if (mlock(mb) == -1)
 		return -1;
-	/* Another session may have written the index: take its state. */
-	if (sync_locked(mb, &changed) == -1)
+	/* Another session may have written the index: take its state (the
+	 * directories are rescanned at the next mbox_sync, not for every
+	 * message of a STORE). */
+	if (load_index(mb, &changed) == -1)
 		goto out;
+	if (changed) {
+		/* no usable index any more: rebuild it first */
+		if (sync_locked(mb, &changed) == -1)
+			goto out;
+	}
 	if ((k = mbox_find(mb, uid)) < 0) {
 		errno = ENOENT;
 		goto out;

@@ -223,6 +223,14 @@ void	mbox_close(struct mbox *);
  */
 int	mbox_sync(struct mbox *, int keep_gone);
 
+/*
+ * Hold the folder's lock over many changes (a STORE of many messages):
+ * the index is written once, at mbox_end.  Nests; every mbox_begin that
+ * returned 0 needs its mbox_end.
+ */
+int	mbox_begin(struct mbox *);
+void	mbox_end(struct mbox *);
+
 /* Index of uid in m, or -1. */
 ssize_t	mbox_find(const struct mbox *, uint32_t uid);
 
