@@ -7,12 +7,14 @@
  * imapd is linked with these forwarders instead of src/libmail/mime*.c,
  * and the real functions live in imapd-mime.so beside the program,
  * opened with dlopen on first use.  Runs in imapd as the mailbox owner;
- * the shared object is the administrator's, found next to the binary
- * that is running (never through a search path or the environment).
+ * the shared object is the administrator's, found beside the binary
+ * that is running (<qmail>/lib/ when installed, the same directory in a
+ * build), never through a search path or the environment.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -72,7 +74,14 @@ load(void)
 	path[n] = '\0';
 	if ((slash = strrchr(path, '/')) == NULL)
 		goto nolib;
-	memcpy(slash + 1, MIME_SO, sizeof(MIME_SO));
+	/* installed: <qmail>/lib beside <qmail>/bin; built: beside imapd */
+	slash[1] = '\0';
+	if ((size_t)snprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 -
+	    path), "../lib/%s", MIME_SO) >= sizeof(path) - (size_t)(slash +
+	    1 - path))
+		goto nolib;
+	if (access(path, F_OK) == -1)
+		memcpy(slash + 1, MIME_SO, sizeof(MIME_SO));
 	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		log_warn("cannot load %s: %s", path, dlerror());
 		goto nolib;

@@ -30,12 +30,17 @@ def test_install_tree(tmp_path):
               "lib/systemd/system/hsmail-smtpd.service",
               "var/qmail/bin/imaplogin", "var/qmail/bin/imaplogin-tls",
               "var/qmail/bin/imapd", "lib/systemd/system/hsmail-imap.service",
+              "var/qmail/bin/imaplogin-wait",
               "usr/local/share/man/man8/imapd.8",
               "usr/local/share/man/man5/mstore.5",
               "usr/local/share/man/man8/qmail-queue.8",
               "var/qmail/man/man8/qmail-queue.8",
               "usr/local/share/man/man1/tcpserver.1"):
         assert (d / p).exists(), p
+    if os.path.exists(os.path.join(SRC, "src", "libmail", "mime.c")):
+        # the MIME layer imapd loads, in qmail's lib/, not among programs
+        assert (d / "var/qmail/lib/imapd-mime.so").exists()
+        assert not (d / "var/qmail/bin/imapd-mime.so").exists()
     assert stat.S_ISFIFO(os.stat(d / "var/qmail/queue/lock/trigger").st_mode)
     for sub in ("todo", "intd", "mess/22", "info/0", "local/0", "remote/0"):
         assert (d / "var/qmail/queue" / sub).is_dir(), sub
