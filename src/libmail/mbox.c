@@ -61,7 +61,10 @@ struct mbox_cache {
 	size_t	 ecap, en;
 	int	 loaded;
 	int	 fd;
+	size_t	 flushed;	/* buf[0..flushed) is in the file */
 };
+
+#define CACHE_BATCH	(64 * 1024)	/* appended in writes this large */
 
 /* What the old UID file said, for a rebuild. */
 struct import {
@@ -105,6 +108,7 @@ static int	make_name(struct str *, size_t, const char *, size_t,
 		    unsigned);
 static int	unique_base(struct str *, off_t);
 static int	cache_load(struct mbox *);
+static void	cache_flush(struct mbox *);
 
 /* Recent UIDs of this session: a small sorted array kept beside the
  * index, since MF_RECENT is nobody else's business. */
@@ -537,9 +541,30 @@ parse_index(struct mbox *mb, char *b, size_t n)
 				goto bad;
 			continue;
 		}
-		if (sscanf(line, "%llu %llu %llx %lld %llu %n", &uid, &ms, &kw,
-		    &id, &sz, &off) != 5 || off == 0 || uid == 0 ||
-		    uid > UINT32_MAX || uid <= lastuid || uid >= mb->uidnext)
+		/* strtoull, not sscanf: this runs once per message */
+		{
+			char	*e;
+
+			errno = 0;
+			uid = strtoull(line, &e, 10);
+			if (*e != ' ')
+				goto bad;
+			ms = strtoull(e + 1, &e, 10);
+			if (*e != ' ')
+				goto bad;
+			kw = strtoull(e + 1, &e, 16);
+			if (*e != ' ')
+				goto bad;
+			id = strtoll(e + 1, &e, 10);
+			if (*e != ' ')
+				goto bad;
+			sz = strtoull(e + 1, &e, 10);
+			if (*e != ' ' || errno != 0)
+				goto bad;
+			off = (int)(e + 1 - line);
+		}
+		if (uid == 0 || uid > UINT32_MAX || uid <= lastuid ||
+		    uid >= mb->uidnext)
 			goto bad;
 		if (msg_add(mb, line + off, strlen(line + off)) == -1)
 			goto bad;
@@ -1339,6 +1364,7 @@ mbox_sync(struct mbox *mb, int keep_gone)
 	int	 changed = 0, r;
 
 	(void)keep_gone;
+	cache_flush(mb);
 	if (mlock(mb) == -1)
 		return -1;
 	r = sync_locked(mb, &changed);
@@ -1409,6 +1435,9 @@ mbox_close(struct mbox *mb)
 	free(mb->xuid);
 	free(mb->xmod);
 	if (mb->cache != NULL) {
+		cache_flush(mb);
+		if (mb->cache->fd >= 0)
+			close(mb->cache->fd);
 		free(mb->cache->buf);
 		free(mb->cache->e);
 		free(mb->cache);
@@ -1440,6 +1469,18 @@ mbox_find(const struct mbox *mb, uint32_t uid)
 			hi = mid;
 	}
 	return -1;
+}
+
+int
+mbox_begin(struct mbox *mb)
+{
+	return mlock(mb);
+}
+
+void
+mbox_end(struct mbox *mb)
+{
+	munlock(mb);
 }
 
 int
@@ -1542,9 +1583,16 @@ mbox_store(struct mbox *mb, size_t i, unsigned flags, uint64_t kw)
 	uid = mb->m[i].uid;
 	if (mlock(mb) == -1)
 		return -1;
-	/* Another session may have written the index: take its state. */
-	if (sync_locked(mb, &changed) == -1)
+	/* Another session may have written the index: take its state (the
+	 * directories are rescanned at the next mbox_sync, not for every
+	 * message of a STORE). */
+	if (load_index(mb, &changed) == -1)
 		goto out;
+	if (changed) {
+		/* no usable index any more: rebuild it first */
+		if (sync_locked(mb, &changed) == -1)
+			goto out;
+	}
 	if ((k = mbox_find(mb, uid)) < 0) {
 		errno = ENOENT;
 		goto out;
@@ -2134,10 +2182,11 @@ cache_load(struct mbox *mb)
 	c->buf = b;
 	c->len = n;
 	c->cap = n;
+	c->flushed = n;
 	end = b + n;
 	if (sscanf(b, "hsmail-cache 1 %llu\n", &uv) != 1 ||
 	    uv != mb->uidvalidity || (p = memchr(b, '\n', n)) == NULL) {
-		c->len = 0;
+		c->len = c->flushed = 0;
 		return 0;
 	}
 	for (p++; p < end;) {
@@ -2149,8 +2198,18 @@ cache_load(struct mbox *mb)
 		if (nl == NULL)
 			break;
 		*nl = '\0';
-		if (sscanf(p, "%llu %c %llu%n", &uid, &f, &len, &off) != 3 ||
-		    uid == 0 || uid > UINT32_MAX || p + off != nl ||
+		{
+			char	*e;
+
+			uid = strtoull(p, &e, 10);
+			if (e == p || e[0] != ' ' || e[1] == '\0' ||
+			    e[2] != ' ')
+				break;
+			f = e[1];
+			len = strtoull(e + 3, &e, 10);
+			off = (int)(e - p);
+		}
+		if (uid == 0 || uid > UINT32_MAX || p + off != nl ||
 		    len > (unsigned long long)(end - nl - 1) ||
 		    nl[1 + len] != '\n')
 			break;
@@ -2186,6 +2245,18 @@ mbox_cache_get(struct mbox *mb, uint32_t uid, char field, const char **b_r,
 	return 0;
 }
 
+/* cache_flush - append what this session added to hsmail-cache. */
+static void
+cache_flush(struct mbox *mb)
+{
+	struct mbox_cache *c = mb->cache;
+
+	if (c == NULL || c->fd < 0 || c->flushed >= c->len)
+		return;
+	(void)file_writeall(c->fd, c->buf + c->flushed, c->len - c->flushed);
+	c->flushed = c->len;
+}
+
 int
 mbox_cache_put(struct mbox *mb, uint32_t uid, char field, const char *b,
     size_t n)
@@ -2200,8 +2271,6 @@ mbox_cache_put(struct mbox *mb, uint32_t uid, char field, const char *b,
 	c = mb->cache;
 	if (c->fd == -1) {
 		struct stat sb;
-		char	 hdr[64];
-		int	 hl;
 
 		c->fd = openat(mb->dirfd, CACHE_FILE, O_WRONLY | O_CREAT |
 		    O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -2209,13 +2278,13 @@ mbox_cache_put(struct mbox *mb, uint32_t uid, char field, const char *b,
 			c->fd = -2;
 		else if (fstat(c->fd, &sb) == 0 && (c->len == 0 ||
 		    sb.st_size == 0)) {
-			/* new, or of another UIDVALIDITY: start again */
-			if (ftruncate(c->fd, 0) == 0) {
-				hl = snprintf(hdr, sizeof(hdr),
-				    "hsmail-cache 1 %lu\n",
-				    (unsigned long)mb->uidvalidity);
-				(void)file_writeall(c->fd, hdr, (size_t)hl);
+			/* new, or of another UIDVALIDITY: start again (our
+			 * buffer begins with the header, below) */
+			if (ftruncate(c->fd, 0) == -1) {
+				close(c->fd);
+				c->fd = -2;
 			}
+			c->len = c->flushed = 0;
 		}
 	}
 	if (c->len == 0 && str_printf(&rec, "hsmail-cache 1 %lu\n",
@@ -2238,14 +2307,10 @@ mbox_cache_put(struct mbox *mb, uint32_t uid, char field, const char *b,
 	c->len += rec.len;
 	if (cache_insert(c, uid, field, off, n) == -1)
 		goto out;
-	if (c->fd >= 0) {
-		/* our header went to the file already when it was new */
-		size_t	 skip = memcmp(rec.s, "hsmail-cache", 12) == 0 ?
-		    (size_t)((const char *)memchr(rec.s, '\n', rec.len) - rec.s) + 1 :
-		    0;
-
-		(void)file_writeall(c->fd, rec.s + skip, rec.len - skip);
-	}
+	/* Appended in batches: one write per message would be thousands
+	 * of system calls for a first FETCH of a large folder. */
+	if (c->len - c->flushed >= CACHE_BATCH)
+		cache_flush(mb);
 	r = 0;
 out:
 	str_free(&rec);

@@ -250,7 +250,7 @@ collect_addrs(struct mime_msg *m, const struct mime_part *p,
 			continue;
 		mime_fv_value(&f, &v);
 		dv_value(&v, &t, 0);
-		if (env_addr_parse(t.s != NULL ? t.s : "", t.len, &l[i]) == -1)
+		if (env_addr_parse(t.s != NULL ? t.s : "", t.len, 0, &l[i]) == -1)
 			r = -1;
 	}
 	str_free(&t);

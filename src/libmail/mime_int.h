@@ -153,7 +153,8 @@ struct env_addrs {
 	struct env_addr *v;
 	size_t		 n, cap;
 };
-int	env_addr_parse(const char *, size_t, struct env_addrs *);
+/* Parse at most max addresses (0: all) of an address list. */
+int	env_addr_parse(const char *, size_t, size_t max, struct env_addrs *);
 void	env_addrs_free(struct env_addrs *);
 
 /* mime_imap.c: IMAP strings as Dovecot writes them. */

@@ -988,7 +988,7 @@ address(struct aparse *ap)
 }
 
 int
-env_addr_parse(const char *s, size_t n, struct env_addrs *out)
+env_addr_parse(const char *s, size_t n, size_t max, struct env_addrs *out)
 {
 	struct aparse ap;
 	int	 ret;
@@ -1003,6 +1003,8 @@ env_addr_parse(const char *s, size_t n, struct env_addrs *out)
 	if (rfc822_skip_lwsp(&ap.r) > 0) {
 		for (;;) {
 			if ((ret = address(&ap)) == 0)
+				break;
+			if (max > 0 && out->n >= max)
 				break;
 			if (ap.r.p >= ap.r.end || *ap.r.p != ',')
 				break;

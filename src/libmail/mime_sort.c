@@ -242,7 +242,8 @@ msgids(const char *s, size_t n, struct str *out, int max)
 }
 
 /* The first address of an address field (all occurrences joined, as
- * ENVELOPE has them): its mailbox, and its display form. */
+ * ENVELOPE has them): its mailbox, and its RFC 5957 display form (the
+ * decoded display name, else mailbox@host), folded. */
 static int
 first_addr(struct mime_msg *m, const struct mime_part *p, const char *field,
     struct str *mbox, struct str *disp)
@@ -252,35 +253,38 @@ first_addr(struct mime_msg *m, const struct mime_part *p, const char *field,
 
 	while (mime_hdr_next(m->buf, p->body_off, &pos, &f) == 1) {
 		struct env_addrs a = { NULL, 0, 0 };
-		struct mime_addrlist l = MIME_ADDRLIST_INIT;
 		struct fv v;
 		struct str t = STR_INIT(STR_UNBOUNDED);
-		int	 r = 0;
+		struct str d = STR_INIT(STR_UNBOUNDED);
+		int	 r = 0, found;
 
 		if (f.value == NULL || !mime_name_eq(f.name, f.name_len, field))
 			continue;
 		mime_fv_value(&f, &v);
 		plain(&v, &t);
-		if (env_addr_parse(t.s ? t.s : "", t.len, &a) == -1)
+		/* only the first: a list of 100,000 costs nothing more */
+		if (env_addr_parse(t.s ? t.s : "", t.len, 1, &a) == -1)
 			r = -1;
-		if (r == 0 && a.n > 0 && a.v[0].mailbox != NULL)
+		found = a.n > 0;
+		if (r == 0 && found && a.v[0].mailbox != NULL)
 			r = str_catb(mbox, a.v[0].mailbox, a.v[0].mailbox_len);
-		/* RFC 5957: the display name, else the address */
-		if (r == 0 && a.n > 0 && mime_addr_parse(t.s ? t.s : "", t.len,
-		    &l) == 0 && l.n > 0) {
-			if (l.v[0].name != NULL && *l.v[0].name != '\0')
-				r = mime_fold(l.v[0].name,
-				    strlen(l.v[0].name), disp);
-			else
-				r = mime_fold(l.v[0].addr,
-				    strlen(l.v[0].addr), disp);
+		if (r == 0 && found && a.v[0].name != NULL &&
+		    a.v[0].name_len > 0)
+			r = mime_decode_header(a.v[0].name, a.v[0].name_len,
+			    NULL, &d);
+		if (r == 0 && found && d.len == 0 && a.v[0].mailbox != NULL) {
+			r = str_catb(&d, a.v[0].mailbox, a.v[0].mailbox_len);
+			if (r == 0 && a.v[0].domain != NULL)
+				r = str_printf(&d, "@%s", a.v[0].domain);
 		}
-		mime_addrlist_free(&l);
+		if (r == 0 && found)
+			r = mime_fold(d.s ? d.s : "", d.len, disp);
 		env_addrs_free(&a);
 		str_free(&t);
+		str_free(&d);
 		if (r == -1)
 			return -1;
-		if (a.n > 0 || mbox->len > 0)
+		if (found)
 			return 0;
 	}
 	return 0;
@@ -453,8 +457,7 @@ mime_summary(struct mime_msg *m, struct str *out)
 		const struct mime_part *p = m->byid[i];
 		struct mime_part_info in;
 
-		if (p->child == NULL && mime_part_info(m, p, &in) == 0 &&
-		    in.attachment)
+		if (mime_part_info(m, p, &in) == 0 && in.attachment)
 			att = 1;
 	}
 	nul = memchr(m->buf, '\0', m->len) != NULL;

@@ -113,8 +113,11 @@ pin_words(const char *s)
 {
 	const char *p = s, *q;
 
-	while ((p = strstr(p, "=?")) != NULL) {
-		p += 2;
+	/* memchr, not strstr: linear also where strstr is re-measured */
+	while ((p = strchr(p, '=')) != NULL) {
+		if (*++p != '?')
+			continue;
+		p++;
 		for (q = p; *q != '\0' && *q != '?' && *q != '*' && *q != ' ' &&
 		    q - p < 40; q++)
 			;
@@ -1087,19 +1090,31 @@ mime_part_decode(struct mime_msg *m, const struct mime_part *p, int flags,
 	return r;
 }
 
+struct to_str {
+	struct str	*out;
+	int		 err;
+};
+
 static int
 to_str(void *arg, const void *data, size_t len)
 {
-	return str_catb(arg, data, len) == -1 ? -1 : 0;
+	struct to_str *ts = arg;
+
+	if (str_catb(ts->out, data, len) == -1) {
+		ts->err = errno;
+		return -1;
+	}
+	return 0;
 }
 
 int
 mime_part_text(struct mime_msg *m, const struct mime_part *p, int flags,
     struct str *out)
 {
-	int	 r = mime_part_decode(m, p, flags, to_str, out);
+	struct to_str ts = { out, 0 };
+	int	 r = mime_part_decode(m, p, flags, to_str, &ts);
 
-	if (r == -1 && errno == ECANCELED)
-		errno = out->len >= out->max ? E2BIG : ENOMEM;
+	if (r == -1 && errno == ECANCELED && ts.err != 0)
+		errno = ts.err;
 	return r;
 }

@@ -151,7 +151,7 @@ mstore_name_ok(const char *name, struct str *canon)
 {
 	size_t	 n = strlen(name), i, depth = 0, comp = 0;
 
-	if (n == 0 || n > MSTORE_NAME_MAX || !utf8_valid(name, n))
+	if (n == 0 || n > MSTORE_NAME_MAX || !mstore_utf8_ok(name, n))
 		return 0;
 	if (n >= 5 && strncasecmp(name, "INBOX", 5) == 0 &&
 	    (n == 5 || name[5] == MSTORE_DELIM))
@@ -401,6 +401,7 @@ mstore_list(struct mstore *st, struct mstore_folder **v_r, size_t *n_r)
 	struct mstore_folder *v = NULL;
 	struct strlist subs = STRLIST_INIT;
 	struct str name = STR_INIT(MSTORE_NAME_MAX * 4);
+	struct str dec = STR_INIT(MSTORE_NAME_MAX * 4);
 	struct dirent *e;
 	size_t	 n = 0, cap = 0, i, j, real;
 	DIR	*d;
@@ -474,9 +475,9 @@ mstore_list(struct mstore *st, struct mstore_folder **v_r, size_t *n_r)
 	for (i = 0; i < subs.n; i++) {
 		const char *s = subs.v[i];
 
-		str_clear(&name);
-		if (st->mutf7 && mutf7_decode(&name, s, strlen(s)) == 0)
-			s = name.s;
+		str_clear(&dec);
+		if (st->mutf7 && mutf7_decode(&dec, s, strlen(s)) == 0)
+			s = dec.s;
 		if (!mstore_name_ok(s, &name))
 			continue;
 		for (j = 0; j < n; j++)
@@ -489,6 +490,7 @@ mstore_list(struct mstore *st, struct mstore_folder **v_r, size_t *n_r)
 			goto fail;
 	}
 	strlist_free(&subs);
+	str_free(&dec);
 	qsort(v, n, sizeof(*v), folder_cmp);
 	if (special_compute(st, v, n) == -1)
 		goto fail2;
@@ -499,6 +501,7 @@ mstore_list(struct mstore *st, struct mstore_folder **v_r, size_t *n_r)
 fail:
 	strlist_free(&subs);
 fail2:
+	str_free(&dec);
 	str_free(&name);
 	mstore_list_free(v, n);
 	return -1;

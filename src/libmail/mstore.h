@@ -223,6 +223,14 @@ void	mbox_close(struct mbox *);
  */
 int	mbox_sync(struct mbox *, int keep_gone);
 
+/*
+ * Hold the folder's lock over many changes (a STORE of many messages):
+ * the index is written once, at mbox_end.  Nests; every mbox_begin that
+ * returned 0 needs its mbox_end.
+ */
+int	mbox_begin(struct mbox *);
+void	mbox_end(struct mbox *);
+
 /* Index of uid in m, or -1. */
 ssize_t	mbox_find(const struct mbox *, uint32_t uid);
 
@@ -302,6 +310,6 @@ int	mbox_cache_put(struct mbox *, uint32_t uid, char field,
 int	mutf7_decode(struct str *out, const char *s, size_t n);
 int	mutf7_encode(struct str *out, const char *s, size_t n);
 /* 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates), else 0. */
-int	utf8_valid(const char *s, size_t n);
+int	mstore_utf8_ok(const char *s, size_t n);
 
 #endif

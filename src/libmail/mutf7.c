@@ -99,7 +99,7 @@ utf8_next(const unsigned char *s, size_t n, size_t *i)
 }
 
 int
-utf8_valid(const char *s, size_t n)
+mstore_utf8_ok(const char *s, size_t n)
 {
 	size_t	 i = 0;
 

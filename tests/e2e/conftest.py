@@ -30,8 +30,11 @@ def build_fixed_layout(out, root, sources):
     test installs set-uid, since a set-uid program ignores HSMAIL_ROOT as
     the installed one does."""
     libdirs = [os.path.join(SRC, "src", d) for d in ("lib", "libmail")]
+    # The MIME modules need GMime's headers and libraries, and no
+    # program built this way uses them.
     lib = [os.path.join(d, f) for d in libdirs for f in sorted(os.listdir(d))
-           if f.endswith(".c") and not f.endswith("_test.c")]
+           if f.endswith(".c") and not f.endswith("_test.c") and
+           not f.startswith("mime")]
     defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
             (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
              ("STATISTIC", "statistic"), ("LOG", "log"))]

@@ -106,7 +106,10 @@ def parse_fetch_responses(out):
             i = j + 2 + (int(lm.group(1)) if lm else 0)
             continue
         seq = int(m.group(1))
-        items, i = _parse_value(out, m.end())
+        try:
+            items, i = _parse_value(out, m.end())
+        except ImapParseError:
+            break       # the server stopped in the middle of a response
         d = res.setdefault(seq, {})
         for k in range(0, len(items) - 1, 2):
             d[items[k].upper()] = items[k + 1]
@@ -208,3 +211,40 @@ class DovecotOracle:
         out = self.session(["SELECT INBOX",
                             "FETCH %s (%s)" % (seqset, items)])
         return parse_fetch_responses(out)
+
+    def _fetch_batch(self, items, first, last):
+        cmds = ["SELECT INBOX"] + ["FETCH %d (%s)" % (i, items)
+                                   for i in range(first, last + 1)]
+        out = self.session(cmds)
+        data = parse_fetch_responses(out)
+        tags = {}
+        for t, st, rest in re.findall(rb"^t(\d+) (OK|NO|BAD)(.*?)\r?$",
+                                      out, re.M):
+            tags[int(t)] = (st + rest).decode("latin-1")
+        res = {}
+        for i in range(first, last + 1):
+            st = tags.get(i - first + 1)
+            if st is not None:
+                res[i] = ("OK" if st.startswith("OK") else st.strip(),
+                          data.get(i, {}))
+        return res
+
+    def fetch_each(self, items, count=None):
+        """FETCH every message alone (one command each, so that one NO
+        spoils nothing else): {seq: (status, {ITEM: value})}, status
+        "OK", "NO [CODE] ..." or "BYE" (Dovecot gave up with an internal
+        error; the message is then fetched alone to tell which one)."""
+        count = self.count if count is None else count
+        res = {}
+        start = 1
+        while start <= count:
+            got = self._fetch_batch(items, start, count)
+            res.update(got)
+            missing = [i for i in range(start, count + 1) if i not in got]
+            if not missing:
+                break
+            i = missing[0]
+            alone = self._fetch_batch(items, i, i)
+            res[i] = alone.get(i, ("BYE", {}))
+            start = i + 1
+        return res

@@ -31,10 +31,19 @@ def test_install_tree(tmp_path):
               "lib/systemd/system/hsmail-webmail.service",
               "etc/apache2/conf-available/sqwebmail.conf",
               "usr/local/share/sqwebmail/en.lang",
+              "var/qmail/bin/imaplogin", "var/qmail/bin/imaplogin-tls",
+              "var/qmail/bin/imapd", "lib/systemd/system/hsmail-imap.service",
+              "var/qmail/bin/imaplogin-wait",
+              "usr/local/share/man/man8/imapd.8",
+              "usr/local/share/man/man5/mstore.5",
               "usr/local/share/man/man8/qmail-queue.8",
               "var/qmail/man/man8/qmail-queue.8",
               "usr/local/share/man/man1/tcpserver.1"):
         assert (d / p).exists(), p
+    if os.path.exists(os.path.join(SRC, "src", "libmail", "mime.c")):
+        # the MIME layer imapd loads, in qmail's lib/, not among programs
+        assert (d / "var/qmail/lib/imapd-mime.so").exists()
+        assert not (d / "var/qmail/bin/imapd-mime.so").exists()
     assert stat.S_ISFIFO(os.stat(d / "var/qmail/queue/lock/trigger").st_mode)
     for sub in ("todo", "intd", "mess/22", "info/0", "local/0", "remote/0"):
         assert (d / "var/qmail/queue" / sub).is_dir(), sub
@@ -88,12 +97,14 @@ class Installed:
         (inst / "log").mkdir()
         self.inst = inst
         self.smtp, self.pop3 = free_port(), free_port()
+        self.imap, self.imaps = free_port(), free_port()
         self.defaults = tmp_path / "qmaild.defaults"
         self.settings = (
             "TCP_SERVERS=5\nQMAIL=%s\nVPOPMAIL=%s\nSHARED_BIN=%s\n"
             "LISTEN=127.0.0.1\nSMTP_PORT=%d\nPOP3_PORT=%d\nRUNDIR=%s\n"
+            "IMAP_PORT=%d\nIMAPS_PORT=%d\n"
             % (q, v, d / "hsphere/shared/bin", self.smtp, self.pop3,
-               tmp_path / "run"))
+               tmp_path / "run", self.imap, self.imaps))
         self.relay(relay)
         self.env = dict(os.environ, QMAILD_DEFAULTS=str(self.defaults),
                         HSMAIL_ROOT=str(inst))
@@ -117,12 +128,14 @@ def test_qmaild_start_status_restart_stop(tmp_path):
         assert r.returncode == 0, r.stdout + r.stderr
         wait_port(t.smtp)
         wait_port(t.pop3)
+        wait_port(t.imap)
         assert greeting(t.smtp).startswith(b"220 ")
         assert greeting(t.pop3).startswith(b"+OK")
+        assert greeting(t.imap).startswith(b"* OK")
         assert "auth" in ehlo(t.smtp)          # SMTP AUTH line
         r = t.qmaild("status")
         assert r.returncode == 0, r.stdout
-        for s in ("send", "smtp", "pop3"):
+        for s in ("send", "smtp", "pop3", "imap", "imaps"):
             assert "%s running" % s in r.stdout
         # The other setting: POP-before-SMTP, no AUTH offered.
         t.relay("popbeforesmtp")
@@ -192,6 +205,11 @@ def test_systemd_units_run_the_services(tmp_path):
                     timeout=60)
                 assert r.stdout.startswith(b"Status: 200"), r.stdout
                 assert b'name="pass"' in r.stdout
+            elif name == "imap":
+                wait_port(t.imap)
+                assert greeting(t.imap).startswith(b"* OK")
+            elif name == "imaps":
+                wait_port(t.imaps)
             else:
                 # qmail-send holds the queue's lock: a second one cannot.
                 lock = t.d / "var/qmail/queue/lock/sendmutex"
@@ -205,7 +223,8 @@ def test_systemd_units_run_the_services(tmp_path):
         finally:
             os.killpg(p.pid, signal.SIGTERM)
             p.wait(60)
-    assert sorted(seen) == ["pop3", "send", "smtp", "webmail"]
+    assert sorted(seen) == ["imap", "imaps", "pop3", "send", "smtp",
+                            "webmail"]
 
 
 def test_cron_lines_run(tmp_path):
