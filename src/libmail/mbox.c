@@ -1347,8 +1347,17 @@ sync_locked(struct mbox *mb, int *changed_r)
 		p->dirty = 1;
 		p->scandirty = 0;
 	} else if (dir_changed(mb)) {
+		time_t	 was = p->scantime;
+
 		r = rescan(mb, NULL);
 		p->scandirty = 0;
+		/* A scan made too close to a change is redone at every open
+		 * until the index keeps a later scan time: keep this one
+		 * when it can be trusted now, even if nothing changed. */
+		if (r == 0 && p->scantime != was &&
+		    mb->newmt.tv_sec < p->scantime - 1 &&
+		    mb->curmt.tv_sec < p->scantime - 1)
+			p->dirty = 1;
 	} else
 		r = 0;
 	if (r == -1)

@@ -4,9 +4,9 @@
 # mailbox owner.
 WM_CORE := src/webmail/cgi.c src/webmail/html.c
 PROGS += sqwebmail sqwebmaild
-sqwebmail_SRCS := src/webmail/sqwebmail.c src/webmail/cgi.c
+sqwebmail_SRCS := src/webmail/sqwebmail.c src/webmail/wm_ident.c src/webmail/cgi.c
 sqwebmaild_SRCS := src/webmail/sqwebmaild.c src/webmail/wm_http.c \
-	src/webmail/wm_checkpw.c src/webmail/pages.c src/webmail/pg_list.c \
+	src/webmail/wm_checkpw.c src/webmail/wm_ident.c src/webmail/pages.c src/webmail/pg_list.c \
 	src/webmail/pg_read.c src/webmail/pg_compose.c src/webmail/pg_settings.c \
 	src/webmail/pg_abook.c src/webmail/abook.c src/webmail/msglist.c src/webmail/session.c \
 	src/webmail/sanitize.c $(WM_CORE)

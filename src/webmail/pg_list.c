@@ -60,7 +60,8 @@ static void	summ_of(const struct list *, size_t, struct summ *);
 static int	list_match(struct mbox *, size_t, const char *);
 static void	list_row(struct wm *, const char *, int, struct list *,
 		    size_t);
-static void	list_folders(struct wm *, const char *,
+static long	folder_unseen(const char *);
+static void	list_folders(struct wm *, const char *, long,
 		    struct mstore_folder *, size_t);
 
 /* Append b[0..n) without NUL and control characters, at most max bytes
@@ -272,9 +273,27 @@ list_row(struct wm *w, const char *folder, int drafts, struct list *l,
 
 /* The folders beside the list (a row of chips on a phone), with their
  * unread counts, and the quota. */
+/* Unread messages of folder name (its sizes are not needed: a lighter
+ * look than mstore_status).  -1 when it cannot be opened. */
+static long
+folder_unseen(const char *name)
+{
+	struct mbox *mb;
+	size_t	 i;
+	long	 n = 0;
+
+	if (mbox_open(pg_st, name, MBOX_RDONLY | MBOX_NORECENT, &mb) == -1)
+		return -1;
+	for (i = 0; i < mb->n; i++)
+		if (!(mb->m[i].flags & MF_SEEN))
+			n++;
+	mbox_close(mb);
+	return n;
+}
+
 static void
-list_folders(struct wm *w, const char *folder, struct mstore_folder *fv,
-    size_t nf)
+list_folders(struct wm *w, const char *folder, long cur_unseen,
+    struct mstore_folder *fv, size_t nf)
 {
 	unsigned long long used = 0, limit = 0, cnt, climit;
 	char	 num[32], u[32], lim[32];
@@ -282,18 +301,19 @@ list_folders(struct wm *w, const char *folder, struct mstore_folder *fv,
 
 	(void)str_cats(&w->body, "<aside class=\"folders\"><ul>");
 	for (i = 0; i < nf; i++) {
-		struct mstore_status ss;
+		long	 unseen;
 
 		if (fv[i].flags & (MSF_NOSELECT | MSF_NONEXISTENT))
 			continue;
-		memset(&ss, 0, sizeof(ss));
-		(void)mstore_status(pg_st, fv[i].name, &ss);
-		snprintf(num, sizeof(num), "%u", ss.unseen);
+		/* The folder shown is open already. */
+		unseen = strcmp(fv[i].name, folder) == 0 ? cur_unseen :
+		    folder_unseen(fv[i].name);
+		snprintf(num, sizeof(num), "%ld", unseen);
 		(void)html_fmt(&w->body, "<li{}><a href=\"{}/list?f={u}\">{}"
 		    "</a>", strcmp(fv[i].name, folder) == 0 ?
 		    " class=\"current\"" : "", w->base, fv[i].name,
 		    pg_folder_label(fv[i].name, fv[i].special));
-		if (ss.unseen > 0)
+		if (unseen > 0)
 			(void)html_fmt(&w->body, "<span class=\"count\">{}"
 			    "</span>", num);
 		(void)str_cats(&w->body, "</li>");
@@ -342,6 +362,7 @@ page_list(struct wm *w)
 	size_t	 nf = 0, i, k, shown = 0, skipped = 0, si;
 	enum ml_sort sk;
 	int	 more = 0, desc, threads, drafts;
+	long	 unseen;
 
 	memset(&l, 0, sizeof(l));
 	l.arena = (struct str)STR_INIT(STR_UNBOUNDED);
@@ -376,7 +397,10 @@ page_list(struct wm *w)
 	pg_nav(w, folder);
 	(void)str_cats(&w->body, "<div class=\"layout\">");
 	(void)mstore_list(pg_st, &fv, &nf);
-	list_folders(w, folder, fv, nf);
+	for (i = 0, unseen = 0; i < l.mb->n; i++)
+		if (!(l.mb->m[i].flags & MF_SEEN))
+			unseen++;
+	list_folders(w, folder, unseen, fv, nf);
 	/* Search and sort: one form, the sort applied at once by app.js. */
 	(void)html_fmt(&w->body, "<section class=\"list\">"
 	    "<form class=\"search\" method=\"get\" action=\"{}/list\">"

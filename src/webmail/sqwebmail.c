@@ -7,6 +7,9 @@
  * until the daemon has answered.  Trusts its environment (Apache's);
  * holds no privilege and opens no mailbox.  Exit 0, or 111 when the
  * daemon cannot be reached (a 503 page has been written then).
+ * Also "sqwebmail -I", the program vchkpw runs after a good webmail login
+ * (as sqwebmaild -I; this small program starts faster): it writes the
+ * ids and directory it was given on its standard output.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -22,6 +25,7 @@
 #include "err.h"
 #include "fdpass.h"
 #include "file.h"
+#include "wm_ident.h"
 
 #ifndef SQWEBMAIL_SOCKET
 #define SQWEBMAIL_SOCKET	"/run/sqwebmail/sqwebmaild.sock"
@@ -41,7 +45,7 @@ answer(const char *status, const char *text)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct sockaddr_un sun;
 	struct cgi_env env;
@@ -51,6 +55,8 @@ main(void)
 	int	 s, fds[2] = { 0, 1 };
 	char	 b;
 
+	if (argc == 2 && strcmp(argv[1], "-I") == 0)
+		return wm_ident_main();
 	if (path == NULL || *path == '\0')
 		path = SQWEBMAIL_SOCKET;
 	cgi_env_init(&env);

@@ -16,7 +16,8 @@
  * Logout is carried out by the monitor, which alone can remove sessions.
  * Trusts: the socket's peers as far as the CGI variables go (only the
  * web server's group can connect); nothing of the request itself.
- * Also "sqwebmaild -I": the program vchkpw runs after a good login.
+ * Also "sqwebmaild -I": the program vchkpw runs after a good login
+ * (when the sqwebmail CGI, which does the same, is not beside it).
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -451,7 +452,7 @@ main(int argc, char **argv)
 	const char *ports = NULL, *p;
 	struct str vchkpw = STR_INIT(PATH_MAX);
 	struct passwd *pw;
-	static char self[PATH_MAX];
+	static char self[PATH_MAX], ident[PATH_MAX];
 	unsigned long v;
 	time_t	 last_sweep = 0;
 	int	 ch, s, c, nchildren = 0;
@@ -522,6 +523,13 @@ main(int argc, char **argv)
 		log_die(EXIT_TEMP, "cannot find my own program");
 	self[n] = '\0';
 	wm_conf.self = self;
+	/* What vchkpw runs to report the login's ids: the small CGI
+	 * program beside us ("sqwebmail -I") starts faster than this one,
+	 * which loads the MIME and HTML libraries. */
+	if ((p = strrchr(self, '/')) != NULL &&
+	    snprintf(ident, sizeof(ident), "%.*s/sqwebmail", (int)(p - self),
+	    self) < (int)sizeof(ident) && access(ident, X_OK) == 0)
+		wm_conf.self = ident;
 	if (root_path(&vchkpw, ROOT_VPOPMAIL, "bin/vchkpw") == -1)
 		log_die(EXIT_TEMP, "out of memory");
 	wm_conf.vchkpw = vchkpw.s;

@@ -11,6 +11,7 @@
 
 #include "cgi.h"
 #include "session.h"
+#include "wm_ident.h"
 #include "str.h"
 
 #define WM_BODY_MAX	(64UL * 1024 * 1024)	/* largest request body */
@@ -99,7 +100,5 @@ struct wm_ident {
  */
 int	wm_checkpw(const char *login, const char *pass, const char *ip,
 	    struct wm_ident *id);
-/* The program vchkpw runs on success: report who we became on fd 4. */
-int	wm_ident_main(void);
 
 #endif

@@ -131,20 +131,3 @@ out:
 		close(p[1]);
 	return r;
 }
-
-int
-wm_ident_main(void)
-{
-	char	 cwd[PATH_MAX], line[PATH_MAX + 64];
-	int	 n;
-
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return 111;
-	n = snprintf(line, sizeof(line), "%lu\n%lu\n%s\n",
-	    (unsigned long)getuid(), (unsigned long)getgid(), cwd);
-	if (n < 0 || (size_t)n >= sizeof(line) || strchr(cwd, '\n') != NULL)
-		return 111;
-	if (file_writeall(1, line, (size_t)n) == -1)
-		return 111;
-	return 0;
-}
