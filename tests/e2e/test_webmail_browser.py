@@ -1,7 +1,9 @@
 """The webmail in headless Chromium (Debian's chromium, driven by
 playwright-core from tests/webmail/setup): the whole flow on a desktop and
 a 360-pixel phone with screenshots kept in the test's directory
-(webmail-shots/), the sent reply found delivered, and a corpus of hostile
+(webmail-shots/), the sent reply found delivered, what was moved and
+deleted found in the Maildir and seen the same through the IMAP server
+(folders, UIDs, flags), and a corpus of hostile
 messages each opened with a check that no script ran and nothing was
 fetched from outside the page's origin."""
 import base64
@@ -13,8 +15,13 @@ import time
 
 import pytest
 
+import html
+import imaplib
+import re
+
 from conftest import SRC
-from webmailutil import PASSWORD, USER, Webmail
+from imaputil import Imap
+from webmailutil import PASSWORD, USER, Client, Webmail
 
 NODE = shutil.which("node")
 JS = os.path.join(SRC, "tests", "webmail", "browser.js")
@@ -80,6 +87,44 @@ def test_browser_flow(wm, tmp_path):
                                   "Newsletter number 4"]
     assert not any(s in subjects("") for s in
                    ("Newsletter number %d" % i for i in range(1, 5)))
+    # The same mailbox through IMAP: the folders, and in each the same
+    # messages with the same UIDs and flags as the webmail shows.
+    imap = Imap(wm.i, wm.procs)
+    c = imaplib.IMAP4("127.0.0.1", imap.start(), timeout=60)
+    c.login(USER, PASSWORD)
+    typ, boxes = c.list()
+    names = {b.decode().rsplit(' "." ', 1)[-1].strip('"') for b in boxes}
+    assert {"INBOX", "INBOX.Archive", "INBOX.Trash", "INBOX.Sent",
+            "INBOX.Drafts", "INBOX.Junk"} <= names, names
+    web = Client(wm)
+    web.login()
+    for folder in ("INBOX", "INBOX.Archive", "INBOX.Trash", "INBOX.Sent"):
+        c.select(folder, readonly=True)
+        typ, data = c.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER."
+                          "FIELDS (SUBJECT)])")
+        by_imap = set()
+        for item in data:
+            if not isinstance(item, tuple):
+                continue
+            meta = item[0].decode()
+            uid = re.search(r"UID (\d+)", meta).group(1)
+            flags = re.search(r"FLAGS \(([^)]*)\)", meta).group(1).split()
+            subj = item[1].decode().split(":", 1)[1].strip()
+            by_imap.add((uid, subj, "\\Seen" in flags,
+                         "\\Answered" in flags, "\\Flagged" in flags))
+        r, page = web.get("/webmail/list?f=" + folder)
+        by_web = set()
+        for m in re.finditer(r'<li class="msg([^"]*)">(.*?)</li>', page,
+                             re.S):
+            cls, row = m.group(1), m.group(2)
+            uid = re.search(r"[?&](?:amp;)?[ud]=(\d+)", row).group(1)
+            subj = html.unescape(re.search(r'<span class="subj">([^<]*)'
+                                           r'</span>', row).group(1))
+            by_web.add((uid, subj, "unread" not in cls, "answered" in cls,
+                        "flagged" in cls))
+        assert by_web == by_imap, (folder, by_web ^ by_imap)
+        assert by_web, folder
+    c.logout()
 
 
 def hostile_corpus():
