@@ -4,7 +4,8 @@
 # mailbox owner.
 WM_CORE := src/webmail/cgi.c src/webmail/html.c
 PROGS += sqwebmail sqwebmaild
-sqwebmail_SRCS := src/webmail/sqwebmail.c src/webmail/wm_ident.c src/webmail/cgi.c
+sqwebmail_SRCS := src/webmail/sqwebmail.c src/webmail/fcgi.c \
+	src/webmail/wm_ident.c src/webmail/cgi.c
 sqwebmaild_SRCS := src/webmail/sqwebmaild.c src/webmail/wm_http.c \
 	src/webmail/wm_checkpw.c src/webmail/wm_ident.c src/webmail/pages.c src/webmail/pg_list.c \
 	src/webmail/pg_read.c src/webmail/pg_compose.c src/webmail/pg_settings.c \
@@ -23,6 +24,8 @@ TESTS += abook_test
 abook_test_SRCS := src/webmail/abook_test.c src/webmail/abook.c $(WM_CORE)
 TESTS += msglist_test
 msglist_test_SRCS := src/webmail/msglist_test.c src/webmail/msglist.c
+TESTS += fcgi_test
+fcgi_test_SRCS := src/webmail/fcgi_test.c src/webmail/fcgi.c $(WM_CORE)
 TESTS += cgi_test
 cgi_test_SRCS := src/webmail/cgi_test.c $(WM_CORE)
 TESTS += sanitize_test

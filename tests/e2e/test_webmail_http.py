@@ -235,3 +235,38 @@ def test_client_setup(wm):
     r, x = c.get("/webmail/mobileconfig?email=demo@example.test")
     assert r.status == 200 and "com.apple.mail.managed" in x
     assert "attachment" in r.getheader("Content-Disposition")
+
+
+def test_fastcgi_front(instance, procs, tmp_path):
+    """The same pages with sqwebmail under mod_fcgid (kept processes):
+    login, a list, a form with a body, an upload, logout."""
+    w = Webmail(instance, procs, tmp_path, fastcgi=True)
+    w.deliver(b"From: ann@example.org\nSubject: over FastCGI\n\nhi\n")
+    c = Client(w)
+    r, _ = c.login()
+    assert r.status == 303 and "sqwebmail" in c.cookies
+    for _ in range(3):      # the same kept process, request after request
+        r, page = c.get("/webmail/list?f=INBOX")
+        assert r.status == 200 and "over FastCGI" in page
+    tok = hidden(page, "csrf")
+    r, _ = c.post("/webmail/folder", {"a": "create", "to": "Fast",
+                                      "csrf": tok})
+    assert r.status == 303
+    assert os.path.isdir(os.path.join(w.maildir(), ".Fast"))
+    big = "x" * 300000
+    body = ("--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n"
+            "%s\r\n--B\r\nContent-Disposition: form-data; name=\"subject\""
+            "\r\n\r\nbig\r\n--B\r\nContent-Disposition: form-data; "
+            "name=\"do\"\r\n\r\ndraft\r\n--B\r\nContent-Disposition: "
+            "form-data; name=\"att\"; filename=\"big.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\n%s\r\n--B--\r\n" %
+            (tok, big))
+    r, _ = c.request("POST", "/webmail/send", body=body.encode(),
+                     ctype="multipart/form-data; boundary=B")
+    assert r.status == 303
+    drafts = os.path.join(w.maildir(), ".Drafts", "cur")
+    assert len(os.listdir(drafts)) == 1
+    r, _ = c.post("/webmail/logout", {"csrf": tok})
+    assert r.status == 303
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert 'name="pass"' in page

@@ -17,7 +17,7 @@ PASSWORD = "demo-secret-1"
 
 
 class Webmail:
-    def __init__(self, instance, procs, tmp_path, owner=None):
+    def __init__(self, instance, procs, tmp_path, owner=None, fastcgi=False):
         self.i = instance
         self.procs = procs
         self.tmp = str(tmp_path)
@@ -64,7 +64,9 @@ class Webmail:
         self.httpd = procs.start([os.path.join(SRC, "scripts",
                                                "webmail-httpd"),
                                   "127.0.0.1", str(self.port), BIN],
-                                 env=env, stdout=self.log, stderr=self.log)
+                                 env=dict(env, WEBMAIL_FASTCGI="1" if
+                                          fastcgi else "0"),
+                                 stdout=self.log, stderr=self.log)
         wait_port(self.port, timeout=30)
         end = time.time() + 30
         while not os.path.exists(sock) and time.time() < end:
