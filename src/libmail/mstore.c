@@ -649,6 +649,7 @@ mstore_ensure_special(struct mstore *st)
 	for (u = 1; u < MS_NSPECIAL && r == 0; u++) {
 		if (st->special[u] != NULL)
 			continue;
+		str_clear(&nm);
 		if (str_printf(&nm, "INBOX.%s", special_names[u][0]) == -1) {
 			r = -1;
 			break;
