@@ -507,19 +507,31 @@ cmd_enable(struct imapd *s, struct imap_p *p)
 		}
 		if (strcasecmp(w.s, "CONDSTORE") == 0) {
 			if (!s->condstore)
-				str_cats(&en, " CONDSTORE");
+				if (str_cats(&en, " CONDSTORE") == -1) {
+					r = CR_FATAL;
+					goto out;
+				}
 			s->condstore = 1;
 		} else if (strcasecmp(w.s, "QRESYNC") == 0) {
 			if (!s->qresync)
-				str_cats(&en, " QRESYNC");
+				if (str_cats(&en, " QRESYNC") == -1) {
+					r = CR_FATAL;
+					goto out;
+				}
 			s->qresync = s->condstore = 1;
 		} else if (strcasecmp(w.s, "UTF8=ACCEPT") == 0) {
 			if (!s->utf8)
-				str_cats(&en, " UTF8=ACCEPT");
+				if (str_cats(&en, " UTF8=ACCEPT") == -1) {
+					r = CR_FATAL;
+					goto out;
+				}
 			s->utf8 = 1;
 		} else if (strcasecmp(w.s, "IMAP4rev2") == 0) {
 			if (!s->rev2)
-				str_cats(&en, " IMAP4rev2");
+				if (str_cats(&en, " IMAP4rev2") == -1) {
+					r = CR_FATAL;
+					goto out;
+				}
 			s->rev2 = s->utf8 = 1;
 		}
 	}

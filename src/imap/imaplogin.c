@@ -521,10 +521,10 @@ main(int argc, char **argv)
 			    "failed logins", str_c(&safeuser), str_c(&ip));
 			if (delay > 0)
 				sleep((unsigned)delay);
-			str_printf(&out, "%s NO [UNAVAILABLE] too many failed "
-			    "logins from your address, try again later\r\n"
-			    "* BYE closing\r\n", l.tag);
-			say(&out);
+			if (str_printf(&out, "%s NO [UNAVAILABLE] too many "
+			    "failed logins from your address, try again "
+			    "later\r\n* BYE closing\r\n", l.tag) == 0)
+				say(&out);
 			goto done;
 		}
 		if (setenv("IMAPLOGIN_TAG", l.tag, 1) == -1) {
@@ -544,9 +544,9 @@ main(int argc, char **argv)
 			if (status == -1) {
 				log_warn("unable to run %s: %s", subprog[0],
 				    strerror(errno));
-				str_printf(&out, "%s NO [UNAVAILABLE] unable to "
-				    "run the login program\r\n", l.tag);
-				say(&out);
+				if (str_printf(&out, "%s NO [UNAVAILABLE] unable "
+				    "to run the login program\r\n", l.tag) == 0)
+					say(&out);
 				goto done;
 			}
 			if (WIFSIGNALED(status)) {
@@ -561,9 +561,10 @@ main(int argc, char **argv)
 			if (WEXITSTATUS(status) == EXIT_TEMP) {
 				log_line("imap login deferred user %s ip %s",
 				    str_c(&safeuser), str_c(&ip));
-				str_printf(&out, "%s NO [UNAVAILABLE] temporary "
-				    "failure, try again later\r\n", l.tag);
-				say(&out);
+				if (str_printf(&out, "%s NO [UNAVAILABLE] "
+				    "temporary failure, try again later\r\n",
+				    l.tag) == 0)
+					say(&out);
 				if (fwd > 0)
 					goto done;
 				continue;
@@ -579,14 +580,18 @@ main(int argc, char **argv)
 				    str_c(&ip), strerror(errno));
 			if (delay > 0)
 				sleep((unsigned)delay);
-			str_printf(&out, "%s NO [AUTHENTICATIONFAILED] "
-			    "Authentication failed.\r\n", l.tag);
+			if (str_printf(&out, "%s NO [AUTHENTICATIONFAILED] "
+			    "Authentication failed.\r\n", l.tag) == -1) {
+				says("* BYE [UNAVAILABLE] out of memory\r\n");
+				goto done;
+			}
 			if (fwd > 0 || fails >= maxfail) {
 				if (fails >= maxfail)
 					log_line("imap too many failed logins "
 					    "ip %s", str_c(&ip));
-				str_cats(&out, "* BYE too many failures\r\n");
-				say(&out);
+				if (str_cats(&out, "* BYE too many "
+				    "failures\r\n") == 0)
+					say(&out);
 				goto done;
 			}
 			say(&out);

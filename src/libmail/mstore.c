@@ -445,7 +445,8 @@ mstore_list(struct mstore *st, struct mstore_folder **v_r, size_t *n_r)
 	for (i = 1; i < real; i++) {
 		char	*dot;
 
-		str_copys(&name, v[i].name);
+		if (str_copys(&name, v[i].name) == -1)
+			goto fail;
 		while ((dot = strrchr(name.s, MSTORE_DELIM)) != NULL &&
 		    dot - name.s > 5) {
 			*dot = '\0';
@@ -648,12 +649,11 @@ mstore_ensure_special(struct mstore *st)
 	for (u = 1; u < MS_NSPECIAL && r == 0; u++) {
 		if (st->special[u] != NULL)
 			continue;
+		str_clear(&nm);
 		if (str_printf(&nm, "INBOX.%s", special_names[u][0]) == -1) {
 			r = -1;
 			break;
 		}
-		str_clear(&nm);
-		str_printf(&nm, "INBOX.%s", special_names[u][0]);
 		if (mstore_create(st, nm.s, MS_NONE) == -1 && errno != EEXIST)
 			r = -1;
 		else
@@ -913,17 +913,20 @@ mstore_rename(struct mstore *st, const char *from, const char *to)
 			if (strcmp(s, f.s) == 0 || (strncmp(s, f.s, fl) == 0 &&
 			    s[fl] == MSTORE_DELIM)) {
 				str_clear(&cn);
-				str_cat(&cn, &t);
-				str_cats(&cn, s + fl);
 				str_clear(&dec);
-				if (st->mutf7)
-					mutf7_encode(&dec, cn.s, cn.len);
-				else
-					str_copys(&dec, cn.s);
-				strlist_adds(&nl, dec.s);
+				if (str_cat(&cn, &t) == -1 ||
+				    str_cats(&cn, s + fl) == -1 ||
+				    (st->mutf7 ? mutf7_encode(&dec, cn.s, cn.len) :
+				    str_copys(&dec, cn.s)) == -1 ||
+				    strlist_adds(&nl, dec.s) == -1) {
+					changed = 0;	/* keep the old file */
+					break;
+				}
 				changed = 1;
-			} else
-				strlist_adds(&nl, subs.v[i]);
+			} else if (strlist_adds(&nl, subs.v[i]) == -1) {
+				changed = 0;
+				break;
+			}
 		}
 		if (changed)
 			(void)write_lines(st, SUBSCRIBED_FILE, &nl);
