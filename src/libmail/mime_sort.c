@@ -135,6 +135,11 @@ mime_base_subject(const char *raw, size_t n, struct str *out, int *reply_r)
 			return -1;
 		}
 	}
+	if (str_catb(&t, "", 0) == -1 || str_ready(&t, 1) == -1) {
+		str_free(&d);
+		str_free(&t);
+		return -1;
+	}
 	start = 0;
 	end = t.len;
 	for (;;) {
