@@ -391,6 +391,41 @@ has_8bit(const unsigned char *p, size_t n)
 	return (acc & 0x8080808080808080ULL) != 0;
 }
 
+/*
+ * An attachment for the summary's flag, without decoding parameters:
+ * Content-Disposition "attachment", a forwarded message, or a leaf that
+ * is neither text nor an inline resource (Content-ID, not attachment).
+ */
+static int
+quick_attachment(const struct mime_part *p)
+{
+	struct rfc822 r;
+	struct str t = STR_INIT(256);
+	int	 disp_att = 0, text = 1;
+
+	if (!(p->flags & P_IS_MIME) || (p->flags & P_MULTIPART))
+		return 0;
+	if (p->ct[CT_DISP].p != NULL) {
+		rfc822_init(&r, p->ct[CT_DISP].p, p->ct[CT_DISP].n);
+		(void)rfc822_skip_lwsp(&r);
+		if (rfc822_mime_token(&r, &t) >= 0 && t.len == 10 &&
+		    mime_name_eq(t.s, 10, "attachment"))
+			disp_att = 1;
+	}
+	str_free(&t);
+	if (disp_att || (p->flags & P_RFC822))
+		return 1;
+	if (p->ct[CT_TYPE].p != NULL) {
+		rfc822_init(&r, p->ct[CT_TYPE].p, p->ct[CT_TYPE].n);
+		(void)rfc822_skip_lwsp(&r);
+		t.max = 256;
+		if (rfc822_mime_token(&r, &t) >= 0 && t.len > 0)
+			text = mime_name_eq(t.s, t.len, "text");
+		str_free(&t);
+	}
+	return !text && p->ct[CT_ID].p == NULL;
+}
+
 static int
 rec(struct str *o, int tag, const char *v, size_t n)
 {
@@ -458,13 +493,8 @@ mime_summary(struct mime_msg *m, struct str *out)
 	r |= recs(out, MIME_SUM_MESSAGE_ID, k.message_id);
 	r |= recs(out, MIME_SUM_IN_REPLY_TO, k.in_reply_to);
 	r |= recs(out, MIME_SUM_REFERENCES, k.references);
-	for (i = 0; i < m->nparts; i++) {
-		const struct mime_part *p = m->byid[i];
-		struct mime_part_info in;
-
-		if (mime_part_info(m, p, &in) == 0 && in.attachment)
-			att = 1;
-	}
+	for (i = 0; i < m->nparts && !att; i++)
+		att = quick_attachment(m->byid[i]);
 	nul = memchr(m->buf, '\0', m->len) != NULL;
 	if (m->root->body_off < m->len)
 		eight = has_8bit(m->buf + m->root->body_off,
