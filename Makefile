@@ -1,6 +1,6 @@
 # hsmail - top-level GNU Makefile.
 #
-#   make            build every program into build/bin
+#   make            build every program into build/bin, and the unit tests
 #   make test       install what is missing, build with ASan+UBSan (build-san/),
 #                   run every test; ends with "N passed, N failed"
 #   make run        install what is missing, build, run the stack on ./var
@@ -65,8 +65,8 @@ LIBS_ALL := $(LIBMAIL) $(LIB)
 
 obj	= $(patsubst src/%.c,$(B)/obj/%.o,$(1))
 
-all: $(addprefix $(B)/bin/,$(PROGS)) \
-     $(addprefix $(B)/test/,$(LIB_TESTS) $(LIBMAIL_TESTS) $(TESTS))
+all: progs $(addprefix $(B)/test/,$(LIB_TESTS) $(LIBMAIL_TESTS) $(TESTS))
+progs: $(addprefix $(B)/bin/,$(PROGS))
 
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -132,26 +132,31 @@ $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 fuzz: $(addprefix $(FZ)/bin/,$(FUZZERS))
 
 deps:
-	@./scripts/deps
+	@./scripts/deps run
 
-test: deps
+test:
+	@./scripts/deps test
 	$(MAKE) SAN=1 all
 	$(MAKE) fuzz
 	./tests/run --build build-san
 
-run: deps all
+run:
+	@./scripts/deps run
+	$(MAKE) progs
 	./scripts/run
 
-bench: deps all
+bench:
+	@./scripts/deps bench
+	$(MAKE) all
 	./bench/run
 
-install: all
+install: progs
 	./scripts/install "$(DESTDIR)" "$(PREFIX)" "$(B)"
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all test run bench install clean deps fuzz
+.PHONY: all progs test run bench install clean deps fuzz
 .DELETE_ON_ERROR:
 
 -include $(shell find $(B) $(FZ) -name '*.d' 2>/dev/null)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vpop.h"
+#include "vpop_dirctl.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -3,11 +3,13 @@
  * a linked-in program's code.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -90,6 +92,49 @@ child_wait(pid_t pid, int *status_r)
 		if (errno != EINTR)
 			return -1;
 	return 0;
+}
+
+/*
+ * The deadline is a pidfd polled: no SIGCHLD handler or alarm to share
+ * with the caller.  Without pidfds (a kernel before 5.3) the wait has no
+ * deadline.
+ */
+int
+child_wait_timed(pid_t pid, unsigned timeout_sec, int *status_r)
+{
+	struct pollfd pfd;
+	int	 fd, r;
+
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		do
+			r = poll(&pfd, 1, (int)(timeout_sec * 1000));
+		while (r == -1 && errno == EINTR);
+		close(fd);
+		if (r == 0) {
+			(void)kill(pid, SIGKILL);
+			(void)child_wait(pid, status_r);
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	return child_wait(pid, status_r);
+}
+
+int
+child_fd_high(int fd)
+{
+	int	 n, e;
+
+	if (fd < 0 || fd >= CHILD_MAXFD)
+		return fd;
+	n = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_MAXFD);
+	e = errno;
+	close(fd);
+	errno = e;
+	return n;
 }
 
 enum child_result

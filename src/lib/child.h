@@ -30,6 +30,21 @@ pid_t	child_start(const struct child_spec *);
 /* Wait for pid; its wait status in *status_r.  0 or -1 (errno). */
 int	child_wait(pid_t pid, int *status_r);
 
+/*
+ * Wait for pid at most timeout_sec seconds; then kill it (SIGKILL) and
+ * reap it.  0 with its wait status in *status_r, or -1 with errno
+ * ETIMEDOUT (killed and reaped) or the wait error.
+ */
+int	child_wait_timed(pid_t pid, unsigned timeout_sec, int *status_r);
+
+/*
+ * Move fd to a close-on-exec descriptor at or above CHILD_MAXFD, out of
+ * the way of the descriptors a child is given, closing fd.  The new fd,
+ * or -1 (errno; fd is closed).  A negative fd, or one already that high,
+ * is returned as it is.
+ */
+int	child_fd_high(int fd);
+
 enum child_result {
 	CHILD_OK,	/* exit 0 */
 	CHILD_PERM,	/* exit 100 */

@@ -2,7 +2,7 @@
  * child_test - spawning: exit codes classified 0 / 100 / 111 / crash,
  * fd mapping, working directory, a program that does not exist; and the
  * log line formats; recognising an installed program and forking for
- * linked-in code.
+ * linked-in code; waiting with a deadline; moving descriptors high.
  */
 #include <sys/stat.h>
 
@@ -214,6 +214,50 @@ test_fork(void **state)
 	sigaction(SIGUSR1, &old, NULL);
 }
 
+/* A child over its deadline is killed and reaped; one in time is not. */
+static void
+test_wait_timed(void **state)
+{
+	char	*sleeper[] = { "/bin/sleep", "30", NULL };
+	char	*quick[] = { "/bin/sh", "-c", "exit 7", NULL };
+	struct child_spec cs;
+	pid_t	 pid;
+	int	 st;
+
+	(void)state;
+	child_spec_init(&cs, sleeper);
+	pid = child_start(&cs);
+	assert_true(pid > 0);
+	assert_int_equal(child_wait_timed(pid, 1, &st), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(waitpid(pid, &st, WNOHANG), -1);	/* reaped */
+	child_spec_init(&cs, quick);
+	pid = child_start(&cs);
+	assert_true(pid > 0);
+	assert_int_equal(child_wait_timed(pid, 30, &st), 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 7);
+}
+
+/* child_fd_high: low descriptors move up, close-on-exec; high ones and
+ * -1 stay as they are. */
+static void
+test_fd_high(void **state)
+{
+	int	 p[2], fd;
+
+	(void)state;
+	assert_int_equal(child_fd_high(-1), -1);
+	assert_int_equal(pipe(p), 0);
+	fd = child_fd_high(p[0]);
+	assert_true(fd >= CHILD_MAXFD);
+	assert_int_equal(fcntl(p[0], F_GETFD), -1);	/* closed */
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(child_fd_high(fd), fd);
+	close(fd);
+	close(p[1]);
+}
+
 static void
 test_log_safe(void **state)
 {
@@ -239,6 +283,8 @@ main(void)
 		cmocka_unit_test(test_is_builtin),
 		cmocka_unit_test(test_note_has_bounds),
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_wait_timed),
+		cmocka_unit_test(test_fd_high),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "checkpw.h"
 #include "pop3_cmd.h"
 #include "popup_proto.h"
 
@@ -79,10 +80,8 @@ login(struct popup *p, const char *u, size_t ulen, const char *pw,
 	/* A NUL would split the record and change what checkpassword reads. */
 	if (pop3_has_nul(u, ulen) || pop3_has_nul(pw, pwlen))
 		return reply(out, POPUP_REPLY, "-ERR syntax error\r\n");
-	str_clear(auth);
-	if (str_catb(auth, u, ulen) == -1 || str_catc(auth, '\0') == -1 ||
-	    str_catb(auth, pw, pwlen) == -1 || str_catc(auth, '\0') == -1 ||
-	    str_cats(auth, p->timestamp) == -1 || str_catc(auth, '\0') == -1 ||
+	if (checkpw_record(auth, u, ulen, pw, pwlen, p->timestamp,
+	    strlen(p->timestamp)) == -1 ||
 	    str_copyb(user_r, u, ulen) == -1) {
 		str_wipe(auth);
 		if (errno == E2BIG)

@@ -17,7 +17,6 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -25,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpw.h"
 #include "child.h"
 #include "err.h"
-#include "file.h"
 #include "io.h"
 #include "log.h"
 #include "num.h"
@@ -54,7 +53,6 @@ static char **subprog;		/* checkpassword program and what it runs */
 static void	die_write(void) __attribute__((__noreturn__));
 static void	say(const struct str *);
 static void	says(const char *);
-static int	highfd(int);
 static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
@@ -83,7 +81,7 @@ failtab(void)
 	if (failfd == -1)
 		log_warn("no per-address login limit: cannot open %s: %s",
 		    str_c(&path), strerror(errno));
-	else if ((failfd = highfd(failfd)) == -1)
+	else if ((failfd = child_fd_high(failfd)) == -1)
 		log_warn("no per-address login limit: %s", strerror(errno));
 	str_free(&path);
 	return failfd;
@@ -128,19 +126,6 @@ envnum(const char *name, unsigned long def, unsigned long max)
 	if (e == NULL || num_parses(e, max, &v) == -1)
 		return def;
 	return v;
-}
-
-/* highfd - move fd above the child's fd map, close-on-exec. */
-static int
-highfd(int fd)
-{
-	int	 n;
-
-	if (fd >= CHILD_MAXFD)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_MAXFD);
-	close(fd);
-	return n;
 }
 
 /* relay - copy between the client (TLS or plain) and the session's
@@ -209,50 +194,29 @@ relay(int sp, size_t *fwd_r)
 static int
 run_login(struct str *auth, int proxy, size_t *fwd_r)
 {
-	struct child_spec cs;
-	int	 p[2], sp[2] = { -1, -1 }, status, e;
+	struct checkpw_spec spec;
+	int	 sp[2] = { -1, -1 }, status, e;
 	pid_t	 pid;
 
 	*fwd_r = 0;
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		str_wipe(auth);
-		return -1;
-	}
-	/* The data is at most a few hundred bytes: the pipe holds it. */
-	if (file_writeall(p[1], auth->s, auth->len) == -1) {
-		e = errno;
-		close(p[0]);
-		close(p[1]);
-		str_wipe(auth);
-		errno = e;
-		return -1;
-	}
-	str_wipe(auth);
-	close(p[1]);
-	if ((p[0] = highfd(p[0])) == -1)
-		return -1;
+	checkpw_spec_init(&spec, subprog);
+	spec.fd[0] = spec.fd[1] = CHECKPW_KEEP;
 	if (proxy) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)
 		    == -1) {
-			close(p[0]);
+			str_wipe(auth);
 			return -1;
 		}
-		sp[0] = highfd(sp[0]);
-		sp[1] = highfd(sp[1]);
+		sp[0] = child_fd_high(sp[0]);
+		sp[1] = child_fd_high(sp[1]);
 		if (sp[0] == -1 || sp[1] == -1) {
-			close(p[0]);
+			str_wipe(auth);
 			return -1;
 		}
+		spec.fd[0] = spec.fd[1] = sp[1];
 	}
-	child_spec_init(&cs, subprog);
-	if (proxy) {
-		cs.fd[0] = sp[1];
-		cs.fd[1] = sp[1];
-	}
-	cs.fd[3] = p[0];
-	pid = child_start(&cs);
+	pid = checkpw_start(&spec, auth);
 	e = errno;
-	close(p[0]);
 	if (proxy)
 		close(sp[1]);
 	if (pid == -1) {

@@ -17,7 +17,6 @@
 #include "log.h"
 #include "rcptq.h"
 #include "root.h"
-#include "smtpd_queue.h"
 
 static int	chkhelp_start(struct chkhelp *);
 static void	chkhelp_fail(struct chkhelp *, const char *, int);
@@ -55,8 +54,8 @@ chkhelp_start(struct chkhelp *h)
 	if (err == -1 || pipe2(q, O_CLOEXEC) == -1 ||
 	    pipe2(a, O_CLOEXEC) == -1)
 		goto fail;
-	q[0] = smtpd_fd_high(q[0]);
-	a[1] = smtpd_fd_high(a[1]);
+	q[0] = child_fd_high(q[0]);
+	a[1] = child_fd_high(a[1]);
 	if (q[0] == -1 || a[1] == -1)
 		goto fail;
 	argv[0] = (char *)(uintptr_t)str_c(&path);

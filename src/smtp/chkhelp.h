@@ -17,6 +17,7 @@
 #include "rbuf.h"
 #include "str.h"
 #include "vpop.h"
+#include "vpop_rcpt.h"
 
 enum chkhelp_state {
 	CHKHELP_IDLE,	/* not started (yet) */

@@ -1,6 +1,6 @@
 /*
- * smtpd_queue - qmail-queue and checkpassword children of qmail-smtpd;
- * qmail-queue's pipes handed to qmail-queued when it runs.
+ * smtpd_queue - qmail-queue child of qmail-smtpd, or qmail-queue's pipes
+ * handed to qmail-queued when it runs.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,47 +17,18 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "esc.h"
 #include "fdpass.h"
+#include "file.h"
+#include "queue.h"
 #include "smtpd_queue.h"
 
 /* Seconds to wait for qmail-queued's go-ahead before running qmail-queue. */
 #define QUEUED_GO	10
 
-static int	write_all(int, const char *, size_t);
 static int	queued_connect(const char *, const char *);
 static int	queued_give(int, int, int);
 static int	queued_status(int, unsigned long *, int *);
-
-/* Move fd above the descriptors children are given (close-on-exec). */
-int
-smtpd_fd_high(int fd)
-{
-	int	 n;
-
-	if (fd < 0 || fd >= CHILD_MAXFD)
-		return fd;
-	n = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_MAXFD);
-	close(fd);
-	return n;
-}
-
-static int
-write_all(int fd, const char *b, size_t n)
-{
-	ssize_t	 r;
-
-	while (n > 0) {
-		r = write(fd, b, n);
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
 
 /*
  * A connection to qmail-queued at path, if it listens there now (without
@@ -166,8 +137,8 @@ smtpd_qq_open(struct smtpd_qq *qq, const char *prog, const char *sock,
 		close(qq->sock);
 		qq->sock = -1;
 	}
-	m[0] = smtpd_fd_high(m[0]);
-	e[0] = smtpd_fd_high(e[0]);
+	m[0] = child_fd_high(m[0]);
+	e[0] = child_fd_high(e[0]);
 	argv[0] = (char *)(uintptr_t)prog;
 	argv[1] = NULL;
 	child_spec_init(&cs, argv);
@@ -211,13 +182,13 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 	int	 status, werr = 0, r;
 
 	if (qq->pid == -1) {
-		str_clear(reply);
-		return str_cats(reply, "451 4.3.0 qqt failure (#4.3.0)"), -1;
+		(void)esc_reply(reply, 451, ESC_SYSTEM, "qqt failure");
+		return -1;
 	}
 	if (close(qq->msgfd) == -1)
 		werr = 1;
 	qq->msgfd = -1;
-	if (env != NULL && write_all(qq->envfd, env->s, env->len) == -1)
+	if (env != NULL && file_writeall(qq->envfd, env->s, env->len) == -1)
 		werr = 1;
 	close(qq->envfd);
 	qq->envfd = -1;
@@ -231,21 +202,21 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 	}
 	if (r == -1) {
 		qq->pid = -1;
-		str_clear(reply);
-		(void)str_cats(reply, "451 4.3.0 qq crashed (#4.3.0)");
+		(void)esc_reply(reply, 451, ESC_SYSTEM, "qq crashed");
 		return -1;
 	}
 	str_clear(reply);
 	if (env != NULL && !werr && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0) {
-		(void)str_printf(reply, "ok %lld qp %lu", now, qp);
+		if (str_printf(reply, "ok %lld qp %lu", now, qp) == -1)
+			str_note(reply, "ok");	/* queued all the same */
 		qq->pid = -1;
 		return 0;
 	}
 	qq->pid = -1;
 	if (env != NULL && werr && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0)
-		status = 54 << 8;	/* it cannot have had everything */
+		status = QQ_READ << 8;	/* it cannot have had everything */
 	(void)smtpd_qq_reply(status, reply);
 	return -1;
 }
@@ -253,142 +224,10 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 int
 smtpd_qq_reply(int status, struct str *reply)
 {
-	const char *t;
-	int	 code;
+	const struct queue_exit *e;
 
 	if (!WIFEXITED(status))
-		return str_cats(reply, "451 4.3.0 qq crashed (#4.3.0)");
-	code = WEXITSTATUS(status);
-	switch (code) {
-	case 11:
-	case 115:
-		t = "554 5.1.3 envelope address too long for qq (#5.1.3)";
-		break;
-	case 31:
-		t = "554 5.3.0 mail server permanently rejected message "
-		    "(#5.3.0)";
-		break;
-	case 51: t = "451 4.3.0 qq out of memory (#4.3.0)"; break;
-	case 52: t = "451 4.3.0 qq timeout (#4.3.0)"; break;
-	case 53: t = "451 4.3.0 qq write error or disk full (#4.3.0)"; break;
-	case 0:
-	case 54: t = "451 4.3.0 qq read error (#4.3.0)"; break;
-	case 55: t = "451 4.3.0 qq unable to read configuration (#4.3.0)";
-		break;
-	case 56: t = "451 4.3.0 qq trouble making network connection "
-		    "(#4.3.0)";
-		break;
-	case 61: t = "451 4.3.0 qq trouble in home directory (#4.3.0)"; break;
-	case 62: case 63: case 64: case 65: case 66:
-		t = "451 4.3.0 qq trouble creating files in queue (#4.3.0)";
-		break;
-	case 71: t = "451 4.3.0 mail server temporarily rejected message "
-		    "(#4.3.0)";
-		break;
-	case 72: t = "451 4.4.1 connection to mail server timed out (#4.4.1)";
-		break;
-	case 73: t = "451 4.4.1 connection to mail server rejected (#4.4.1)";
-		break;
-	case 74: t = "451 4.4.2 communication with mail server failed "
-		    "(#4.4.2)";
-		break;
-	case 81: case 91: t = "451 4.3.0 qq internal bug (#4.3.0)"; break;
-	case 120: case 127:
-		t = "451 4.3.0 unable to exec qq (#4.3.0)";
-		break;
-	default:
-		t = code >= 11 && code <= 40 ?
-		    "554 5.3.0 qq permanent problem (#5.3.0)" :
-		    "451 4.3.0 qq temporary problem (#4.3.0)";
-	}
-	return str_cats(reply, t);
-}
-
-/*
- * Wait for pid at most timeout_sec seconds (a pidfd polled); on timeout
- * kill it.  0 with *status, or -1 (timed out or error; pid reaped).
- */
-static int
-wait_timed(pid_t pid, unsigned timeout_sec, int *status)
-{
-	struct pollfd pfd;
-	int	 fd, r;
-
-	fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd >= 0) {
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		do
-			r = poll(&pfd, 1, (int)(timeout_sec * 1000));
-		while (r == -1 && errno == EINTR);
-		close(fd);
-		if (r == 0) {
-			(void)kill(pid, SIGKILL);
-			(void)child_wait(pid, status);
-			errno = ETIMEDOUT;
-			return -1;
-		}
-	}
-	return child_wait(pid, status);
-}
-
-int
-smtpd_checkpassword(char *const *argv, const char *user, const char *secret,
-    const char *challenge, unsigned timeout_sec)
-{
-	struct child_spec cs;
-	struct str data = STR_INIT(512);
-	int	 p[2], null, status, r = -1;
-	pid_t	 pid;
-	void	(*old)(int);
-
-	if (str_catb(&data, user, strlen(user) + 1) == -1 ||
-	    str_catb(&data, secret, strlen(secret) + 1) == -1 ||
-	    str_catb(&data, challenge, strlen(challenge) + 1) == -1) {
-		str_wipe(&data);
-		return -1;
-	}
-	null = smtpd_fd_high(open("/dev/null", O_RDWR | O_CLOEXEC));
-	if (null == -1) {
-		str_wipe(&data);
-		return -1;
-	}
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		close(null);
-		str_wipe(&data);
-		return -1;
-	}
-	p[0] = smtpd_fd_high(p[0]);
-	p[1] = smtpd_fd_high(p[1]);
-	child_spec_init(&cs, argv);
-	cs.fd[0] = null;
-	cs.fd[1] = null;
-	cs.fd[3] = p[0];
-	pid = p[0] < 0 || p[1] < 0 ? -1 : child_start(&cs);
-	if (p[0] >= 0)
-		close(p[0]);
-	close(null);
-	if (pid == -1) {
-		if (p[1] >= 0)
-			close(p[1]);
-		str_wipe(&data);
-		return -1;
-	}
-	/* Under 512 bytes: fits the pipe, cannot block. */
-	old = signal(SIGPIPE, SIG_IGN);
-	(void)write_all(p[1], data.s, data.len);
-	signal(SIGPIPE, old);
-	close(p[1]);
-	str_wipe(&data);
-	if (wait_timed(pid, timeout_sec, &status) == -1)
-		return -1;
-	if (!WIFEXITED(status))
-		r = -1;
-	else if (WEXITSTATUS(status) == 0)
-		r = 0;
-	else if (WEXITSTATUS(status) == 111)
-		r = -1;
-	else
-		r = 1;
-	return r;
+		return esc_reply(reply, 451, ESC_SYSTEM, "qq crashed");
+	e = queue_exit_info(WEXITSTATUS(status));
+	return esc_reply(reply, e->perm ? 554 : 451, e->esc, e->text);
 }

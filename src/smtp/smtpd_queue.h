@@ -1,8 +1,7 @@
 /*
- * smtpd_queue - qmail-smtpd's children: qmail-queue (message on its fd 0,
- * envelope on its fd 1, exit code mapped to a reply as qmail's
- * qmail_close does; or the same run by qmail-queued) and the checkpassword program for SMTP AUTH (user,
- * secret, challenge on its fd 3).  Runs inside qmail-smtpd; trusts the
+ * smtpd_queue - qmail-smtpd's qmail-queue: message on its fd 0, envelope
+ * on its fd 1, exit code mapped to a reply as qmail's qmail_close does;
+ * or the same run by qmail-queued.  Runs inside qmail-smtpd; trusts the
  * programs it starts, not the client text it hands them.
  */
 #ifndef HSMAIL_SMTPD_QUEUE_H
@@ -45,22 +44,5 @@ int	smtpd_qq_close(struct smtpd_qq *, const struct str *env,
  * permanent, "451 4.x.y text (#4.x.y)" for temporary.  0 or -1.
  */
 int	smtpd_qq_reply(int status, struct str *reply);
-
-/*
- * Move fd to a close-on-exec descriptor at or above CHILD_MAXFD (out of
- * the way of the fds a child is given), closing fd.  The new fd, or -1
- * (errno).  A negative fd, or one already that high, is returned as is.
- */
-int	smtpd_fd_high(int fd);
-
-/*
- * Run the checkpassword program argv (argv[0] the tool, then its
- * sub-program) with "user\0secret\0challenge\0" on fd 3, /dev/null on
- * fds 0 and 1, for at most timeout_sec seconds (then it is killed).
- * 0 accepted (exit 0), 1 refused (exit 1, 2 or 100...), -1 temporary
- * (exit 111, a crash, a timeout, cannot start).
- */
-int	smtpd_checkpassword(char *const *argv, const char *user,
-	    const char *secret, const char *challenge, unsigned timeout_sec);
 
 #endif

@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpw.h"
 #include "chkcram.h"
 #include "err.h"
 #include "file.h"
@@ -45,7 +45,6 @@
 #include "root.h"
 #include "vpop.h"
 
-#define CHKPW_INPUT_MAX	512	/* checkpassword data (ucspi-tcp.md §5) */
 #define CHKPW_TIMEOUT_MS 10000	/* fd 3 is a local pipe: 10 s is plenty */
 #define CHKPW_FAIL_DELAY 2	/* seconds of sleep after a failure */
 
@@ -59,7 +58,6 @@ static void	chk_log(const char *, ...)
 		    __attribute__((__format__ (printf, 1, 2)));
 static void	chk_fail(int, const char *);
 static enum service chk_service(int, char **, int);
-static int	chk_read3(char *, size_t *);
 
 /* One line to syslog and, in an instance, to log/maillog. */
 static void
@@ -144,32 +142,6 @@ chk_service(int smtp_name, char **prog, int nprog)
 	return SVC_POP3;
 }
 
-/* Read fd 3 to end of file (at most CHKPW_INPUT_MAX bytes). */
-static int
-chk_read3(char *buf, size_t *len)
-{
-	struct pollfd pfd = { 3, POLLIN, 0 };
-	ssize_t	 n;
-
-	*len = 0;
-	for (;;) {
-		if (poll(&pfd, 1, CHKPW_TIMEOUT_MS) <= 0)
-			return -1;
-		n = read(3, buf + *len, CHKPW_INPUT_MAX - *len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-		if (*len == CHKPW_INPUT_MAX)
-			break;
-	}
-	close(3);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -178,10 +150,11 @@ main(int argc, char **argv)
 	struct vpop_domain d;
 	struct vpop_pw pw;
 	struct str user = STR_INIT(256), domain = STR_INIT(256);
-	struct str md = STR_INIT(4096), typed = STR_INIT(CHKPW_INPUT_MAX);
-	char	 buf[CHKPW_INPUT_MAX + 1], *login, *pass, *stamp;
-	const char *ip = getenv("TCPREMOTEIP"), *base;
-	size_t	 len, l1, l2;
+	struct str md = STR_INIT(4096), typed = STR_INIT(CHECKPW_DATA_MAX);
+	char	 buf[CHECKPW_DATA_MAX + 1];
+	struct checkpw_fields f;
+	const char *ip = getenv("TCPREMOTEIP"), *base, *login, *pass, *stamp;
+	size_t	 len;
 	enum service svc;
 	int	 r, smtp_name, secure;
 
@@ -209,17 +182,18 @@ main(int argc, char **argv)
 		return 2;
 	}
 	svc = secure ? SVC_SMTP : chk_service(smtp_name, argv + 1, argc - 1);
-	if (chk_read3(buf, &len) == -1)
+	if (checkpw_read(3, buf, CHECKPW_DATA_MAX, &len, CHKPW_TIMEOUT_MS) ==
+	    -1)
 		chk_fail(11, "cannot read fd 3 from");
-	buf[len] = '\0';
-	login = buf;
-	l1 = strnlen(buf, len);
-	pass = l1 < len ? buf + l1 + 1 : buf + len;
-	l2 = l1 < len ? strnlen(pass, len - l1 - 1) : 0;
-	stamp = l1 + 1 + l2 < len ? pass + l2 + 1 : buf + len;
-	str_copys(&typed, login);
-	str_copys(&who, "");
-	str_printf(&who, "%.100s:%s", login, ip);
+	close(3);
+	buf[len] = '\0';	/* so that every field is a C string */
+	(void)checkpw_parse(buf, len, &f);
+	login = f.login;
+	pass = f.pass;
+	stamp = f.stamp;
+	if (str_copys(&typed, login) == -1)
+		return EXIT_TEMP;	/* out of memory */
+	str_notef(&who, "%.100s:%s", login, ip);
 	for (len = 0; len < who.len; len++)
 		if (who.s[len] == '%')
 			who.s[len] = '#';	/* as vpopmail logs it */
@@ -230,7 +204,7 @@ main(int argc, char **argv)
 	if (vpop_login_split(login, &user, &domain) == -1)
 		chk_fail(20, "invalid characters in login");
 	str_clear(&who);
-	str_printf(&who, "%s@%s:%s", user.s, domain.s, ip);
+	str_notef(&who, "%s@%s:%s", user.s, domain.s, ip);
 	vpop_domain_init(&d);
 	vpop_pw_init(&pw);
 	if (domain.len == 0 || (r = vpop_domain_get(domain.s, &d)) == 0)
@@ -285,7 +259,8 @@ main(int argc, char **argv)
 		    progname, d.uid, d.gid, who.s, strerror(errno));
 		return 5;
 	}
-	str_printf(&md, "%s/Maildir", pw.dir.s);
+	if (str_printf(&md, "%s/Maildir", pw.dir.s) == -1)
+		return EXIT_TEMP;
 	if (access(md.s, F_OK) == -1 && (file_mkdirs(pw.dir.s, 0750) == -1 ||
 	    maildir_make(md.s, 0700) == -1))
 		return 14;

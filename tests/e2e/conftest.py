@@ -29,14 +29,15 @@ def build_fixed_layout(out, root, sources):
     vpopmail/, statistic/ and log/ as its compiled-in layout: the copy a
     test installs set-uid, since a set-uid program ignores HSMAIL_ROOT as
     the installed one does."""
-    libdir = os.path.join(SRC, "src", "lib")
-    lib = [os.path.join(libdir, f) for f in sorted(os.listdir(libdir))
+    libdirs = [os.path.join(SRC, "src", d) for d in ("lib", "libmail")]
+    lib = [os.path.join(d, f) for d in libdirs for f in sorted(os.listdir(d))
            if f.endswith(".c") and not f.endswith("_test.c")]
     defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
             (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
              ("STATISTIC", "statistic"), ("LOG", "log"))]
     subprocess.run(["gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O0", "-w",
-                    "-I" + libdir] + defs + ["-o", out] +
+                    "-I" + libdirs[0], "-I" + libdirs[1]] + defs +
+                   ["-o", out] +
                    [os.path.join(SRC, "src", f) for f in sources] + lib +
                    ["-lcdb", "-lcrypt", "-lmd", "-lssl", "-lcrypto",
                     "-lresolv"], check=True)
