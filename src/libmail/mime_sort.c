@@ -14,18 +14,20 @@
 
 #define SUMMARY_VERSION	"1"
 
-/* A header value as a plain string (folding CRs dropped). */
-static void
+/* A header value as a plain string (folding CRs dropped); 0 or -1. */
+static int
 plain(const struct fv *v, struct str *t)
 {
 	size_t	 i;
 
 	str_clear(t);
 	if (v->p == NULL)
-		return;
+		return 0;
 	for (i = 0; i < v->n; i++)
-		if (!(v->p[i] == '\r' && i + 1 < v->n && v->p[i + 1] == '\n'))
-			(void)str_catc(t, v->p[i]);
+		if (!(v->p[i] == '\r' && i + 1 < v->n &&
+		    v->p[i + 1] == '\n') && str_catc(t, v->p[i]) == -1)
+			return -1;
+	return 0;
 }
 
 /*
@@ -266,9 +268,9 @@ first_addr(struct mime_msg *m, const struct mime_part *p, const char *field,
 		if (f.value == NULL || !mime_name_eq(f.name, f.name_len, field))
 			continue;
 		mime_fv_value(&f, &v);
-		plain(&v, &t);
 		/* only the first: a list of 100,000 costs nothing more */
-		if (env_addr_parse(t.s ? t.s : "", t.len, 1, &a) == -1)
+		if (plain(&v, &t) == -1 ||
+		    env_addr_parse(t.s ? t.s : "", t.len, 1, &a) == -1)
 			r = -1;
 		found = a.n > 0;
 		if (r == 0 && found && a.v[0].mailbox != NULL)
@@ -319,8 +321,9 @@ mime_sortkeys(struct mime_msg *m, struct mime_sortkeys *k)
 	if ((sk = arena_alloc(&m->arena, sizeof(*sk))) == NULL)
 		return -1;
 	if (top->env[ENV_DATE].p != NULL) {
-		plain(&top->env[ENV_DATE], &s);
-		if (date_rfc5322_parse(s.s ? s.s : "", s.len, &sk->date,
+		if (plain(&top->env[ENV_DATE], &s) == -1)
+			r = -1;
+		else if (date_rfc5322_parse(s.s ? s.s : "", s.len, &sk->date,
 		    &sk->date_tz) == 0)
 			sk->have_date = 1;
 	}
@@ -357,7 +360,7 @@ mime_sortkeys(struct mime_msg *m, struct mime_sortkeys *k)
 	    msgids(f.value, f.value_len, &s, 100000) < 0)
 		r = -1;
 	if (s.len == 0 && *sk->in_reply_to != '\0')
-		(void)str_cats(&s, sk->in_reply_to);
+		r |= str_cats(&s, sk->in_reply_to);
 	sk->references = keep(m, &s);
 	str_free(&s);
 	str_free(&d);

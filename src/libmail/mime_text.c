@@ -501,11 +501,10 @@ cstring(const char *raw, size_t n)
 
 		if (c == '\r' || c == '\n')
 			continue;
-		if (c == '\0') {
-			(void)str_cats(&t, REPL);
-			continue;
+		if (c == '\0' ? str_cats(&t, REPL) : str_catc(&t, c)) {
+			str_free(&t);
+			return NULL;
 		}
-		(void)str_catc(&t, c);
 	}
 	if (t.s == NULL && str_catc(&t, '\0') == 0)
 		t.len = 0;

@@ -126,7 +126,7 @@ class DovecotOracle:
         import pytest
         if not available():
             pytest.skip("Dovecot's imap binary is not installed "
-                        "(deps/mime-test.apt)")
+                        "(deps/mime.test.apt)")
         # A directory of its own under /tmp, not below tmpdir: as root the
         # tree must be reachable by nobody, and pytest's are mode 0700.
         import tempfile
