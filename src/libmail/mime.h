@@ -43,6 +43,9 @@
  *   answers [UNKNOWN-CTE]) and EBADMSG (broken base64 or quoted-printable
  *   under BINARY: IMAP answers [PARSE], as Dovecot).  Broken MIME is
  *   never an error: it is parsed the way Dovecot parses it.
+ * - One thread per process: GMime is initialised once and charset
+ *   converters are kept open process-wide (hsmail's servers are one
+ *   process per session).  Nothing else is global.
  * - A file truncated by someone else while mapped raises SIGBUS; Maildir
  *   files are written once, and the only one who can do that is the
  *   mailbox owner, whose own session it ends.
