@@ -18,6 +18,7 @@
 
 #include "str.h"
 #include "vpop.h"
+#include "vpop_rcpt.h"
 
 static double
 cpu(int who)

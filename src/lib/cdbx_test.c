@@ -25,7 +25,7 @@ test_build_and_find(void **state)
 	int	 i;
 
 	(void)state;
-	str_printf(&path, "%s/users.cdb", dir);
+	assert_int_equal(str_printf(&path, "%s/users.cdb", dir), 0);
 	assert_int_equal(cdbx_lookup(path.s, "k", 1, &d), 0);	/* missing */
 	assert_int_equal(cdbx_make_start(&mk, path.s, NULL, 0644), 0);
 	assert_int_equal(cdbx_make_add(&mk, "!joe\0", 5, "a\0b\0", 4), 0);
@@ -67,8 +67,8 @@ test_replace_and_abort(void **state)
 	struct stat st;
 
 	(void)state;
-	str_printf(&path, "%s/rules.cdb", dir);
-	str_printf(&tmp, "%s/rules.tmp", dir);
+	assert_int_equal(str_printf(&path, "%s/rules.cdb", dir), 0);
+	assert_int_equal(str_printf(&tmp, "%s/rules.tmp", dir), 0);
 	assert_int_equal(cdbx_make_start(&mk, path.s, tmp.s, 0644), 0);
 	assert_int_equal(cdbx_make_add(&mk, "1.2.3.4", 7, "old", 3), 0);
 	assert_int_equal(cdbx_make_finish(&mk), 0);
@@ -106,7 +106,7 @@ test_corrupt(void **state)
 	struct cdbx x;
 
 	(void)state;
-	str_printf(&path, "%s/bad.cdb", dir);
+	assert_int_equal(str_printf(&path, "%s/bad.cdb", dir), 0);
 	assert_int_equal(file_replace(path.s, "short", 5, 0644), 0);
 	assert_int_equal(cdbx_open(&x, path.s), -1);
 	str_free(&path);

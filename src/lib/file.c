@@ -60,8 +60,10 @@ file_read(const char *path, struct str *out)
 		if (str_catb(out, buf, (size_t)r) == -1)
 			goto fail;
 	}
+	/* NUL-terminated even when empty. */
+	if (str_ready(out, 0) == -1)
+		goto fail;
 	close(fd);
-	(void)str_ready(out, 0);	/* NUL-terminated even when empty */
 	return 1;
 fail:
 	saved = errno;

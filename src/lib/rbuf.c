@@ -71,8 +71,11 @@ rbuf_line(struct rbuf *rb, struct str *line, int flags)
 				return -1;
 			}
 			/* Keep the first bytes up to the limit. */
-			if (line->len < limit)
-				(void)str_catb(line, p, limit - line->len);
+			if (line->len < limit &&
+			    str_catb(line, p, limit - line->len) == -1) {
+				line->max = limit;
+				return -1;
+			}
 			toolong = 1;
 		}
 		if (lf == NULL)
@@ -117,6 +120,25 @@ rbuf_read(struct rbuf *rb, void *buf, size_t n)
 		return (ssize_t)n;
 	}
 	return io_read(rb->io, buf, n);
+}
+
+ssize_t
+rbuf_peek(struct rbuf *rb, const char **b_r)
+{
+	int	 r;
+
+	if (rb->pos == rb->len && (r = rbuf_fill(rb)) <= 0)
+		return r;
+	*b_r = rb->buf + rb->pos;
+	return (ssize_t)(rb->len - rb->pos);
+}
+
+void
+rbuf_consume(struct rbuf *rb, size_t n)
+{
+	if (n > rb->len - rb->pos)
+		n = rb->len - rb->pos;
+	rb->pos += n;
 }
 
 size_t

@@ -47,6 +47,19 @@ int	rbuf_line(struct rbuf *, struct str *line, int flags);
 /* Read up to n bytes (buffered first, then the transport).  As io_read. */
 ssize_t	rbuf_read(struct rbuf *, void *, size_t n);
 
+/*
+ * rbuf_peek - the bytes buffered and not yet consumed, reading once from
+ * the transport (with its deadline) when there are none: *b_r points at
+ * them, valid until the next call on rb.  Returns their count, 0 at end
+ * of input, -1 as io_read.  Nothing is consumed: the caller says how
+ * much it used with rbuf_consume, and the rest stays for rbuf_line (so a
+ * reader of DATA leaves pipelined commands where they belong).
+ */
+ssize_t	rbuf_peek(struct rbuf *, const char **b_r);
+
+/* Consume n bytes of what rbuf_peek showed (at most that many). */
+void	rbuf_consume(struct rbuf *, size_t n);
+
 /* Bytes already buffered and not yet consumed (pipelining, STARTTLS). */
 size_t	rbuf_buffered(const struct rbuf *);
 

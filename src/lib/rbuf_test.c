@@ -1,7 +1,7 @@
 /*
  * rbuf_test - the line reader: CRLF and LF, the length limit on both
  * sides, skipping of over-long lines, strict mode, timeouts, end of input,
- * and wbuf's writes through a pipe.
+ * peeking and consuming, and wbuf's writes through a pipe.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -162,6 +162,34 @@ test_read_buffered(void **state)
 	str_free(&line);
 }
 
+/* peek shows without consuming; consume takes part; lines go on after. */
+static void
+test_peek_consume(void **state)
+{
+	static const char in[] = "body\r\n.\r\nQUIT\r\n";
+	struct str line = STR_INIT(512);
+	struct rbuf rb;
+	struct io io;
+	const char *b;
+
+	(void)state;
+	feed(&io, &rb, in, sizeof(in) - 1, 1);
+	assert_int_equal(rbuf_peek(&rb, &b), (ssize_t)sizeof(in) - 1);
+	assert_memory_equal(b, "body", 4);
+	assert_int_equal(rbuf_peek(&rb, &b), (ssize_t)sizeof(in) - 1);
+	rbuf_consume(&rb, 9);		/* "body\r\n.\r\n" */
+	assert_int_equal(rbuf_buffered(&rb), 6);
+	assert_int_equal(rbuf_peek(&rb, &b), 6);
+	assert_memory_equal(b, "QUIT\r\n", 6);
+	assert_int_equal(rbuf_line(&rb, &line, 0), 1);
+	assert_string_equal(line.s, "QUIT");
+	/* Nothing left: end of input; consuming past the end is harmless. */
+	rbuf_consume(&rb, 100);
+	assert_int_equal(rbuf_peek(&rb, &b), 0);
+	close(io.rfd);
+	str_free(&line);
+}
+
 static void
 test_wbuf(void **state)
 {
@@ -210,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_strict_and_bare_cr),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_read_buffered),
+		cmocka_unit_test(test_peek_consume),
 		cmocka_unit_test(test_wbuf),
 	};
 

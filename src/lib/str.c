@@ -143,6 +143,34 @@ str_printf(struct str *sa, const char *fmt, ...)
 }
 
 void
+str_note(struct str *sa, const char *text)
+{
+	str_notef(sa, "%s", text);
+}
+
+void
+str_notef(struct str *sa, const char *fmt, ...)
+{
+	char	 buf[2048];
+	va_list	 ap;
+	size_t	 k;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	k = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+	if (sa->len >= sa->max)
+		return;
+	if (k > sa->max - sa->len)
+		k = sa->max - sa->len;
+	if (str_catb(sa, buf, k) == -1)
+		return;		/* out of memory: the note is lost */
+}
+
+void
 str_clear(struct str *sa)
 {
 	sa->len = 0;

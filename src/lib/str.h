@@ -23,20 +23,34 @@ struct str {
  * All functions returning int return 0, or -1 with errno ENOMEM (out of
  * memory, or the size arithmetic overflowed) or E2BIG (the result would
  * exceed max).  On failure the string is left unchanged.  After any
- * successful call s is allocated and NUL-terminated.
+ * successful call s is allocated and NUL-terminated.  The result must be
+ * looked at (STR_WUR): a string that silently stayed short is how text
+ * gets cut or a check passes on half an address.
  */
-int	str_ready(struct str *, size_t n);	/* room for n more bytes */
-int	str_catb(struct str *, const void *, size_t);
-int	str_cats(struct str *, const char *);
-int	str_catc(struct str *, char);
-int	str_cat(struct str *, const struct str *);
-int	str_copyb(struct str *, const void *, size_t);
-int	str_copys(struct str *, const char *);
-int	str_catulong(struct str *, unsigned long);
+#define STR_WUR	__attribute__((__warn_unused_result__))
+int	str_ready(struct str *, size_t n) STR_WUR;	/* room for n more */
+int	str_catb(struct str *, const void *, size_t) STR_WUR;
+int	str_cats(struct str *, const char *) STR_WUR;
+int	str_catc(struct str *, char) STR_WUR;
+int	str_cat(struct str *, const struct str *) STR_WUR;
+int	str_copyb(struct str *, const void *, size_t) STR_WUR;
+int	str_copys(struct str *, const char *) STR_WUR;
+int	str_catulong(struct str *, unsigned long) STR_WUR;
 int	str_printf(struct str *, const char *, ...)
-	    __attribute__((__format__ (printf, 2, 3)));
+	    __attribute__((__format__ (printf, 2, 3))) STR_WUR;
 int	str_vprintf(struct str *, const char *, va_list)
-	    __attribute__((__format__ (printf, 2, 0)));
+	    __attribute__((__format__ (printf, 2, 0))) STR_WUR;
+
+/*
+ * Notes: text whose loss is harmless, as a reason for the log or a log
+ * line nobody parses.  Appended as far as it fits (max, memory, 2 KiB
+ * per call); what does not fit is dropped, so there is nothing to check.
+ * Text that must be whole (a reply, a path, a record) uses the functions
+ * above and looks at their result.
+ */
+void	str_note(struct str *, const char *);
+void	str_notef(struct str *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
 
 /* Empty the string, keeping its memory; s stays NUL-terminated. */
 void	str_clear(struct str *);
@@ -67,8 +81,8 @@ struct strlist {
 	size_t	  cap;
 };
 #define STRLIST_INIT	{ NULL, 0, 0 }
-int	strlist_addb(struct strlist *, const char *, size_t);
-int	strlist_adds(struct strlist *, const char *);
+int	strlist_addb(struct strlist *, const char *, size_t) STR_WUR;
+int	strlist_adds(struct strlist *, const char *) STR_WUR;
 void	strlist_free(struct strlist *);
 
 #endif

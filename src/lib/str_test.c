@@ -107,6 +107,25 @@ test_helpers(void **state)
 	str_free(&s);
 }
 
+/* Notes are cut to what fits, never refused. */
+static void
+test_note(void **state)
+{
+	struct str s = STR_INIT(8);
+
+	(void)state;
+	str_note(&s, "abc");
+	assert_string_equal(s.s, "abc");
+	str_notef(&s, "%d%s", 12, "345678");
+	assert_string_equal(s.s, "abc12345");	/* exactly max */
+	str_note(&s, "x");
+	assert_int_equal(s.len, 8);
+	str_clear(&s);
+	str_notef(&s, "%s", "");
+	assert_int_equal(s.len, 0);
+	str_free(&s);
+}
+
 static void
 test_strlist(void **state)
 {
@@ -136,6 +155,7 @@ main(void)
 		cmocka_unit_test(test_printf),
 		cmocka_unit_test(test_growth_many),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_note),
 		cmocka_unit_test(test_strlist),
 	};
 

@@ -43,9 +43,9 @@ tls_why(struct str *why, const char *what)
 		return;
 	if (e != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
-		(void)str_printf(why, "%s: %s", what, buf);
+		str_notef(why, "%s: %s", what, buf);
 	} else
-		(void)str_cats(why, what);
+		str_note(why, what);
 }
 
 /* Settings both sides share: TLS 1.2+, no compression, renegotiation. */
@@ -74,7 +74,7 @@ tls_server_ctx(const char *certfile, const char *keyfile, struct str *why)
 		int	 e = errno;
 
 		if (why != NULL)
-			(void)str_printf(why, "cannot read %s: %s", certfile,
+			str_notef(why, "cannot read %s: %s", certfile,
 			    strerror(e));
 		errno = e;
 		return NULL;
@@ -310,12 +310,12 @@ tls_handshake(struct io *io, SSL_CTX *ctx, int server, const char *name,
 			/* A client that verifies says why the peer failed. */
 			if (why != NULL && !server &&
 			    SSL_get_verify_result(ssl) != X509_V_OK)
-				(void)str_printf(why, "TLS handshake failed: "
+				str_notef(why, "TLS handshake failed: "
 				    "certificate verification failed: %s",
 				    X509_verify_cert_error_string(
 				    SSL_get_verify_result(ssl)));
 			else if (why != NULL)
-				(void)str_printf(why, "TLS handshake failed: %s",
+				str_notef(why, "TLS handshake failed: %s",
 				    e == EPROTO ? "protocol error" :
 				    e == 0 ? "connection closed" : strerror(e));
 			SSL_free(ssl);
@@ -327,7 +327,7 @@ tls_handshake(struct io *io, SSL_CTX *ctx, int server, const char *name,
 		    want, (int)ms) == -1) {
 			e = ms == 0 ? ETIMEDOUT : errno;
 			if (why != NULL)
-				(void)str_printf(why, "TLS handshake: %s",
+				str_notef(why, "TLS handshake: %s",
 				    strerror(e));
 			SSL_free(ssl);
 			errno = e;

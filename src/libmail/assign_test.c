@@ -26,7 +26,7 @@ test_compile_lookup(void **state)
 	const char *dir = test_tmpdir();
 
 	(void)state;
-	str_printf(&path, "%s/cdb", dir);
+	assert_int_equal(str_printf(&path, "%s/cdb", dir), 0);
 	assert_int_equal(assign_compile(assign_text, strlen(assign_text),
 	    path.s, NULL), 0);
 	/* The key format of qmail-newu, byte for byte. */
@@ -82,7 +82,7 @@ test_bad_keeps_old(void **state)
 	size_t	 i;
 
 	(void)state;
-	str_printf(&path, "%s/cdb", dir);
+	assert_int_equal(str_printf(&path, "%s/cdb", dir), 0);
 	assert_int_equal(assign_compile(assign_text, strlen(assign_text),
 	    path.s, NULL), 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -46,7 +46,7 @@ test_deliver(void **state)
 	off_t	 size;
 
 	(void)state;
-	str_printf(&md, "%s/Maildir", dir);
+	assert_int_equal(str_printf(&md, "%s/Maildir", dir), 0);
 	assert_int_equal(maildir_make(md.s, 0700), 0);
 	assert_int_equal(maildir_make(md.s, 0700), 0);	/* again: fine */
 	assert_int_equal(pipe(fds), 0);
@@ -88,7 +88,7 @@ test_failures(void **state)
 	struct str md = STR_INIT(512), p = STR_INIT(512);
 
 	(void)state;
-	str_printf(&md, "%s/Maildir", dir);
+	assert_int_equal(str_printf(&md, "%s/Maildir", dir), 0);
 	/* No maildir: a clear error, nothing created. */
 	assert_int_equal(maildir_tmp_open(&t, md.s), -1);
 	assert_int_equal(errno, ENOENT);
@@ -101,7 +101,7 @@ test_failures(void **state)
 	assert_int_equal(count(md.s, "new", NULL, 0), 0);
 	/* new/ missing at commit time: nothing delivered, tmp cleaned. */
 	assert_int_equal(maildir_tmp_open(&t, md.s), 0);
-	str_printf(&p, "%s/new", md.s);
+	assert_int_equal(str_printf(&p, "%s/new", md.s), 0);
 	assert_int_equal(rmdir(p.s), 0);
 	assert_int_equal(maildir_tmp_commit(&t, NULL, NULL), -1);
 	assert_int_equal(count(md.s, "tmp", NULL, 0), 0);
@@ -118,10 +118,10 @@ test_file(void **state)
 	int	 fd;
 
 	(void)state;
-	str_printf(&p, "%s/a/b/c", dir);
+	assert_int_equal(str_printf(&p, "%s/a/b/c", dir), 0);
 	assert_int_equal(file_mkdirs(p.s, 0755), 0);
 	assert_int_equal(file_mkdirs(p.s, 0755), 0);
-	str_printf(&p, "/f");
+	assert_int_equal(str_printf(&p, "/f"), 0);
 	assert_int_equal(file_replace(p.s, "one", 3, 0600), 0);
 	assert_int_equal(file_replace(p.s, "two!", 4, 0600), 0);
 	assert_int_equal(file_read(p.s, &got), 1);
@@ -133,7 +133,7 @@ test_file(void **state)
 	assert_int_equal(file_replace(p.s, "0123456789abcdefXYZ", 19, 0600), 0);
 	assert_int_equal(file_read(p.s, &got), -1);	/* over got.max */
 	assert_int_equal(errno, E2BIG);
-	str_printf(&q, "%s/nothere", dir);
+	assert_int_equal(str_printf(&q, "%s/nothere", dir), 0);
 	assert_int_equal(file_read(q.s, &got), 0);
 	/* file_open_safe: a regular file opens; a symlink and a file with a
 	 * second hard link do not. */
@@ -141,7 +141,7 @@ test_file(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	str_clear(&q);
-	str_printf(&q, "%s/link", dir);
+	assert_int_equal(str_printf(&q, "%s/link", dir), 0);
 	assert_int_equal(symlink(p.s, q.s), 0);
 	assert_int_equal(file_open_safe(q.s, O_RDONLY), -1);
 	assert_int_equal(errno, ELOOP);
@@ -154,10 +154,10 @@ test_file(void **state)
 		struct stat st;
 
 		str_clear(&q);
-		str_printf(&q, "%s/svc", dir);
+		assert_int_equal(str_printf(&q, "%s/svc", dir), 0);
 		assert_int_equal(mkdir(q.s, 0700), 0);
 		assert_int_equal(chown(q.s, 65534, 65534), 0);
-		str_cats(&q, "/vpasswd");
+		assert_int_equal(str_cats(&q, "/vpasswd"), 0);
 		assert_int_equal(file_replace(q.s, "x", 1, 0600), 0);
 		assert_int_equal(stat(q.s, &st), 0);
 		assert_int_equal(st.st_uid, 65534);

@@ -109,32 +109,34 @@ test_get_recalc(void **state)
 
 	(void)state;
 	str_clear(&md);
-	str_printf(&md, "%s/Maildir", dir);
+	assert_int_equal(str_printf(&md, "%s/Maildir", dir), 0);
 	assert_int_equal(maildir_make(md.s, 0700), 0);
 	str_clear(&p);
-	str_printf(&p, "%s/.Sent", md.s);
+	assert_int_equal(str_printf(&p, "%s/.Sent", md.s), 0);
 	assert_int_equal(maildir_make(p.s, 0700), 0);
 	str_clear(&p);
-	str_printf(&p, "%s/.Trash", md.s);
+	assert_int_equal(str_printf(&p, "%s/.Trash", md.s), 0);
 	assert_int_equal(maildir_make(p.s, 0700), 0);
 	str_clear(&p);
-	str_printf(&p, "%s/new/1.2.host,S=300", md.s);
+	assert_int_equal(str_printf(&p, "%s/new/1.2.host,S=300", md.s), 0);
 	put(p.s, "x");
 	str_clear(&p);
-	str_printf(&p, "%s/cur/1.3.host:2,S", md.s);
+	assert_int_equal(str_printf(&p, "%s/cur/1.3.host:2,S", md.s), 0);
 	put(p.s, "12345");				/* stat: 5 */
 	str_clear(&p);
-	str_printf(&p, "%s/.Sent/cur/1.4.host,S=50:2,", md.s);
+	assert_int_equal(str_printf(&p, "%s/.Sent/cur/1.4.host,S=50:2,",
+	    md.s), 0);
 	put(p.s, "y");
 	str_clear(&p);
-	str_printf(&p, "%s/.Trash/cur/1.5.host,S=9999:2,", md.s);
+	assert_int_equal(str_printf(&p, "%s/.Trash/cur/1.5.host,S=9999:2,",
+	    md.s), 0);
 	put(p.s, "z");					/* not counted */
 
 	/* Missing file: recalculated and written. */
 	assert_int_equal(mdquota_get(md.s, "1000S", &q, now), 0);
 	assert_true(q.size == 355 && q.count == 3);
 	str_clear(&p);
-	str_printf(&p, "%s/maildirsize", md.s);
+	assert_int_equal(str_printf(&p, "%s/maildirsize", md.s), 0);
 	assert_int_equal(file_read(p.s, &t), 1);
 	assert_string_equal(t.s, "1000S\n355 3\n");
 
@@ -168,9 +170,9 @@ test_get_recalc(void **state)
 	assert_int_equal(mdquota_get(md.s, "1000S", &q, now), 0);
 	assert_true(q.size == 355);
 	str_clear(&t);
-	str_cats(&t, "1000S\n");
+	assert_int_equal(str_cats(&t, "1000S\n"), 0);
 	for (i = 0; t.len < MDQUOTA_FILE_MAX; i++)
-		str_cats(&t, "       0    0\n");
+		assert_int_equal(str_cats(&t, "       0    0\n"), 0);
 	put(p.s, t.s);
 	assert_int_equal(mdquota_get(md.s, "1000S", &q, now), 0);
 	assert_true(q.lines == 1 && q.size == 355);

@@ -19,6 +19,10 @@
 
 #include "mime_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Files up to this size are read, larger ones mapped. */
 #define READ_MAX	(256 * 1024)
 #define ARENA_CHUNK	8192
@@ -243,9 +247,44 @@ mime_data(const struct mime_msg *m, size_t *len_r)
  * Line-end counting: LF and bare LF (an LF whose previous octet in the
  * message is not CR).  Virtual size of a range = octets + bare LFs.
  */
+/* Bits set in a 16-bit mask (no popcnt instruction assumed). */
+static inline unsigned int
+pop16(unsigned int x)
+{
+	x = x - ((x >> 1) & 0x5555);
+	x = (x & 0x3333) + ((x >> 2) & 0x3333);
+	x = (x + (x >> 4)) & 0x0f0f;
+	return (x + (x >> 8)) & 0x1f;
+}
+
+/* The first "\n-" in buf[from..to) (its LF's offset), or to: where a
+ * boundary line may start.  16 octets at a time where SSE2 is there. */
+static size_t
+find_nl_dash(const unsigned char *buf, size_t from, size_t to)
+{
+	size_t	 i = from;
+
 #if defined(__SSE2__)
-#include <emmintrin.h>
+	const __m128i nl = _mm_set1_epi8('\n'), da = _mm_set1_epi8('-');
+
+	for (; i + 17 <= to; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (buf + i));
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)
+		    (buf + i + 1));
+		unsigned int m = (unsigned int)_mm_movemask_epi8(
+		    _mm_and_si128(_mm_cmpeq_epi8(v, nl),
+		    _mm_cmpeq_epi8(w, da)));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
 #endif
+	for (; i + 1 < to; i++)
+		if (buf[i] == '\n' && buf[i + 1] == '-')
+			return i;
+	return to;
+}
 
 /* LFs, and LFs whose previous octet in the message is not CR, of
  * buf[from..to), 16 octets at a time where SSE2 is there. */
@@ -278,8 +317,8 @@ count_range(const unsigned char *buf, size_t from, size_t to, struct cnt *c)
 
 		if (ml == 0)
 			continue;
-		lf += (uint64_t)__builtin_popcount(ml);
-		bare += (uint64_t)__builtin_popcount(ml & ~mc);
+		lf += pop16(ml);
+		bare += pop16(ml & ~mc);
 	}
 #endif
 	for (; i < to; i++)
@@ -949,14 +988,12 @@ mime_parse(struct mime_msg *m)
 			line = pos;
 			b = boundary_at(&ps, line, &close);
 			while (b == NULL) {
-				const unsigned char *nl;
+				/* only lines starting with "-" can be */
+				size_t	 k = find_nl_dash(m->buf, line, m->len);
 
-				/* only lines starting with "--" can be */
-				nl = memmem(m->buf + line, m->len - line,
-				    "\n--", 3);
-				if (nl == NULL)
+				if (k >= m->len)
 					break;
-				line = (size_t)(nl - m->buf) + 1;
+				line = k + 1;
 				b = boundary_at(&ps, line, &close);
 			}
 			if (b == NULL) {

@@ -38,10 +38,14 @@
  * - Errors: functions returning int return 0 (or 1/0 for yes/no
  *   questions), or -1 with errno: ENOMEM, E2BIG (a caller's str max),
  *   EIO (read error; errno of read/mmap otherwise), ENOENT (no such part
- *   or field), EINVAL (a bad argument, e.g. a malformed section), and
- *   ENOTSUP (a Content-Transfer-Encoding the module cannot decode: IMAP
- *   answers BINARY with [UNKNOWN-CTE]).  Broken MIME is never an error:
- *   it is parsed the way Dovecot parses it.
+ *   or field), EINVAL (a bad argument, e.g. a malformed section),
+ *   ENOTSUP (a Content-Transfer-Encoding BINARY cannot decode: IMAP
+ *   answers [UNKNOWN-CTE]) and EBADMSG (broken base64 or quoted-printable
+ *   under BINARY: IMAP answers [PARSE], as Dovecot).  Broken MIME is
+ *   never an error: it is parsed the way Dovecot parses it.
+ * - One thread per process: GMime is initialised once and charset
+ *   converters are kept open process-wide (hsmail's servers are one
+ *   process per session).  Nothing else is global.
  * - A file truncated by someone else while mapped raises SIGBUS; Maildir
  *   files are written once, and the only one who can do that is the
  *   mailbox owner, whose own session it ends.
@@ -126,8 +130,11 @@ enum mime_sum_tag {
 	MIME_SUM_IN_REPLY_TO	= 'I',	/* first msg-id of In-Reply-To */
 	MIME_SUM_REFERENCES	= 'R',	/* msg-ids, space separated, oldest
 					   first (RFC 5256 fallback applied) */
-	MIME_SUM_FLAGS		= 'X',	/* "a" has attachment, "8" 8-bit body,
-					   "n" NUL octets, "m" multipart */
+	MIME_SUM_FLAGS		= 'X',	/* "a" has an attachment (disposition
+					   attachment, a forwarded message, or
+					   a non-text part without Content-ID),
+					   "8" 8-bit body, "n" NUL octets,
+					   "m" multipart */
 };
 /* Append the summary of the message to out. */
 int	mime_summary(struct mime_msg *, struct str *out);
@@ -241,10 +248,11 @@ int	mime_fold_contains(const char *utf8, size_t n, const char *needle,
 int	mime_search_header(struct mime_msg *, const char *name,
 	    const char *needle, size_t needle_len);
 /* BODY (with_header 0) or TEXT (with_header 1): does the text of the
- * message contain the needle?  Every text part (text/ *, and the headers
- * of encapsulated messages for TEXT) is decoded (transfer encoding and
- * charset) to UTF-8 and searched in bounded memory; non-text parts are
- * searched as their raw bytes.  1, 0, -1. */
+ * message contain the needle?  Every text part (text/ *, and parts with
+ * no Content-Type) is decoded (transfer encoding and charset) to UTF-8
+ * and searched in chunks with bounded memory; for TEXT every header
+ * (message, MIME parts, encapsulated messages) is searched decoded too.
+ * Other parts (images, application/...) are not searched.  1, 0, -1. */
 int	mime_search_body(struct mime_msg *, int with_header,
 	    const char *needle, size_t needle_len);
 
@@ -395,20 +403,27 @@ int	mime_section_parse(const char *spec, struct mime_section *s,
 	    char *part_buf, size_t part_buf_size);
 
 /*
- * Open a reader of a section in the form IMAP serves it (CRLF line
- * ends; HEADER.FIELDS keeps the matching fields in order with their
- * folding, then the blank line; BINARY decodes base64/quoted-printable/
- * uuencode, leaves 7bit/8bit/binary parts as they are).  A part that
- * does not exist: -1 ENOENT (IMAP answers NIL or an empty string); a
- * section that names nothing on that part (TEXT or HEADER of a part
- * that is not a message): an empty reader (as Dovecot).  BINARY of an
- * undecodable encoding: -1 ENOTSUP ([UNKNOWN-CTE]).
+ * Open a reader of a section in the form IMAP serves it, octet for octet
+ * what Dovecot serves: CRLF line ends (a CR put before every bare LF),
+ * NUL octets as 0x80 (not under BINARY); HEADER.FIELDS[.NOT] the
+ * matching fields in order with their folding, then the empty line as
+ * Dovecot's header filter adds it; BINARY[n] the part's base64 or
+ * quoted-printable decoded, 7bit/8bit/binary parts as they are.  A part
+ * that does not exist, and a section that names nothing on that part
+ * (TEXT or HEADER of a part that is not a message/rfc822): an empty
+ * reader (Dovecot answers an empty string).  BINARY of another encoding
+ * (x-uuencode, x-anything): -1 ENOTSUP ([UNKNOWN-CTE]).  BINARY[] (the
+ * whole message) and BINARY of a multipart or message/rfc822 part serve
+ * the octets as they are (Dovecot rewrites the encoding of the leaves
+ * inside; RFC 3516 leaves it open).
  */
 int	mime_reader_open(struct mime_msg *, const struct mime_section *,
 	    struct mime_reader **r_r);
 /* Octets the whole section has (the literal size before <partial>);
- * for BINARY this decodes once (bounded memory).  *has_nul_r (may be
- * NULL): 1 if those octets hold a NUL (BINARY answers ~{n}). */
+ * for BINARY this decodes once (bounded memory) and fails with EBADMSG
+ * on broken base64/quoted-printable ([PARSE]).  *has_nul_r (may be
+ * NULL): 1 if those octets hold a NUL (BINARY must then answer with a
+ * literal8 ~{n}; Dovecot uses ~{n} for every BINARY answer). */
 int	mime_reader_size(struct mime_reader *, uint64_t *size_r,
 	    int *has_nul_r);
 /* Skip to octet offset (partial origin); past the end is the end. */

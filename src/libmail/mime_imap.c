@@ -84,10 +84,14 @@ imap_nstring_nolf(struct str *o, const char *s, size_t n)
 		char	 c = s[i], nx = i + 1 < n ? s[i + 1] : '\0';
 
 		if (c != '\r' && c != '\n')
-			(void)str_catc(&t, c);
+			r = str_catc(&t, c);
 		else if (nx != ' ' && nx != '\t' && nx != '\r' && nx != '\n' &&
 		    nx != '\0')
-			(void)str_catc(&t, ' ');
+			r = str_catc(&t, ' ');
+		if (r == -1) {
+			str_free(&t);
+			return -1;
+		}
 	}
 	r = imap_string(o, t.s != NULL ? t.s : "", t.len);
 	str_free(&t);
@@ -191,9 +195,9 @@ imap_human(struct str *o, const char *src, size_t n)
 /*
  * A header value as Dovecot keeps it: CRs that end folded lines dropped
  * (DROP_CR); for the plain string fields (repl) a NUL becomes U+FFFD,
- * structured ones keep it for the tokenizer.  Into t; returns its length.
+ * structured ones keep it for the tokenizer.  Into t; 0 or -1 ENOMEM.
  */
-static size_t
+static int
 dv_value(const struct fv *v, struct str *t, int repl)
 {
 	size_t	 i, n, run = 0;
@@ -203,21 +207,19 @@ dv_value(const struct fv *v, struct str *t, int repl)
 		return 0;
 	n = v->n;
 	if (str_ready(t, n) == -1)
-		return 0;
+		return -1;
 	for (i = 0; i < n; i++) {
 		char	 c = v->p[i];
 
 		if ((c == '\r' && i + 1 < n && v->p[i + 1] == '\n') ||
 		    (c == '\0' && repl)) {
-			(void)str_catb(t, v->p + run, i - run);
-			if (c == '\0' && str_catb(t, "\xef\xbf\xbd", 3) == -1)
-				return 0;
+			if (str_catb(t, v->p + run, i - run) == -1 ||
+			    (c == '\0' && str_catb(t, "\xef\xbf\xbd", 3) == -1))
+				return -1;
 			run = i + 1;
 		}
 	}
-	if (str_catb(t, v->p + run, n - run) == -1)
-		return 0;
-	return t->len;
+	return str_catb(t, v->p + run, n - run);
 }
 
 /*
@@ -249,8 +251,8 @@ collect_addrs(struct mime_msg *m, const struct mime_part *p,
 		if (i == A_N)
 			continue;
 		mime_fv_value(&f, &v);
-		dv_value(&v, &t, 0);
-		if (env_addr_parse(t.s != NULL ? t.s : "", t.len, 0, &l[i]) == -1)
+		if (dv_value(&v, &t, 0) == -1 ||
+		    env_addr_parse(t.s != NULL ? t.s : "", t.len, 0, &l[i]) == -1)
 			r = -1;
 	}
 	str_free(&t);
@@ -296,8 +298,9 @@ write_str_field(struct str *o, const struct fv *v, int human)
 
 	if (v->p == NULL)
 		return str_cats(o, "NIL");
-	dv_value(v, &t, 1);
-	if (human)
+	if (dv_value(v, &t, 1) == -1)
+		r = -1;
+	else if (human)
 		r = imap_human(o, t.s != NULL ? t.s : "", t.len);
 	else
 		r = imap_nstring_nolf(o, t.s != NULL ? t.s : "", t.len);
@@ -399,89 +402,98 @@ cdata_init(struct cdata *d)
 	    d->desc.max = d->loc.max = d->md5.max = STR_UNBOUNDED;
 }
 
-static void
+/* The MIME fields of a part, parsed as Dovecot parses them; 0, or -1
+ * ENOMEM (d is then freed). */
+static int
 cdata_parse(const struct mime_part *p, struct cdata *d)
 {
 	struct str t = STR_INIT(STR_UNBOUNDED), s = STR_INIT(STR_UNBOUNDED);
 	struct rfc822 r;
-	size_t	 n, i;
-	int	 ret;
+	size_t	 i;
+	int	 ret, bad = 0;
 
 	cdata_init(d);
 	if (!(p->flags & P_IS_MIME))
-		return;
-	if (p->ct[CT_TYPE].p != NULL) {
-		n = dv_value(&p->ct[CT_TYPE], &t, 0);
-		rfc822_init(&r, t.s, n);
+		return 0;
+	rfc822_init(&r, "", 0);
+	if (p->ct[CT_TYPE].p != NULL && !bad) {
+		bad |= dv_value(&p->ct[CT_TYPE], &t, 0);
+		rfc822_init(&r, t.s, t.len);
 		(void)rfc822_skip_lwsp(&r);
 		ret = rfc822_content_type(&r, &s);
 		d->have_type = 1;
 		for (i = 0; i < s.len && s.s[i] != '/'; i++)
 			;
-		(void)str_catb(&d->type, s.s != NULL ? s.s : "", i);
+		bad |= str_catb(&d->type, s.s != NULL ? s.s : "", i);
 		if (i < s.len)
-			(void)str_catb(&d->subtype, s.s + i + 1,
+			bad |= str_catb(&d->subtype, s.s + i + 1,
 			    s.len - i - 1);
 		if (ret >= 0)
 			(void)rfc822_params(&r, &d->params, &d->nparams);
+		bad |= -r.oom;
 	}
-	if (p->ct[CT_CTE].p != NULL) {
-		n = dv_value(&p->ct[CT_CTE], &t, 0);
-		rfc822_init(&r, t.s, n);
+	if (p->ct[CT_CTE].p != NULL && !bad) {
+		bad |= dv_value(&p->ct[CT_CTE], &t, 0);
+		rfc822_init(&r, t.s, t.len);
 		(void)rfc822_skip_lwsp(&r);
 		str_clear(&s);
 		if (rfc822_mime_token(&r, &s) >= 0 &&
 		    rfc822_skip_lwsp(&r) == 0 && s.len > 0) {
-			(void)str_cat(&d->cte, &s);
+			bad |= str_cat(&d->cte, &s);
 			d->have_cte = 1;
 		}
+		bad |= -r.oom;
 	}
-	if (p->ct[CT_DISP].p != NULL) {
-		n = dv_value(&p->ct[CT_DISP], &t, 0);
-		rfc822_init(&r, t.s, n);
+	if (p->ct[CT_DISP].p != NULL && !bad) {
+		bad |= dv_value(&p->ct[CT_DISP], &t, 0);
+		rfc822_init(&r, t.s, t.len);
 		(void)rfc822_skip_lwsp(&r);
 		str_clear(&s);
 		if (rfc822_mime_token(&r, &s) >= 0) {
-			(void)str_cat(&d->disp, &s);
+			bad |= str_cat(&d->disp, &s);
 			d->have_disp = 1;
 			(void)rfc822_params(&r, &d->dparams, &d->ndparams);
 		}
+		bad |= -r.oom;
 	}
-	if (p->ct[CT_LANG].p != NULL) {
-		n = dv_value(&p->ct[CT_LANG], &t, 0);
-		rfc822_init(&r, t.s, n);
+	if (p->ct[CT_LANG].p != NULL && !bad) {
+		bad |= dv_value(&p->ct[CT_LANG], &t, 0);
+		rfc822_init(&r, t.s, t.len);
 		(void)rfc822_skip_lwsp(&r);
 		for (;;) {
 			str_clear(&s);
 			if (rfc822_atom(&r, &s) < 0)
 				break;
-			(void)str_cat(&d->lang, &s);
-			(void)str_catc(&d->lang, '\0');
+			bad |= str_cat(&d->lang, &s);
+			bad |= str_catc(&d->lang, '\0');
 			d->nlang++;
 			if (r.p == r.end || *r.p != ',')
 				break;
 			r.p++;
 			(void)rfc822_skip_lwsp(&r);
 		}
+		bad |= -r.oom;
 	}
-	if (p->ct[CT_ID].p != NULL) {
-		n = dv_value(&p->ct[CT_ID], &t, 1);
-		(void)str_catb(&d->id, t.s != NULL ? t.s : "", n);
-	}
-	if (p->ct[CT_DESC].p != NULL) {
-		n = dv_value(&p->ct[CT_DESC], &t, 1);
-		(void)str_catb(&d->desc, t.s != NULL ? t.s : "", n);
-	}
-	if (p->ct[CT_LOC].p != NULL) {
-		n = dv_value(&p->ct[CT_LOC], &t, 1);
-		(void)str_catb(&d->loc, t.s != NULL ? t.s : "", n);
-	}
-	if (p->ct[CT_MD5].p != NULL) {
-		n = dv_value(&p->ct[CT_MD5], &t, 1);
-		(void)str_catb(&d->md5, t.s != NULL ? t.s : "", n);
-	}
+	if (p->ct[CT_ID].p != NULL && !bad)
+		bad |= dv_value(&p->ct[CT_ID], &t, 1) |
+		    str_cat(&d->id, &t);
+	if (p->ct[CT_DESC].p != NULL && !bad)
+		bad |= dv_value(&p->ct[CT_DESC], &t, 1) |
+		    str_cat(&d->desc, &t);
+	if (p->ct[CT_LOC].p != NULL && !bad)
+		bad |= dv_value(&p->ct[CT_LOC], &t, 1) |
+		    str_cat(&d->loc, &t);
+	if (p->ct[CT_MD5].p != NULL && !bad)
+		bad |= dv_value(&p->ct[CT_MD5], &t, 1) |
+		    str_cat(&d->md5, &t);
 	str_free(&t);
 	str_free(&s);
+	if (bad) {
+		cdata_free(d);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -587,7 +599,8 @@ write_part(struct mime_msg *m, const struct mime_part *p, int ext,
 	uint64_t vs = mime_vsize(p->body_off, p->end, &p->c_body, &p->c_end);
 	uint64_t lines = p->c_end.lf - p->c_body.lf;
 
-	cdata_parse(p, &d);
+	if (cdata_parse(p, &d) == -1)
+		return -1;
 	if (p->flags & P_MULTIPART) {
 		if (p->child == NULL)
 			r |= str_cats(o, ext ? EMPTY_BODY " NIL NIL NIL NIL)" :

@@ -124,6 +124,7 @@ int	mime_name_eq(const char *name, size_t n, const char *want);
 struct rfc822 {
 	const unsigned char *p, *end;
 	struct str	*comment;	/* last comment, if wanted */
+	int		 oom;		/* an append failed: ENOMEM */
 };
 void	rfc822_init(struct rfc822 *, const void *, size_t);
 int	rfc822_skip_lwsp(struct rfc822 *);

@@ -36,21 +36,19 @@ static const unsigned char atext[256] = {
 #define IS_ATEXT(c)	(atext[(unsigned char)(c)] != 0)
 #define IS_TOKEN(c)	((atext[(unsigned char)(c)] & 3) != 0)
 
-/* A failed append is remembered and reported at the end (ENOMEM). */
-static int	 oom;
 
 static void
-put(struct str *s, const void *p, size_t n)
+put(struct rfc822 *r, struct str *s, const void *p, size_t n)
 {
 	if (n > 0 && str_catb(s, p, n) == -1)
-		oom = 1;
+		r->oom = 1;
 }
 
 static void
-putc1(struct str *s, int c)
+putc1(struct rfc822 *r, struct str *s, int c)
 {
 	if (str_catc(s, (char)c) == -1)
-		oom = 1;
+		r->oom = 1;
 }
 
 void
@@ -59,6 +57,7 @@ rfc822_init(struct rfc822 *r, const void *p, size_t n)
 	r->p = p;
 	r->end = r->p + n;
 	r->comment = NULL;
+	r->oom = 0;
 }
 
 #define NUL_REPL	"\xef\xbf\xbd"	/* U+FFFD for a NUL */
@@ -77,8 +76,8 @@ skip_comment(struct rfc822 *r)
 		switch (*r->p) {
 		case '\0':
 			if (r->comment != NULL) {
-				put(r->comment, start, (size_t)(r->p - start));
-				put(r->comment, NUL_REPL, 3);
+				put(r, r->comment, start, (size_t)(r->p - start));
+				put(r, r->comment, NUL_REPL, 3);
 				start = r->p + 1;
 			}
 			break;
@@ -88,7 +87,7 @@ skip_comment(struct rfc822 *r)
 		case ')':
 			if (--level == 0) {
 				if (r->comment != NULL)
-					put(r->comment, start,
+					put(r, r->comment, start,
 					    (size_t)(r->p - start));
 				r->p++;
 				return r->p < r->end;
@@ -100,7 +99,7 @@ skip_comment(struct rfc822 *r)
 			len = (size_t)(r->p - start);
 			if (len > 0 && start[len - 1] == '\r')
 				len--;
-			put(r->comment, start, len);
+			put(r, r->comment, start, len);
 			start = r->p + 1;
 			break;
 		case '\\':
@@ -112,7 +111,7 @@ skip_comment(struct rfc822 *r)
 				break;
 			}
 			if (r->comment != NULL)
-				put(r->comment, start, (size_t)(r->p - start - 1));
+				put(r, r->comment, start, (size_t)(r->p - start - 1));
 			start = r->p;
 			break;
 		}
@@ -149,10 +148,10 @@ rfc822_atom(struct rfc822 *r, struct str *s)
 	for (start = r->p++; r->p != r->end; r->p++) {
 		if (IS_ATEXT(*r->p))
 			continue;
-		put(s, start, (size_t)(r->p - start));
+		put(r, s, start, (size_t)(r->p - start));
 		return rfc822_skip_lwsp(r);
 	}
-	put(s, start, (size_t)(r->p - start));
+	put(r, s, start, (size_t)(r->p - start));
 	return 0;
 }
 
@@ -172,18 +171,18 @@ rfc822_dot_atom(struct rfc822 *r, struct str *s)
 		}
 		if (start == r->p)
 			return -1;
-		put(s, start, (size_t)(r->p - start));
+		put(r, s, start, (size_t)(r->p - start));
 		if ((ret = rfc822_skip_lwsp(r)) <= 0)
 			return ret;
 		if (*r->p != '.')
 			return 1;
 		r->p++;
-		putc1(s, '.');
+		putc1(r, s, '.');
 		if (rfc822_skip_lwsp(r) <= 0)
 			return -1;
 		start = r->p;
 	}
-	put(s, start, (size_t)(r->p - start));
+	put(r, s, start, (size_t)(r->p - start));
 	return 0;
 }
 
@@ -196,10 +195,10 @@ rfc822_mime_token(struct rfc822 *r, struct str *s)
 	for (start = r->p; r->p != r->end; r->p++) {
 		if (IS_TOKEN(*r->p) || *r->p == '.')
 			continue;
-		put(s, start, (size_t)(r->p - start));
+		put(r, s, start, (size_t)(r->p - start));
 		return rfc822_skip_lwsp(r);
 	}
-	put(s, start, (size_t)(r->p - start));
+	put(r, s, start, (size_t)(r->p - start));
 	return 0;
 }
 
@@ -215,19 +214,19 @@ rfc822_quoted(struct rfc822 *r, struct str *s)
 	for (start = r->p; r->p < r->end; r->p++) {
 		switch (*r->p) {
 		case '\0':
-			put(s, start, (size_t)(r->p - start));
-			put(s, NUL_REPL, 3);
+			put(r, s, start, (size_t)(r->p - start));
+			put(r, s, NUL_REPL, 3);
 			start = r->p + 1;
 			break;
 		case '"':
-			put(s, start, (size_t)(r->p - start));
+			put(r, s, start, (size_t)(r->p - start));
 			r->p++;
 			return rfc822_skip_lwsp(r);
 		case '\n':
 			len = (size_t)(r->p - start);
 			if (len > 0 && start[len - 1] == '\r')
 				len--;
-			put(s, start, len);
+			put(r, s, start, len);
 			start = r->p + 1;
 			break;
 		case '\\':
@@ -238,7 +237,7 @@ rfc822_quoted(struct rfc822 *r, struct str *s)
 				r->p--;
 				break;
 			}
-			put(s, start, (size_t)(r->p - start - 1));
+			put(r, s, start, (size_t)(r->p - start - 1));
 			start = r->p;
 			break;
 		}
@@ -254,10 +253,10 @@ atom_or_dot(struct rfc822 *r, struct str *s)
 	for (start = r->p; r->p != r->end; r->p++) {
 		if (IS_ATEXT(*r->p) || *r->p == '.')
 			continue;
-		put(s, start, (size_t)(r->p - start));
+		put(r, s, start, (size_t)(r->p - start));
 		return rfc822_skip_lwsp(r);
 	}
-	put(s, start, (size_t)(r->p - start));
+	put(r, s, start, (size_t)(r->p - start));
 	return 0;
 }
 
@@ -280,7 +279,7 @@ rfc822_phrase(struct rfc822 *r, struct str *s)
 			return ret;
 		if (!IS_ATEXT(*r->p) && *r->p != '"' && *r->p != '.')
 			break;
-		putc1(s, ' ');
+		putc1(r, s, ' ');
 	}
 	return rfc822_skip_lwsp(r);
 }
@@ -294,21 +293,21 @@ domain_literal(struct rfc822 *r, struct str *s)
 	for (start = r->p++; r->p < r->end; r->p++) {
 		switch (*r->p) {
 		case '\0':
-			put(s, start, (size_t)(r->p - start));
-			put(s, NUL_REPL, 3);
+			put(r, s, start, (size_t)(r->p - start));
+			put(r, s, NUL_REPL, 3);
 			start = r->p + 1;
 			break;
 		case '[':
 			return -1;
 		case ']':
-			put(s, start, (size_t)(r->p - start + 1));
+			put(r, s, start, (size_t)(r->p - start + 1));
 			r->p++;
 			return rfc822_skip_lwsp(r);
 		case '\n':
 			len = (size_t)(r->p - start);
 			if (len > 0 && start[len - 1] == '\r')
 				len--;
-			put(s, start, len);
+			put(r, s, start, len);
 			start = r->p + 1;
 			break;
 		case '\\':
@@ -316,7 +315,7 @@ domain_literal(struct rfc822 *r, struct str *s)
 			if (r->p >= r->end)
 				return -1;
 			if (*r->p == '\r' || *r->p == '\n' || *r->p == '\0') {
-				put(s, start, (size_t)(r->p - start));
+				put(r, s, start, (size_t)(r->p - start));
 				start = r->p;
 				r->p--;
 			}
@@ -360,7 +359,7 @@ rfc822_content_type(struct rfc822 *r, struct str *s)
 		str_truncate(s, pos0);
 		return -1;
 	}
-	putc1(s, '/');
+	putc1(r, s, '/');
 	pos = s->len;
 	if ((ret = rfc822_mime_token(r, s)) < 0 || s->len == pos ||
 	    (r->p != r->end && *r->p != ';')) {
@@ -389,7 +388,7 @@ content_param(struct rfc822 *r, struct str *out)
 		str_truncate(out, mark);
 		return -1;
 	}
-	putc1(out, '\0');
+	putc1(r, out, '\0');
 	if (*r->p != '=') {
 		str_truncate(out, mark);
 		return -1;
@@ -403,12 +402,12 @@ content_param(struct rfc822 *r, struct str *out)
 		/* broken input: name==?utf-8?b?...?= */
 		while (r->p != r->end && *r->p != ';' && *r->p != ' ' &&
 		    *r->p != '\t' && *r->p != '\r' && *r->p != '\n') {
-			putc1(out, *r->p);
+			putc1(r, out, *r->p);
 			r->p++;
 		}
 	} else
 		ret = rfc822_mime_token(r, out);
-	putc1(out, '\0');
+	putc1(r, out, '\0');
 	return ret < 0 ? -1 : 1;
 }
 
@@ -460,13 +459,13 @@ keys_caseeq(const struct sect *a, const struct sect *b)
 }
 
 static void
-put_pair(struct str *out, const char *k, size_t kn, const char *v,
-    size_t vn)
+put_pair(struct rfc822 *r, struct str *out, const char *k, size_t kn,
+    const char *v, size_t vn)
 {
-	put(out, k, kn);
-	putc1(out, '\0');
-	put(out, v, vn);
-	putc1(out, '\0');
+	put(r, out, k, kn);
+	putc1(r, out, '\0');
+	put(r, out, v, vn);
+	putc1(r, out, '\0');
 }
 
 /*
@@ -488,7 +487,6 @@ rfc822_params(struct rfc822 *r, struct str *out, size_t *n_r)
 	int	 ret, broken = 0;
 	const char *p;
 
-	oom = 0;
 	for (;;) {
 		size_t	 mark = raw.len;
 
@@ -540,7 +538,7 @@ rfc822_params(struct rfc822 *r, struct str *out, size_t *n_r)
 					    nc * sizeof(*ss));
 
 					if (t == NULL) {
-						oom = 1;
+						r->oom = 1;
 						break;
 					}
 					ss = t;
@@ -555,7 +553,7 @@ rfc822_params(struct rfc822 *r, struct str *out, size_t *n_r)
 				continue;
 			}
 		}
-		put_pair(out, key, kl, val, vl);
+		put_pair(r, out, key, kl, val, vl);
 		n++;
 	}
 	if (nss > 0)
@@ -579,8 +577,8 @@ rfc822_params(struct rfc822 *r, struct str *out, size_t *n_r)
 				if (str_catb(&k, ss[j].key, ss[j].keylen) ==
 				    -1 || str_printf(&k, ss[j].extended ?
 				    "*%u*" : "*%u", ss[j].idx) == -1)
-					oom = 1;
-				put_pair(out, str_c(&k), k.len, ss[j].value,
+					r->oom = 1;
+				put_pair(r, out, str_c(&k), k.len, ss[j].value,
 				    ss[j].vlen);
 				str_free(&k);
 				n++;
@@ -591,27 +589,27 @@ rfc822_params(struct rfc822 *r, struct str *out, size_t *n_r)
 			struct str v = STR_INIT(STR_UNBOUNDED);
 
 			if (!ss[i].extended && ext)
-				put(&v, "''", 2);
+				put(r, &v, "''", 2);
 			for (j = i; j < next; j++) {
 				if (!ss[j].extended && ext) {
 					size_t	 k;
 
 					for (k = 0; k < ss[j].vlen; k++) {
 						if (ss[j].value[k] == '%')
-							put(&v, "%25", 3);
+							put(r, &v, "%25", 3);
 						else
-							putc1(&v,
+							putc1(r, &v,
 							    ss[j].value[k]);
 					}
 				} else
-					put(&v, ss[j].value, ss[j].vlen);
+					put(r, &v, ss[j].value, ss[j].vlen);
 			}
-			put(out, ss[i].key, ss[i].keylen);
+			put(r, out, ss[i].key, ss[i].keylen);
 			if (ext)
-				putc1(out, '*');
-			putc1(out, '\0');
-			put(out, v.s != NULL ? v.s : "", v.len);
-			putc1(out, '\0');
+				putc1(r, out, '*');
+			putc1(r, out, '\0');
+			put(r, out, v.s != NULL ? v.s : "", v.len);
+			putc1(r, out, '\0');
 			n++;
 			str_free(&v);
 		}
@@ -619,7 +617,7 @@ rfc822_params(struct rfc822 *r, struct str *out, size_t *n_r)
 	free(ss);
 	str_free(&raw);
 	*n_r = n;
-	if (oom) {
+	if (r->oom) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -675,10 +673,8 @@ sdup(const char *s, size_t n)
 {
 	char	*p = malloc(n + 1);
 
-	if (p == NULL) {
-		oom = 1;
+	if (p == NULL)
 		return NULL;
-	}
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
@@ -694,7 +690,7 @@ addr_add(struct aparse *ap)
 		struct env_addr *t = realloc(o->v, nc * sizeof(*t));
 
 		if (t == NULL) {
-			oom = 1;
+			ap->r.oom = 1;
 			free(ap->a.name);
 			free(ap->a.route);
 			free(ap->a.mailbox);
@@ -710,12 +706,13 @@ addr_add(struct aparse *ap)
 }
 
 static void
-set(char **dst, size_t *len_r, const char *s, size_t n)
+set(struct aparse *ap, char **dst, size_t *len_r, const char *s, size_t n)
 {
 	free(*dst);
-	*dst = sdup(s, n);
+	if ((*dst = sdup(s, n)) == NULL)
+		ap->r.oom = 1;
 	if (len_r != NULL)
-		*len_r = n;
+		*len_r = *dst != NULL ? n : 0;
 }
 
 static int
@@ -725,7 +722,7 @@ nonstrict_dot_atom(struct rfc822 *r, struct str *s)
 
 	do {
 		while (*r->p == '.') {
-			putc1(s, '.');
+			putc1(r, s, '.');
 			r->p++;
 			if (r->p == r->end)
 				return 0;	/* @domain missing */
@@ -752,7 +749,7 @@ local_part(struct aparse *ap)
 		ret = nonstrict_dot_atom(&ap->r, &ap->s);
 	if (ret < 0)
 		return -1;
-	set(&ap->a.mailbox, &ap->a.mailbox_len, ap->s.s ? ap->s.s : "",
+	set(ap, &ap->a.mailbox, &ap->a.mailbox_len, ap->s.s ? ap->s.s : "",
 	    ap->s.len);
 	return ret;
 }
@@ -767,7 +764,7 @@ domain(struct aparse *ap)
 		str_free(&d);
 		return -1;
 	}
-	set(&ap->a.domain, NULL, d.s ? d.s : "", d.len);
+	set(ap, &ap->a.domain, NULL, d.s ? d.s : "", d.len);
 	str_free(&d);
 	return ret;
 }
@@ -787,8 +784,8 @@ domain_list(struct aparse *ap)
 		if (*ap->r.p != '@')
 			break;
 		if (d.len > 0)
-			putc1(&d, ',');
-		putc1(&d, '@');
+			putc1(&ap->r, &d, ',');
+		putc1(&ap->r, &d, '@');
 		if ((ret = rfc822_domain(&ap->r, &d)) <= 0) {
 			str_free(&d);
 			return ret;
@@ -796,7 +793,7 @@ domain_list(struct aparse *ap)
 		while (rfc822_skip_lwsp(&ap->r) > 0 && *ap->r.p == ',')
 			ap->r.p++;
 	}
-	set(&ap->a.route, NULL, d.s ? d.s : "", d.len);
+	set(ap, &ap->a.route, NULL, d.s ? d.s : "", d.len);
 	str_free(&d);
 	return 1;
 }
@@ -812,7 +809,7 @@ angle_addr(struct aparse *ap)
 		if (domain_list(ap) > 0 && *ap->r.p == ':')
 			ap->r.p++;
 		else {
-			set(&ap->a.route, NULL, "INVALID_ROUTE", 13);
+			set(ap, &ap->a.route, NULL, "INVALID_ROUTE", 13);
 			if (ap->r.p >= ap->r.end)
 				return -1;
 			/* go on anyway */
@@ -839,9 +836,9 @@ name_addr(struct aparse *ap)
 	if (rfc822_phrase(&ap->r, &ap->s) <= 0 || *ap->r.p != '<')
 		return -1;
 	if (ap->s.len > 0)
-		set(&ap->a.name, &ap->a.name_len, ap->s.s, ap->s.len);
+		set(ap, &ap->a.name, &ap->a.name_len, ap->s.s, ap->s.len);
 	if (angle_addr(ap) < 0) {
-		set(&ap->a.domain, NULL, "SYNTAX_ERROR", 12);
+		set(ap, &ap->a.domain, NULL, "SYNTAX_ERROR", 12);
 		ap->a.invalid = 1;
 	}
 	return ap->r.p < ap->r.end;
@@ -862,22 +859,22 @@ addr_spec(struct aparse *ap)
 			ret = ret2;
 	}
 	if (ap->comment.len > 0)
-		set(&ap->a.name, &ap->a.name_len, ap->comment.s,
+		set(ap, &ap->a.name, &ap->a.name_len, ap->comment.s,
 		    ap->comment.len);
 	else if (ret2 == -2) {
 		/* a user without @domain and without (name): alone it is a
 		 * mailbox, followed by more words a display name */
 		size_t	 orig;
 
-		putc1(&ap->s, ' ');
+		putc1(&ap->r, &ap->s, ' ');
 		orig = ap->s.len;
 		(void)rfc822_phrase(&ap->r, &ap->s);
 		if (ap->s.len != orig) {
 			free(ap->a.mailbox);
 			ap->a.mailbox = NULL;
-			set(&ap->a.name, &ap->a.name_len, ap->s.s, ap->s.len);
+			set(ap, &ap->a.name, &ap->a.name_len, ap->s.s, ap->s.len);
 		} else if (!quoted)
-			set(&ap->a.domain, NULL, "", 0);
+			set(ap, &ap->a.domain, NULL, "", 0);
 		ap->a.invalid = 1;
 		ret = -1;
 	}
@@ -888,11 +885,11 @@ static void
 add_fixed(struct aparse *ap)
 {
 	if (ap->a.mailbox == NULL) {
-		set(&ap->a.mailbox, &ap->a.mailbox_len, "MISSING_MAILBOX", 15);
+		set(ap, &ap->a.mailbox, &ap->a.mailbox_len, "MISSING_MAILBOX", 15);
 		ap->a.invalid = 1;
 	}
 	if (ap->a.domain == NULL || ap->a.domain[0] == '\0') {
-		set(&ap->a.domain, NULL, "MISSING_DOMAIN", 14);
+		set(ap, &ap->a.domain, NULL, "MISSING_DOMAIN", 14);
 		ap->a.invalid = 1;
 	}
 	addr_add(ap);
@@ -944,7 +941,7 @@ group(struct aparse *ap)
 	ap->r.p++;
 	if ((ret = rfc822_skip_lwsp(&ap->r)) <= 0)
 		ap->a.invalid = 1;
-	set(&ap->a.mailbox, &ap->a.mailbox_len, ap->s.s ? ap->s.s : "",
+	set(ap, &ap->a.mailbox, &ap->a.mailbox_len, ap->s.s ? ap->s.s : "",
 	    ap->s.len);
 	addr_add(ap);
 	if (ret > 0 && *ap->r.p != ';') {
@@ -994,7 +991,6 @@ env_addr_parse(const char *s, size_t n, size_t max, struct env_addrs *out)
 	int	 ret;
 
 	memset(&ap, 0, sizeof(ap));
-	oom = 0;
 	ap.out = out;
 	ap.s = (struct str)STR_INIT(STR_UNBOUNDED);
 	ap.comment = (struct str)STR_INIT(STR_UNBOUNDED);
@@ -1019,7 +1015,7 @@ env_addr_parse(const char *s, size_t n, size_t max, struct env_addrs *out)
 	addr_reset(&ap);
 	str_free(&ap.s);
 	str_free(&ap.comment);
-	if (oom) {
+	if (ap.r.oom) {
 		errno = ENOMEM;
 		return -1;
 	}

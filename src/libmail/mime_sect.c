@@ -435,8 +435,9 @@ dec_uu(struct dec *d, const unsigned char *in, size_t n, int final,
 			continue;
 		}
 		/* an over-long line is cut: uuencode lines are short */
-		if (d->line.len < d->line.max)
-			(void)str_catc(&d->line, (char)in[i]);
+		if (d->line.len < d->line.max &&
+		    str_catc(&d->line, (char)in[i]) == -1)
+			return -1;
 	}
 	if (final && d->line.len > 0) {
 		if (uu_line(d, d->line.s, d->line.len, o) == -1)

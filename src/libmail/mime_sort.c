@@ -14,18 +14,20 @@
 
 #define SUMMARY_VERSION	"1"
 
-/* A header value as a plain string (folding CRs dropped). */
-static void
+/* A header value as a plain string (folding CRs dropped); 0 or -1. */
+static int
 plain(const struct fv *v, struct str *t)
 {
 	size_t	 i;
 
 	str_clear(t);
 	if (v->p == NULL)
-		return;
+		return 0;
 	for (i = 0; i < v->n; i++)
-		if (!(v->p[i] == '\r' && i + 1 < v->n && v->p[i + 1] == '\n'))
-			(void)str_catc(t, v->p[i]);
+		if (!(v->p[i] == '\r' && i + 1 < v->n &&
+		    v->p[i + 1] == '\n') && str_catc(t, v->p[i]) == -1)
+			return -1;
+	return 0;
 }
 
 /*
@@ -134,6 +136,11 @@ mime_base_subject(const char *raw, size_t n, struct str *out, int *reply_r)
 			str_free(&t);
 			return -1;
 		}
+	}
+	if (str_catb(&t, "", 0) == -1 || str_ready(&t, 1) == -1) {
+		str_free(&d);
+		str_free(&t);
+		return -1;
 	}
 	start = 0;
 	end = t.len;
@@ -261,9 +268,9 @@ first_addr(struct mime_msg *m, const struct mime_part *p, const char *field,
 		if (f.value == NULL || !mime_name_eq(f.name, f.name_len, field))
 			continue;
 		mime_fv_value(&f, &v);
-		plain(&v, &t);
 		/* only the first: a list of 100,000 costs nothing more */
-		if (env_addr_parse(t.s ? t.s : "", t.len, 1, &a) == -1)
+		if (plain(&v, &t) == -1 ||
+		    env_addr_parse(t.s ? t.s : "", t.len, 1, &a) == -1)
 			r = -1;
 		found = a.n > 0;
 		if (r == 0 && found && a.v[0].mailbox != NULL)
@@ -314,8 +321,9 @@ mime_sortkeys(struct mime_msg *m, struct mime_sortkeys *k)
 	if ((sk = arena_alloc(&m->arena, sizeof(*sk))) == NULL)
 		return -1;
 	if (top->env[ENV_DATE].p != NULL) {
-		plain(&top->env[ENV_DATE], &s);
-		if (date_rfc5322_parse(s.s ? s.s : "", s.len, &sk->date,
+		if (plain(&top->env[ENV_DATE], &s) == -1)
+			r = -1;
+		else if (date_rfc5322_parse(s.s ? s.s : "", s.len, &sk->date,
 		    &sk->date_tz) == 0)
 			sk->have_date = 1;
 	}
@@ -352,7 +360,7 @@ mime_sortkeys(struct mime_msg *m, struct mime_sortkeys *k)
 	    msgids(f.value, f.value_len, &s, 100000) < 0)
 		r = -1;
 	if (s.len == 0 && *sk->in_reply_to != '\0')
-		(void)str_cats(&s, sk->in_reply_to);
+		r |= str_cats(&s, sk->in_reply_to);
 	sk->references = keep(m, &s);
 	str_free(&s);
 	str_free(&d);
@@ -384,6 +392,41 @@ has_8bit(const unsigned char *p, size_t n)
 	for (; i < n; i++)
 		acc |= p[i];
 	return (acc & 0x8080808080808080ULL) != 0;
+}
+
+/*
+ * An attachment for the summary's flag, without decoding parameters:
+ * Content-Disposition "attachment", a forwarded message, or a leaf that
+ * is neither text nor an inline resource (Content-ID, not attachment).
+ */
+static int
+quick_attachment(const struct mime_part *p)
+{
+	struct rfc822 r;
+	struct str t = STR_INIT(256);
+	int	 disp_att = 0, text = 1;
+
+	if (!(p->flags & P_IS_MIME) || (p->flags & P_MULTIPART))
+		return 0;
+	if (p->ct[CT_DISP].p != NULL) {
+		rfc822_init(&r, p->ct[CT_DISP].p, p->ct[CT_DISP].n);
+		(void)rfc822_skip_lwsp(&r);
+		if (rfc822_mime_token(&r, &t) >= 0 && t.len == 10 &&
+		    mime_name_eq(t.s, 10, "attachment"))
+			disp_att = 1;
+	}
+	str_free(&t);
+	if (disp_att || (p->flags & P_RFC822))
+		return 1;
+	if (p->ct[CT_TYPE].p != NULL) {
+		rfc822_init(&r, p->ct[CT_TYPE].p, p->ct[CT_TYPE].n);
+		(void)rfc822_skip_lwsp(&r);
+		t.max = 256;
+		if (rfc822_mime_token(&r, &t) >= 0 && t.len > 0)
+			text = mime_name_eq(t.s, t.len, "text");
+		str_free(&t);
+	}
+	return !text && p->ct[CT_ID].p == NULL;
 }
 
 static int
@@ -453,13 +496,8 @@ mime_summary(struct mime_msg *m, struct str *out)
 	r |= recs(out, MIME_SUM_MESSAGE_ID, k.message_id);
 	r |= recs(out, MIME_SUM_IN_REPLY_TO, k.in_reply_to);
 	r |= recs(out, MIME_SUM_REFERENCES, k.references);
-	for (i = 0; i < m->nparts; i++) {
-		const struct mime_part *p = m->byid[i];
-		struct mime_part_info in;
-
-		if (mime_part_info(m, p, &in) == 0 && in.attachment)
-			att = 1;
-	}
+	for (i = 0; i < m->nparts && !att; i++)
+		att = quick_attachment(m->byid[i]);
 	nul = memchr(m->buf, '\0', m->len) != NULL;
 	if (m->root->body_off < m->len)
 		eight = has_8bit(m->buf + m->root->body_off,

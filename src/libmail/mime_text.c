@@ -40,11 +40,14 @@ text_init(void)
 static GMimeParserOptions *
 options(const char *charset)
 {
+	static GMimeParserOptions *dflt;
 	GMimeParserOptions *o;
 	const char *fb[4];
 	int	 k = 0;
 
 	text_init();
+	if (charset == NULL && dflt != NULL)
+		return dflt;
 	if ((o = g_mime_parser_options_new()) == NULL)
 		return NULL;
 	(void)pin(FALLBACK_CHARSET, strlen(FALLBACK_CHARSET));
@@ -64,7 +67,16 @@ options(const char *charset)
 	    GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_parameter_compliance_mode(o,
 	    GMIME_RFC_COMPLIANCE_LOOSE);
+	if (charset == NULL)
+		dflt = o;	/* kept for the life of the process */
 	return o;
+}
+
+static void
+options_done(GMimeParserOptions *o, const char *charset)
+{
+	if (charset != NULL)
+		g_mime_parser_options_free(o);
 }
 
 /*
@@ -489,11 +501,10 @@ cstring(const char *raw, size_t n)
 
 		if (c == '\r' || c == '\n')
 			continue;
-		if (c == '\0') {
-			(void)str_cats(&t, REPL);
-			continue;
+		if (c == '\0' ? str_cats(&t, REPL) : str_catc(&t, c)) {
+			str_free(&t);
+			return NULL;
 		}
-		(void)str_catc(&t, c);
 	}
 	if (t.s == NULL && str_catc(&t, '\0') == 0)
 		t.len = 0;
@@ -517,6 +528,20 @@ put_decoded(struct str *out, const char *s)
 	return 0;
 }
 
+/* ASCII, no encoded word, no quotes or comments a phrase would lose. */
+static int
+plain_ascii(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x80 || c == '"' || c == '(' || c == '\\' ||
+		    (c == '=' && s[1] == '?'))
+			return 0;
+	}
+	return 1;
+}
+
 static int
 decode_with(char *(*fn)(GMimeParserOptions *, const char *),
     const char *raw, size_t n, const char *charset, struct str *out)
@@ -527,6 +552,12 @@ decode_with(char *(*fn)(GMimeParserOptions *, const char *),
 
 	if ((in = cstring(raw, n)) == NULL)
 		return -1;
+	if (plain_ascii(in)) {
+		/* nothing to decode: GMime would only unfold it */
+		r = put_decoded(out, in);
+		free(in);
+		return r;
+	}
 	if ((o = options(charset)) == NULL) {
 		free(in);
 		errno = ENOMEM;
@@ -536,7 +567,7 @@ decode_with(char *(*fn)(GMimeParserOptions *, const char *),
 	dec = fn(o, in);
 	r = put_decoded(out, dec != NULL ? dec : in);
 	g_free(dec);
-	g_mime_parser_options_free(o);
+	options_done(o, charset);
 	free(in);
 	return r;
 }
@@ -652,7 +683,7 @@ mime_addr_parse(const char *raw, size_t n, struct mime_addrlist *l)
 		r = walk_list(list, l, NULL, 0);
 		g_object_unref(list);
 	}
-	g_mime_parser_options_free(o);
+	options_done(o, NULL);
 	free(in);
 	return r;
 }

@@ -343,9 +343,9 @@ info_fill(struct mime_msg *m, const struct mime_part *cp,
 		in->section = in->kind == MIME_MULTIPART ? "" : "1";
 	else {
 		str_clear(&t);
-		(void)str_printf(&t, "%s.%s", in->number,
-		    in->kind == MIME_MULTIPART ? "TEXT" : "1");
-		in->section = arena_strndup(&m->arena, t.s ? t.s : "", t.len);
+		in->section = str_printf(&t, "%s.%s", in->number,
+		    in->kind == MIME_MULTIPART ? "TEXT" : "1") == -1 ? NULL :
+		    arena_strndup(&m->arena, t.s, t.len);
 	}
 	in->cte = part_cte(p);
 	fmt = param(m, p, 0, "format");

@@ -51,8 +51,9 @@ void	mime_writer_free(struct mime_writer *);
  * is an RFC 5322 field name; value UTF-8, encoded as needed.  Setting
  * the same name again replaces it (Subject), except for names starting
  * with "X-", "Comments" and "Keywords", which are added.  Date,
- * Message-ID, MIME-Version and Content-* are refused (EINVAL): the
- * writer makes them. */
+ * Message-ID, MIME-Version, Content-*, Received, Return-Path and the
+ * fields that have functions of their own (From, Sender, Reply-To, To,
+ * Cc, Bcc, In-Reply-To, References) are refused (EINVAL). */
 int	mime_writer_header(struct mime_writer *, const char *name,
 	    const char *value);
 /* Add one address to the From, Sender, Reply-To, To, Cc or Bcc list:

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,53 +19,80 @@ queue_exit_perm(int code)
 	return code >= 11 && code <= 40;
 }
 
+/*
+ * qmail's qmail_close table (qmail.md section 4).  Exit 0 is here for a
+ * qmail-queue that exited 0 without having had the whole message, which
+ * qmail calls a read error; 120 and 127 are "could not run it" (qmail's
+ * and the shell's).
+ */
+static const struct {
+	int	 code;
+	struct queue_exit e;
+} queue_exits[] = {
+	{ 0,		{ 0, ESC_SYSTEM, "qq read error" } },
+	{ QQ_ADDRLONG,	{ 1, ESC_BAD_DEST_SYNTAX,
+	    "envelope address too long for qq" } },
+	{ 115,		{ 1, ESC_BAD_DEST_SYNTAX,
+	    "envelope address too long for qq" } },
+	{ QQ_PERM,	{ 1, ESC_SYSTEM,
+	    "mail server permanently rejected message" } },
+	{ QQ_NOMEM,	{ 0, ESC_SYSTEM, "qq out of memory" } },
+	{ QQ_TIMEOUT,	{ 0, ESC_SYSTEM, "qq timeout" } },
+	{ QQ_WRITE,	{ 0, ESC_SYSTEM, "qq write error or disk full" } },
+	{ QQ_READ,	{ 0, ESC_SYSTEM, "qq read error" } },
+	{ QQ_CONFIG,	{ 0, ESC_SYSTEM, "qq unable to read configuration" } },
+	{ 56,		{ 0, ESC_SYSTEM,
+	    "qq trouble making network connection" } },
+	{ QQ_HOME,	{ 0, ESC_SYSTEM, "qq trouble in home directory" } },
+	{ QQ_QUEUEDIR,	{ 0, ESC_SYSTEM,
+	    "qq trouble creating files in queue" } },
+	{ QQ_PIDDIR,	{ 0, ESC_SYSTEM,
+	    "qq trouble creating files in queue" } },
+	{ QQ_MESSDIR,	{ 0, ESC_SYSTEM,
+	    "qq trouble creating files in queue" } },
+	{ QQ_INTDDIR,	{ 0, ESC_SYSTEM,
+	    "qq trouble creating files in queue" } },
+	{ QQ_TODODIR,	{ 0, ESC_SYSTEM,
+	    "qq trouble creating files in queue" } },
+	{ 71,		{ 0, ESC_SYSTEM,
+	    "mail server temporarily rejected message" } },
+	{ 72,		{ 0, ESC_NO_ANSWER,
+	    "connection to mail server timed out" } },
+	{ 73,		{ 0, ESC_NO_ANSWER,
+	    "connection to mail server rejected" } },
+	{ 74,		{ 0, ESC_BAD_CONNECTION,
+	    "communication with mail server failed" } },
+	{ QQ_BUG,	{ 0, ESC_SYSTEM, "qq internal bug" } },
+	{ QQ_FORMAT,	{ 0, ESC_SYSTEM, "qq internal bug" } },
+	{ 120,		{ 0, ESC_SYSTEM, "unable to exec qq" } },
+	{ 127,		{ 0, ESC_SYSTEM, "unable to exec qq" } },
+};
+
+const struct queue_exit *
+queue_exit_info(int code)
+{
+	static const struct queue_exit perm = { 1, ESC_SYSTEM,
+	    "qq permanent problem" };
+	static const struct queue_exit temp = { 0, ESC_SYSTEM,
+	    "qq temporary problem" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(queue_exits) / sizeof(queue_exits[0]); i++)
+		if (queue_exits[i].code == code)
+			return &queue_exits[i].e;
+	return queue_exit_perm(code) ? &perm : &temp;
+}
+
 const char *
 queue_exit_text(int code)
 {
-	switch (code) {
-	case 115:
-	case QQ_ADDRLONG:
-		return "Denvelope address too long for qq (#5.1.3)";
-	case QQ_PERM:
-		return "Dmail server permanently rejected message (#5.3.0)";
-	case QQ_NOMEM:
-		return "Zqq out of memory (#4.3.0)";
-	case QQ_TIMEOUT:
-		return "Zqq timeout (#4.3.0)";
-	case QQ_WRITE:
-		return "Zqq write error or disk full (#4.3.0)";
-	case QQ_READ:
-		return "Zqq read error (#4.3.0)";
-	case QQ_CONFIG:
-		return "Zqq unable to read configuration (#4.3.0)";
-	case 56:
-		return "Zqq trouble making network connection (#4.3.0)";
-	case QQ_HOME:
-		return "Zqq trouble in home directory (#4.3.0)";
-	case QQ_QUEUEDIR:
-	case QQ_PIDDIR:
-	case QQ_MESSDIR:
-	case QQ_INTDDIR:
-	case QQ_TODODIR:
-		return "Zqq trouble creating files in queue (#4.3.0)";
-	case 71:
-		return "Zmail server temporarily rejected message (#4.3.0)";
-	case 72:
-		return "Zconnection to mail server timed out (#4.4.1)";
-	case 73:
-		return "Zconnection to mail server rejected (#4.4.1)";
-	case 74:
-		return "Zcommunication with mail server failed (#4.4.2)";
-	case QQ_FORMAT:
-	case QQ_BUG:
-		return "Zqq internal bug (#4.3.0)";
-	case 120:
-		return "Zunable to exec qq (#4.3.0)";
-	default:
-		if (queue_exit_perm(code))
-			return "Dqq permanent problem (#5.3.0)";
-		return "Zqq temporary problem (#4.3.0)";
-	}
+	static char buf[128];
+	const struct queue_exit *e = queue_exit_info(code);
+	char	 esc[ESC_BUFSIZE];
+
+	(void)snprintf(buf, sizeof(buf), "%c%s (#%s)", e->perm ? 'D' : 'Z',
+	    e->text, esc_fmt(esc, e->perm ? 5 : 4, e->esc));
+	return buf;
 }
 
 int

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "esc.h"
 #include "str.h"
 
 /* conf-split: a split directory holds <dir>/<id mod 23>/<id>. */
@@ -67,10 +68,23 @@
 
 /* 1 if a qmail-queue exit code is permanent (11..40), else 0. */
 int	queue_exit_perm(int code);
+
+/* What a qmail-queue exit code means (qmail.c qmail_close). */
+struct queue_exit {
+	int	 perm;		/* permanent (the message will never go) */
+	enum esc esc;		/* its enhanced status, class from perm */
+	const char *text;	/* "qq write error or disk full" */
+};
 /*
- * The text qmail's callers give for a qmail-queue exit code (qmail.c
- * qmail_close), starting with 'D' (permanent) or 'Z' (temporary), e.g.
- * "Zqq write error or disk full (#4.3.0)".  Static storage.
+ * The meaning of a qmail-queue exit code; never NULL (unlisted codes
+ * are "qq permanent problem" or "qq temporary problem").  Exit 0 reads
+ * "qq read error": asked about only when the message did not go whole.
+ */
+const struct queue_exit *queue_exit_info(int code);
+/*
+ * The text qmail's callers give for a qmail-queue exit code, starting
+ * with 'D' (permanent) or 'Z' (temporary), e.g. "Zqq write error or
+ * disk full (#4.3.0)".  Static storage, replaced by the next call.
  */
 const char *queue_exit_text(int code);
 

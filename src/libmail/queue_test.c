@@ -188,20 +188,43 @@ test_rd_fd(void **state)
 	test_rmrf(dir);
 }
 
+/* qmail's qmail_close texts, every code of the table and its default. */
 static void
 test_exit_text(void **state)
 {
+	static const struct {
+		int	 code;
+		const char *text;
+	} t[] = {
+		{ 11, "Denvelope address too long for qq (#5.1.3)" },
+		{ 115, "Denvelope address too long for qq (#5.1.3)" },
+		{ 31, "Dmail server permanently rejected message (#5.3.0)" },
+		{ 51, "Zqq out of memory (#4.3.0)" },
+		{ 52, "Zqq timeout (#4.3.0)" },
+		{ 53, "Zqq write error or disk full (#4.3.0)" },
+		{ 54, "Zqq read error (#4.3.0)" },
+		{ 55, "Zqq unable to read configuration (#4.3.0)" },
+		{ 56, "Zqq trouble making network connection (#4.3.0)" },
+		{ 61, "Zqq trouble in home directory (#4.3.0)" },
+		{ 62, "Zqq trouble creating files in queue (#4.3.0)" },
+		{ 64, "Zqq trouble creating files in queue (#4.3.0)" },
+		{ 66, "Zqq trouble creating files in queue (#4.3.0)" },
+		{ 71, "Zmail server temporarily rejected message (#4.3.0)" },
+		{ 72, "Zconnection to mail server timed out (#4.4.1)" },
+		{ 73, "Zconnection to mail server rejected (#4.4.1)" },
+		{ 74, "Zcommunication with mail server failed (#4.4.2)" },
+		{ 81, "Zqq internal bug (#4.3.0)" },
+		{ 91, "Zqq internal bug (#4.3.0)" },
+		{ 120, "Zunable to exec qq (#4.3.0)" },
+		{ 25, "Dqq permanent problem (#5.3.0)" },
+		{ 40, "Dqq permanent problem (#5.3.0)" },
+		{ 99, "Zqq temporary problem (#4.3.0)" },
+	};
+	size_t	 i;
+
 	(void)state;
-	assert_string_equal(queue_exit_text(53),
-	    "Zqq write error or disk full (#4.3.0)");
-	assert_string_equal(queue_exit_text(11),
-	    "Denvelope address too long for qq (#5.1.3)");
-	assert_string_equal(queue_exit_text(64),
-	    "Zqq trouble creating files in queue (#4.3.0)");
-	assert_string_equal(queue_exit_text(25),
-	    "Dqq permanent problem (#5.3.0)");
-	assert_string_equal(queue_exit_text(99),
-	    "Zqq temporary problem (#4.3.0)");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_string_equal(queue_exit_text(t[i].code), t[i].text);
 	assert_true(queue_exit_perm(11));
 	assert_true(queue_exit_perm(40));
 	assert_false(queue_exit_perm(41));

@@ -68,7 +68,7 @@ test_pw_parse(void **state)
 		assert_int_equal(vpop_pw_parse(&pw, bad[i], strlen(bad[i])), -1);
 
 	/* A ':' in a field cannot be written. */
-	str_copys(&pw.gecos, "a:b");
+	assert_int_equal(str_copys(&pw.gecos, "a:b"), 0);
 	str_clear(&out);
 	assert_int_equal(vpop_pw_format(&pw, &out), -1);
 	assert_int_equal(errno, EINVAL);
@@ -120,24 +120,25 @@ test_passwords(void **state)
 	vpop_pw_init(&pw);
 	/* Old DES and MD5-crypt hashes, as a 2002 vpopmail wrote them. */
 	memset(&cd, 0, sizeof(cd));
-	str_copys(&pw.passwd, crypt_r("secret", "ab", &cd));
+	assert_int_equal(str_copys(&pw.passwd, crypt_r("secret", "ab", &cd)), 0);
 	assert_int_equal(strlen(pw.passwd.s), 13);
 	assert_int_equal(vpop_pw_check(&pw, "secret"), 1);
 	assert_int_equal(vpop_pw_check(&pw, "secreT"), 0);
-	str_copys(&pw.passwd, crypt_r("secret", "$1$abcde$", &cd));
+	assert_int_equal(str_copys(&pw.passwd, crypt_r("secret", "$1$abcde$",
+	    &cd)), 0);
 	assert_int_equal(vpop_pw_check(&pw, "secret"), 1);
 	assert_int_equal(vpop_pw_check(&pw, "wrong"), 0);
 	assert_int_equal(vpop_pw_check(&pw, ""), 0);
 	/* New hashes: yescrypt or SHA-512-crypt. */
 	assert_int_equal(vpop_pw_hash("n3w pass", &h), 0);
 	assert_true(strncmp(h.s, "$y$", 3) == 0 || strncmp(h.s, "$6$", 3) == 0);
-	str_copys(&pw.passwd, h.s);
+	assert_int_equal(str_copys(&pw.passwd, h.s), 0);
 	assert_int_equal(vpop_pw_check(&pw, "n3w pass"), 1);
 	assert_int_equal(vpop_pw_check(&pw, "n3w pas"), 0);
 	/* No password, a locked or broken hash: never matches. */
-	str_copys(&pw.passwd, "");
+	assert_int_equal(str_copys(&pw.passwd, ""), 0);
 	assert_int_equal(vpop_pw_check(&pw, "x"), 0);
-	str_copys(&pw.passwd, "*LK*");
+	assert_int_equal(str_copys(&pw.passwd, "*LK*"), 0);
 	assert_int_equal(vpop_pw_check(&pw, "x"), 0);
 	assert_int_equal(vpop_pass_valid("ok"), 1);
 	assert_int_equal(vpop_pass_valid("a:b"), 0);
@@ -190,16 +191,16 @@ make_store(void)
 	writefile("vpopmail/domains/example.com/vpasswd", "");
 	vpop_pw_init(&pw);
 	snprintf(p, sizeof(p), "%s/vpopmail/domains/example.com", root);
-	str_copys(&pw.passwd, "ab01FAX.bQRSU");
-	str_copys(&pw.quota, "NOQUOTA");
+	assert_int_equal(str_copys(&pw.passwd, "ab01FAX.bQRSU"), 0);
+	assert_int_equal(str_copys(&pw.quota, "NOQUOTA"), 0);
 	pw.uid = 1;
-	str_copys(&pw.name, "zed");
-	str_copys(&pw.dir, "/x/zed");
+	assert_int_equal(str_copys(&pw.name, "zed"), 0);
+	assert_int_equal(str_copys(&pw.dir, "/x/zed"), 0);
 	assert_int_equal(vpop_vpasswd_update(p, VPOP_ADD, &pw, 0), 1);
-	str_copys(&pw.name, "joe");
-	str_copys(&pw.dir, "/x/joe");
+	assert_int_equal(str_copys(&pw.name, "joe"), 0);
+	assert_int_equal(str_copys(&pw.dir, "/x/joe"), 0);
 	assert_int_equal(vpop_vpasswd_update(p, VPOP_ADD, &pw, 0), 1);
-	str_copys(&pw.name, "locked");
+	assert_int_equal(str_copys(&pw.name, "locked"), 0);
 	pw.gid = VPOP_BOUNCE_MAIL;
 	assert_int_equal(vpop_vpasswd_update(p, VPOP_ADD, &pw, 0), 1);
 	vpop_pw_free(&pw);
@@ -257,16 +258,16 @@ test_store(void **state)
 	assert_int_equal(vpop_pw_get(&d, "jo", &pw), 0);
 
 	/* A mailbox at 90% of its quota is "full" for CHKUSER_MBXQUOTA. */
-	str_copys(&pw.name, "quota");
+	assert_int_equal(str_copys(&pw.name, "quota"), 0);
 	str_clear(&p);
-	str_printf(&p, "%s/quota", d.dir.s);
-	str_copys(&pw.dir, p.s);
-	str_copys(&pw.quota, "1000");
+	assert_int_equal(str_printf(&p, "%s/quota", d.dir.s), 0);
+	assert_int_equal(str_copys(&pw.dir, p.s), 0);
+	assert_int_equal(str_copys(&pw.quota, "1000"), 0);
 	pw.gid = 0;
 	assert_int_equal(vpop_vpasswd_update(d.dir.s, VPOP_ADD, &pw, 0), 1);
-	str_cats(&p, "/Maildir");
+	assert_int_equal(str_cats(&p, "/Maildir"), 0);
 	assert_int_equal(file_mkdirs(p.s, 0700), 0);
-	str_cats(&p, "/maildirsize");
+	assert_int_equal(str_cats(&p, "/maildirsize"), 0);
 	assert_int_equal(file_replace(p.s, "1000S\n900 1\n", 12, 0600), 0);
 	assert_int_equal(vpop_rcpt_check("quota", "example.com", 90, &r), 0);
 	assert_int_equal(r, VPOP_RCPT_FULL);
@@ -277,14 +278,14 @@ test_store(void **state)
 
 	/* Sorted file; add twice refused; mod; del; cdb follows. */
 	str_clear(&p);
-	str_printf(&p, "%s/vpasswd", d.dir.s);
+	assert_int_equal(str_printf(&p, "%s/vpasswd", d.dir.s), 0);
 	assert_int_equal(file_read(p.s, &text), 1);
 	assert_true(strncmp(text.s, "joe:", 4) == 0);
 	assert_non_null(strstr(text.s, "\nlocked:"));
 	assert_true(strstr(text.s, "\nlocked:") < strstr(text.s, "\nzed:"));
-	str_copys(&pw.name, "joe");
+	assert_int_equal(str_copys(&pw.name, "joe"), 0);
 	assert_int_equal(vpop_vpasswd_update(d.dir.s, VPOP_ADD, &pw, 0), 0);
-	str_copys(&pw.gecos, "Joe Changed");
+	assert_int_equal(str_copys(&pw.gecos, "Joe Changed"), 0);
 	assert_int_equal(vpop_vpasswd_update(d.dir.s, VPOP_MOD, &pw, 0), 1);
 	assert_int_equal(vpop_pw_get(&d, "joe", &pw), 1);
 	assert_string_equal(pw.gecos.s, "Joe Changed");
@@ -294,7 +295,7 @@ test_store(void **state)
 
 	/* Without vpasswd.cdb the text file is read. */
 	str_clear(&p);
-	str_printf(&p, "%s/vpasswd.cdb", d.dir.s);
+	assert_int_equal(str_printf(&p, "%s/vpasswd.cdb", d.dir.s), 0);
 	assert_int_equal(unlink(p.s), 0);
 	assert_int_equal(vpop_pw_get(&d, "zed", &pw), 1);
 	assert_int_equal(vpop_pw_get(&d, "joe", &pw), 0);

@@ -25,7 +25,7 @@ static void
 record(void *arg, int prio, const char *msg, size_t len)
 {
 	(void)arg;
-	str_printf(&got, "%d|%.*s\n", prio, (int)len, msg);
+	assert_int_equal(str_printf(&got, "%d|%.*s\n", prio, (int)len, msg), 0);
 }
 
 static const char *
@@ -69,15 +69,16 @@ test_fold(void **state)
 	/* Exactly 799 bytes: one piece. */
 	memset(in, 'a', 799);
 	in[799] = '\n';
-	str_printf(&want, "6|1186048801.001234 %.*s\n", 799, in);
+	assert_int_equal(str_printf(&want, "6|1186048801.001234 %.*s\n", 799,
+	    in), 0);
 	assert_string_equal(run(in, 800, 0), want.s);
 	/* 800 bytes: a second piece with '+'; it keeps the priority. */
 	memcpy(in, "warning:", 8);
 	in[799] = 'b';
 	in[800] = '\n';
 	str_clear(&want);
-	str_printf(&want, "4|1186048801.001234 %.*s\n4|1186048801.001234+b\n",
-	    799, in);
+	assert_int_equal(str_printf(&want, "4|1186048801.001234 %.*s\n"
+	    "4|1186048801.001234+b\n", 799, in), 0);
 	assert_string_equal(run(in, 801, 0), want.s);
 	str_free(&want);
 }

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,23 @@ die_nomem(void)
 {
 	fprintf(stderr, "%s: out of memory\n", prog);
 	exit(111);
+}
+
+/* Append to an answer; out of memory ends the program. */
+static void	say(struct str *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+
+static void
+say(struct str *o, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 r;
+
+	va_start(ap, fmt);
+	r = str_vprintf(o, fmt, ap);
+	va_end(ap);
+	if (r == -1)
+		die_nomem();
 }
 
 static struct mime_msg *
@@ -163,42 +181,42 @@ fetch_section(struct mime_msg *m, struct item *it, struct str *o)
 
 	snprintf(sect, sizeof(sect), "%s", it->sect);
 	if (section_of(sect, &s, pbuf, sizeof(pbuf), fields, 64, binary) == -1) {
-		str_printf(o, "%s[%s] ERROR-SECTION", it->name, it->sect);
+		say(o, "%s[%s] ERROR-SECTION", it->name, it->sect);
 		return;
 	}
 	if (mime_reader_open(m, &s, &r) == -1) {
 		if (errno == ENOTSUP)
-			str_printf(o, "%s[%s] UNKNOWN-CTE", it->name, it->sect);
+			say(o, "%s[%s] UNKNOWN-CTE", it->name, it->sect);
 		else
-			str_printf(o, "%s[%s] NIL", it->name, it->sect);
+			say(o, "%s[%s] NIL", it->name, it->sect);
 		return;
 	}
 	if (mime_reader_size(r, &size, &has_nul) == -1) {
-		str_printf(o, "%s[%s] %s", it->name, it->sect,
+		say(o, "%s[%s] %s", it->name, it->sect,
 		    errno == EBADMSG ? "PARSE" : "ERROR");
 		mime_reader_free(r);
 		return;
 	}
 	if (size_only) {
-		str_printf(o, "%s[%s] %" PRIu64, it->name, it->sect, size);
+		say(o, "%s[%s] %" PRIu64, it->name, it->sect, size);
 		mime_reader_free(r);
 		return;
 	}
 	if (strcmp(it->name, "BODY.PEEK") == 0)
-		str_printf(o, "BODY[%s]", it->sect);
+		say(o, "BODY[%s]", it->sect);
 	else if (strcmp(it->name, "BINARY.PEEK") == 0)
-		str_printf(o, "BINARY[%s]", it->sect);
+		say(o, "BINARY[%s]", it->sect);
 	else
-		str_printf(o, "%s[%s]", it->name, it->sect);
+		say(o, "%s[%s]", it->name, it->sect);
 	left = size;
 	if (it->partial) {
-		str_printf(o, "<%" PRIu64 ">", it->origin);
+		say(o, "<%" PRIu64 ">", it->origin);
 		left = it->origin >= size ? 0 : size - it->origin;
 		if (left > it->count)
 			left = it->count;
 		(void)mime_reader_seek(r, it->origin);
 	}
-	str_printf(o, " %s{%" PRIu64 "}\r\n", binary && has_nul ? "~" : "",
+	say(o, " %s{%" PRIu64 "}\r\n", binary && has_nul ? "~" : "",
 	    left);
 	while (left > 0 && (n = mime_reader_read(r, buf, left < sizeof(buf) ?
 	    (size_t)left : sizeof(buf))) > 0) {
@@ -224,34 +242,34 @@ do_fetch(int argc, char **argv)
 		int	 first = 1;
 
 		str_clear(&o);
-		str_printf(&o, "* %d FETCH (", i);
+		say(&o, "* %d FETCH (", i);
 		while ((p = next_item(p, &it)) != NULL) {
 			if (!first)
-				str_catc(&o, ' ');
+				say(&o, " ");
 			first = 0;
 			if (strcmp(it.name, "ENVELOPE") == 0) {
-				str_cats(&o, "ENVELOPE ");
+				say(&o, "ENVELOPE ");
 				if (mime_envelope(m, &o) == -1)
 					die_nomem();
 			} else if (strcmp(it.name, "BODYSTRUCTURE") == 0) {
-				str_cats(&o, "BODYSTRUCTURE ");
+				say(&o, "BODYSTRUCTURE ");
 				if (mime_bodystructure(m, &o) == -1)
 					die_nomem();
 			} else if (strcmp(it.name, "BODY") == 0 && !it.has_sect) {
-				str_cats(&o, "BODY ");
+				say(&o, "BODY ");
 				if (mime_body(m, &o) == -1)
 					die_nomem();
 			} else if (strcmp(it.name, "RFC822.SIZE") == 0) {
 				uint64_t v;
 
 				mime_size(m, NULL, &v);
-				str_printf(&o, "RFC822.SIZE %" PRIu64, v);
+				say(&o, "RFC822.SIZE %" PRIu64, v);
 			} else if (it.has_sect)
 				fetch_section(m, &it, &o);
 			else
-				str_printf(&o, "%s UNKNOWN", it.name);
+				say(&o, "%s UNKNOWN", it.name);
 		}
-		str_cats(&o, ")\r\n");
+		say(&o, ")\r\n");
 		out(o.s, o.len);
 		mime_free(m);
 	}

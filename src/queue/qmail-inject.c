@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "date822.h"
 #include "err.h"
 #include "inject.h"
 #include "log.h"
@@ -199,8 +200,6 @@ main(int argc, char **argv)
 	    NULL };
 	static const char *const nameenv[] = { "QMAILNAME", "MAILNAME",
 	    "NAME", NULL };
-	static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr",
-	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct str msg = STR_INIT(STR_UNBOUNDED), hdr = STR_INIT(HEADER_MAX);
 	struct str add = STR_INIT(STR_UNBOUNDED), field = STR_INIT(HEADER_MAX);
 	struct str sender = STR_INIT(STR_UNBOUNDED);
@@ -216,7 +215,6 @@ main(int argc, char **argv)
 	ssize_t	 r;
 	size_t	 i, j, bodypos;
 	time_t	 now = time(NULL);
-	struct tm tm;
 
 	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	sendmail = strcmp(prog, "sendmail") == 0;
@@ -438,12 +436,12 @@ main(int argc, char **argv)
 		log_die(EXIT_PERM, "sender address too long");
 
 	/* Added fields. */
-	if (gmtime_r(&now, &tm) == NULL)
-		log_die(EXIT_TEMP, "unable to get the time");
-	if (!havedate && str_printf(&add, "Date: %d %s %d %02d:%02d:%02d "
-	    "-0000\n", tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec) == -1)
+	if (!havedate && (str_cats(&add, "Date: ") == -1 ||
+	    date822_cat(&add, now) == -1 || str_catc(&add, '\n') == -1)) {
+		if (errno == EOVERFLOW)
+			log_die(EXIT_TEMP, "unable to get the time");
 		nomem();
+	}
 	if (!havemid && str_printf(&add, "Message-ID: <%lld.%ld.qmail@%s>\n",
 	    (long long)now, (long)getpid(), idhost.s) == -1)
 		nomem();

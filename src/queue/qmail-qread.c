@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "date.h"
 #include "err.h"
 #include "log.h"
 #include "num.h"
@@ -44,8 +45,6 @@ cmp_ul(const void *a, const void *b)
 static void
 one(unsigned long id)
 {
-	static const char *mon[12] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct str fn = STR_INIT(256), rec = STR_INIT(STR_UNBOUNDED);
 	struct str line = STR_INIT(STR_UNBOUNDED);
 	struct queue_rd rd;
@@ -77,8 +76,8 @@ one(unsigned long id)
 	if (gmtime_r(&t, &tm) == NULL)
 		goto trouble;
 	if (str_printf(&line, "%d %s %d %02d:%02d:%02d GMT  #%lu  %lld  <",
-	    tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, id, (long long)size) == -1 ||
+	    tm.tm_mday, date_month_name(tm.tm_mon + 1), tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, id, (long long)size) == -1 ||
 	    str_catb(&line, rec.s + 1, rec.len - 1) == -1 ||
 	    str_cats(&line, bouncing ? ">  bouncing" : "> ") == -1)
 		goto trouble;

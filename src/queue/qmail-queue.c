@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "date822.h"
 #include "file.h"
 #include "log.h"
 #include "qqmain.h"
@@ -160,15 +161,10 @@ out_put(struct out *o, const void *b, size_t n)
 static void
 received(struct str *r, unsigned long pid, uid_t uid, time_t t)
 {
-	static const char *mon[12] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct passwd *pw;
-	struct tm tm;
 	const char *who = "";
 	int	 e = 0;
 
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
 	/* One lookup by uid instead of three by name. */
 	pw = getpwuid(uid);
 	if (pw != NULL)
@@ -182,9 +178,9 @@ received(struct str *r, unsigned long pid, uid_t uid, time_t t)
 		e |= str_cats(r, "for bounce");
 	else
 		e |= str_printf(r, "by uid %lu", (unsigned long)uid);
-	e |= str_printf(r, "); %d %s %d %02d:%02d:%02d -0000\n", tm.tm_mday,
-	    mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
+	e |= str_cats(r, "); ");
+	e |= date822_cat(r, t);
+	e |= str_catc(r, '\n');
 	if (e != 0)
 		leave(QQ_NOMEM);
 }

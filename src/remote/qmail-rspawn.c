@@ -145,7 +145,7 @@ collect(unsigned i)
 		if (s->out.len + (size_t)r > SPAWN_REPORT_MAX) {
 			str_truncate(&s->out, SPAWN_REPORT_MAX -
 			    sizeof(TRUNCMESS) - 3);
-			(void)str_cats(&s->out, TRUNCMESS);
+			str_note(&s->out, TRUNCMESS);
 			s->full = 1;
 			return;
 		}

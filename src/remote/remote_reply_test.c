@@ -115,11 +115,12 @@ test_routes(void **state)
 	struct strlist bad = STRLIST_INIT;
 
 	(void)state;
-	strlist_adds(&l, "example.org:relay.example.net");
-	strlist_adds(&l, "Example.org:second-is-ignored");
-	strlist_adds(&l, ".sub.example.org:10.0.0.1:2525");
-	strlist_adds(&l, "exempt.sub.example.org:");
-	strlist_adds(&l, "v6.example:[IPv6:2001:db8::1]:26");
+	assert_int_equal(strlist_adds(&l, "example.org:relay.example.net"), 0);
+	assert_int_equal(strlist_adds(&l, "Example.org:second-is-ignored"), 0);
+	assert_int_equal(strlist_adds(&l, ".sub.example.org:10.0.0.1:2525"), 0);
+	assert_int_equal(strlist_adds(&l, "exempt.sub.example.org:"), 0);
+	assert_int_equal(strlist_adds(&l, "v6.example:[IPv6:2001:db8::1]:26"),
+	    0);
 	route(&l, "example.org", 1, "relay.example.net", 0);
 	route(&l, "EXAMPLE.ORG", 1, "relay.example.net", 0);
 	route(&l, "a.b.sub.example.org", 1, "10.0.0.1", 2525);
@@ -127,11 +128,11 @@ test_routes(void **state)
 	route(&l, "exempt.sub.example.org", 0, NULL, 0);
 	route(&l, "v6.example", 1, "[IPv6:2001:db8::1]", 26);
 	route(&l, "other.org", 0, NULL, 0);
-	strlist_adds(&all, "exempt.org:");
-	strlist_adds(&all, ":smarthost:587");
+	assert_int_equal(strlist_adds(&all, "exempt.org:"), 0);
+	assert_int_equal(strlist_adds(&all, ":smarthost:587"), 0);
 	route(&all, "anything.org", 1, "smarthost", 587);
 	route(&all, "exempt.org", 0, NULL, 0);
-	strlist_adds(&bad, ":smarthost:99999");
+	assert_int_equal(strlist_adds(&bad, ":smarthost:99999"), 0);
 	route(&bad, "x.org", -1, NULL, 0);
 	strlist_free(&l);
 	strlist_free(&all);

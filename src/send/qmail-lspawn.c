@@ -316,13 +316,17 @@ readpipe(int i)
 	if (d[i].cut)
 		return;
 	if (d[i].out.len + (size_t)r > SENDQ_REPORT_MAX) {
-		(void)str_catb(&d[i].out, buf, (size_t)r);
-		str_truncate(&d[i].out, SENDQ_REPORT_MAX - sizeof(trunc));
-		(void)str_cats(&d[i].out, trunc);
+		/* What fits, then the mark; a piece that does not fit
+		 * (E2BIG, ENOMEM) is left out before the mark. */
+		if (str_catb(&d[i].out, buf, (size_t)r) == 0)
+			str_truncate(&d[i].out, SENDQ_REPORT_MAX -
+			    sizeof(trunc));
+		str_note(&d[i].out, trunc);
 		d[i].cut = 1;
 		return;
 	}
-	(void)str_catb(&d[i].out, buf, (size_t)r);
+	if (str_catb(&d[i].out, buf, (size_t)r) == -1)
+		d[i].cut = 1;	/* out of memory: the report stops here */
 }
 
 int

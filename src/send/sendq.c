@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "date822.h"
 #include "file.h"
 #include "num.h"
 #include "sendq.h"
@@ -75,13 +76,5 @@ sendq_logfd(int fd, const char *fmt, ...)
 int
 sendq_date822(struct str *out, time_t t)
 {
-	static const char *mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL)
-		return -1;
-	return str_printf(out, "%d %s %d %02d:%02d:%02d -0000", tm.tm_mday,
-	    mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
+	return date822_cat(out, t);
 }

@@ -52,7 +52,8 @@ void	sendq_logfd(int fd, const char *fmt, ...)
 void	sendq_vlogfd(int fd, const char *fmt, va_list ap)
 	    __attribute__((__format__ (printf, 2, 0)));
 
-/* RFC 822 date of t in UTC, qmail's form: "24 Nov 2026 18:00:01 -0000". */
+/* RFC 822 date of t in UTC, qmail's form: "24 Nov 2026 18:00:01 -0000".
+ * The name qmail-send uses for date822_cat (date822.h). */
 int	sendq_date822(struct str *out, time_t t);
 
 #endif

@@ -32,6 +32,7 @@ static int	chk_lookup(struct chkuser *, const char *, const char *,
 		    enum vpop_rcpt *);
 static void	chk_log(struct chkuser *, const char *, const char *,
 		    const char *, const char *, const char *);
+static int	chk_reply(struct str *, const char *, int);
 
 /* A CHKUSER_* number: unset or empty is 0. */
 static int
@@ -97,6 +98,18 @@ chk_lookup(struct chkuser *c, const char *user, const char *dom,
 	return chkhelp_ask(&c->help, user, dom, c->mbxquota, res);
 }
 
+/*
+ * A refusal: the reply line into *reply, and r.  Short of memory the
+ * reply stays empty, and the caller ends the session (chkuser.h).
+ */
+static int
+chk_reply(struct str *reply, const char *text, int r)
+{
+	if (str_copys(reply, text) == -1)
+		str_clear(reply);
+	return r;
+}
+
 /* CHKUSER <brief>: from <s:info:id> remote <helo:host:ip> rcpt <r> : <d> */
 static void
 chk_log(struct chkuser *c, const char *brief, const char *sender,
@@ -131,7 +144,7 @@ chkuser_rcpt(struct chkuser *c, const struct smtpd_path *p,
 	if (c->intrusion) {
 		chk_log(c, "rejected intrusion", sender, helo, addr,
 		    "rcpt ignored, session over intrusion threshold");
-		return str_cats(reply, R_INTRUSION), 0;
+		return chk_reply(reply, R_INTRUSION, 0);
 	}
 	c->nrcpt++;
 	if (c->rcptlimit > 0 && c->nrcpt >= c->rcptlimit) {
@@ -140,7 +153,7 @@ chkuser_rcpt(struct chkuser *c, const struct smtpd_path *p,
 		    "max number of recipients");
 		chk_log(c, "intrusion threshold", sender, helo, addr,
 		    "max number of allowed rcpt");
-		return str_cats(reply, R_MAXRCPT), 0;
+		return chk_reply(reply, R_MAXRCPT, 0);
 	}
 	if (p->flags & ADDR_NOAT) {
 		/* <postmaster>: qmail-send's envnoathost, not a domain here. */
@@ -177,8 +190,7 @@ chkuser_rcpt(struct chkuser *c, const struct smtpd_path *p,
 	case VPOP_RCPT_FULL:
 		chk_log(c, "mbx overquota", sender, helo, addr,
 		    "rcpt mailbox is overquota");
-		(void)str_cats(reply, R_FULL);
-		ret = 0;
+		ret = chk_reply(reply, R_FULL, 0);
 		break;
 	default:
 		c->nwrong++;
@@ -188,10 +200,9 @@ chkuser_rcpt(struct chkuser *c, const struct smtpd_path *p,
 			c->intrusion = 1;
 			chk_log(c, "intrusion threshold", sender, helo, addr,
 			    "max number of allowed invalid rcpt");
-			(void)str_cats(reply, R_MAXWRONG);
+			ret = chk_reply(reply, R_MAXWRONG, 0);
 		} else
-			(void)str_cats(reply, R_NOMBX);
-		ret = 0;
+			ret = chk_reply(reply, R_NOMBX, 0);
 		break;
 	}
 	str_free(&user);
@@ -202,6 +213,5 @@ temp:
 	    "no auth resource available");
 	str_free(&user);
 	str_free(&dom);
-	(void)str_cats(reply, R_TEMP);
-	return -1;
+	return chk_reply(reply, R_TEMP, -1);
 }

@@ -46,7 +46,8 @@ void	chkuser_free(struct chkuser *);
 /*
  * Check one recipient of a local domain for a client that may not relay.
  * Returns 1 accept, 0 reject, -1 temporary; for 0 and -1 the whole reply
- * line is in *reply.  Writes the CHKUSER log line.
+ * line is in *reply (empty only when memory ran short).  Writes the
+ * CHKUSER log line.
  */
 int	chkuser_rcpt(struct chkuser *, const struct smtpd_path *rcpt,
 	    const char *sender, const char *helo, struct str *reply);

@@ -10,13 +10,10 @@
  * control files and environment; nothing the client sends.  Log lines on
  * fd 2: hsmail-log(5).  Exit 0 after a session, 111 when it cannot start.
  *
- * Built twice.  qmail-smtpd has no TLS code, so a plain session never
- * loads OpenSSL (about 0.9 ms of CPU per connection).  On STARTTLS, after
- * "220 ready" and with the pipelined input thrown away, it execs
- * qmail-smtpd-tls (this file with SMTPD_TLS, from qmail-smtpd-tls.c) with
- * the same arguments and SMTPD_STARTTLS=1 in the environment: RFC 3207
- * wants all state forgotten after the handshake, so a fresh process is
- * exactly that.  With SMTPS set, qmail-smtpd execs it at once.
+ * Linked twice: qmail-smtpd with smtpd_notls.c, which hands every TLS
+ * session to qmail-smtpd-tls by exec, and qmail-smtpd-tls with
+ * smtpd_tls.c, which speaks it (smtpd_tls.h), so that a plain session
+ * never loads OpenSSL.
  */
 #include <errno.h>
 #include <signal.h>
@@ -38,9 +35,7 @@
 #include "root.h"
 #include "smtpd_proto.h"
 #include "smtpd_queue.h"
-#ifdef SMTPD_TLS
-#include "tls.h"
-#endif
+#include "smtpd_tls.h"
 #include "wbuf.h"
 
 /* Longest a checkpassword program may take (vchkpw sleeps 2 s on a
@@ -57,6 +52,7 @@ struct ctx {
 	struct str qqsock;	/* qmail-queued's socket, or empty */
 	struct str queuedir;
 	struct smtpd_qq qq;
+	char	**argv;		/* ours, for qmail-smtpd-tls */
 	char	**authargv;
 	unsigned timeout;
 	struct chkuser chk;
@@ -65,11 +61,7 @@ struct ctx {
 static void	die_controls(struct io *);
 static int	h_rcpthosts(void *, const char *);
 static int	h_starttls(void *, struct str *);
-#ifdef SMTPD_TLS
 static int	h_tlsinfo(void *, struct str *);
-#else
-static char	**main_argv;
-#endif
 static int	h_auth(void *, const char *, const char *, const char *);
 static int	h_qopen(void *);
 static int	h_qwrite(void *, const char *, size_t);
@@ -113,13 +105,17 @@ h_rcpthosts(void *arg, const char *key)
 	return cdbx_find(&c->mrh, key, n, NULL);
 }
 
-#ifdef SMTPD_TLS
 static int
 h_starttls(void *arg, struct str *why)
 {
 	struct ctx *c = arg;
 
-	return tls_server_start(&c->io, str_c(&c->certfile), c->timeout, why);
+	/* A chkuser helper is not handed over to qmail-smtpd-tls: reap it
+	 * now (the new process starts its own when it needs one), or it
+	 * stays a zombie. */
+	chkuser_free(&c->chk);
+	return smtpd_tls_start(&c->io, str_c(&c->certfile), c->timeout,
+	    c->argv, 1, why);
 }
 
 static int
@@ -127,34 +123,8 @@ h_tlsinfo(void *arg, struct str *out)
 {
 	struct ctx *c = arg;
 
-	return tls_info(&c->io, out);
+	return smtpd_tls_info(&c->io, out);
 }
-#else
-/*
- * Hand the connection to qmail-smtpd-tls; returns only on failure.  arg
- * is NULL for SMTPS (it greets after its handshake), else STARTTLS.
- */
-static int
-h_starttls(void *arg, struct str *why)
-{
-	struct str prog = STR_INIT(4096);
-
-	if (root_path(&prog, ROOT_QMAIL, "bin/qmail-smtpd-tls") == -1 ||
-	    (arg != NULL && setenv("SMTPD_STARTTLS", "1", 1) == -1)) {
-		(void)str_cats(why, "out of memory");
-		return -1;
-	}
-	/* A chkuser helper is not handed over: reap it now (qmail-smtpd-tls
-	 * starts its own when it needs one), or it stays a zombie. */
-	if (arg != NULL)
-		chkuser_free(&((struct ctx *)arg)->chk);
-	execv(str_c(&prog), main_argv);
-	(void)str_printf(why, "cannot run %s: %s", str_c(&prog),
-	    strerror(errno));
-	str_free(&prog);
-	return -1;
-}
-#endif
 
 static int
 h_auth(void *arg, const char *user, const char *secret, const char *chal)
@@ -306,43 +276,30 @@ main(int argc, char **argv)
 	conf.auth_cleartext = getenv("AUTH_CLEARTEXT") != NULL;
 	conf.submission = getenv("SUBMISSION") != NULL;
 	conf.tls = getenv("SMTPS") != NULL;
-#ifndef SMTPD_TLS
-	main_argv = argv;
-	if (conf.tls) {
-		/* Implicit TLS (port 465): all of it is qmail-smtpd-tls's. */
-		if (h_starttls(NULL, &why) == -1) {
-			log_line("smtpd %ld tls failed ip %s: %s", conf.pid,
-			    conf.remoteip, str_c(&why));
-			return EXIT_TEMP;
-		}
-	}
-#else
-	if (getenv("SMTPD_STARTTLS") != NULL) {
-		/* Exec'd by qmail-smtpd after "220 ready to start TLS". */
-		unsetenv("SMTPD_STARTTLS");
+	c.argv = argv;
+	if (smtpd_tls_resume()) {
+		/* qmail-smtpd said "220 ready to start TLS" and exec'd us. */
 		conf.tls = 1;
 		conf.greeted = 1;
 	}
-#endif
-
-	if (chkuser_init(&c.chk, conf.remoteip, conf.remotehost,
-	    conf.remoteinfo) == -1)
-		die_controls(&c.io);
-
-#ifdef SMTPD_TLS
-	if (conf.tls && tls_server_start(&c.io, str_c(&c.certfile),
-	    c.timeout, &why) == -1) {
+	/* SMTPS (port 465) or the rest of STARTTLS: the handshake first,
+	 * or (without TLS here) qmail-smtpd-tls does all of it. */
+	if (conf.tls && smtpd_tls_start(&c.io, str_c(&c.certfile), c.timeout,
+	    argv, 0, &why) == -1) {
 		log_line("smtpd %ld tls failed ip %s: %s", conf.pid,
 		    conf.remoteip, str_c(&why));
 		return EXIT_TEMP;
 	}
 	if (conf.greeted) {
 		str_clear(&why);
-		(void)tls_info(&c.io, &why);
+		(void)smtpd_tls_info(&c.io, &why);
 		log_line("smtpd %ld tls ip %s %s", conf.pid, conf.remoteip,
 		    str_c(&why));
 	}
-#endif
+
+	if (chkuser_init(&c.chk, conf.remoteip, conf.remotehost,
+	    conf.remoteinfo) == -1)
+		die_controls(&c.io);
 
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.arg = &c;
@@ -350,9 +307,7 @@ main(int argc, char **argv)
 	if (c.chk.start != CHKUSER_OFF)
 		hooks.rcptcheck = h_rcptcheck;
 	hooks.starttls = h_starttls;
-#ifdef SMTPD_TLS
 	hooks.tlsinfo = h_tlsinfo;
-#endif
 	hooks.auth = h_auth;
 	hooks.queue_open = h_qopen;
 	hooks.queue_write = h_qwrite;
@@ -366,9 +321,7 @@ main(int argc, char **argv)
 	(void)smtpd_run(&s);
 	smtpd_free(&s);
 	chkuser_free(&c.chk);
-#ifdef SMTPD_TLS
-	tls_close(&c.io);
-#endif
+	smtpd_tls_end(&c.io);
 	if (c.have_mrh)
 		cdbx_close(&c.mrh);
 	strlist_free(&c.rcpthosts);

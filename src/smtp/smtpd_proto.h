@@ -96,20 +96,34 @@ enum smtpd_end {
 	END_NOMEM,
 };
 
+/*
+ * Where a session is, in the order RFC 5321 4.1.4 gives the commands.
+ * HELO is not required (qmail never asked for it): it is a fact kept in
+ * seenhelo, not a state.
+ */
+enum smtpd_state {
+	SMTPD_IDLE,	/* no mail transaction (before or after one) */
+	SMTPD_MAIL,	/* MAIL accepted, no recipient yet */
+	SMTPD_RCPT,	/* one recipient or more accepted */
+	SMTPD_DATA,	/* reading the message */
+	SMTPD_END,	/* the session is over; end says why */
+};
+
 struct smtpd {
 	const struct smtpd_conf *conf;
 	const struct smtpd_hooks *hooks;
 	struct rbuf *rb;
 	struct wbuf *wb;
-	/* session state */
+	enum smtpd_state state;
+	enum smtpd_end end;	/* with SMTPD_END */
+	/* session facts */
 	int	 tls;		/* the connection runs over TLS */
 	int	 ehlo;		/* EHLO (not HELO) was given */
 	int	 seenhelo;
 	struct str helo;
 	struct str authuser;	/* non-empty once authenticated */
 	const char *authmech;
-	/* transaction state */
-	int	 seenmail;
+	/* the mail transaction */
 	int	 badfrom;	/* sender is in badmailfrom */
 	struct str sender;
 	struct str env;		/* qmail-queue envelope: F..\0T..\0 */
@@ -138,8 +152,5 @@ enum smtpd_end smtpd_run(struct smtpd *);
 int	smtpd_received(struct str *out, const char *remotehost,
 	    const char *helo, const char *remoteinfo, const char *remoteip,
 	    const char *local, const char *proto, long long when);
-
-/* RFC 822 date as qmail writes it: "24 Nov 2026 18:00:00 -0000". */
-int	smtpd_date822(struct str *out, long long when);
 
 #endif

@@ -315,9 +315,32 @@ struct fake {
 	char	 lastuser[100];
 };
 
+/*
+ * The test is linked with -Wl,--wrap=realloc: once armed, the next
+ * growth of a string fails, as when memory runs out.
+ */
+void	*__real_realloc(void *, size_t);
+void	*__wrap_realloc(void *, size_t);
+static int fail_next_realloc;
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	if (fail_next_realloc) {
+		fail_next_realloc = 0;
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_realloc(p, n);
+}
+
+static int arm_in_rcpthosts;
+
 static int
 f_rcpthosts(void *arg, const char *key)
 {
+	if (arm_in_rcpthosts)
+		fail_next_realloc = 1;
 	return list_lookup(arg, key);
 }
 
@@ -362,12 +385,13 @@ f_qclose(void *arg, const struct str *env, struct str *reply)
 		return -1;
 	if (f->qfail) {
 		str_clear(reply);
-		return str_cats(reply, "451 4.3.0 qq temporary problem "
-		    "(#4.3.0)"), -1;
+		assert_int_equal(str_cats(reply, "451 4.3.0 qq temporary "
+		    "problem (#4.3.0)"), 0);
+		return -1;
 	}
 	f->queued++;
 	str_clear(&f->env);
-	(void)str_catb(&f->env, env->s, env->len);
+	assert_int_equal(str_catb(&f->env, env->s, env->len), 0);
 	str_clear(reply);
 	return str_cats(reply, "ok 1 qp 2");
 }
@@ -549,6 +573,32 @@ test_session_auth(void **state)
 	str_free(&f.env);
 }
 
+/* Out of memory is answered 421 and ends the session (die_nomem): the
+ * commands after it are never read. */
+static void
+test_session_nomem(void **state)
+{
+	struct smtpd_conf c;
+	struct fake f = { STR_INIT(100000), STR_INIT(10000), 0, 0, 0, 0, "" };
+	struct str out = STR_INIT(STR_UNBOUNDED);
+
+	(void)state;
+	conf_init(&c);
+	arm_in_rcpthosts = 1;
+	assert_int_equal(session(S("MAIL FROM:<a@b>\r\n"
+	    "RCPT TO:<a-rather-long-local-part-to-grow-the-envelope@"
+	    "example.com>\r\nNOOP\r\nQUIT\r\n"), &c, &f, &out), END_NOMEM);
+	arm_in_rcpthosts = 0;
+	fail_next_realloc = 0;
+	assert_non_null(strstr(str_c(&out),
+	    "250 2.1.0 ok\r\n421 4.3.0 out of memory (#4.3.0)\r\n"));
+	assert_null(strstr(str_c(&out), "250 2.0.0 ok"));	/* NOOP */
+	assert_null(strstr(str_c(&out), "221 "));		/* QUIT */
+	str_free(&out);
+	str_free(&f.msg);
+	str_free(&f.env);
+}
+
 int
 main(void)
 {
@@ -563,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_session_basic),
 		cmocka_unit_test(test_session_limits),
 		cmocka_unit_test(test_session_auth),
+		cmocka_unit_test(test_session_nomem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "esc.h"
 #include "fdpass.h"
 #include "file.h"
+#include "queue.h"
 #include "smtpd_queue.h"
 
 /* Seconds to wait for qmail-queued's go-ahead before running qmail-queue. */
@@ -180,8 +182,8 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 	int	 status, werr = 0, r;
 
 	if (qq->pid == -1) {
-		str_clear(reply);
-		return str_cats(reply, "451 4.3.0 qqt failure (#4.3.0)"), -1;
+		(void)esc_reply(reply, 451, ESC_SYSTEM, "qqt failure");
+		return -1;
 	}
 	if (close(qq->msgfd) == -1)
 		werr = 1;
@@ -200,21 +202,21 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 	}
 	if (r == -1) {
 		qq->pid = -1;
-		str_clear(reply);
-		(void)str_cats(reply, "451 4.3.0 qq crashed (#4.3.0)");
+		(void)esc_reply(reply, 451, ESC_SYSTEM, "qq crashed");
 		return -1;
 	}
 	str_clear(reply);
 	if (env != NULL && !werr && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0) {
-		(void)str_printf(reply, "ok %lld qp %lu", now, qp);
+		if (str_printf(reply, "ok %lld qp %lu", now, qp) == -1)
+			str_note(reply, "ok");	/* queued all the same */
 		qq->pid = -1;
 		return 0;
 	}
 	qq->pid = -1;
 	if (env != NULL && werr && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0)
-		status = 54 << 8;	/* it cannot have had everything */
+		status = QQ_READ << 8;	/* it cannot have had everything */
 	(void)smtpd_qq_reply(status, reply);
 	return -1;
 }
@@ -222,53 +224,10 @@ smtpd_qq_close(struct smtpd_qq *qq, const struct str *env, long long now,
 int
 smtpd_qq_reply(int status, struct str *reply)
 {
-	const char *t;
-	int	 code;
+	const struct queue_exit *e;
 
 	if (!WIFEXITED(status))
-		return str_cats(reply, "451 4.3.0 qq crashed (#4.3.0)");
-	code = WEXITSTATUS(status);
-	switch (code) {
-	case 11:
-	case 115:
-		t = "554 5.1.3 envelope address too long for qq (#5.1.3)";
-		break;
-	case 31:
-		t = "554 5.3.0 mail server permanently rejected message "
-		    "(#5.3.0)";
-		break;
-	case 51: t = "451 4.3.0 qq out of memory (#4.3.0)"; break;
-	case 52: t = "451 4.3.0 qq timeout (#4.3.0)"; break;
-	case 53: t = "451 4.3.0 qq write error or disk full (#4.3.0)"; break;
-	case 0:
-	case 54: t = "451 4.3.0 qq read error (#4.3.0)"; break;
-	case 55: t = "451 4.3.0 qq unable to read configuration (#4.3.0)";
-		break;
-	case 56: t = "451 4.3.0 qq trouble making network connection "
-		    "(#4.3.0)";
-		break;
-	case 61: t = "451 4.3.0 qq trouble in home directory (#4.3.0)"; break;
-	case 62: case 63: case 64: case 65: case 66:
-		t = "451 4.3.0 qq trouble creating files in queue (#4.3.0)";
-		break;
-	case 71: t = "451 4.3.0 mail server temporarily rejected message "
-		    "(#4.3.0)";
-		break;
-	case 72: t = "451 4.4.1 connection to mail server timed out (#4.4.1)";
-		break;
-	case 73: t = "451 4.4.1 connection to mail server rejected (#4.4.1)";
-		break;
-	case 74: t = "451 4.4.2 communication with mail server failed "
-		    "(#4.4.2)";
-		break;
-	case 81: case 91: t = "451 4.3.0 qq internal bug (#4.3.0)"; break;
-	case 120: case 127:
-		t = "451 4.3.0 unable to exec qq (#4.3.0)";
-		break;
-	default:
-		t = code >= 11 && code <= 40 ?
-		    "554 5.3.0 qq permanent problem (#5.3.0)" :
-		    "451 4.3.0 qq temporary problem (#4.3.0)";
-	}
-	return str_cats(reply, t);
+		return esc_reply(reply, 451, ESC_SYSTEM, "qq crashed");
+	e = queue_exit_info(WEXITSTATUS(status));
+	return esc_reply(reply, e->perm ? 554 : 451, e->esc, e->text);
 }

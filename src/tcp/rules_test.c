@@ -135,9 +135,9 @@ make_db(const char *path, const char *const *keys)
 
 	assert_int_equal(cdbx_make_start(&mk, path, NULL, 0644), 0);
 	for (; *keys != NULL; keys++) {
-		str_copys(&d, "+K=");
-		str_cats(&d, *keys);
-		str_catb(&d, "", 1);
+		assert_int_equal(str_copys(&d, "+K="), 0);
+		assert_int_equal(str_cats(&d, *keys), 0);
+		assert_int_equal(str_catb(&d, "", 1), 0);
 		assert_int_equal(cdbx_make_add(&mk, *keys, strlen(*keys),
 		    d.s, d.len), 0);
 	}

@@ -63,6 +63,8 @@ static volatile sig_atomic_t numchildren;
 static void	usage(void) __attribute__((__noreturn__));
 static void	say(int, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
+static void	vsay(int, const char *, va_list)
+		    __attribute__((__format__ (printf, 2, 0)));
 static void	die(int, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3), __noreturn__));
 static void	printstatus(void);
@@ -109,16 +111,23 @@ usage(void)
 static void
 say(int level, const char *fmt, ...)
 {
-	char	 buf[1024];
 	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsay(level, fmt, ap);
+	va_end(ap);
+}
+
+static void
+vsay(int level, const char *fmt, va_list ap)
+{
+	char	 buf[1024];
 	int	 n, saved = errno;
 
 	if (verbosity < level)
 		return;
 	memcpy(buf, "tcpserver: ", 11);
-	va_start(ap, fmt);
 	n = vsnprintf(buf + 11, sizeof(buf) - 12, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		n = 0;
 	if ((size_t)n > sizeof(buf) - 12)
@@ -131,13 +140,11 @@ say(int level, const char *fmt, ...)
 static void
 die(int code, const char *fmt, ...)
 {
-	struct str s = STR_INIT(1024);
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	(void)str_vprintf(&s, fmt, ap);
+	vsay(1, fmt, ap);
 	va_end(ap);
-	say(1, "%s", str_c(&s));
 	_exit(code);
 }
 
@@ -179,20 +186,22 @@ sigterm(int sig)
 static void
 safecat(struct str *s, const char *x)
 {
+	char	 buf[104], c;
 	size_t	 i;
-	char	 c;
 
-	for (i = 0; x != NULL && x[i] != '\0'; i++) {
-		if (i == 100) {
-			(void)str_cats(s, "...");
-			return;
-		}
+	for (i = 0; x != NULL && x[i] != '\0' && i < 100; i++) {
 		c = x[i];
 		if ((unsigned char)c < 33 || (unsigned char)c > 126 ||
 		    c == ':' || c == '%')
 			c = '?';
-		(void)str_catc(s, c);
+		buf[i] = c;
 	}
+	if (x != NULL && x[i] != '\0') {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	str_note(s, buf);
 }
 
 /* Text form of an address: IPv4-mapped IPv6 addresses become dotted. */
@@ -466,20 +475,20 @@ doit(int t, struct sockaddr_storage *remote, socklen_t rlen, struct cenv *c)
 		}
 	}
 	if (verbosity >= 2) {
-		(void)str_printf(&line, "%s %ld ", deny ? "deny" : "ok",
+		str_notef(&line, "%s %ld ", deny ? "deny" : "ok",
 		    (long)getpid());
 		safecat(&line, lname);
-		(void)str_catc(&line, ':');
+		str_note(&line, ":");
 		safecat(&line, lip);
-		(void)str_catc(&line, ':');
+		str_note(&line, ":");
 		safecat(&line, lport);
-		(void)str_catc(&line, ' ');
+		str_note(&line, " ");
 		safecat(&line, remotehost);
-		(void)str_catc(&line, ':');
+		str_note(&line, ":");
 		safecat(&line, rip);
-		(void)str_catc(&line, ':');
+		str_note(&line, ":");
 		safecat(&line, haveinfo ? info.s : NULL);
-		(void)str_catc(&line, ':');
+		str_note(&line, ":");
 		safecat(&line, rport);
 		say(2, "%s", str_c(&line));
 	}
@@ -710,9 +719,9 @@ fast(int t, struct sockaddr_storage *remote, socklen_t rlen, char **argv,
 	printstatus();
 	if (verbosity >= 2) {
 		say(2, "pid %ld from %s", (long)pid, rip);
-		(void)str_printf(&line, "ok %ld ", (long)pid);
+		str_notef(&line, "ok %ld ", (long)pid);
 		safecat(&line, lname);
-		(void)str_printf(&line, ":%s:%u :%s::%u", lip, lp, rip, rp);
+		str_notef(&line, ":%s:%u :%s::%u", lip, lp, rip, rp);
 		say(2, "%s", str_c(&line));
 	}
 	goto out;

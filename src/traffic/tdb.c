@@ -68,7 +68,7 @@ seterr(struct tdb *db, const char *what)
 		what = PQerrorMessage(db->pg);
 	else if (db->lite != NULL && what == NULL)
 		what = sqlite3_errmsg(db->lite);
-	(void)str_cats(&db->err, what != NULL ? what : "error");
+	str_note(&db->err, what != NULL ? what : "error");
 	oneline(&db->err);
 }
 
@@ -153,14 +153,16 @@ tdb_open(const char *sqlite_path, const char *pgconn, struct str *err)
 	int	 i;
 
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
-		(void)str_copys(err, "out of memory");
+		str_clear(err);
+		str_note(err, "out of memory");
 		return NULL;
 	}
 	db->err.max = 4096;
 	if (pgconn != NULL) {
 		db->pg = PQconnectdb(pgconn);
 		if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK) {
-			(void)str_copys(err, db->pg != NULL ?
+			str_clear(err);
+			str_note(err, db->pg != NULL ?
 			    PQerrorMessage(db->pg) : "out of memory");
 			oneline(err);
 			tdb_close(db);
@@ -173,7 +175,8 @@ tdb_open(const char *sqlite_path, const char *pgconn, struct str *err)
 		if (sqlite3_open_v2(sqlite_path, &db->lite,
 		    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 		    SQLITE_OK) {
-			(void)str_copys(err, db->lite != NULL ?
+			str_clear(err);
+			str_note(err, db->lite != NULL ?
 			    sqlite3_errmsg(db->lite) : "out of memory");
 			tdb_close(db);
 			return NULL;
@@ -188,7 +191,8 @@ tdb_open(const char *sqlite_path, const char *pgconn, struct str *err)
 		 * left out, the tables are what matters. */
 		if (run(db, schema[i], 0, NULL, NULL, NULL) == -1 &&
 		    strncmp(schema[i], "CREATE INDEX", 12) != 0) {
-			(void)str_copys(err, tdb_error(db));
+			str_clear(err);
+			str_note(err, tdb_error(db));
 			tdb_close(db);
 			return NULL;
 		}
@@ -348,20 +352,22 @@ tdb_open_conf(const char *sqlite_path, const char *pgconn,
 
 	if (pgconn == NULL && sqlite_path == NULL) {
 		if ((r = ctl_readline("trafficdb", &conn, NULL)) == -1) {
-			(void)str_printf(err, "unable to read "
-			    "control/trafficdb: %s", strerror(errno));
+			str_notef(err, "unable to read control/trafficdb: %s",
+			    strerror(errno));
 			goto done;
 		}
 		if (r == 1 && conn.len > 0)
 			pgconn = str_c(&conn);
 		else if (statdir != NULL) {
 			if (str_printf(&path, "%s/traffic.db", statdir) == -1) {
-				(void)str_copys(err, "out of memory");
+				str_clear(err);
+				str_note(err, "out of memory");
 				goto done;
 			}
 			sqlite_path = str_c(&path);
 		} else if (root_path(&path, ROOT_STATISTIC, "traffic.db") == -1) {
-			(void)str_copys(err, "out of memory");
+			str_clear(err);
+			str_note(err, "out of memory");
 			goto done;
 		} else
 			sqlite_path = str_c(&path);

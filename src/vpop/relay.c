@@ -30,6 +30,11 @@ static int	relay_lock(void);
 static int	relay_rebuild(const char *);
 static int	relay_tcprules(struct str *);
 static void	relay_chown(const char *);
+struct relay_edit;
+static int	relay_keep_other(const char *, size_t, struct relay_edit *);
+static int	relay_keep_young(const char *, size_t, struct relay_edit *);
+static int	relay_rewrite(int (*)(const char *, size_t,
+		    struct relay_edit *), struct relay_edit *);
 
 /* As root, give a file to user vpopmail as vpopmail does. */
 static void
@@ -159,58 +164,56 @@ out:
 	return r;
 }
 
-int
-relay_open(const char *ipin, time_t now)
+/* What relay_rewrite keeps of open-smtp, and what it adds. */
+struct relay_edit {
+	const char *ip;		/* relay_open: the client's lines go */
+	size_t	 ipl;
+	int	 listed;	/* relay_open: it had a line */
+	long	 minutes;	/* relay_clear: older lines go */
+	time_t	 now;
+};
+
+/* 1 if relay_open keeps this open-smtp line (not the client's). */
+static int
+relay_keep_other(const char *p, size_t n, struct relay_edit *e)
+{
+	if (n > e->ipl && memcmp(p, e->ip, e->ipl) == 0 && p[e->ipl] == ':') {
+		e->listed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* 1 if relay_clear keeps this open-smtp line (young enough, readable). */
+static int
+relay_keep_young(const char *p, size_t n, struct relay_edit *e)
+{
+	struct str num = STR_INIT(32);
+	const char *tab = memchr(p, '\t', n);
+	unsigned long t;
+	int	 ok;
+
+	ok = tab != NULL && str_copyb(&num, tab + 1,
+	    (size_t)(p + n - tab - 1)) == 0 &&
+	    num_parses(num.s, (unsigned long)-1 / 2, &t) == 0 &&
+	    (long long)t + e->minutes * 60 > (long long)e->now;
+	str_free(&num);
+	return ok;		/* a damaged line is dropped */
+}
+
+/*
+ * Rewrite open-smtp under the store's relay lock: the non-empty lines
+ * keep() accepts, then the line "<ip>RULE\t<now>" when e->ip is set;
+ * replaced atomically.  Then tcp.smtp.cdb is rebuilt, unless the client
+ * was listed already (its rule is there).  0, or -1 (errno).
+ */
+static int
+relay_rewrite(int (*keep)(const char *, size_t, struct relay_edit *),
+    struct relay_edit *e)
 {
 	struct str path = STR_INIT(4096), text = STR_INIT(RELAY_FILE_MAX);
 	struct str out = STR_INIT(RELAY_FILE_MAX);
-	const char *ip = ipin, *p, *end, *nl;
-	size_t	 ipl;
-	int	 lock, r = -1, listed = 0;
-
-	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL)
-		ip += 7;
-	if (!relay_ip_ok(ip)) {
-		errno = EINVAL;
-		return -1;
-	}
-	ipl = strlen(ip);
-	if ((lock = relay_lock()) == -1)
-		return -1;
-	if (root_path(&path, ROOT_VPOPMAIL, "etc/open-smtp") == -1 ||
-	    file_read(path.s, &text) == -1 || str_cats(&out, "") == -1)
-		goto out;
-	for (p = str_c(&text), end = p + text.len; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if ((size_t)(nl - p) > ipl && memcmp(p, ip, ipl) == 0 &&
-		    p[ipl] == ':') {
-			listed = 1;
-			continue;
-		}
-		if (nl > p && (str_catb(&out, p, (size_t)(nl - p)) == -1 ||
-		    str_catc(&out, '\n') == -1))
-			goto out;
-	}
-	if (str_printf(&out, "%s" RELAY_RULE "\t%lld\n", ip, (long long)now) ==
-	    -1 || file_replace(path.s, out.s, out.len, 0644) == -1)
-		goto out;
-	r = listed ? 0 : relay_rebuild(out.s);
-out:
-	close(lock);
-	str_free(&path);
-	str_free(&text);
-	str_free(&out);
-	return r;
-}
-
-int
-relay_clear(long minutes, time_t now)
-{
-	struct str path = STR_INIT(4096), text = STR_INIT(RELAY_FILE_MAX);
-	struct str out = STR_INIT(RELAY_FILE_MAX), num = STR_INIT(32);
-	const char *p, *end, *nl, *tab;
-	unsigned long t;
+	const char *p, *end, *nl;
 	int	 lock, r = -1;
 
 	if ((lock = relay_lock()) == -1)
@@ -221,25 +224,45 @@ relay_clear(long minutes, time_t now)
 	for (p = str_c(&text), end = p + text.len; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		tab = memchr(p, '\t', (size_t)(nl - p));
-		if (tab == NULL || str_copyb(&num, tab + 1,
-		    (size_t)(nl - tab - 1)) == -1 ||
-		    num_parses(num.s, (unsigned long)-1 / 2, &t) == -1)
-			continue;	/* a damaged line is dropped */
-		if ((long long)t + minutes * 60 <= (long long)now)
+		if (nl == p || !keep(p, (size_t)(nl - p), e))
 			continue;
 		if (str_catb(&out, p, (size_t)(nl - p)) == -1 ||
 		    str_catc(&out, '\n') == -1)
 			goto out;
 	}
+	if (e->ip != NULL && str_printf(&out, "%s" RELAY_RULE "\t%lld\n",
+	    e->ip, (long long)e->now) == -1)
+		goto out;
 	if (file_replace(path.s, out.s, out.len, 0644) == -1)
 		goto out;
-	r = relay_rebuild(out.s);
+	r = e->listed ? 0 : relay_rebuild(out.s);
 out:
 	close(lock);
 	str_free(&path);
 	str_free(&text);
 	str_free(&out);
-	str_free(&num);
 	return r;
+}
+
+int
+relay_open(const char *ipin, time_t now)
+{
+	struct relay_edit e = { ipin, 0, 0, 0, now };
+
+	if (strncmp(e.ip, "::ffff:", 7) == 0 && strchr(e.ip + 7, '.') != NULL)
+		e.ip += 7;
+	if (!relay_ip_ok(e.ip)) {
+		errno = EINVAL;
+		return -1;
+	}
+	e.ipl = strlen(e.ip);
+	return relay_rewrite(relay_keep_other, &e);
+}
+
+int
+relay_clear(long minutes, time_t now)
+{
+	struct relay_edit e = { NULL, 0, 0, minutes, now };
+
+	return relay_rewrite(relay_keep_young, &e);
 }

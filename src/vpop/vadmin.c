@@ -62,6 +62,14 @@ vadmin_die(int code, const char *fmt, ...)
 }
 
 void
+vadmin_str(int r)
+{
+	if (r == -1)
+		vadmin_die(VA_BAD_DIR, "%s", errno == E2BIG ?
+		    "name too long" : "out of memory");
+}
+
+void
 vadmin_usage(void)
 {
 	fprintf(stderr, "usage: %s %s\n", log_progname(), vadmin_usage_text);
@@ -624,10 +632,13 @@ vadmin_hup_qmail_send(void)
 		return 0;
 	}
 	/* qmail-send runs in <qmail>/queue (qmail-start chdirs there). */
-	if (realpath(q.s, buf) != NULL)
-		str_copys(&q, buf);
-	if (realpath(qq.s, buf) != NULL)
-		str_copys(&qq, buf);
+	if ((realpath(q.s, buf) != NULL && str_copys(&q, buf) == -1) ||
+	    (realpath(qq.s, buf) != NULL && str_copys(&qq, buf) == -1)) {
+		closedir(d);
+		str_free(&q);
+		str_free(&qq);
+		return 0;
+	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;

@@ -41,6 +41,12 @@ void	vadmin_init(const char *prog, const char *usage);
 /* Print "Error: <text>" and exit 256 + code. */
 void	vadmin_die(int code, const char *fmt, ...)
 	    __attribute__((__format__ (printf, 2, 3), __noreturn__));
+/*
+ * The result r of a str_* call the command cannot go on without: -1
+ * dies (VA_BAD_DIR, "out of memory" or "name too long", as for a path
+ * that cannot be built).
+ */
+void	vadmin_str(int r);
 /* Print the usage text and exit 255 (vpopmail's -1). */
 void	vadmin_usage(void) __attribute__((__noreturn__));
 

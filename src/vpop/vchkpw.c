@@ -191,9 +191,9 @@ main(int argc, char **argv)
 	login = f.login;
 	pass = f.pass;
 	stamp = f.stamp;
-	str_copys(&typed, login);
-	str_copys(&who, "");
-	str_printf(&who, "%.100s:%s", login, ip);
+	if (str_copys(&typed, login) == -1)
+		return EXIT_TEMP;	/* out of memory */
+	str_notef(&who, "%.100s:%s", login, ip);
 	for (len = 0; len < who.len; len++)
 		if (who.s[len] == '%')
 			who.s[len] = '#';	/* as vpopmail logs it */
@@ -204,7 +204,7 @@ main(int argc, char **argv)
 	if (vpop_login_split(login, &user, &domain) == -1)
 		chk_fail(20, "invalid characters in login");
 	str_clear(&who);
-	str_printf(&who, "%s@%s:%s", user.s, domain.s, ip);
+	str_notef(&who, "%s@%s:%s", user.s, domain.s, ip);
 	vpop_domain_init(&d);
 	vpop_pw_init(&pw);
 	if (domain.len == 0 || (r = vpop_domain_get(domain.s, &d)) == 0)
@@ -261,7 +261,8 @@ main(int argc, char **argv)
 		    progname, d.uid, d.gid, who.s, strerror(errno));
 		return 5;
 	}
-	str_printf(&md, "%s/Maildir", pw.dir.s);
+	if (str_printf(&md, "%s/Maildir", pw.dir.s) == -1)
+		return EXIT_TEMP;
 	if (access(md.s, F_OK) == -1 && (file_mkdirs(pw.dir.s, 0750) == -1 ||
 	    maildir_make(md.s, 0700) == -1))
 		return 14;

@@ -42,7 +42,7 @@ vchk_answer(const struct str *line)
 	if (vpop_rcpt_check(q.user, q.domain, q.percent, &res) == -1) {
 		r = errno;
 		(void)log_safe_cat(&who, q.user, strlen(q.user));
-		(void)str_catc(&who, '@');
+		str_note(&who, "@");
 		(void)log_safe_cat(&who, q.domain, strlen(q.domain));
 		log_warn("cannot check %s: %s", str_c(&who), strerror(r));
 		str_free(&who);

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "vadmin.h"
 #include "vcmd.h"
 
 static const struct {
@@ -26,6 +28,20 @@ static const struct {
 	{ "vuserinfo", vcmd_vuserinfo },
 	{ "valias", vcmd_valias },
 };
+
+void
+vcmd_args(int argc, char **argv, int n)
+{
+	int	 c;
+
+	while ((c = getopt(argc, argv, "v")) != -1) {
+		if (c == 'v')
+			vcmd_version();
+		vadmin_usage();
+	}
+	if (argc - optind != n)
+		vadmin_usage();
+}
 
 void
 vcmd_version(void)

@@ -20,4 +20,11 @@ int	vcmd_valias(int, char **);
 /* Print hsmail's version for -v and exit 0. */
 void	vcmd_version(void) __attribute__((__noreturn__));
 
+/*
+ * The command line of a command with no option but -v: -v prints the
+ * version, anything else or not exactly n operands prints the usage.
+ * The operands then start at argv[optind].
+ */
+void	vcmd_args(int argc, char **argv, int n);
+
 #endif

@@ -68,7 +68,7 @@ vcmd_random_pass(struct str *out)
 		    strerror(errno));
 	str_clear(out);
 	for (i = 0; i < sizeof(b); i++)
-		str_catc(out, set[b[i] % (sizeof(set) - 1)]);
+		vadmin_str(str_catc(out, set[b[i] % (sizeof(set) - 1)]));
 }
 
 static void
@@ -122,13 +122,13 @@ vcmd_vadddomain(int argc, char **argv)
 				    "%s", optarg);
 			uid = pw->pw_uid;
 			gid = pw->pw_gid;
-			str_copys(&base, pw->pw_dir);
+			vadmin_str(str_copys(&base, pw->pw_dir));
 			break;
 		case 'd':
 			if (optarg[0] != '/')
 				vadmin_die(VA_BAD_DIR, "-d wants an absolute "
 				    "directory");
-			str_copys(&base, optarg);
+			vadmin_str(str_copys(&base, optarg));
 			break;
 		case 'i':
 			if (num_parses(optarg, 65535, &v) == -1)
@@ -172,22 +172,22 @@ vcmd_vadddomain(int argc, char **argv)
 		vadmin_die(r == 1 ? VA_DOMAIN_ALREADY_EXISTS :
 		    VA_COULD_NOT_UPDATE_FILE, r == 1 ? "domain %s already "
 		    "exists" : "cannot read users/cdb for %s", argv[optind]);
-	str_printf(&doms, "%s/domains", base.s);
+	vadmin_str(str_printf(&doms, "%s/domains", base.s));
 	if (file_mkdirs(doms.s, 0755) == -1)
 		vadmin_die(VA_COULD_NOT_MAKE_DOMAIN_DIR, "cannot create %s: %s",
 		    doms.s, strerror(errno));
 	vpop_dirctl_read(doms.s, &dc);
 	vpop_dirctl_next(&dc);
-	str_copys(&dir, doms.s);
+	vadmin_str(str_copys(&dir, doms.s));
 	if (dc.the_dir[0] != '\0') {
-		str_printf(&dir, "/%s", dc.the_dir);
+		vadmin_str(str_printf(&dir, "/%s", dc.the_dir));
 		if (file_mkdirs(dir.s, 0755) == -1)
 			vadmin_die(VA_COULD_NOT_MAKE_DOMAIN_DIR, "cannot "
 			    "create %s: %s", dir.s, strerror(errno));
 		vadmin_chown(dir.s, uid, gid);
 	}
-	str_printf(&dir, "/%s", argv[optind]);
-	str_printf(&p, "%s/vpasswd", dir.s);
+	vadmin_str(str_printf(&dir, "/%s", argv[optind]));
+	vadmin_str(str_printf(&p, "%s/vpasswd", dir.s));
 	if (mkdir(dir.s, 0750) == -1) {
 		int	 e = errno;
 
@@ -201,15 +201,15 @@ vcmd_vadddomain(int argc, char **argv)
 	}
 	vadmin_chown(dir.s, uid, gid);
 	str_clear(&p);
-	str_printf(&p, "%s/.qmail-default", dir.s);
-	str_printf(&qd, "| %s/bin/vdelivermail '' %s\n", root_dir(ROOT_VPOPMAIL),
-	    fallback);
+	vadmin_str(str_printf(&p, "%s/.qmail-default", dir.s));
+	vadmin_str(str_printf(&qd, "| %s/bin/vdelivermail '' %s\n",
+	    root_dir(ROOT_VPOPMAIL), fallback));
 	if (file_replace(p.s, qd.s, qd.len, 0600) == -1 ||
 	    vadmin_chown(p.s, uid, gid) == -1)
 		vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot write %s: %s",
 		    p.s, strerror(errno));
-	str_copys(&d.name, argv[optind]);
-	str_copys(&d.dir, dir.s);
+	vadmin_str(str_copys(&d.name, argv[optind]));
+	vadmin_str(str_copys(&d.dir, dir.s));
 	d.uid = uid;
 	d.gid = gid;
 	if ((r = vadmin_user_add(&d, "postmaster", pass.s, 0, "Postmaster",
@@ -221,9 +221,9 @@ vcmd_vadddomain(int argc, char **argv)
 		    "run: postmaster@%s kept its password (see vpasswd)\n",
 		    argv[optind]);
 	str_clear(&p);
-	str_printf(&p, "%s/vpasswd", dir.s);
+	vadmin_str(str_printf(&p, "%s/vpasswd", dir.s));
 	vadmin_chown(p.s, uid, gid);
-	str_cats(&p, ".cdb");
+	vadmin_str(str_cats(&p, ".cdb"));
 	vadmin_chown(p.s, uid, gid);
 	if (vadmin_rcpthosts_add(argv[optind], bulk) == -1 ||
 	    vadmin_virtualdomains_add(argv[optind]) == -1 ||
@@ -301,16 +301,10 @@ int
 vcmd_vaddaliasdomain(int argc, char **argv)
 {
 	struct vpop_domain d, old;
-	int	 c, lock, r;
+	int	 lock, r;
 
 	vadmin_init("vaddaliasdomain", "[-v] new_domain old_domain");
-	while ((c = getopt(argc, argv, "v")) != -1) {
-		if (c == 'v')
-			vcmd_version();
-		vadmin_usage();
-	}
-	if (argc - optind != 2)
-		vadmin_usage();
+	vcmd_args(argc, argv, 2);
 	vadmin_domain_arg(argv[optind]);
 	vadmin_domain_arg(argv[optind + 1]);
 	lock = vadmin_lock();
@@ -404,7 +398,7 @@ vcmd_vdominfo(int argc, char **argv)
 		if (*p != '+' || (colon = memchr(p, ':', (size_t)(nl - p))) ==
 		    NULL || colon - p < 3 || colon[-1] != '-')
 			continue;
-		str_copyb(&path, p + 1, (size_t)(colon - p - 2));
+		vadmin_str(str_copyb(&path, p + 1, (size_t)(colon - p - 2)));
 		if (!first && what == 0)
 			printf("\n");
 		first = 0;

@@ -52,7 +52,7 @@ vcmd_set_pass(const struct vpop_domain *d, struct vpop_pw *pw,
 		vadmin_die(VA_CRYPT_FAILED, "crypt failed: %s", strerror(errno));
 	if (pw->has_clear || vpop_clear_wanted(d->dir.s)) {
 		pw->has_clear = 1;
-		str_copys(&pw->clear, pass);
+		vadmin_str(str_copys(&pw->clear, pass));
 	}
 }
 
@@ -122,15 +122,15 @@ vcmd_vadduser(int argc, char **argv)
 	if (optind >= argc || argc - optind > 2)
 		vadmin_usage();
 	vadmin_email_arg(argv[optind], &user, &domain, 1);
-	str_printf(&email, "%s@%s", user.s, domain.s);
+	vadmin_str(str_printf(&email, "%s@%s", user.s, domain.s));
 	if (random) {
 		if ((rnd = fopen("/dev/urandom", "r")) == NULL ||
 		    fread(b, 1, sizeof(b), rnd) != sizeof(b))
 			vadmin_die(VA_CRYPT_FAILED, "no random bytes");
 		fclose(rnd);
 		for (i = 0; i < sizeof(b); i++)
-			str_catc(&pass, "abcdefghjkmnpqrstuvwxyz23456789"
-			    [b[i] % 31]);
+			vadmin_str(str_catc(&pass,
+			    "abcdefghjkmnpqrstuvwxyz23456789"[b[i] % 31]));
 		printf("Random password: %s\n", pass.s);
 	} else if (!nopass && hash == NULL) {
 		vadmin_get_password(argc - optind == 2 ? argv[optind + 1] :
@@ -159,16 +159,10 @@ vcmd_vdeluser(int argc, char **argv)
 	struct vpop_pw pw;
 	struct vpop_dirctl dc;
 	struct str user = STR_INIT(256), domain = STR_INIT(256);
-	int	 c, lock;
+	int	 lock;
 
 	vadmin_init("vdeluser", "[-v] user@domain");
-	while ((c = getopt(argc, argv, "v")) != -1) {
-		if (c == 'v')
-			vcmd_version();
-		vadmin_usage();
-	}
-	if (argc - optind != 1)
-		vadmin_usage();
+	vcmd_args(argc, argv, 1);
 	vadmin_email_arg(argv[optind], &user, &domain, 0);
 	lock = vadmin_lock();
 	vpop_domain_init(&d);
@@ -212,7 +206,7 @@ vcmd_vpasswd(int argc, char **argv)
 	if (optind >= argc || argc - optind > 2)
 		vadmin_usage();
 	vadmin_email_arg(argv[optind], &user, &domain, 0);
-	str_printf(&email, "%s@%s", user.s, domain.s);
+	vadmin_str(str_printf(&email, "%s@%s", user.s, domain.s));
 	vadmin_get_password(argc - optind == 2 ? argv[optind + 1] : NULL,
 	    email.s, &pass);
 	lock = vadmin_lock();
@@ -300,7 +294,7 @@ vcmd_vmoduser(int argc, char **argv)
 		vadmin_usage();
 	all = strchr(argv[optind], '@') == NULL;
 	if (all) {
-		str_copys(&domain, argv[optind]);
+		vadmin_str(str_copys(&domain, argv[optind]));
 		vadmin_domain_arg(domain.s);
 	} else {
 		vadmin_email_arg(argv[optind], &user, &domain, 0);
@@ -310,7 +304,7 @@ vcmd_vmoduser(int argc, char **argv)
 	vpop_pw_init(&pw);
 	vadmin_domain_get(domain.s, &d);
 	if (all) {
-		str_printf(&path, "%s/vpasswd", d.dir.s);
+		vadmin_str(str_printf(&path, "%s/vpasswd", d.dir.s));
 		if (file_read(path.s, &text) == -1)
 			vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot read %s",
 			    path.s);
@@ -336,14 +330,14 @@ vcmd_vmoduser(int argc, char **argv)
 			pw.gid = 0;
 		pw.gid |= set;
 		if (quota != NULL)
-			str_copys(&pw.quota, quota);
+			vadmin_str(str_copys(&pw.quota, quota));
 		if (gecos != NULL)
-			str_copys(&pw.gecos, gecos);
+			vadmin_str(str_copys(&pw.gecos, gecos));
 		if (hash != NULL)
-			str_copys(&pw.passwd, hash);
+			vadmin_str(str_copys(&pw.passwd, hash));
 		if (clear != NULL) {
 			pw.has_clear = 1;
-			str_copys(&pw.clear, clear);
+			vadmin_str(str_copys(&pw.clear, clear));
 		}
 		if (vpop_vpasswd_update(d.dir.s, VPOP_MOD, &pw, 1) != 1)
 			vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot update "
@@ -366,16 +360,10 @@ vcmd_vsetuserquota(int argc, char **argv)
 	struct vpop_pw pw;
 	struct str user = STR_INIT(256), domain = STR_INIT(256);
 	struct str path = STR_INIT(4096);
-	int	 c, lock;
+	int	 lock;
 
 	vadmin_init("vsetuserquota", "[-v] user@domain quota");
-	while ((c = getopt(argc, argv, "v")) != -1) {
-		if (c == 'v')
-			vcmd_version();
-		vadmin_usage();
-	}
-	if (argc - optind != 2)
-		vadmin_usage();
+	vcmd_args(argc, argv, 2);
 	vadmin_email_arg(argv[optind], &user, &domain, 0);
 	vcmd_quota_arg(argv[optind + 1]);
 	lock = vadmin_lock();
@@ -383,12 +371,12 @@ vcmd_vsetuserquota(int argc, char **argv)
 	vpop_pw_init(&pw);
 	vadmin_domain_get(domain.s, &d);
 	vcmd_pw_get(&d, user.s, domain.s, &pw);
-	str_copys(&pw.quota, argv[optind + 1]);
+	vadmin_str(str_copys(&pw.quota, argv[optind + 1]));
 	if (vpop_vpasswd_update(d.dir.s, VPOP_MOD, &pw, 0) != 1)
 		vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot update vpasswd: %s",
 		    strerror(errno));
 	/* The next delivery recalculates it for the new quota. */
-	str_printf(&path, "%s/Maildir/maildirsize", pw.dir.s);
+	vadmin_str(str_printf(&path, "%s/Maildir/maildirsize", pw.dir.s));
 	if (unlink(path.s) == -1 && errno != ENOENT)
 		vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot remove %s: %s",
 		    path.s, strerror(errno));
@@ -494,10 +482,10 @@ vcmd_alias_show(const char *dir, const char *file, const char *domain)
 	const char *p, *end, *nl;
 	size_t	 i;
 
-	str_printf(&path, "%s/%s", dir, file);
+	vadmin_str(str_printf(&path, "%s/%s", dir, file));
 	if (file_read(path.s, &text) != 1)
 		return;
-	str_copys(&name, file + strlen(".qmail-"));
+	vadmin_str(str_copys(&name, file + strlen(".qmail-")));
 	for (i = 0; i < name.len; i++)
 		if (name.s[i] == ':')
 			name.s[i] = '.';
@@ -554,7 +542,7 @@ vcmd_valias(int argc, char **argv)
 	if (strchr(argv[optind], '@') == NULL) {
 		if (!show)
 			vadmin_usage();
-		str_copys(&domain, argv[optind]);
+		vadmin_str(str_copys(&domain, argv[optind]));
 		vadmin_domain_arg(domain.s);
 		vadmin_domain_get(domain.s, &d);
 		if ((dd = opendir(d.dir.s)) == NULL)
@@ -568,14 +556,14 @@ vcmd_valias(int argc, char **argv)
 	}
 	vadmin_email_arg(argv[optind], &user, &domain, 0);
 	vadmin_domain_get(domain.s, &d);
-	str_printf(&file, ".qmail-%s", user.s);
+	vadmin_str(str_printf(&file, ".qmail-%s", user.s));
 	for (i = 7; i < file.len; i++)
 		if (file.s[i] == '.')
 			file.s[i] = ':';
 	if (strcmp(file.s, ".qmail-default") == 0)
 		vadmin_die(VA_ILLEGAL_USERNAME, "\"default\" is the catch-all, "
 		    "not an alias");
-	str_printf(&path, "%s/%s", d.dir.s, file.s);
+	vadmin_str(str_printf(&path, "%s/%s", d.dir.s, file.s));
 	if (show || (!del && insert == NULL)) {
 		if (access(path.s, F_OK) == -1)
 			vadmin_die(VA_USER_DOES_NOT_EXIST, "alias %s@%s does "
@@ -593,8 +581,8 @@ vcmd_valias(int argc, char **argv)
 		if (file_read(path.s, &text) == -1)
 			vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot read %s",
 			    path.s);
-		str_cats(&text, insert);
-		str_catc(&text, '\n');
+		vadmin_str(str_cats(&text, insert));
+		vadmin_str(str_catc(&text, '\n'));
 		if (file_replace(path.s, text.s, text.len, 0600) == -1 ||
 		    vadmin_chown(path.s, d.uid, d.gid) == -1)
 			vadmin_die(VA_COULD_NOT_UPDATE_FILE, "cannot write %s: "

@@ -147,12 +147,15 @@ msgfile(const char *name, const char *def, struct str *out)
 	struct str p = STR_INIT(4096);
 
 	str_clear(out);
-	str_printf(&p, "%s/%s", domdir.s, name);
+	if (str_printf(&p, "%s/%s", domdir.s, name) == -1)
+		die(EXIT_TEMP, "out of memory (#4.3.0)");
 	if (file_read(p.s, out) != 1) {
 		str_clear(&p);
 		if (root_path(&p, ROOT_VPOPMAIL, "domains/") == -1 ||
-		    str_cats(&p, name) == -1 || file_read(p.s, out) != 1)
-			str_copys(out, def);
+		    str_cats(&p, name) == -1 || file_read(p.s, out) != 1) {
+			if (str_copys(out, def) == -1)
+				die(EXIT_TEMP, "out of memory (#4.3.0)");
+		}
 	}
 	while (out->len > 0 && (out->s[out->len - 1] == '\n' ||
 	    out->s[out->len - 1] == '\r'))
@@ -173,14 +176,16 @@ quota_warn(const char *md, const struct mdquota *q)
 
 	if (mdquota_percent(q) < QUOTA_WARN_PERCENT)
 		return;
-	str_printf(&stamp, "%s/quotawarn", md);
+	if (str_printf(&stamp, "%s/quotawarn", md) == -1)
+		goto out;
 	if (stat(stamp.s, &st) == 0 && time(NULL) - st.st_mtime <
 	    QUOTA_WARN_SECS)
 		goto out;
 	msgfile(".quotawarn.msg", "", &text);
 	if (text.len == 0)
 		goto out;
-	str_printf(&text, "\n");
+	if (str_printf(&text, "\n") == -1)
+		goto out;
 	if (maildir_tmp_open(&t, md) == -1)
 		goto out;
 	if (file_writeall(t.fd, text.s, text.len) == -1) {
@@ -344,8 +349,10 @@ dotqmail(const char *dir, const char *self_quota, int in_user)
 	char	*line, *nl, *e;
 	int	 stop = 0;
 
-	str_printf(&p, "%s/.qmail", dir);
-	str_printf(&own, "%s/Maildir/", dir);
+	if (str_printf(&p, "%s/.qmail", dir) == -1)
+		die(EXIT_TEMP, "out of memory (#4.3.0)");
+	if (str_printf(&own, "%s/Maildir/", dir) == -1)
+		die(EXIT_TEMP, "out of memory (#4.3.0)");
 	if (file_read(p.s, &text) != 1)
 		die(EXIT_TEMP, "cannot read %s (#4.3.0)", p.s);
 	for (line = text.s; line != NULL && *line != '\0' && !stop;
@@ -394,11 +401,13 @@ usernotfound(const char *fb)
 		die(EXIT_PERM, "%s", text.s);
 	}
 	if (*fb == '/') {
-		str_printf(&p, "%s/.qmail", fb);
+		if (str_printf(&p, "%s/.qmail", fb) == -1)
+			die(EXIT_TEMP, "out of memory (#4.3.0)");
 		if (access(p.s, F_OK) == 0)
 			dotqmail(fb, NULL, 0);
 		str_clear(&p);
-		str_printf(&p, "%s/Maildir/", fb);
+		if (str_printf(&p, "%s/Maildir/", fb) == -1)
+			die(EXIT_TEMP, "out of memory (#4.3.0)");
 		deliver_maildir(p.s, NULL, addr.s);
 		exit(EXIT_DONE);
 	}
@@ -440,15 +449,18 @@ vdelivermail_main(int argc, char **argv)
 	if ((r = vpop_domain_get(domain.s, &d)) != 1)
 		die(EXIT_TEMP, "domain %s is not in users/cdb (#4.3.0)",
 		    domain.s);
-	str_copys(&domdir, d.dir.s);
-	str_printf(&addr, "%s@%s", user.s, d.name.s);
+	if (str_copys(&domdir, d.dir.s) == -1)
+		die(EXIT_TEMP, "out of memory (#4.3.0)");
+	if (str_printf(&addr, "%s@%s", user.s, d.name.s) == -1)
+		die(EXIT_TEMP, "out of memory (#4.3.0)");
 	r = vpop_pw_get(&d, user.s, &pw);
 	if (r == 0 && (dash = strchr(user.s, '-')) != NULL && dash > user.s) {
 		str_truncate(&user, (size_t)(dash - user.s));
 		r = vpop_pw_get(&d, user.s, &pw);
 		if (r == 1) {
 			str_clear(&addr);
-			str_printf(&addr, "%s@%s", user.s, d.name.s);
+			if (str_printf(&addr, "%s@%s", user.s, d.name.s) == -1)
+				die(EXIT_TEMP, "out of memory (#4.3.0)");
 		}
 	}
 	if (r == -1)
@@ -461,17 +473,20 @@ vdelivermail_main(int argc, char **argv)
 	if (pw.dir.len == 0)
 		die(EXIT_PERM, "Auto creation of maildir failed. vpopmail "
 		    "(#5.9.8)");
-	str_printf(&p, "%s/Maildir", pw.dir.s);
+	if (str_printf(&p, "%s/Maildir", pw.dir.s) == -1)
+		die(EXIT_TEMP, "out of memory (#4.3.0)");
 	if (access(p.s, F_OK) == -1 && (file_mkdirs(pw.dir.s, 0750) == -1 ||
 	    maildir_make(p.s, 0700) == -1))
 		die(EXIT_TEMP, "Auto creation of maildir failed. vpopmail "
 		    "(#4.9.9)");
 	str_clear(&p);
-	str_printf(&p, "%s/.qmail", pw.dir.s);
+	if (str_printf(&p, "%s/.qmail", pw.dir.s) == -1)
+		die(EXIT_TEMP, "out of memory (#4.3.0)");
 	if (access(p.s, F_OK) == 0)
 		dotqmail(pw.dir.s, pw.quota.s, 1);
 	str_clear(&p);
-	str_printf(&p, "%s/Maildir/", pw.dir.s);
+	if (str_printf(&p, "%s/Maildir/", pw.dir.s) == -1)
+		die(EXIT_TEMP, "out of memory (#4.3.0)");
 	deliver_maildir(p.s, pw.quota.s, addr.s);
 	vpop_domain_free(&d);
 	vpop_pw_free(&pw);

@@ -16,8 +16,11 @@ nobody and the binary runs as nobody (setpriv).
 """
 import os
 import re
+import select
 import shutil
 import subprocess
+import threading
+import time
 
 DOVECOT_IMAP = "/usr/lib/dovecot/imap"
 NOBODY = 65534
@@ -123,7 +126,7 @@ class DovecotOracle:
         import pytest
         if not available():
             pytest.skip("Dovecot's imap binary is not installed "
-                        "(deps/mime-test.apt)")
+                        "(deps/mime.test.apt)")
         # A directory of its own under /tmp, not below tmpdir: as root the
         # tree must be reachable by nobody, and pytest's are mode 0700.
         import tempfile
@@ -185,12 +188,60 @@ class DovecotOracle:
         if self.as_root:
             cmd = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
                    "--clear-groups"] + cmd
-        p = subprocess.run(cmd, input=b"".join(lines), env=env,
-                           capture_output=True, timeout=timeout)
+        # stdin stays open until the LOGOUT answer is in: Dovecot takes an
+        # end of input for a client that went away, and stops a long
+        # FETCH in the middle
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=env)
+        # the commands go in from a thread (a long list must not block
+        # against the answers filling the other pipe)
+        writer = threading.Thread(target=self._feed, args=(p.stdin, lines),
+                                  daemon=True)
+        writer.start()
+        last = b"t%d " % (len(lines) - 1)
+        out = bytearray()
+        deadline = time.time() + timeout
+        fd = p.stdout.fileno()
+        while time.time() < deadline:
+            r, _, _ = select.select([fd], [], [], 1.0)
+            if not r:
+                if p.poll() is not None:
+                    break
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            out += chunk
+            tail = bytes(out[-4096:])
+            if (b"\r\n" + last) in tail and tail.endswith(b"\r\n"):
+                break
+        writer.join(timeout=10)
+        try:
+            p.stdin.close()
+        except OSError:
+            pass
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        err = p.stderr.read()
+        p.stdout.close()
+        p.stderr.close()
         if p.returncode != 0:
             raise RuntimeError("dovecot imap exited %d: %r %r" % (
-                p.returncode, p.stderr[-2000:], self._log()))
-        return p.stdout
+                p.returncode, err[-2000:], self._log()))
+        return bytes(out)
+
+    @staticmethod
+    def _feed(f, lines):
+        try:
+            for line in lines:
+                f.write(line)
+            f.flush()
+        except (OSError, ValueError):
+            pass     # it went away: its answers say why
 
     def close(self):
         """Remove the scratch tree (its log is copied beside tmpdir)."""
