@@ -694,9 +694,9 @@ ar_build(const struct ar_msg *m, const char *f, size_t fn,
 		    str_cat(&val, &m->message_id) == -1)
 			goto fail;
 		/* Too long for a line: the message's own id is enough. */
-		if (val.len > AR_FIELD_MAX - 12)
-			(void)str_copyb(&val, m->message_id.s,
-			    m->message_id.len);
+		if (val.len > AR_FIELD_MAX - 12 && str_copyb(&val,
+		    m->message_id.s, m->message_id.len) == -1)
+			goto fail;
 		if (cat_field(out, "References", val.s) == -1)
 			goto fail;
 	}

@@ -50,21 +50,21 @@ pair(struct str *s, const char *n, const char *v, size_t vl, int longlen)
 	size_t	 nl = strlen(n);
 
 	if (longlen) {
-		(void)str_catc(s, (char)(0x80 | (nl >> 24)));
-		(void)str_catc(s, (char)(nl >> 16));
-		(void)str_catc(s, (char)(nl >> 8));
-		(void)str_catc(s, (char)nl);
+		assert_int_equal(str_catc(s, (char)(0x80 | (nl >> 24))), 0);
+		assert_int_equal(str_catc(s, (char)(nl >> 16)), 0);
+		assert_int_equal(str_catc(s, (char)(nl >> 8)), 0);
+		assert_int_equal(str_catc(s, (char)nl), 0);
 	} else
-		(void)str_catc(s, (char)nl);
+		assert_int_equal(str_catc(s, (char)nl), 0);
 	if (vl > 127 || longlen) {
-		(void)str_catc(s, (char)(0x80 | (vl >> 24)));
-		(void)str_catc(s, (char)(vl >> 16));
-		(void)str_catc(s, (char)(vl >> 8));
-		(void)str_catc(s, (char)vl);
+		assert_int_equal(str_catc(s, (char)(0x80 | (vl >> 24))), 0);
+		assert_int_equal(str_catc(s, (char)(vl >> 16)), 0);
+		assert_int_equal(str_catc(s, (char)(vl >> 8)), 0);
+		assert_int_equal(str_catc(s, (char)vl), 0);
 	} else
-		(void)str_catc(s, (char)vl);
-	(void)str_cats(s, n);
-	(void)str_catb(s, v, vl);
+		assert_int_equal(str_catc(s, (char)vl), 0);
+	assert_int_equal(str_cats(s, n), 0);
+	assert_int_equal(str_catb(s, v, vl), 0);
 }
 
 static void
@@ -90,7 +90,7 @@ test_params(void **state)
 	assert_int_equal(errno, EPROTO);
 	/* A value of exactly CGI_VAR_MAX, and one byte over. */
 	str_clear(&p);
-	(void)str_ready(&big, CGI_VAR_MAX + 1);
+	assert_int_equal(str_ready(&big, CGI_VAR_MAX + 1), 0);
 	memset(big.s, 'a', CGI_VAR_MAX + 1);
 	pair(&p, "HTTP_COOKIE", big.s, CGI_VAR_MAX, 0);
 	assert_int_equal(fcgi_params_parse((unsigned char *)p.s, p.len, &e), 0);
@@ -115,7 +115,7 @@ test_stdout(void **state)
 	struct fcgi_header h;
 
 	(void)state;
-	(void)str_ready(&data, 70000);
+	assert_int_equal(str_ready(&data, 70000), 0);
 	memset(data.s, 'x', 70000);
 	assert_int_equal(fcgi_stdout_put(&out, 1, data.s, 70000), 0);
 	assert_int_equal(out.len, 8 + 65535 + 8 + 4465);

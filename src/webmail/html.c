@@ -137,10 +137,20 @@ int
 html_fmt(struct str *out, const char *tpl, ...)
 {
 	va_list	 ap;
+	int	 r;
+
+	va_start(ap, tpl);
+	r = html_vfmt(out, tpl, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+html_vfmt(struct str *out, const char *tpl, va_list ap)
+{
 	const char *p = tpl, *q, *a;
 	int	 r = 0;
 
-	va_start(ap, tpl);
 	while (*p != '\0' && r == 0) {
 		q = strchr(p, '{');
 		if (q == NULL) {
@@ -170,6 +180,5 @@ html_fmt(struct str *out, const char *tpl, ...)
 			p = q + 1;
 		}
 	}
-	va_end(ap);
 	return r;
 }

@@ -7,6 +7,7 @@
 #ifndef HSMAIL_HTML_H
 #define HSMAIL_HTML_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "str.h"
@@ -28,6 +29,7 @@ int	html_escs(struct str *out, const char *s);
  * "{{" is a literal '{'.  0 or -1.
  */
 int	html_fmt(struct str *out, const char *tpl, ...);
+int	html_vfmt(struct str *out, const char *tpl, va_list);
 
 /*
  * Copy s[0..n) to out as valid UTF-8: invalid sequences become U+FFFD,

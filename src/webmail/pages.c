@@ -55,7 +55,7 @@ static void	page_mobileconfig(struct wm *);
 void
 pg_head(struct wm *w, const char *title)
 {
-	(void)html_fmt(&w->body, "<!doctype html><html lang=\"{}\"><head>"
+	wm_fmt(w, "<!doctype html><html lang=\"{}\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">"
 	    "<meta name=\"referrer\" content=\"no-referrer\">"
@@ -68,13 +68,13 @@ pg_head(struct wm *w, const char *title)
 void
 pg_foot(struct wm *w)
 {
-	(void)str_cats(&w->body, "</main></body></html>");
+	wm_cats(w, "</main></body></html>");
 }
 
 void
 pg_csrf(struct wm *w)
 {
-	(void)html_fmt(&w->body, "<input type=\"hidden\" name=\"csrf\" "
+	wm_fmt(w, "<input type=\"hidden\" name=\"csrf\" "
 	    "value=\"{}\">", w->sess->csrf);
 }
 
@@ -114,8 +114,9 @@ pg_icon(const char *name)
 	str_clear(&s);
 	for (i = 0; i < sizeof(icons) / sizeof(icons[0]); i++)
 		if (strcmp(icons[i].name, name) == 0) {
-			(void)str_printf(&s, "<svg class=\"i\" viewBox=\"0 0 24 24\""
-			    " aria-hidden=\"true\">%s</svg>", icons[i].svg);
+			if (str_printf(&s, "<svg class=\"i\" viewBox=\"0 0 24 24\""
+			    " aria-hidden=\"true\">%s</svg>", icons[i].svg) == -1)
+				str_clear(&s);	/* no icon rather than half of one */
 			break;
 		}
 	return str_c(&s);
@@ -132,20 +133,20 @@ pg_nav(struct wm *w, const char *folder)
 	};
 	size_t	 i;
 
-	(void)html_fmt(&w->body, "<header class=\"bar\"><a class=\"brand\" "
+	wm_fmt(w, "<header class=\"bar\"><a class=\"brand\" "
 	    "href=\"{}/list?f={u}\">{}</a><nav>", w->base,
 	    folder != NULL ? folder : "INBOX", T("app.name"));
 	/* Icons with their words (the words hidden on a phone). */
 	for (i = 0; i < sizeof(items) / sizeof(items[0]); i++)
-		(void)html_fmt(&w->body, "<a href=\"{}/{}\" class=\"btn{}\" "
+		wm_fmt(w, "<a href=\"{}/{}\" class=\"btn{}\" "
 		    "title=\"{}\" id=\"nav-{}\"{!}>{!}<span class=\"lbl\">{}"
 		    "</span></a>", w->base, items[i][0], i == 0 ? " primary" : "",
 		    T(items[i][2]), items[i][0], i == 0 ? " accesskey=\"c\"" : "",
 		    pg_icon(items[i][1]), T(items[i][2]));
-	(void)html_fmt(&w->body, "<form method=\"post\" action=\"{}/logout\" "
+	wm_fmt(w, "<form method=\"post\" action=\"{}/logout\" "
 	    "class=\"inline\">", w->base);
 	pg_csrf(w);
-	(void)html_fmt(&w->body, "<button class=\"btn\" id=\"logout\" "
+	wm_fmt(w, "<button class=\"btn\" id=\"logout\" "
 	    "title=\"{}\">{!}<span class=\"lbl\">{}</span></button></form>"
 	    "</nav><span class=\"who\">{}</span></header><main>",
 	    T("nav.logout"), pg_icon("logout"), T("nav.logout"),
@@ -320,10 +321,10 @@ page_login(struct wm *w)
 		msg = T("err.temp");
 	else if (strcmp(e, "csrf") == 0)
 		msg = T("login.expired");
-	(void)str_printf(&w->hdr, "Set-Cookie: " WM_PRECOOKIE "=%s; Path=%s/; "
+	(void)wm_ok(w, str_printf(&w->hdr, "Set-Cookie: " WM_PRECOOKIE "=%s; Path=%s/; "
 	    "HttpOnly; SameSite=Strict%s\r\n", pre, w->base,
-	    w->https ? "; Secure" : "");
-	(void)html_fmt(&w->body, "<!doctype html><html lang=\"{}\"><head>"
+	    w->https ? "; Secure" : ""));
+	wm_fmt(w, "<!doctype html><html lang=\"{}\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">"
 	    "<title>{}</title><link rel=\"stylesheet\" href=\"{}/s/style.css\">"
@@ -331,9 +332,9 @@ page_login(struct wm *w)
 	    "<h1>{}</h1>", T("lang.code"), T("app.name"), w->base,
 	    T("app.name"));
 	if (msg != NULL)
-		(void)html_fmt(&w->body, "<p class=\"alert\" role=\"alert\">{}"
+		wm_fmt(w, "<p class=\"alert\" role=\"alert\">{}"
 		    "</p>", msg);
-	(void)html_fmt(&w->body, "<form method=\"post\" action=\"{}/login\">"
+	wm_fmt(w, "<form method=\"post\" action=\"{}/login\">"
 	    "<input type=\"hidden\" name=\"csrf\" value=\"{}\">"
 	    "<label for=\"user\">{}</label><input id=\"user\" name=\"user\" "
 	    "type=\"email\" autocomplete=\"username\" autocapitalize=\"off\" "
@@ -360,9 +361,9 @@ page_autoconfig(struct wm *w)
 	snprintf(p[2], 8, "%u", wm_conf.pop3_port);
 	snprintf(p[3], 8, "%u", wm_conf.pop3s_port);
 	snprintf(p[4], 8, "%u", wm_conf.submission_port);
-	(void)str_cats(&w->hdr, "Content-Type: application/xml; "
-	    "charset=utf-8\r\n");
-	(void)html_fmt(&w->body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	(void)wm_ok(w, str_cats(&w->hdr, "Content-Type: application/xml; "
+	    "charset=utf-8\r\n"));
+	wm_fmt(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<clientConfig version=\"1.1\"><emailProvider id=\"{}\">"
 	    "<domain>{}</domain><displayName>{}</displayName>"
 	    "<incomingServer type=\"imap\"><hostname>{}</hostname><port>{}"
@@ -397,9 +398,9 @@ page_autodiscover(struct wm *w)
 	snprintf(p[0], 8, "%u", wm_conf.imaps_port);
 	snprintf(p[1], 8, "%u", wm_conf.pop3s_port);
 	snprintf(p[2], 8, "%u", wm_conf.submission_port);
-	(void)str_cats(&w->hdr, "Content-Type: application/xml; "
-	    "charset=utf-8\r\n");
-	(void)html_fmt(&w->body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	(void)wm_ok(w, str_cats(&w->hdr, "Content-Type: application/xml; "
+	    "charset=utf-8\r\n"));
+	wm_fmt(w, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	    "<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/"
 	    "autodiscover/responseschema/2006\"><Response xmlns=\"http://"
 	    "schemas.microsoft.com/exchange/autodiscover/outlook/"
@@ -431,7 +432,7 @@ page_mobileconfig(struct wm *w)
 	if (vpop_login_split(email, &user, &dom) == -1 || dom.len == 0 ||
 	    strchr(email, '@') == NULL) {
 		pg_head(w, T("setup.title"));
-		(void)html_fmt(&w->body, "<main class=\"card\"><h1>{}</h1>"
+		wm_fmt(w, "<main class=\"card\"><h1>{}</h1>"
 		    "<form method=\"get\"><label for=\"email\">{}</label>"
 		    "<input id=\"email\" name=\"email\" type=\"email\" "
 		    "required><button class=\"btn primary wide\">{}</button>"
@@ -444,10 +445,10 @@ page_mobileconfig(struct wm *w)
 	(void)session_random(u2, sizeof(u2), 16);
 	snprintf(p[0], 8, "%u", wm_conf.imaps_port);
 	snprintf(p[1], 8, "%u", wm_conf.submission_port);
-	(void)str_cats(&w->hdr, "Content-Type: application/x-apple-aspen-config"
+	(void)wm_ok(w, str_cats(&w->hdr, "Content-Type: application/x-apple-aspen-config"
 	    "\r\nContent-Disposition: attachment; filename=\"mail.mobileconfig\""
-	    "\r\n");
-	(void)html_fmt(&w->body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "\r\n"));
+	wm_fmt(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
 	    "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
 	    "<plist version=\"1.0\"><dict><key>PayloadContent</key><array><dict>"
@@ -560,9 +561,9 @@ wm_serve_user(struct wm *w)
 			return;
 		}
 		(void)file_writeall(w->status_fd, "O", 1);
-		(void)str_printf(&w->hdr, "Set-Cookie: " WM_COOKIE "=; Path=%s/; "
+		(void)wm_ok(w, str_printf(&w->hdr, "Set-Cookie: " WM_COOKIE "=; Path=%s/; "
 		    "Max-Age=0; HttpOnly; SameSite=Strict%s\r\n", w->base,
-		    w->https ? "; Secure" : "");
+		    w->https ? "; Secure" : ""));
 		wm_redirect(w, "");
 		return;
 	}

@@ -15,34 +15,35 @@
 
 #include "pages.h"
 
-static void	addr_line(struct str *, const struct abook_entry *);
+static int	addr_line(struct str *, const struct abook_entry *);
 static void	entry_form(struct wm *, const char *, const char *,
 		    const char *, const char *, const char *);
 
 /* "Name <addr>" as a user would type it (the name quoted when it holds
  * characters that would split the address). */
-static void
+static int
 addr_line(struct str *out, const struct abook_entry *e)
 {
 	const char *p;
 
 	str_clear(out);
-	if (*e->name == '\0') {
-		(void)str_cats(out, e->addr);
-		return;
+	if (*e->name == '\0')
+		return str_cats(out, e->addr);
+	if (strpbrk(e->name, ",;<>()\"\\@:[]") == NULL) {
+		if (str_cats(out, e->name) == -1)
+			return -1;
+	} else {
+		if (str_catc(out, '"') == -1)
+			return -1;
+		for (p = e->name; *p != '\0'; p++)
+			if (((*p == '"' || *p == '\\') &&
+			    str_catc(out, '\\') == -1) ||
+			    str_catc(out, *p) == -1)
+				return -1;
+		if (str_catc(out, '"') == -1)
+			return -1;
 	}
-	if (strpbrk(e->name, ",;<>()\"\\@:[]") == NULL)
-		(void)str_cats(out, e->name);
-	else {
-		(void)str_catc(out, '"');
-		for (p = e->name; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				(void)str_catc(out, '\\');
-			(void)str_catc(out, *p);
-		}
-		(void)str_catc(out, '"');
-	}
-	(void)str_printf(out, " <%s>", e->addr);
+	return str_printf(out, " <%s>", e->addr);
 }
 
 /* The add or edit form (old: the address edited, or NULL to add). */
@@ -50,17 +51,17 @@ static void
 entry_form(struct wm *w, const char *title, const char *old,
     const char *name, const char *addr, const char *button)
 {
-	(void)html_fmt(&w->body, "<form method=\"post\" action=\"{}/abook\" "
+	wm_fmt(w, "<form method=\"post\" action=\"{}/abook\" "
 	    "class=\"abform\"><h2>{}</h2>", w->base, title);
 	pg_csrf(w);
 	if (old != NULL)
-		(void)html_fmt(&w->body, "<input type=\"hidden\" name=\"a\" "
+		wm_fmt(w, "<input type=\"hidden\" name=\"a\" "
 		    "value=\"edit\"><input type=\"hidden\" name=\"old\" "
 		    "value=\"{}\">", old);
 	else
-		(void)str_cats(&w->body, "<input type=\"hidden\" name=\"a\" "
+		wm_cats(w, "<input type=\"hidden\" name=\"a\" "
 		    "value=\"add\">");
-	(void)html_fmt(&w->body, "<label for=\"abname\">{}</label><input "
+	wm_fmt(w, "<label for=\"abname\">{}</label><input "
 	    "id=\"abname\" name=\"name\" value=\"{}\" maxlength=\"200\">"
 	    "<label for=\"abemail\">{}</label><input id=\"abemail\" "
 	    "name=\"email\" type=\"email\" value=\"{}\" required "
@@ -87,10 +88,10 @@ page_abook(struct wm *w)
 	abook_sort(&ab);
 	pg_head(w, T("nav.abook"));
 	pg_nav(w, NULL);
-	(void)html_fmt(&w->body, "<section class=\"card wide\"><h1>{}</h1>",
+	wm_fmt(w, "<section class=\"card wide\"><h1>{}</h1>",
 	    T("nav.abook"));
 	if (*ok != '\0')
-		(void)html_fmt(&w->body, "<p class=\"ok\" role=\"status\">{}</p>",
+		wm_fmt(w, "<p class=\"ok\" role=\"status\">{}</p>",
 		    T("settings.saved"));
 	if (*e != '\0' && (ei = abook_find(&ab, e)) != -1)
 		entry_form(w, T("abook.edit"), ab.v[ei].addr, ab.v[ei].name,
@@ -100,10 +101,11 @@ page_abook(struct wm *w)
 		    cgi_form_gets(&w->form, "name", "") : "", strcmp(a, "new") ==
 		    0 ? cgi_form_gets(&w->form, "email", "") : "",
 		    T("abook.addbtn"));
-	(void)str_cats(&w->body, "<ul class=\"abook\">");
+	wm_cats(w, "<ul class=\"abook\">");
 	for (i = 0; i < ab.n; i++) {
-		addr_line(&line, &ab.v[i]);
-		(void)html_fmt(&w->body, "<li><span class=\"who\"><b>{}</b> "
+		if (wm_ok(w, addr_line(&line, &ab.v[i])) == -1)
+			break;
+		wm_fmt(w, "<li><span class=\"who\"><b>{}</b> "
 		    "<span class=\"addr\">{}</span></span><span class=\"do\">"
 		    "<a class=\"btn\" href=\"{}/compose?to={u}\" title=\"{}\">{!}"
 		    "</a><a class=\"btn\" href=\"{}/abook?e={u}\" title=\"{}\">{}"
@@ -115,14 +117,14 @@ page_abook(struct wm *w)
 		    T("abook.write"), pg_icon("write"), w->base, ab.v[i].addr,
 		    T("abook.edit"), T("abook.editbtn"), w->base, ab.v[i].addr);
 		pg_csrf(w);
-		(void)html_fmt(&w->body, "<button class=\"btn\" title=\"{}\">{!}"
+		wm_fmt(w, "<button class=\"btn\" title=\"{}\">{!}"
 		    "</button></form></span></li>", T("abook.delete"),
 		    pg_icon("delete"));
 	}
 	if (ab.n == 0)
-		(void)html_fmt(&w->body, "<li class=\"empty\">{}</li>",
+		wm_fmt(w, "<li class=\"empty\">{}</li>",
 		    T("abook.empty"));
-	(void)str_cats(&w->body, "</ul></section>");
+	wm_cats(w, "</ul></section>");
 	pg_foot(w);
 	abook_free(&ab);
 	str_free(&line);
@@ -184,13 +186,14 @@ pg_abook_datalist(struct wm *w, const char *id)
 		return;
 	}
 	abook_sort(&ab);
-	(void)html_fmt(&w->body, "<datalist id=\"{}\">", id);
+	wm_fmt(w, "<datalist id=\"{}\">", id);
 	for (i = 0; i < ab.n; i++) {
-		addr_line(&line, &ab.v[i]);
-		(void)html_fmt(&w->body, "<option value=\"{}\"></option>",
+		if (wm_ok(w, addr_line(&line, &ab.v[i])) == -1)
+			break;
+		wm_fmt(w, "<option value=\"{}\"></option>",
 		    line.s);
 	}
-	(void)str_cats(&w->body, "</datalist>");
+	wm_cats(w, "</datalist>");
 	abook_free(&ab);
 	str_free(&line);
 }

@@ -46,8 +46,8 @@ struct ctx {
 	uint32_t draft;		/* the draft edited (in Drafts), or 0 */
 };
 
-static void	prefix_subject(struct str *, const char *, const char *);
-static void	quote_body(struct mime_msg *, const char *, struct str *);
+static int	prefix_subject(struct str *, const char *, const char *);
+static int	quote_body(struct mime_msg *, const char *, struct str *);
 static void	from_original(struct wm *, struct ctx *, struct str *,
 		    struct str *, struct str *, struct str *);
 static int	from_draft(struct wm *, struct ctx *, struct mime_msg *,
@@ -71,44 +71,48 @@ static void	raw_addrs(struct mime_writer *, const char *, const char *,
 static const char *kept_draft(struct wm *, struct mime_writer *,
 		    const struct ctx *, const char *, const char *);
 
-/* "Re: " once. */
-static void
+/* "Re: " once.  0 or -1. */
+static int
 prefix_subject(struct str *out, const char *pre, const char *s)
 {
 	size_t	 l = strlen(pre);
 
-	if (strncasecmp(s, pre, l) != 0)
-		(void)str_cats(out, pre);
-	(void)str_cats(out, s);
+	if (strncasecmp(s, pre, l) != 0 && str_cats(out, pre) == -1)
+		return -1;
+	return str_cats(out, s);
 }
 
 /* The original's text: quoted with "> " (r reply, all), or as it is
- * (fwd). */
-static void
+ * (fwd).  0 or -1 (a message without text is 0). */
+static int
 quote_body(struct mime_msg *m, const char *r, struct str *body)
 {
 	struct str t = STR_INIT(TEXT_MAX);
 	const struct mime_part *p;
 	const char *s, *e;
+	int	 rc = 0;
 
 	if ((p = mime_body_part(m, 0)) == NULL ||
 	    mime_part_text(m, p, MIME_DEC_TEXT | MIME_DEC_FLOWED, &t) == -1) {
 		str_free(&t);
-		return;
+		return 0;
 	}
 	if (strcmp(r, "fwd") == 0)
-		(void)str_cat(body, &t);
+		rc = str_cat(body, &t);
 	else
-		for (s = str_c(&t); *s != '\0'; s = e) {
+		for (s = str_c(&t); *s != '\0' && rc == 0; s = e) {
 			e = strchr(s, '\n');
 			e = e != NULL ? e + 1 : s + strlen(s);
-			(void)str_cats(body, *s == '>' ? ">" : "> ");
-			(void)str_catb(body, s, (size_t)(e - s));
+			if (str_cats(body, *s == '>' ? ">" : "> ") == -1 ||
+			    str_catb(body, s, (size_t)(e - s)) == -1)
+				rc = -1;
 		}
 	str_free(&t);
+	return rc;
 }
 
-/* Fill the form for a reply or forward of the message c names. */
+/* Fill the form for a reply or forward of the message c names (a part
+ * that does not fit marks the page broken). */
 static void
 from_original(struct wm *w, struct ctx *c, struct str *to, struct str *cc,
     struct str *subj, struct str *body)
@@ -119,6 +123,7 @@ from_original(struct wm *w, struct ctx *c, struct str *to, struct str *cc,
 	struct mime_msg *m = NULL;
 	ssize_t	 idx;
 	int	 reply = strcmp(c->r, "reply") == 0 || strcmp(c->r, "all") == 0;
+	int	 r = 0;
 
 	if (pg_msg_open(w, c->folder.s, c->uid, &mb, &idx, &m, 0) == -1) {
 		/* Not there any more: an empty form, not an error page. */
@@ -131,33 +136,35 @@ from_original(struct wm *w, struct ctx *c, struct str *to, struct str *cc,
 	(void)mime_display_header(m, NULL, "From", &from);
 	(void)mime_display_header(m, NULL, "Date", &date);
 	if (reply) {
-		prefix_subject(subj, "Re: ", str_c(&tmp));
+		r = prefix_subject(subj, "Re: ", str_c(&tmp));
 		str_clear(&tmp);
-		if (mime_display_header(m, NULL, "Reply-To", &tmp) != 1 ||
-		    tmp.len == 0)
-			(void)str_copyb(&tmp, str_c(&from), from.len);
-		(void)str_cat(to, &tmp);
-		if (strcmp(c->r, "all") == 0) {
+		if (r == 0 && (mime_display_header(m, NULL, "Reply-To", &tmp) !=
+		    1 || tmp.len == 0))
+			r = str_copyb(&tmp, str_c(&from), from.len);
+		if (r == 0)
+			r = str_cat(to, &tmp);
+		if (r == 0 && strcmp(c->r, "all") == 0) {
 			str_clear(&tmp);
 			if (mime_display_header(m, NULL, "To", &tmp) == 1 &&
-			    tmp.len > 0) {
-				(void)str_cats(to, ", ");
-				(void)str_cat(to, &tmp);
-			}
+			    tmp.len > 0 && (str_cats(to, ", ") == -1 ||
+			    str_cat(to, &tmp) == -1))
+				r = -1;
 			(void)mime_display_header(m, NULL, "Cc", cc);
 		}
-		(void)str_printf(body, "\n\n%s %s:\n", str_c(&from),
-		    T("compose.wrote"));
+		if (r == 0)
+			r = str_printf(body, "\n\n%s %s:\n", str_c(&from),
+			    T("compose.wrote"));
 	} else {
-		prefix_subject(subj, "Fwd: ", str_c(&tmp));
-		if (strcmp(c->r, "fwd") == 0)
-			(void)str_printf(body, "\n\n-------- %s --------\n"
+		r = prefix_subject(subj, "Fwd: ", str_c(&tmp));
+		if (r == 0 && strcmp(c->r, "fwd") == 0)
+			r = str_printf(body, "\n\n-------- %s --------\n"
 			    "%s %s\n%s %s\n%s %s\n\n", T("compose.fwd"),
 			    T("hdr.from"), str_c(&from), T("hdr.date"),
 			    str_c(&date), T("hdr.subject"), str_c(&tmp));
 	}
-	if (strcmp(c->r, "fwdatt") != 0)
-		quote_body(m, c->r, body);
+	if (r == 0 && strcmp(c->r, "fwdatt") != 0)
+		r = quote_body(m, c->r, body);
+	(void)wm_ok(w, r);
 out:
 	mime_free(m);
 	if (mb != NULL)
@@ -233,11 +240,11 @@ draft_atts(struct wm *w, struct mime_msg *m)
 				pg_size(pi.cte == MIME_CTE_BASE64 ? pi.size * 3 /
 				    4 : pi.size, size, sizeof(size));
 				if (!any)
-					(void)html_fmt(&w->body, "<fieldset "
+					wm_fmt(w, "<fieldset "
 					    "class=\"kept\"><legend>{}</legend>",
 					    T("compose.kept"));
 				any = 1;
-				(void)html_fmt(&w->body, "<label class=\"check\">"
+				wm_fmt(w, "<label class=\"check\">"
 				    "<input type=\"checkbox\" name=\"keep\" "
 				    "value=\"{}\" checked> {} <span>{}</span>"
 				    "</label>", id, pi.filename != NULL ?
@@ -258,7 +265,7 @@ draft_atts(struct wm *w, struct mime_msg *m)
 			p = mime_part_next(p);
 	}
 	if (any)
-		(void)str_cats(&w->body, "</fieldset>");
+		wm_cats(w, "</fieldset>");
 }
 
 /* Bytes the mailbox can still take (the largest when it has no quota). */
@@ -314,7 +321,7 @@ page_compose(struct wm *w)
 	if (pg_store(w) == -1)
 		goto out;
 	drafts = mstore_special_folder(pg_st, MS_DRAFTS);
-	(void)str_cats(&to, cgi_form_gets(&w->form, "to", ""));
+	(void)wm_ok(w, str_cats(&to, cgi_form_gets(&w->form, "to", "")));
 	if (ctx_args(w, &c) == -1)
 		c.r = "";
 	if (c.draft != 0 && drafts != NULL) {
@@ -329,24 +336,24 @@ page_compose(struct wm *w)
 		snprintf(u, sizeof(u), "%u", c.uid);
 	pg_head(w, T("nav.compose"));
 	pg_nav(w, *c.r != '\0' ? c.folder.s : NULL);
-	(void)html_fmt(&w->body, "<form class=\"compose\" method=\"post\" "
+	wm_fmt(w, "<form class=\"compose\" method=\"post\" "
 	    "action=\"{}/send\" enctype=\"multipart/form-data\">", w->base);
 	if (*e != '\0')
-		(void)html_fmt(&w->body, "<p class=\"alert\" role=\"alert\">{}"
+		wm_fmt(w, "<p class=\"alert\" role=\"alert\">{}"
 		    "</p>", strcmp(e, "norcpt") == 0 ? T("err.norcpt") :
 		    strcmp(e, "address") == 0 ? T("err.address") :
 		    strcmp(e, "quota") == 0 ? T("err.uploadquota") :
 		    T("err.send"));
 	pg_csrf(w);
 	if (*c.r != '\0')
-		(void)html_fmt(&w->body, "<input type=\"hidden\" name=\"r\" "
+		wm_fmt(w, "<input type=\"hidden\" name=\"r\" "
 		    "value=\"{}\"><input type=\"hidden\" name=\"f\" value=\"{}\">"
 		    "<input type=\"hidden\" name=\"u\" value=\"{}\">", c.r,
 		    c.folder.s, u);
 	if (*d != '\0')
-		(void)html_fmt(&w->body, "<input type=\"hidden\" name=\"d\" "
+		wm_fmt(w, "<input type=\"hidden\" name=\"d\" "
 		    "value=\"{}\">", d);
-	(void)html_fmt(&w->body, "<label for=\"to\">{}</label><input id=\"to\" "
+	wm_fmt(w, "<label for=\"to\">{}</label><input id=\"to\" "
 	    "name=\"to\" value=\"{}\" list=\"contacts\" autocomplete=\"off\">"
 	    "<label for=\"cc\">{}</label><input id=\"cc\" name=\"cc\" "
 	    "value=\"{}\" list=\"contacts\" autocomplete=\"off\">"
@@ -356,7 +363,7 @@ page_compose(struct wm *w)
 	    str_c(&bcc));
 	/* The address book: offered as the fields are typed. */
 	pg_abook_datalist(w, "contacts");
-	(void)html_fmt(&w->body, "<label for=\"subject\">{}</label><input "
+	wm_fmt(w, "<label for=\"subject\">{}</label><input "
 	    "id=\"subject\" name=\"subject\" value=\"{}\"><label for=\"text\">"
 	    "{}</label><textarea id=\"text\" name=\"text\" rows=\"14\">{}"
 	    "</textarea>", T("hdr.subject"), str_c(&subj), T("compose.text"),
@@ -364,23 +371,23 @@ page_compose(struct wm *w)
 	if (dm != NULL)
 		draft_atts(w, dm);
 	if (strcmp(c.r, "fwdatt") == 0)
-		(void)html_fmt(&w->body, "<p class=\"kept\">{}</p>",
+		wm_fmt(w, "<p class=\"kept\">{}</p>",
 		    T("compose.fwdmsg"));
 	/* Uploads: as many as the mailbox can hold. */
 	if ((ql = quota_left()) != ~0ULL) {
 		pg_size(ql, left, sizeof(left));
 		snprintf(max, sizeof(max), "%llu", ql);
 	}
-	(void)html_fmt(&w->body, "<label for=\"att\">{}</label><div class=\"up\">"
+	wm_fmt(w, "<label for=\"att\">{}</label><div class=\"up\">"
 	    "<input id=\"att\" name=\"att\" type=\"file\" multiple{!}{}{!}>"
 	    "<button class=\"btn\" name=\"do\" value=\"attach\" id=\"attach\">"
 	    "{}</button></div>", T("compose.attach"), *max != '\0' ?
 	    " data-max=\"" : "", max, *max != '\0' ? "\"" : "",
 	    T("compose.upload"));
 	if (*left != '\0')
-		(void)html_fmt(&w->body, "<p class=\"hint\" id=\"quotahint\">{} {}"
+		wm_fmt(w, "<p class=\"hint\" id=\"quotahint\">{} {}"
 		    "</p>", T("compose.left"), left);
-	(void)html_fmt(&w->body, "<div class=\"sendbar\">"
+	wm_fmt(w, "<div class=\"sendbar\">"
 	    "<button class=\"btn primary\" name=\"do\" value=\"send\" "
 	    "id=\"send\">{}</button><button class=\"btn\" name=\"do\" "
 	    "value=\"draft\" id=\"draft\">{}</button></div></form>",
@@ -624,8 +631,9 @@ kept_draft(struct wm *w, struct mime_writer *mw, const struct ctx *c,
 	str_clear(&rel);
 	if (e == NULL)
 		return "";
-	(void)str_printf(&rel, "compose?d=%u%s%s", uid, *e != '\0' ? "&e=" :
-	    "", e);
+	if (str_printf(&rel, "compose?d=%u%s%s", uid, *e != '\0' ? "&e=" :
+	    "", e) == -1)
+		return "";	/* kept all the same: to the Drafts */
 	return rel.s;
 }
 

@@ -53,7 +53,7 @@ struct list {
 				 * item's tag is its record's offset, or -1 */
 };
 
-static void	cat_clean(struct str *, const char *, size_t, size_t);
+static int	cat_clean(struct str *, const char *, size_t, size_t);
 static int	summ_make(struct mbox *, size_t, struct str *);
 static int	summ_load(struct list *, size_t);
 static void	summ_of(const struct list *, size_t, struct summ *);
@@ -65,8 +65,8 @@ static void	list_folders(struct wm *, const char *, long,
 		    struct mstore_folder *, size_t);
 
 /* Append b[0..n) without NUL and control characters, at most max bytes
- * (not cutting a UTF-8 character), then a NUL. */
-static void
+ * (not cutting a UTF-8 character), then a NUL.  0 or -1. */
+static int
 cat_clean(struct str *out, const char *b, size_t n, size_t max)
 {
 	size_t	 i, start = out->len;
@@ -77,11 +77,12 @@ cat_clean(struct str *out, const char *b, size_t n, size_t max)
 			n--;
 	}
 	for (i = 0; i < n; i++)
-		(void)str_catc(out, (unsigned char)b[i] < ' ' ||
-		    b[i] == 0x7f ? ' ' : b[i]);
+		if (str_catc(out, (unsigned char)b[i] < ' ' || b[i] == 0x7f ?
+		    ' ' : b[i]) == -1)
+			return -1;
 	while (out->len > start && out->s[out->len - 1] == ' ')
 		str_truncate(out, out->len - 1);
-	(void)str_catc(out, '\0');
+	return str_catc(out, '\0');
 }
 
 /* Read message i and make its summary record into rec. 0 or -1. */
@@ -108,26 +109,28 @@ summ_make(struct mbox *mb, size_t i, struct str *rec)
 		addr = al.v[0].addr != NULL ? al.v[0].addr : "";
 	}
 	(void)mime_display_header(m, NULL, "Subject", &subj);
-	if (str_cats(rec, SUMM_VERSION) == -1 || str_catc(rec, '\0') == -1)
+	if (str_cats(rec, SUMM_VERSION) == -1 || str_catc(rec, '\0') == -1 ||
+	    cat_clean(rec, name, strlen(name), SUMM_NAME_MAX) == -1 ||
+	    cat_clean(rec, addr, strlen(addr), SUMM_ADDR_MAX) == -1 ||
+	    cat_clean(rec, str_c(&subj), subj.len, SUMM_SUBJ_MAX) == -1 ||
+	    ml_base_subject(str_c(&subj), &t) == -1 ||
+	    cat_clean(rec, str_c(&t), t.len, SUMM_SUBJ_MAX) == -1)
 		goto out;
-	cat_clean(rec, name, strlen(name), SUMM_NAME_MAX);
-	cat_clean(rec, addr, strlen(addr), SUMM_ADDR_MAX);
-	cat_clean(rec, str_c(&subj), subj.len, SUMM_SUBJ_MAX);
-	(void)ml_base_subject(str_c(&subj), &t);
-	cat_clean(rec, str_c(&t), t.len, SUMM_SUBJ_MAX);
 	str_clear(&t);
-	(void)mime_fold(*name != '\0' ? name : addr, strlen(*name != '\0' ?
-	    name : addr), &t);
-	cat_clean(rec, str_c(&t), t.len, SUMM_NAME_MAX);
+	if (mime_fold(*name != '\0' ? name : addr, strlen(*name != '\0' ?
+	    name : addr), &t) == -1 ||
+	    cat_clean(rec, str_c(&t), t.len, SUMM_NAME_MAX) == -1)
+		goto out;
 	/* Message-ID without its brackets; References (else In-Reply-To)
 	 * as written, its last ids kept when it is long. */
 	str_clear(&t);
 	if (mime_header_find(m, NULL, "Message-ID", &f) == 1 &&
 	    (lt = memchr(f.value, '<', f.value_len)) != NULL &&
 	    (gt = memchr(lt, '>', f.value_len - (size_t)(lt - f.value))) !=
-	    NULL)
-		(void)str_catb(&t, lt + 1, (size_t)(gt - lt - 1));
-	cat_clean(rec, str_c(&t), t.len, SUMM_ADDR_MAX);
+	    NULL && str_catb(&t, lt + 1, (size_t)(gt - lt - 1)) == -1)
+		goto out;
+	if (cat_clean(rec, str_c(&t), t.len, SUMM_ADDR_MAX) == -1)
+		goto out;
 	if (mime_header_find(m, NULL, "References", &f) == 1 ||
 	    mime_header_find(m, NULL, "In-Reply-To", &f) == 1) {
 		const char *v = f.value;
@@ -137,9 +140,10 @@ summ_make(struct mbox *mb, size_t i, struct str *rec)
 			v += n - SUMM_REFS_MAX;
 			n = SUMM_REFS_MAX;
 		}
-		cat_clean(rec, v, n, SUMM_REFS_MAX);
-	} else
-		(void)str_catc(rec, '\0');
+		if (cat_clean(rec, v, n, SUMM_REFS_MAX) == -1)
+			goto out;
+	} else if (str_catc(rec, '\0') == -1)
+		goto out;
 	r = 0;
 out:
 	mime_addrlist_free(&al);
@@ -170,19 +174,17 @@ summ_load(struct list *l, size_t k)
 	    b[n - 1] == '\0') {
 		for (j = 0; j < n; j++)
 			nuls += b[j] == '\0';
-		if (nuls == S_N + 1)
-			(void)str_catb(&rec, b, n);
+		if (nuls == S_N + 1 && str_catb(&rec, b, n) == -1)
+			str_clear(&rec);
 	}
 	if (rec.len == 0) {
 		if (summ_make(l->mb, x->idx, &rec) == 0)
 			(void)mbox_cache_put(l->mb, x->uid, SUMM_FIELD, rec.s,
 			    rec.len);
 		else {
-			r = -1;
-			str_clear(&rec);
-			(void)str_cats(&rec, SUMM_VERSION);
-			for (j = 0; j <= S_N; j++)
-				(void)str_catc(&rec, '\0');
+			/* No summary: the row shows what the list knows. */
+			str_free(&rec);
+			return -1;
 		}
 	}
 	l->v[k].tag = l->arena.len;
@@ -255,7 +257,7 @@ list_row(struct wm *w, const char *folder, int drafts, struct list *l,
 	snprintf(uid, sizeof(uid), "%u", x->uid);
 	if (x->depth > 0)
 		snprintf(dep, sizeof(dep), " d%u", x->depth);
-	(void)html_fmt(&w->body, "<li class=\"msg{}{}{}{}\"><input "
+	wm_fmt(w, "<li class=\"msg{}{}{}{}\"><input "
 	    "type=\"checkbox\" name=\"u\" value=\"{}\" form=\"acts\" "
 	    "aria-label=\"{}\"><a href=\"{}/{}?f={u}&amp;{}={}\">"
 	    "<span class=\"from\" title=\"{}\">{}</span>"
@@ -299,7 +301,7 @@ list_folders(struct wm *w, const char *folder, long cur_unseen,
 	char	 num[32], u[32], lim[32];
 	size_t	 i;
 
-	(void)str_cats(&w->body, "<aside class=\"folders\"><ul>");
+	wm_cats(w, "<aside class=\"folders\"><ul>");
 	for (i = 0; i < nf; i++) {
 		long	 unseen;
 
@@ -309,27 +311,27 @@ list_folders(struct wm *w, const char *folder, long cur_unseen,
 		unseen = strcmp(fv[i].name, folder) == 0 ? cur_unseen :
 		    folder_unseen(fv[i].name);
 		snprintf(num, sizeof(num), "%ld", unseen);
-		(void)html_fmt(&w->body, "<li{}><a href=\"{}/list?f={u}\">{}"
+		wm_fmt(w, "<li{}><a href=\"{}/list?f={u}\">{}"
 		    "</a>", strcmp(fv[i].name, folder) == 0 ?
 		    " class=\"current\"" : "", w->base, fv[i].name,
 		    pg_folder_label(fv[i].name, fv[i].special));
 		if (unseen > 0)
-			(void)html_fmt(&w->body, "<span class=\"count\">{}"
+			wm_fmt(w, "<span class=\"count\">{}"
 			    "</span>", num);
-		(void)str_cats(&w->body, "</li>");
+		wm_cats(w, "</li>");
 	}
-	(void)str_cats(&w->body, "</ul>");
+	wm_cats(w, "</ul>");
 	if (mstore_quota(pg_st, &used, &limit, &cnt, &climit) == 0 &&
 	    limit > 0) {
 		pg_size(used, u, sizeof(u));
 		pg_size(limit, lim, sizeof(lim));
 		snprintf(num, sizeof(num), "%llu", used >= limit ? 100 :
 		    used * 100 / limit);
-		(void)html_fmt(&w->body, "<p class=\"quota\">{} {} / {}"
+		wm_fmt(w, "<p class=\"quota\">{} {} / {}"
 		    "<meter min=\"0\" max=\"100\" value=\"{}\"></meter></p>",
 		    T("quota.used"), u, lim, num);
 	}
-	(void)str_cats(&w->body, "</aside>");
+	wm_cats(w, "</aside>");
 }
 
 /* The actions on selected messages: a= value, icon, catalog key. */
@@ -395,14 +397,14 @@ page_list(struct wm *w)
 	drafts = drafts_f != NULL && strcmp(folder, drafts_f) == 0;
 	pg_head(w, pg_folder_label(folder, MS_NONE));
 	pg_nav(w, folder);
-	(void)str_cats(&w->body, "<div class=\"layout\">");
+	wm_cats(w, "<div class=\"layout\">");
 	(void)mstore_list(pg_st, &fv, &nf);
 	for (i = 0, unseen = 0; i < l.mb->n; i++)
 		if (!(l.mb->m[i].flags & MF_SEEN))
 			unseen++;
 	list_folders(w, folder, unseen, fv, nf);
 	/* Search and sort: one form, the sort applied at once by app.js. */
-	(void)html_fmt(&w->body, "<section class=\"list\">"
+	wm_fmt(w, "<section class=\"list\">"
 	    "<form class=\"search\" method=\"get\" action=\"{}/list\">"
 	    "<input type=\"hidden\" name=\"f\" value=\"{}\">"
 	    "<input type=\"search\" name=\"q\" value=\"{}\" "
@@ -410,43 +412,43 @@ page_list(struct wm *w)
 	    "<select name=\"s\" id=\"sort\" aria-label=\"{}\">", w->base,
 	    folder, q, T("list.search"), T("list.search"), T("sort.label"));
 	for (i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++)
-		(void)html_fmt(&w->body, "<option value=\"{}\"{!}>{}</option>",
+		wm_fmt(w, "<option value=\"{}\"{!}>{}</option>",
 		    sorts[i][0], i == si ? " selected" : "", T(sorts[i][1]));
-	(void)html_fmt(&w->body, "</select><button class=\"btn nojs\">{}"
+	wm_fmt(w, "</select><button class=\"btn nojs\">{}"
 	    "</button></form>", T("sort.apply"));
 	/* Actions on the selected messages. */
-	(void)html_fmt(&w->body, "<form id=\"acts\" method=\"post\" "
+	wm_fmt(w, "<form id=\"acts\" method=\"post\" "
 	    "action=\"{}/act\" class=\"acts\"><input type=\"hidden\" "
 	    "name=\"f\" value=\"{}\"><input type=\"hidden\" name=\"from\" "
 	    "value=\"list\">", w->base, folder);
 	pg_csrf(w);
 	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
-		(void)html_fmt(&w->body, "<button name=\"a\" value=\"{}\" "
+		wm_fmt(w, "<button name=\"a\" value=\"{}\" "
 		    "class=\"btn\" id=\"a{}\" title=\"{}\">{!}<span "
 		    "class=\"lbl\">{}</span></button>", acts[i][0], acts[i][0],
 		    T(acts[i][2]), pg_icon(acts[i][1]), T(acts[i][2]));
-	(void)html_fmt(&w->body, "<select name=\"to\" aria-label=\"{}\" "
+	wm_fmt(w, "<select name=\"to\" aria-label=\"{}\" "
 	    "id=\"moveto\"><option value=\"\">{}</option>", T("act.moveto"),
 	    T("act.moveto"));
 	for (i = 0; i < nf; i++)
 		if (!(fv[i].flags & (MSF_NOSELECT | MSF_NONEXISTENT)) &&
 		    strcmp(fv[i].name, folder) != 0)
-			(void)html_fmt(&w->body, "<option value=\"{}\">{}"
+			wm_fmt(w, "<option value=\"{}\">{}"
 			    "</option>", fv[i].name, pg_folder_label(fv[i].name,
 			    fv[i].special));
-	(void)html_fmt(&w->body, "</select><button name=\"a\" value=\"move\" "
+	wm_fmt(w, "</select><button name=\"a\" value=\"move\" "
 	    "class=\"btn\" id=\"amove\" title=\"{}\">{!}<span class=\"lbl\">"
 	    "{}</span></button>", T("act.move"), pg_icon("move"),
 	    T("act.move"));
-	(void)str_cats(&w->body, "</form>");
+	wm_cats(w, "</form>");
 	/* Emptying the trash: on its own line, apart from the rest. */
 	trash_f = mstore_special_folder(pg_st, MS_TRASH);
 	if (trash_f != NULL && strcmp(folder, trash_f) == 0 && l.mb->n > 0)
-		(void)html_fmt(&w->body, "<p class=\"trashbar\"><button "
+		wm_fmt(w, "<p class=\"trashbar\"><button "
 		    "form=\"acts\" name=\"a\" value=\"empty\" class=\"btn "
 		    "danger\" id=\"empty\">{!}<span>{}</span></button></p>",
 		    pg_icon("delete"), T("act.empty"));
-	(void)str_cats(&w->body, "<ul class=\"msgs\">");
+	wm_cats(w, "<ul class=\"msgs\">");
 	/* The items, every message of the folder. */
 	l.n = l.mb->n;
 	if ((l.v = calloc(l.n + 1, sizeof(*l.v))) == NULL) {
@@ -514,22 +516,22 @@ page_list(struct wm *w)
 		shown++;
 	}
 	if (shown == 0)
-		(void)html_fmt(&w->body, "<li class=\"empty\">{}</li>",
+		wm_fmt(w, "<li class=\"empty\">{}</li>",
 		    *q != '\0' ? T("list.nomatch") : T("list.empty"));
-	(void)str_cats(&w->body, "</ul><nav class=\"pager\">");
+	wm_cats(w, "</ul><nav class=\"pager\">");
 	if (page > 0) {
 		snprintf(num, sizeof(num), "%lu", page - 1);
-		(void)html_fmt(&w->body, "<a class=\"btn\" href=\"{}/list?f={u}"
+		wm_fmt(w, "<a class=\"btn\" href=\"{}/list?f={u}"
 		    "&amp;q={u}&amp;s={u}&amp;p={}\" id=\"prev\">{}</a>",
 		    w->base, folder, q, sarg, num, T("list.newer"));
 	}
 	if (more) {
 		snprintf(num, sizeof(num), "%lu", page + 1);
-		(void)html_fmt(&w->body, "<a class=\"btn\" href=\"{}/list?f={u}"
+		wm_fmt(w, "<a class=\"btn\" href=\"{}/list?f={u}"
 		    "&amp;q={u}&amp;s={u}&amp;p={}\" id=\"next\">{}</a>",
 		    w->base, folder, q, sarg, num, T("list.older"));
 	}
-	(void)str_cats(&w->body, "</nav></section></div>");
+	wm_cats(w, "</nav></section></div>");
 	pg_foot(w);
 out:
 	free(l.v);
@@ -643,7 +645,7 @@ page_folders(struct wm *w)
 		return;
 	pg_head(w, T("nav.folders"));
 	pg_nav(w, NULL);
-	(void)html_fmt(&w->body, "<section class=\"card wide\"><h1>{}</h1>"
+	wm_fmt(w, "<section class=\"card wide\"><h1>{}</h1>"
 	    "<ul class=\"flist\">", T("nav.folders"));
 	if (mstore_list(pg_st, &fv, &nf) == 0)
 		for (i = 0; i < nf; i++) {
@@ -655,18 +657,18 @@ page_folders(struct wm *w)
 			memset(&ss, 0, sizeof(ss));
 			(void)mstore_status(pg_st, fv[i].name, &ss);
 			snprintf(c, sizeof(c), "%u / %u", ss.unseen, ss.messages);
-			(void)html_fmt(&w->body, "<li><a href=\"{}/list?f={u}\">{}"
+			wm_fmt(w, "<li><a href=\"{}/list?f={u}\">{}"
 			    "</a> <span class=\"count\">{}</span>", w->base,
 			    fv[i].name, pg_folder_label(fv[i].name, fv[i].special),
 			    c);
 			if (fv[i].special == MS_NONE &&
 			    strcmp(fv[i].name, "INBOX") != 0) {
-				(void)html_fmt(&w->body, "<form method=\"post\" "
+				wm_fmt(w, "<form method=\"post\" "
 				    "action=\"{}/folder\" class=\"inline\">"
 				    "<input type=\"hidden\" name=\"f\" value=\"{}\">",
 				    w->base, fv[i].name);
 				pg_csrf(w);
-				(void)html_fmt(&w->body, "<input name=\"to\" "
+				wm_fmt(w, "<input name=\"to\" "
 				    "aria-label=\"{}\" placeholder=\"{}\">"
 				    "<button class=\"btn\" name=\"a\" "
 				    "value=\"rename\">{}</button><button "
@@ -675,12 +677,12 @@ page_folders(struct wm *w)
 				    T("folder.newname"), T("folder.rename"),
 				    T("folder.delete"));
 			}
-			(void)str_cats(&w->body, "</li>");
+			wm_cats(w, "</li>");
 		}
-	(void)html_fmt(&w->body, "</ul><form method=\"post\" action=\"{}/folder\">",
+	wm_fmt(w, "</ul><form method=\"post\" action=\"{}/folder\">",
 	    w->base);
 	pg_csrf(w);
-	(void)html_fmt(&w->body, "<label for=\"nf\">{}</label><input id=\"nf\" "
+	wm_fmt(w, "<label for=\"nf\">{}</label><input id=\"nf\" "
 	    "name=\"to\" required><button class=\"btn primary\" name=\"a\" "
 	    "value=\"create\" id=\"create\">{}</button></form></section>",
 	    T("folder.new"), T("folder.create"));

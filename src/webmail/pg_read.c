@@ -32,7 +32,7 @@ static void	msg_from(struct wm *, struct mime_msg *);
 static void	msg_bar(struct wm *, const char *, const char *);
 static void	msg_atts(struct wm *, struct mime_msg *, const char *,
 		    const char *);
-static void	text_html(struct str *, const char *, size_t);
+static int	text_html(struct str *, const char *, size_t);
 
 /* A header line of the reading view (decoded), when the field is there. */
 static void
@@ -42,7 +42,7 @@ msg_header(struct wm *w, struct mime_msg *m, const char *name,
 	struct str v = STR_INIT(64 * 1024);
 
 	if (mime_display_header(m, NULL, name, &v) == 1 && v.len > 0)
-		(void)html_fmt(&w->body, "<div class=\"hl\"><span>{}</span> "
+		wm_fmt(w, "<div class=\"hl\"><span>{}</span> "
 		    "{}</div>", T(key), v.s);
 	str_free(&v);
 }
@@ -65,12 +65,12 @@ msg_from(struct wm *w, struct mime_msg *m)
 	}
 	name = al.v[0].name != NULL ? al.v[0].name : "";
 	addr = al.v[0].addr;
-	(void)html_fmt(&w->body, "<div class=\"hl from\"><span>{}</span> "
+	wm_fmt(w, "<div class=\"hl from\"><span>{}</span> "
 	    "<b>{}</b>", T("hdr.from"), *name != '\0' ? name : addr);
 	if (*name != '\0')
-		(void)html_fmt(&w->body, " <span class=\"addr\">&lt;{}&gt;"
+		wm_fmt(w, " <span class=\"addr\">&lt;{}&gt;"
 		    "</span>", addr);
-	(void)html_fmt(&w->body, " <a class=\"quickadd\" href=\"{}/abook?"
+	wm_fmt(w, " <a class=\"quickadd\" href=\"{}/abook?"
 	    "a=new&amp;name={u}&amp;email={u}\" title=\"{}\">+</a></div>",
 	    w->base, name, addr, T("abook.quickadd"));
 	mime_addrlist_free(&al);
@@ -85,33 +85,33 @@ msg_bar(struct wm *w, const char *folder, const char *u)
 	struct mstore_folder *fv = NULL;
 	size_t	 nf = 0, i;
 
-	(void)html_fmt(&w->body, "<div class=\"msgbar\">"
+	wm_fmt(w, "<div class=\"msgbar\">"
 	    "<a class=\"btn\" href=\"{}/list?f={u}\" id=\"back\" title=\"{}\">"
 	    "{!}<span class=\"lbl\">{}</span></a>", w->base, folder,
 	    T("nav.back"), pg_icon("back"), T("nav.back"));
-	(void)html_fmt(&w->body, "<a class=\"btn primary\" href=\"{}/compose?"
+	wm_fmt(w, "<a class=\"btn primary\" href=\"{}/compose?"
 	    "r=reply&amp;f={u}&amp;u={}\" id=\"reply\" title=\"{}\">{!}"
 	    "<span class=\"lbl\">{}</span></a>", w->base, folder, u,
 	    T("msg.reply"), pg_icon("reply"), T("msg.reply"));
-	(void)html_fmt(&w->body, "<a class=\"btn\" href=\"{}/compose?r=all&amp;"
+	wm_fmt(w, "<a class=\"btn\" href=\"{}/compose?r=all&amp;"
 	    "f={u}&amp;u={}\" id=\"replyall\" title=\"{}\">{!}<span "
 	    "class=\"lbl\">{}</span></a>", w->base, folder, u,
 	    T("msg.replyall"), pg_icon("replyall"), T("msg.replyall"));
-	(void)html_fmt(&w->body, "<a class=\"btn\" href=\"{}/compose?r=fwd&amp;"
+	wm_fmt(w, "<a class=\"btn\" href=\"{}/compose?r=fwd&amp;"
 	    "f={u}&amp;u={}\" id=\"forward\" title=\"{}\">{!}<span "
 	    "class=\"lbl\">{}</span></a>", w->base, folder, u,
 	    T("msg.forward"), pg_icon("forward"), T("msg.forward"));
-	(void)html_fmt(&w->body, "<form method=\"post\" action=\"{}/act\" "
+	wm_fmt(w, "<form method=\"post\" action=\"{}/act\" "
 	    "class=\"inline\"><input type=\"hidden\" name=\"f\" value=\"{}\">"
 	    "<input type=\"hidden\" name=\"u\" value=\"{}\">", w->base, folder,
 	    u);
 	pg_csrf(w);
-	(void)html_fmt(&w->body, "<button class=\"btn\" name=\"a\" "
+	wm_fmt(w, "<button class=\"btn\" name=\"a\" "
 	    "value=\"delete\" id=\"delete\" title=\"{}\">{!}<span "
 	    "class=\"lbl\">{}</span></button></form>", T("act.delete"),
 	    pg_icon("delete"), T("act.delete"));
 	/* The menu: the rarer actions. */
-	(void)html_fmt(&w->body, "<details class=\"more\"><summary class=\"btn\" "
+	wm_fmt(w, "<details class=\"more\"><summary class=\"btn\" "
 	    "title=\"{}\" id=\"more\">{!}<span class=\"lbl\">{}</span>"
 	    "</summary><div class=\"menu\">"
 	    "<a href=\"{}/compose?r=fwdatt&amp;f={u}&amp;u={}\" "
@@ -121,7 +121,7 @@ msg_bar(struct wm *w, const char *folder, const char *u)
 	    "value=\"{}\">", T("nav.more"), pg_icon("more"), T("nav.more"),
 	    w->base, folder, u, T("msg.forwardatt"), w->base, folder, u);
 	pg_csrf(w);
-	(void)html_fmt(&w->body, "<button name=\"a\" value=\"unseen\" "
+	wm_fmt(w, "<button name=\"a\" value=\"unseen\" "
 	    "id=\"unseen\">{}</button><button name=\"a\" value=\"flag\" "
 	    "id=\"flag\">{}</button><span class=\"move\"><select name=\"to\" "
 	    "aria-label=\"{}\" id=\"moveto\"><option value=\"\">{}</option>",
@@ -130,12 +130,12 @@ msg_bar(struct wm *w, const char *folder, const char *u)
 		for (i = 0; i < nf; i++)
 			if (!(fv[i].flags & (MSF_NOSELECT | MSF_NONEXISTENT)) &&
 			    strcmp(fv[i].name, folder) != 0)
-				(void)html_fmt(&w->body, "<option value=\"{}\">"
+				wm_fmt(w, "<option value=\"{}\">"
 				    "{}</option>", fv[i].name, pg_folder_label(
 				    fv[i].name, fv[i].special));
 	if (fv != NULL)
 		mstore_list_free(fv, nf);
-	(void)html_fmt(&w->body, "</select><button name=\"a\" value=\"move\" "
+	wm_fmt(w, "</select><button name=\"a\" value=\"move\" "
 	    "id=\"move\">{}</button></span></form>"
 	    "<a href=\"{}/print?f={u}&amp;u={}\" id=\"print\">{}</a>"
 	    "<a href=\"{}/src?f={u}&amp;u={}\" id=\"source\">{}</a>"
@@ -162,9 +162,9 @@ msg_atts(struct wm *w, struct mime_msg *m, const char *folder,
 			pg_size(pi.cte == MIME_CTE_BASE64 ? pi.size * 3 / 4 -
 			    pi.lines * 3 / 2 : pi.size, size, sizeof(size));
 			if (!any)
-				(void)str_cats(&w->body, "<ul class=\"atts\">");
+				wm_cats(w, "<ul class=\"atts\">");
 			any = 1;
-			(void)html_fmt(&w->body, "<li class=\"att\"><a href=\""
+			wm_fmt(w, "<li class=\"att\"><a href=\""
 			    "{}/part?f={u}&amp;u={}&amp;p={}&amp;dl=1\" "
 			    "download>{}</a> <span>{}/{}, {}</span></li>",
 			    w->base, folder, u, pid, pi.filename != NULL ?
@@ -182,7 +182,7 @@ msg_atts(struct wm *w, struct mime_msg *m, const char *folder,
 			p = mime_part_next(p);
 	}
 	if (any)
-		(void)str_cats(&w->body, "</ul>");
+		wm_cats(w, "</ul>");
 }
 
 void
@@ -217,12 +217,12 @@ page_msg(struct wm *w, int print)
 	snprintf(u, sizeof(u), "%u", uid);
 	pg_head(w, subj.len > 0 ? subj.s : T("list.nosubject"));
 	if (print)
-		(void)str_cats(&w->body, "<main class=\"print\">");
+		wm_cats(w, "<main class=\"print\">");
 	else {
 		pg_nav(w, folder);
 		msg_bar(w, folder, u);
 	}
-	(void)html_fmt(&w->body, "<article class=\"read\"><h1 id=\"subject\">{}"
+	wm_fmt(w, "<article class=\"read\"><h1 id=\"subject\">{}"
 	    "</h1>", subj.len > 0 ? subj.s : T("list.nosubject"));
 	msg_from(w, m);
 	msg_header(w, m, "To", "hdr.to");
@@ -237,7 +237,7 @@ page_msg(struct wm *w, int print)
 
 		localtime_r(&t, &tm);
 		strftime(d, sizeof(d), "%a, %d %b %Y %H:%M", &tm);
-		(void)html_fmt(&w->body, "<div class=\"hl\"><span>{}</span> {}"
+		wm_fmt(w, "<div class=\"hl\"><span>{}</span> {}"
 		    "</div>", T("hdr.date"), d);
 	}
 	msg_atts(w, m, folder, u);
@@ -249,17 +249,17 @@ page_msg(struct wm *w, int print)
 	html = p != NULL && mime_part_info(m, p, &pi) == 0 &&
 	    strcmp(pi.subtype, "html") == 0;
 	if (html) {
-		(void)html_fmt(&w->body, "<iframe class=\"body\" id=\"body\" "
+		wm_fmt(w, "<iframe class=\"body\" id=\"body\" "
 		    "sandbox=\"allow-popups allow-popups-to-escape-sandbox\" "
 		    "src=\"{}/body?f={u}&amp;u={}{!}\" title=\"{}\"></iframe>",
 		    w->base, folder, u, remote ? "&amp;remote=1" : "",
 		    T("msg.body"));
 		if (!print && ptext != NULL && ptext != phtml)
-			(void)html_fmt(&w->body, "<p class=\"alt\"><a href=\""
+			wm_fmt(w, "<p class=\"alt\"><a href=\""
 			    "{}/msg?f={u}&amp;u={}&amp;text=1\" id=\"astext\">{}"
 			    "</a></p>", w->base, folder, u, T("msg.astext"));
 		if (!remote && !print)
-			(void)html_fmt(&w->body, "<p class=\"remote\"><a href=\""
+			wm_fmt(w, "<p class=\"remote\"><a href=\""
 			    "{}/msg?f={u}&amp;u={}&amp;remote=1\" id=\"remote\">"
 			    "{}</a></p>", w->base, folder, u,
 			    T("msg.showremote"));
@@ -267,15 +267,15 @@ page_msg(struct wm *w, int print)
 		/* Text in the page itself: escaped, nothing in it runs. */
 		(void)mime_part_text(m, p, pi.flowed ? MIME_DEC_TEXT |
 		    MIME_DEC_FLOWED : MIME_DEC_TEXT, &text);
-		text_html(&w->body, str_c(&text), text.len);
+		(void)wm_ok(w, text_html(&w->body, str_c(&text), text.len));
 		if (astext && phtml != NULL && phtml != ptext && !print)
-			(void)html_fmt(&w->body, "<p class=\"alt\"><a href=\""
+			wm_fmt(w, "<p class=\"alt\"><a href=\""
 			    "{}/msg?f={u}&amp;u={}\" id=\"ashtml\">{}</a></p>",
 			    w->base, folder, u, T("msg.ashtml"));
 	} else
-		(void)html_fmt(&w->body, "<p class=\"none\">{}</p>",
+		wm_fmt(w, "<p class=\"none\">{}</p>",
 		    T("msg.notext"));
-	(void)str_cats(&w->body, "</article>");
+	wm_cats(w, "</article>");
 	pg_foot(w);
 out:
 	mime_free(m);
@@ -286,58 +286,58 @@ out:
 	str_free(&text);
 }
 
-/* Text to HTML: escaped, links made clickable, quotes marked. */
-static void
+/* Text to HTML: escaped, links made clickable, quotes marked.  0 or
+ * -1. */
+static int
 text_html(struct str *out, const char *t, size_t n)
 {
-	const char *p = t, *end = t + n, *nl;
+	const char *p = t, *end = t + n, *nl, *q, *u, *s;
+	int	 depth;
 
-	(void)str_cats(out, "<div class=\"text\">");
+	if (str_cats(out, "<div class=\"text\">") == -1)
+		return -1;
 	while (p < end) {
-		int	 depth = 0;
-		const char *q;
-
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		for (q = p; q < nl && (*q == '>' || *q == ' '); q++)
+		for (depth = 0, q = p; q < nl && (*q == '>' || *q == ' '); q++)
 			if (*q == '>')
 				depth++;
-		if (depth > 0)
-			(void)str_printf(out, "<span class=\"q%d\">",
-			    depth > 3 ? 3 : depth);
+		if (depth > 0 && str_printf(out, "<span class=\"q%d\">",
+		    depth > 3 ? 3 : depth) == -1)
+			return -1;
 		/* URLs (http/https) become links; the rest is text. */
 		for (q = p; q < nl;) {
-			const char *u = NULL, *s;
-
-			for (s = q; s + 8 <= nl; s++)
+			for (u = NULL, s = q; s + 8 <= nl; s++)
 				if (strncmp(s, "https://", 8) == 0 ||
 				    strncmp(s, "http://", 7) == 0) {
 					u = s;
 					break;
 				}
 			if (u == NULL) {
-				(void)html_esc(out, q, (size_t)(nl - q));
+				if (html_esc(out, q, (size_t)(nl - q)) == -1)
+					return -1;
 				break;
 			}
-			(void)html_esc(out, q, (size_t)(u - q));
 			for (s = u; s < nl && *s != ' ' && *s != '\t' &&
 			    *s != '<' && *s != '>' && *s != '"' && *s != '\''; s++)
 				;
-			(void)str_cats(out, "<a href=\"");
-			(void)html_esc(out, u, (size_t)(s - u));
-			(void)str_cats(out, "\" target=\"_blank\" rel=\"noopener "
-			    "noreferrer\">");
-			(void)html_esc(out, u, (size_t)(s - u));
-			(void)str_cats(out, "</a>");
+			if (html_esc(out, q, (size_t)(u - q)) == -1 ||
+			    str_cats(out, "<a href=\"") == -1 ||
+			    html_esc(out, u, (size_t)(s - u)) == -1 ||
+			    str_cats(out, "\" target=\"_blank\" rel=\"noopener "
+			    "noreferrer\">") == -1 ||
+			    html_esc(out, u, (size_t)(s - u)) == -1 ||
+			    str_cats(out, "</a>") == -1)
+				return -1;
 			q = s;
 		}
-		if (depth > 0)
-			(void)str_cats(out, "</span>");
-		(void)str_catc(out, '\n');
+		if ((depth > 0 && str_cats(out, "</span>") == -1) ||
+		    str_catc(out, '\n') == -1)
+			return -1;
 		p = nl + 1;
 	}
-	(void)str_cats(out, "</div>");
+	return str_cats(out, "</div>");
 }
 
 /* The body frame: its own document with a policy that forbids scripts
@@ -373,31 +373,32 @@ page_body(struct wm *w)
 	    "img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; "
 	    "form-action 'none'; sandbox allow-popups "
 	    "allow-popups-to-escape-sandbox";
-	(void)html_fmt(&w->body, "<!doctype html><html><head><meta "
+	wm_fmt(w, "<!doctype html><html><head><meta "
 	    "charset=\"utf-8\"><link rel=\"stylesheet\" href=\"{}/s/body.css\">"
 	    "</head><body>", w->base);
 	p = mime_body_part(m, 1);
 	if (p == NULL || mime_part_info(m, p, &pi) == -1) {
-		(void)html_fmt(&w->body, "<p class=\"none\">{}</p>",
+		wm_fmt(w, "<p class=\"none\">{}</p>",
 		    T("msg.notext"));
 	} else if (strcmp(pi.subtype, "html") == 0) {
 		(void)mime_part_text(m, p, MIME_DEC_TEXT, &text);
-		(void)str_printf(&cid, "%s/part?f=", w->base);
-		(void)cgi_url_escape(&cid, folder, strlen(folder));
-		(void)str_printf(&cid, "&u=%u&cid=", uid);
+		if (wm_ok(w, str_printf(&cid, "%s/part?f=", w->base)) == -1 ||
+		    wm_ok(w, cgi_url_escape(&cid, folder, strlen(folder))) ==
+		    -1 || wm_ok(w, str_printf(&cid, "&u=%u&cid=", uid)) == -1)
+			goto out;
 		so.remote_images = remote;
 		so.cid_url = cid.s;
 		(void)san_html(text.s != NULL ? text.s : "", text.len, &so,
 		    &w->body, &sr);
 		if (sr.remote_blocked)
-			(void)html_fmt(&w->body, "<p class=\"blocked\">{}</p>",
+			wm_fmt(w, "<p class=\"blocked\">{}</p>",
 			    T("msg.remoteblocked"));
 	} else {
 		(void)mime_part_text(m, p, pi.flowed ? MIME_DEC_TEXT |
 		    MIME_DEC_FLOWED : MIME_DEC_TEXT, &text);
-		text_html(&w->body, text.s != NULL ? text.s : "", text.len);
+		(void)wm_ok(w, text_html(&w->body, str_c(&text), text.len));
 	}
-	(void)str_cats(&w->body, "</body></html>");
+	wm_cats(w, "</body></html>");
 out:
 	mime_free(m);
 	if (mb != NULL)
@@ -459,18 +460,22 @@ page_part(struct wm *w)
 	    (strcmp(pi.subtype, "png") == 0 || strcmp(pi.subtype, "jpeg") == 0 ||
 	    strcmp(pi.subtype, "gif") == 0 || strcmp(pi.subtype, "webp") == 0) &&
 	    strcmp(cgi_form_gets(&w->form, "dl", ""), "1") != 0;
-	(void)str_printf(&h, "Status: 200 OK\r\nContent-Type: %s\r\n"
+	if (str_printf(&h, "Status: 200 OK\r\nContent-Type: %s\r\n"
 	    "Content-Disposition: %s; filename=\"download\"; "
 	    "filename*=UTF-8''", inline_img ? (strcmp(pi.subtype, "png") == 0 ?
 	    "image/png" : strcmp(pi.subtype, "gif") == 0 ? "image/gif" :
 	    strcmp(pi.subtype, "webp") == 0 ? "image/webp" : "image/jpeg") :
-	    "application/octet-stream", inline_img ? "inline" : "attachment");
-	(void)cgi_url_escape(&h, pi.filename != NULL ? pi.filename : "part",
-	    strlen(pi.filename != NULL ? pi.filename : "part"));
-	(void)str_cats(&h, "\r\nX-Content-Type-Options: nosniff\r\n"
+	    "application/octet-stream", inline_img ? "inline" :
+	    "attachment") == -1 ||
+	    cgi_url_escape(&h, pi.filename != NULL ? pi.filename : "part",
+	    strlen(pi.filename != NULL ? pi.filename : "part")) == -1 ||
+	    str_cats(&h, "\r\nX-Content-Type-Options: nosniff\r\n"
 	    "Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n"
 	    "Content-Security-Policy: default-src 'none'; sandbox\r\n"
-	    "Cross-Origin-Resource-Policy: same-origin\r\n\r\n");
+	    "Cross-Origin-Resource-Policy: same-origin\r\n\r\n") == -1) {
+		wm_error(w, 503, "err.temp");
+		goto out;
+	}
 	if (file_writeall(w->out, h.s, h.len) == -1)
 		_exit(0);
 	d.fd = w->out;
@@ -505,7 +510,7 @@ page_src(struct wm *w)
 	if (pg_msg_open(w, folder, uid, &mb, &idx, &m, 0) == -1)
 		goto out;
 	b = mime_data(m, &n);
-	(void)str_cats(&w->hdr, "Content-Type: text/plain; charset=utf-8\r\n");
+	(void)wm_ok(w, str_cats(&w->hdr, "Content-Type: text/plain; charset=utf-8\r\n"));
 	(void)utf8_clean(&w->body, (const char *)b, n);
 out:
 	mime_free(m);

@@ -50,17 +50,18 @@
  * The message file is qmailadmin's too: "From:" and "Subject:" lines,
  * an empty line, the text.
  */
-static void
+static int
 read_dotqmail(struct str *fwd, int *keep, int *vac)
 {
 	struct str t = STR_INIT(DOTQMAIL_MAX);
 	char	*p, *nl;
+	int	 r = 0;
 
 	*keep = 1;
 	*vac = 0;
 	if (file_read(".qmail", &t) != 1) {
 		str_free(&t);
-		return;
+		return 0;
 	}
 	*keep = 0;
 	for (p = t.s; p != NULL && *p != '\0'; p = nl) {
@@ -68,28 +69,30 @@ read_dotqmail(struct str *fwd, int *keep, int *vac)
 			*nl++ = '\0';
 		if (*p == '&' || (*p != '|' && *p != '/' && *p != '.' &&
 		    *p != '#' && *p != '\0')) {
-			if (fwd->len > 0)
-				(void)str_cats(fwd, ", ");
-			(void)str_cats(fwd, *p == '&' ? p + 1 : p);
+			if ((fwd->len > 0 && str_cats(fwd, ", ") == -1) ||
+			    str_cats(fwd, *p == '&' ? p + 1 : p) == -1)
+				r = -1;
 		} else if (*p == '/' || *p == '.')
 			*keep = 1;
 		else if (*p == '|' && strstr(p, "autorespond") != NULL)
 			*vac = 1;
 	}
 	str_free(&t);
+	return r;
 }
 
 /* The subject and text of vacation/message (qmailadmin's form, or text
- * only). */
-static void
+ * only).  0 (also when there is none), or -1. */
+static int
 read_vacation(struct str *subj, struct str *text)
 {
 	struct str f = STR_INIT(VACATION_MAX);
 	const char *p, *nl, *body;
+	int	 r = 0;
 
 	if (file_read("vacation/message", &f) != 1) {
 		str_free(&f);
-		return;
+		return 0;
 	}
 	body = f.s;
 	for (p = f.s; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
@@ -103,15 +106,18 @@ read_vacation(struct str *subj, struct str *text)
 			while (*v == ' ' || *v == '\t')
 				v++;
 			str_clear(subj);
-			(void)str_catb(subj, v, (size_t)(nl - v));
+			if (str_catb(subj, v, (size_t)(nl - v)) == -1)
+				r = -1;
 		} else if (strncasecmp(p, "From:", 5) != 0 && *p != ' ' &&
 		    *p != '\t') {
 			str_clear(subj);
 			break;		/* text only, no header block */
 		}
 	}
-	(void)str_cats(text, body);
+	if (r == 0)
+		r = str_cats(text, body);
 	str_free(&f);
+	return r;
 }
 
 void
@@ -122,19 +128,20 @@ page_settings(struct wm *w)
 	int	 keep, vac;
 	const char *ok = cgi_form_gets(&w->form, "ok", "");
 
-	read_dotqmail(&fwd, &keep, &vac);
-	read_vacation(&vsubj, &vmsg);
+	if (wm_ok(w, read_dotqmail(&fwd, &keep, &vac)) == -1 ||
+	    wm_ok(w, read_vacation(&vsubj, &vmsg)) == -1)
+		goto out;
 	pg_head(w, T("nav.settings"));
 	pg_nav(w, NULL);
-	(void)html_fmt(&w->body, "<section class=\"card wide\"><h1>{}</h1>",
+	wm_fmt(w, "<section class=\"card wide\"><h1>{}</h1>",
 	    T("nav.settings"));
 	if (*ok != '\0')
-		(void)html_fmt(&w->body, "<p class=\"ok\" role=\"status\">{}</p>",
+		wm_fmt(w, "<p class=\"ok\" role=\"status\">{}</p>",
 		    T("settings.saved"));
-	(void)html_fmt(&w->body, "<h2>{}</h2><form method=\"post\" "
+	wm_fmt(w, "<h2>{}</h2><form method=\"post\" "
 	    "action=\"{}/settings\">", T("settings.password"), w->base);
 	pg_csrf(w);
-	(void)html_fmt(&w->body, "<input type=\"hidden\" name=\"a\" "
+	wm_fmt(w, "<input type=\"hidden\" name=\"a\" "
 	    "value=\"password\"><label for=\"old\">{}</label><input id=\"old\" "
 	    "name=\"old\" type=\"password\" autocomplete=\"current-password\" "
 	    "required><label for=\"new\">{}</label><input id=\"new\" name=\"new\" "
@@ -144,10 +151,10 @@ page_settings(struct wm *w)
 	    "required><button class=\"btn primary\">{}</button></form>",
 	    T("settings.old"), T("settings.new"), T("settings.new2"),
 	    T("settings.change"));
-	(void)html_fmt(&w->body, "<h2>{}</h2><form method=\"post\" "
+	wm_fmt(w, "<h2>{}</h2><form method=\"post\" "
 	    "action=\"{}/settings\">", T("settings.forward"), w->base);
 	pg_csrf(w);
-	(void)html_fmt(&w->body, "<input type=\"hidden\" name=\"a\" "
+	wm_fmt(w, "<input type=\"hidden\" name=\"a\" "
 	    "value=\"forward\"><label for=\"fwd\">{}</label><input id=\"fwd\" "
 	    "name=\"fwd\" value=\"{}\"><label class=\"check\"><input "
 	    "type=\"checkbox\" name=\"keep\" value=\"1\"{!}> {}</label>"
@@ -163,6 +170,7 @@ page_settings(struct wm *w)
 	    vsubj.len > 0 ? vsubj.s : T("settings.vacsubjdef"),
 	    T("settings.vacmsg"), str_c(&vmsg), T("settings.save"));
 	pg_foot(w);
+out:
 	str_free(&fwd);
 	str_free(&vmsg);
 	str_free(&vsubj);

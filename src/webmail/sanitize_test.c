@@ -130,8 +130,8 @@ test_deep(void **state)
 
 	(void)state;
 	for (i = 0; i < 20000; i++)
-		str_cats(&in, "<div>");
-	str_cats(&in, "deep");
+		assert_int_equal(str_cats(&in, "<div>"), 0);
+	assert_int_equal(str_cats(&in, "deep"), 0);
 	assert_int_equal(san_html(in.s, in.len, &o, &out, &res), 0);
 	assert_non_null(strstr(out.s, "deep"));
 	str_free(&in);

@@ -16,9 +16,9 @@ static void
 fill(struct session *s)
 {
 	session_init(s);
-	str_copys(&s->user, "demo@example.test");
-	str_copys(&s->home, "/home/demo");
-	str_copys(&s->ip, "192.0.2.1");
+	assert_int_equal(str_copys(&s->user, "demo@example.test"), 0);
+	assert_int_equal(str_copys(&s->home, "/home/demo"), 0);
+	assert_int_equal(str_copys(&s->ip, "192.0.2.1"), 0);
 	s->uid = 1000;
 	s->gid = 1001;
 	s->bind_ip = 1;
@@ -71,7 +71,7 @@ test_format(void **state)
 	assert_int_equal(session_parse(&t, "v1\nuser a\n", 10), -1);
 	assert_int_equal(session_parse(&t, "v2\n", 3), -1);
 	session_free(&t);
-	str_copys(&s.user, "a\nuid 0");
+	assert_int_equal(str_copys(&s.user, "a\nuid 0"), 0);
 	str_clear(&out);
 	assert_int_equal(session_format(&s, &out), -1);
 	session_free(&s);

@@ -60,6 +60,8 @@ struct wm {
 	const char	*csp;		/* NULL: the default policy */
 	int		 via_monitor;	/* the monitor injects mail (an
 					 * instance run by root) */
+	int		 broken;	/* a part of the page could not be
+					 * written: it is not sent */
 };
 
 /* The text for key in the catalog (the key itself when missing). */
@@ -73,6 +75,17 @@ int	wm_read_form(struct wm *);
 /* Read and drop n bytes of the request body (a request refused before
  * its body was wanted). */
 void	wm_drain(struct wm *, size_t n);
+/*
+ * Build the page (w->body): the text as is, or an html_fmt template.  A
+ * failure (no memory, the page over WM_PAGE_MAX) is remembered: wm_send
+ * then sends an error instead of a page cut short.
+ */
+void	wm_cats(struct wm *, const char *);
+void	wm_catb(struct wm *, const void *, size_t);
+void	wm_fmt(struct wm *, const char *tpl, ...);
+/* The same for another string s of the page (a header value, a part):
+ * 0, or -1 with w->broken set. */
+int	wm_ok(struct wm *, int r);
 /* Send the response (status, security headers, w->hdr, body). */
 int	wm_send(struct wm *);
 /* An error page with the status and a catalog key. */

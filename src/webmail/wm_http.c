@@ -7,6 +7,7 @@
  * after privileges were dropped; the request is untrusted.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,39 @@ out:
 }
 
 void
+wm_cats(struct wm *w, const char *s)
+{
+	if (str_cats(&w->body, s) == -1)
+		w->broken = 1;
+}
+
+void
+wm_catb(struct wm *w, const void *b, size_t n)
+{
+	if (str_catb(&w->body, b, n) == -1)
+		w->broken = 1;
+}
+
+void
+wm_fmt(struct wm *w, const char *tpl, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, tpl);
+	if (html_vfmt(&w->body, tpl, ap) == -1)
+		w->broken = 1;
+	va_end(ap);
+}
+
+int
+wm_ok(struct wm *w, int r)
+{
+	if (r == -1)
+		w->broken = 1;
+	return r == -1 ? -1 : 0;
+}
+
+void
 wm_drain(struct wm *w, size_t n)
 {
 	struct io io;
@@ -177,9 +211,19 @@ status_text(int st)
 int
 wm_send(struct wm *w)
 {
+	static const char cut[] = "<!doctype html><title>503</title>"
+	    "<p>A temporary problem; please try again.</p>\n";
 	struct str h = STR_INIT(128 * 1024);
 	int	 r;
 
+	/* A page that could not be written whole is not sent cut. */
+	if (w->broken) {
+		w->status = 503;
+		str_clear(&w->hdr);
+		str_clear(&w->body);
+		if (str_cats(&w->body, cut) == -1)
+			return -1;
+	}
 	if (str_printf(&h, "Status: %d %s\r\n", w->status,
 	    status_text(w->status)) == -1 ||
 	    (strstr(str_c(&w->hdr), "Content-Type:") == NULL &&
@@ -213,7 +257,7 @@ wm_error(struct wm *w, int status, const char *key)
 	w->status = status;
 	str_clear(&w->body);
 	str_clear(&w->hdr);
-	(void)html_fmt(&w->body, "<!doctype html><html lang=\"{}\"><head>"
+	wm_fmt(w, "<!doctype html><html lang=\"{}\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">"
 	    "<title>{}</title><link rel=\"stylesheet\" href=\"{}/s/style.css\">"
@@ -227,7 +271,8 @@ wm_redirect(struct wm *w, const char *rel)
 {
 	w->status = 303;
 	str_clear(&w->body);
-	(void)str_printf(&w->hdr, "Location: %s/%s\r\n", w->base, rel);
+	if (str_printf(&w->hdr, "Location: %s/%s\r\n", w->base, rel) == -1)
+		w->broken = 1;
 }
 
 /* 1 if the browser says the request comes from our own pages. */
