@@ -41,6 +41,8 @@ wbuf_put(struct wbuf *wb, const void *b, size_t n)
 		errno = wb->err;
 		return -1;
 	}
+	if (n == 0)
+		return 0;	/* an empty string may have no buffer at all */
 	if (n > sizeof(wb->buf) - wb->len) {
 		if (wbuf_flush(wb) == -1)
 			return -1;

@@ -270,12 +270,57 @@ maildrop_scan(struct maildrop *md)
 	return 0;
 }
 
+/*
+ * refind - an IMAP session (or the webmail) moved message i from new/
+ * to cur/ or changed its flags since the scan: find it again by its
+ * base name, which nobody changes.  0 found (m->name updated), -1.
+ */
+static int
+refind(const struct maildrop *md, size_t i)
+{
+	struct maildrop_msg *m = &md->m[i];
+	struct dirent *e;
+	size_t	 bl = m->uidlen;
+	char	*nm;
+	DIR	*d;
+	int	 fd;
+
+	fd = openat(md->dirfd, "cur", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, m->name + 4, bl) != 0 ||
+		    (e->d_name[bl] != '\0' && e->d_name[bl] != ':'))
+			continue;
+		if ((nm = malloc(strlen(e->d_name) + 5)) == NULL)
+			break;
+		memcpy(nm, "cur/", 4);
+		memcpy(nm + 4, e->d_name, strlen(e->d_name) + 1);
+		free(m->name);
+		m->name = nm;
+		closedir(d);
+		return 0;
+	}
+	closedir(d);
+	errno = ENOENT;
+	return -1;
+}
+
 /* maildrop_openmsg - the message file, refusing symlinks. */
 int
 maildrop_openmsg(const struct maildrop *md, size_t i)
 {
-	return openat(md->dirfd, md->m[i].name,
-	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int	 fd;
+
+	fd = openat(md->dirfd, md->m[i].name, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT && refind(md, i) == 0)
+		fd = openat(md->dirfd, md->m[i].name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	return fd;
 }
 
 /* maildrop_dele - mark message i deleted. */
@@ -322,7 +367,9 @@ maildrop_commit(struct maildrop *md, size_t *deleted_r)
 
 		if (m->deleted) {
 			if (unlinkat(md->dirfd, m->name, 0) == -1 &&
-			    errno != ENOENT) {
+			    (errno != ENOENT || (refind(md, i) == 0 &&
+			    unlinkat(md->dirfd, m->name, 0) == -1 &&
+			    errno != ENOENT))) {
 				failed = 1;
 				err = errno;
 				continue;

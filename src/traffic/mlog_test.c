@@ -64,6 +64,9 @@ static const struct tcase cases[] = {
 	{ "Nov 24 18:00:01 mail imapd: 1795543201.000001 logout imap "
 	    "<joe@example.com> ip ::1 retr 0 bytes 0 dele 0",
 	    MLOG_LOGOUT, 1795543201, 0, 0, 0, "joe@example.com", 0, 0 },
+	{ "Nov 24 18:00:01 mail imapd: 1795543201.000001 logout imap "
+	    "joe@example.com ip 192.0.2.1 retr 2 bytes 3072 dele 1",
+	    MLOG_LOGOUT, 1795543201, 0, 0, 3072, "joe@example.com", 0, 0 },
 	{ "Nov 24 18:00:01 mail pop3d: 1795543201.000001 logout smtp "
 	    "joe@example.com ip ::1 retr 0 bytes 0 dele 0", MLOG_OTHER,
 	    1795543201, 0, 0, 0, NULL, 0, 0 },

@@ -104,6 +104,30 @@ test_rules(void **state)
 	tacc_free(&t);
 }
 
+/* imapd's logout line counts as retrieval exactly as qmail-pop3d's. */
+static void
+test_imap_retrieval(void **state)
+{
+	struct tacc a, b;
+	char	*sa, *sb;
+
+	(void)state;
+	setup_hosts(&a);
+	setup_hosts(&b);
+	feed_text(&a, L("logout pop3 joe@example.com ip 192.0.2.1 retr 2 "
+	    "bytes 3072 dele 2"));
+	feed_text(&b, L("logout imap joe@example.com ip 192.0.2.1 retr 2 "
+	    "bytes 3072 dele 0"));
+	sa = day_text(&a, 20261124);
+	sb = day_text(&b, 20261124);
+	assert_string_equal(sa, sb);
+	assert_non_null(strstr(sb, "|example.com|"));
+	free(sa);
+	free(sb);
+	tacc_free(&a);
+	tacc_free(&b);
+}
+
 /* Restarted qmail-send: delivery numbers begin again. */
 static void
 test_restart(void **state)
@@ -237,6 +261,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_imap_retrieval),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_new_year),
 		cmocka_unit_test(test_state),

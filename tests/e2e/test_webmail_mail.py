@@ -1,0 +1,396 @@
+"""The webmail's mail pages over HTTP through Apache and sqwebmaild, on
+the real MIME layer: reading (charsets and RFC 2047 decoded to UTF-8,
+format=flowed, the HTML or text alternative, attachments downloaded as
+they were sent, inline cid: images, HTML attachments never rendered), the
+list (sender's name with the address in its title, sizes, every sort
+order both ways, conversations), drafts saved and resumed with their
+attachments, uploads bounded by the quota, the address book."""
+import email
+import email.policy
+import os
+import re
+import time
+import urllib.parse
+
+import pytest
+
+from webmailutil import USER, Client, Webmail, hidden
+
+
+@pytest.fixture
+def wm(instance, procs, tmp_path):
+    return Webmail(instance, procs, tmp_path)
+
+
+def uid_of(page, subject):
+    """The UID of the list row whose subject is subject."""
+    for m in re.finditer(r'<li class="msg[^"]*">.*?</li>', page, re.S):
+        if ">%s</span>" % subject in m.group(0):
+            return re.search(r'[?&]amp;[ud]=(\d+)', m.group(0)).group(1)
+    raise AssertionError("no row for %r" % subject)
+
+
+def subjects(page):
+    return re.findall(r'<span class="subj">([^<]*)</span>', page)
+
+
+def multipart(fields, files=()):
+    b = "wmXbound"
+    body = b""
+    for k, v in fields:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n"
+                 "\r\n%s\r\n" % (b, k, v)).encode()
+    for name, fn, ctype, data in files:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
+                 "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n" %
+                 (b, name, fn, ctype)).encode() + data + b"\r\n"
+    body += ("--%s--\r\n" % b).encode()
+    return body, "multipart/form-data; boundary=" + b
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00"
+       b"\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc"
+       b"\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00"
+       b"\x00IEND\xaeB`\x82")
+
+
+def test_reading_decoded(wm):
+    import base64
+    b64png = base64.encodebytes(PNG).decode()
+    wm.deliver(("From: =?ISO-8859-1?Q?Andr=E9_M=FCller?= <andre@example.org>\n"
+                "To: demo@example.test\n"
+                "Subject: =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?=\n"
+                "Date: Mon, 7 Dec 2026 10:00:00 +0100\n"
+                "MIME-Version: 1.0\n"
+                "Content-Type: multipart/mixed; boundary=\"outer\"\n\n"
+                "--outer\n"
+                "Content-Type: multipart/alternative; boundary=\"alt\"\n\n"
+                "--alt\n"
+                "Content-Type: text/plain; charset=iso-8859-1\n"
+                "Content-Transfer-Encoding: quoted-printable\n\n"
+                "Caf=E9 cr=E8me, the text version.\n"
+                "--alt\n"
+                "Content-Type: multipart/related; boundary=\"rel\"\n\n"
+                "--rel\n"
+                "Content-Type: text/html; charset=utf-8\n\n"
+                "<p>Caf\u00e9 <b>html</b> version</p>"
+                "<img src=\"cid:logo@x\" alt=\"logo\">\n"
+                "--rel\n"
+                "Content-Type: image/png\n"
+                "Content-ID: <logo@x>\n"
+                "Content-Transfer-Encoding: base64\n\n%s"
+                "--rel--\n"
+                "--alt--\n"
+                "--outer\n"
+                "Content-Type: application/pdf; name=\"report.pdf\"\n"
+                "Content-Disposition: attachment; "
+                "filename*=UTF-8''r%%C3%%A9sum%%C3%%A9.pdf\n"
+                "Content-Transfer-Encoding: base64\n\n"
+                "JVBERi0xLjQKJcOkw7zDtsOfCg==\n"
+                "--outer\n"
+                "Content-Type: text/html; name=\"page.html\"\n"
+                "Content-Disposition: attachment; filename=\"page.html\"\n\n"
+                "<script>alert(1)</script>\n"
+                "--outer--\n" % b64png).encode("utf-8"))
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    # RFC 2047 in the list: the subject and the sender's name decoded.
+    assert "Gr\u00fc\u00dfe aus K\u00f6ln" in page
+    assert 'title="andre@example.org">Andr\u00e9 M\u00fcller</span>' in page
+    uid = uid_of(page, "Gr\u00fc\u00dfe aus K\u00f6ln")
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + uid)
+    assert "<b>Andr\u00e9 M\u00fcller</b>" in page
+    assert "&lt;andre@example.org&gt;" in page
+    # The HTML alternative in its frame; the attachments listed (the
+    # inline image is not one), with decoded names.
+    assert 'id="body"' in page and 'id="astext"' in page
+    assert "r\u00e9sum\u00e9.pdf" in page and "page.html" in page
+    assert "logo" not in re.search(r'<ul class="atts">.*?</ul>', page,
+                                   re.S).group(0)
+    r, body = c.get("/webmail/body?f=INBOX&u=" + uid)
+    assert "Caf\u00e9 <b>html</b> version" in body
+    cid = re.search(r'src="(/webmail/part\?[^"]*cid=[^"]*)"', body)
+    assert cid, body
+    r, img = c.get(cid.group(1).replace("&amp;", "&"))
+    assert r.status == 200 and r.getheader("Content-Type") == "image/png"
+    assert "inline" in r.getheader("Content-Disposition")
+    # The text alternative, from iso-8859-1 quoted-printable.
+    r, page = c.get("/webmail/msg?f=INBOX&u=%s&text=1" % uid)
+    assert "Caf\u00e9 cr\u00e8me, the text version." in page
+    assert 'id="ashtml"' in page
+    # Attachments downloaded as they were sent; HTML never rendered.
+    links = re.findall(r'href="(/webmail/part\?[^"]*dl=1)"', page)
+    assert len(links) == 2
+    c2 = http_bytes(wm, c, links[0].replace("&amp;", "&"))
+    assert c2[0].getheader("Content-Type") == "application/octet-stream"
+    assert "attachment" in c2[0].getheader("Content-Disposition")
+    assert c2[1] == b"%PDF-1.4\n%\xc3\xa4\xc3\xbc\xc3\xb6\xc3\x9f\n"
+    r, data = http_bytes(wm, c, links[1].replace("&amp;", "&"))
+    assert r.getheader("Content-Type") == "application/octet-stream"
+    assert "attachment" in r.getheader("Content-Disposition")
+    assert "sandbox" in r.getheader("Content-Security-Policy")
+
+
+def http_bytes(wm, c, path):
+    import http.client
+    h = http.client.HTTPConnection("127.0.0.1", wm.port, timeout=60)
+    h.request("GET", path, headers={
+        "Host": "127.0.0.1:%d" % wm.port,
+        "Cookie": "; ".join("%s=%s" % kv for kv in c.cookies.items())})
+    r = h.getresponse()
+    data = r.read()
+    h.close()
+    return r, data
+
+
+def test_reading_charsets_and_flowed(wm):
+    wm.deliver("From: ivan@example.org\nTo: demo@example.test\n"
+               "Subject: koi8\nContent-Type: text/plain; charset=koi8-r\n\n"
+               .encode() + "\u041f\u0440\u0438\u0432\u0435\u0442, "
+               "\u043c\u0438\u0440\n".encode("koi8-r"))
+    wm.deliver(b"From: ann@example.org\nTo: demo@example.test\n"
+               b"Subject: flowed\nContent-Type: text/plain; charset=utf-8; "
+               b"format=flowed\n\nThis paragraph was wrapped \nby the "
+               b"sender's client \nand joins again.\n> quoted \n> "
+               b"also joined\n")
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + uid_of(page, "koi8"))
+    assert "\u041f\u0440\u0438\u0432\u0435\u0442, \u043c\u0438\u0440" in page
+    r, page = c.get("/webmail/list?f=INBOX")
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + uid_of(page, "flowed"))
+    assert "This paragraph was wrapped by the sender&#39;s client and " \
+        "joins again." in page or "This paragraph was wrapped by the " \
+        "sender&#x27;s client and joins again." in page
+    assert "quoted also joined" in page
+
+
+def test_list_sorts_and_threads(wm):
+    msgs = [("Zed <zed@example.org>", "apples", b"x" * 10, "<a1@x>", ""),
+            ("amy@example.org", "Re: apples", b"y" * 5000, "<a2@x>",
+             "<a1@x>"),
+            ("Bob <bob@example.org>", "melons", b"z" * 300, "<b1@x>", ""),
+            ("Carl <carl@example.org>", "Re: apples", b"w" * 20, "<a3@x>",
+             "<a1@x> <a2@x>")]
+    for i, (frm, subj, body, mid, refs) in enumerate(msgs):
+        wm.deliver(("From: %s\nTo: demo@example.test\nSubject: %s\n"
+                    "Message-ID: %s\n%s\n" % (frm, subj, mid,
+                    "References: %s\n" % refs if refs else "")).encode() +
+                   body + b"\n")
+        time.sleep(1.1)         # arrival order by file time
+    c = Client(wm)
+    c.login()
+
+    def order(s):
+        r, page = c.get("/webmail/list?f=INBOX&s=" + s)
+        assert r.status == 200
+        return [re.sub(r'.*title="([^"]*)".*', r"\1", m) for m in
+                re.findall(r'<span class="from" title="[^"]*">', page)], \
+            page
+
+    assert order("date.d")[0] == ["carl@example.org", "bob@example.org",
+                                  "amy@example.org", "zed@example.org"]
+    assert order("date.a")[0][0] == "zed@example.org"
+    # Sender: the name shown, else the address.
+    assert order("from.a")[0] == ["amy@example.org", "bob@example.org",
+                                  "carl@example.org", "zed@example.org"]
+    assert order("from.d")[0][0] == "zed@example.org"
+    # Subject without Re: (apples x3 by date, then melons).
+    assert order("subject.a")[0] == ["zed@example.org", "amy@example.org",
+                                     "carl@example.org", "bob@example.org"]
+    assert order("subject.d")[0][0] == "bob@example.org"
+    assert order("size.d")[0][0] == "amy@example.org"
+    assert order("size.a")[0][0] == "zed@example.org"
+    # Conversations: the apples thread (newest activity) first, replies
+    # under their parent, deeper each level.
+    got, page = order("thread.d")
+    assert got == ["zed@example.org", "amy@example.org", "carl@example.org",
+                   "bob@example.org"]
+    assert re.search(r'class="msg[^"]* d1"[^>]*>.*?amy@', page, re.S)
+    assert re.search(r'class="msg[^"]* d2"[^>]*>.*?carl@', page, re.S)
+    # Sizes are real; an unknown order is the default one.
+    assert ">4 KB<" in page or ">5 KB<" in page
+    assert " 0 B<" not in page
+    assert order("nonsense")[0] == order("date.d")[0]
+    # The sort survives paging links.
+    r, page = c.get("/webmail/list?f=INBOX&s=from.a")
+    assert '<option value="from.a" selected>' in page
+
+
+def test_drafts_resumed_with_attachments(wm):
+    c = Client(wm)
+    c.login()
+    tok = c.csrf("/webmail/compose")
+    # "Attach": the upload goes into a draft at once.
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("subject", "Plans"), ("text", "First words"),
+                          ("do", "attach")],
+                         [("att", "plan.txt", "text/plain", b"the plan\n")])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303
+    loc = r.getheader("Location")
+    m = re.search(r"/compose\?d=(\d+)$", loc)
+    assert m, loc
+    r, page = c.get(loc.split("127.0.0.1:%d" % wm.port)[-1])
+    assert 'value="other@example.test"' in page
+    assert 'value="Plans"' in page and ">First words</textarea>" in page
+    keep = re.search(r'name="keep" value="(\d+)" checked> plan.txt', page)
+    assert keep, page
+    # The Drafts list opens it for editing.
+    r, lst = c.get("/webmail/list?f=INBOX.Drafts")
+    assert "/webmail/compose?f=INBOX.Drafts&amp;d=%s" % m.group(1) in lst
+    # Saved again with another upload: one draft, both attachments.
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("subject", "Plans"), ("text", "More words"),
+                          ("d", m.group(1)), ("keep", keep.group(1)),
+                          ("do", "draft")],
+                         [("att", "map.png", "image/png", PNG)])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303 and "list?f=INBOX.Drafts" in \
+        r.getheader("Location")
+    drafts = os.path.join(wm.maildir(), ".Drafts", "cur")
+    assert len(os.listdir(drafts)) == 1
+    r, lst = c.get("/webmail/list?f=INBOX.Drafts")
+    d2 = re.search(r"compose\?f=INBOX.Drafts&amp;d=(\d+)", lst).group(1)
+    r, page = c.get("/webmail/compose?f=INBOX.Drafts&d=" + d2)
+    kept = re.findall(r'name="keep" value="(\d+)" checked> ([^ ]+)', page)
+    assert sorted(k[1] for k in kept) == ["map.png", "plan.txt"]
+    # Sent from the draft, keeping only the plan: delivered with it, the
+    # draft gone, the copy in Sent.
+    fields = [("csrf", tok), ("to", "other@example.test"),
+              ("subject", "Plans"), ("text", "Final words"), ("d", d2),
+              ("do", "send")] + [("keep", k[0]) for k in kept
+                                 if k[1] == "plan.txt"]
+    body, ct = multipart(fields)
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303 and "list?f=INBOX" in r.getheader("Location")
+    md = wm.maildir("other")
+    end = time.time() + 60
+    got = None
+    while got is None and time.time() < end:
+        for d in ("new", "cur"):
+            p = os.path.join(md, d)
+            for n in os.listdir(p) if os.path.isdir(p) else []:
+                got = open(os.path.join(p, n), "rb").read()
+        time.sleep(0.2)
+    assert got is not None
+    msg = email.message_from_bytes(got, policy=email.policy.default)
+    names = [p.get_filename() for p in msg.iter_attachments()]
+    assert names == ["plan.txt"]
+    assert b"the plan" in [p for p in msg.iter_attachments()][0] \
+        .get_content().encode()
+    assert msg.get_body(("plain",)).get_content().strip() == "Final words"
+    assert os.listdir(drafts) == []
+    sent = os.path.join(wm.maildir(), ".Sent", "cur")
+    assert len(os.listdir(sent)) == 1
+
+
+def test_send_problem_keeps_a_draft(wm):
+    c = Client(wm)
+    c.login()
+    tok = c.csrf("/webmail/compose")
+    body, ct = multipart([("csrf", tok), ("to", "not an address"),
+                          ("subject", "Oops"), ("text", "kept"),
+                          ("do", "send")],
+                         [("att", "a.txt", "text/plain", b"upload\n")])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303
+    loc = r.getheader("Location")
+    assert "e=address" in loc
+    r, page = c.get(loc.split("127.0.0.1:%d" % wm.port)[-1])
+    assert 'role="alert"' in page and 'value="not an address"' in page
+    assert "> a.txt" in page
+
+
+def test_upload_bounded_by_quota(wm):
+    md = wm.maildir()
+    with open(os.path.join(md, "maildirsize"), "w") as f:
+        f.write("300000S\n250000 1\n")
+    st = os.stat(wm.home)
+    os.chown(os.path.join(md, "maildirsize"), st.st_uid, st.st_gid)
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/compose")
+    assert 'data-max="50000"' in page and 'id="quotahint"' in page
+    tok = hidden(page, "csrf")
+    # Over the space left: refused before the body is read, nothing kept.
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("subject", "big"), ("text", "t"), ("do", "send")],
+                         [("att", "big.bin", "application/octet-stream",
+                           b"\0" * 1200000)])
+    r, page = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 413
+    # Over it, within the slack for the text: refused after reading.
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("subject", "big"), ("text", "t"), ("do", "draft")],
+                         [("att", "big.bin", "application/octet-stream",
+                           b"\0" * 60000)])
+    r, page = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 413
+    drafts = os.path.join(md, ".Drafts", "cur")
+    assert not os.path.isdir(drafts) or os.listdir(drafts) == []
+    # Within it: kept.
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("subject", "small"), ("text", "t"),
+                          ("do", "draft")],
+                         [("att", "s.bin", "application/octet-stream",
+                           b"\0" * 1000)])
+    r, page = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303
+
+
+def test_address_book(wm):
+    wm.deliver(b"From: =?UTF-8?Q?J=C3=BCrgen?= <juergen@example.org>\n"
+               b"To: demo@example.test\nSubject: hello\n\nhi\n")
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + uid_of(page, "hello"))
+    # Quick-add from the message opens the form filled in.
+    qa = re.search(r'class="quickadd" href="([^"]*)"', page).group(1)
+    r, page = c.get(qa.replace("&amp;", "&"))
+    assert 'value="J\u00fcrgen"' in page
+    assert 'value="juergen@example.org"' in page
+    tok = hidden(page, "csrf")
+    r, _ = c.post("/webmail/abook", {"csrf": tok, "a": "add",
+                                     "name": "J\u00fcrgen",
+                                     "email": "juergen@example.org"})
+    assert r.status == 303
+    r, _ = c.post("/webmail/abook", {"csrf": tok, "a": "add",
+                                     "name": "Ann, the boss",
+                                     "email": "ann@example.org"})
+    assert r.status == 303
+    # The file: one contact a line, name TAB address.
+    with open(os.path.join(wm.home, "sqwebmail-addressbook"),
+              encoding="utf-8") as f:
+        lines = [l for l in f.read().splitlines() if not l.startswith("#")]
+    assert sorted(lines) == ["Ann, the boss\tann@example.org",
+                             "J\u00fcrgen\tjuergen@example.org"]
+    # Offered in compose; the name with a comma quoted.
+    r, page = c.get("/webmail/compose")
+    assert '<option value="&quot;Ann, the boss&quot; &lt;ann@example.org' \
+        '&gt;">' in page
+    assert 'list="contacts"' in page
+    # Edit (a new address), delete, bad input refused, CSRF needed.
+    r, _ = c.post("/webmail/abook", {"csrf": tok, "a": "edit",
+                                     "old": "ann@example.org",
+                                     "name": "Ann", "email":
+                                     "ann@else.example.org"})
+    assert r.status == 303
+    r, page = c.get("/webmail/abook")
+    assert "ann@else.example.org" in page and "ann@example.org<" not in page
+    assert "/webmail/compose?to=Ann%20%3Cann%40else.example.org%3E" in page
+    r, _ = c.post("/webmail/abook", {"csrf": tok, "a": "del",
+                                     "email": "ann@else.example.org"})
+    assert r.status == 303
+    r, _ = c.post("/webmail/abook", {"csrf": tok, "a": "add", "name": "x",
+                                     "email": "a@b.test\nBcc: c@d.test"})
+    assert r.status == 400
+    r, _ = c.post("/webmail/abook", {"a": "add", "name": "x",
+                                     "email": "x@y.test"})
+    assert r.status == 403
+    with open(os.path.join(wm.home, "sqwebmail-addressbook"),
+              encoding="utf-8") as f:
+        assert "ann@" not in f.read()
