@@ -35,12 +35,16 @@ def build_fixed_layout(out, root, sources):
     defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
             (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
              ("STATISTIC", "statistic"), ("LOG", "log"))]
+    # the mail layer's MIME modules (src/libmail/mime*.c) are on GMime
+    gmime = subprocess.run(["pkg-config", "--cflags", "--libs", "gmime-3.0"],
+                           capture_output=True, text=True,
+                           check=True).stdout.split()
     subprocess.run(["gcc", "-std=gnu11", "-D_GNU_SOURCE", "-O0", "-w",
                     "-I" + libdirs[0], "-I" + libdirs[1]] + defs +
                    ["-o", out] +
                    [os.path.join(SRC, "src", f) for f in sources] + lib +
                    ["-lcdb", "-lcrypt", "-lmd", "-lssl", "-lcrypto",
-                    "-lresolv"], check=True)
+                    "-lresolv"] + gmime, check=True)
 
 
 def free_port():
