@@ -212,10 +212,12 @@ keep_queued(const struct ids *id, int lfd, int logfd, char *const *argv)
 	default:
 		return;
 	}
+	/* The log is fd 2 from here on: closepipes() closes logfd when it
+	 * is the logger's pipe. */
 	if (dup2(logfd, 2) == -1)
 		_exit(EXIT_TEMP);
 	for (fd = 3; fd < 20; fd++)
-		if (fd != lfd && fd != logfd)
+		if (fd != lfd)
 			close(fd);
 	closepipes();
 	memset(&sa, 0, sizeof(sa));
@@ -234,7 +236,7 @@ keep_queued(const struct ids *id, int lfd, int logfd, char *const *argv)
 		}
 		pid = fork();
 		if (pid == 0) {
-			int	 fds[3] = { lfd, logfd, logfd };
+			int	 fds[3] = { lfd, 2, 2 };
 
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			sa.sa_handler = SIG_DFL;

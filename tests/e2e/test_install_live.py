@@ -111,7 +111,7 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
     env.pop("HSMAIL_ROOT", None)
     r = subprocess.run(["unshare", "-m", "sh", "-c", OVERLAY, "sh", "sh",
                         "-c", ADMIN], env=env, capture_output=True,
-                       text=True, timeout=WAIT0)
+                       text=True, timeout=300)
     try:
         assert r.returncode == 0, r.stdout + r.stderr
         assert "qmaild: started" in r.stdout

@@ -94,10 +94,21 @@ def test_every_path_on_the_run_instance(stack):
                    "Subject: catch\r\n\r\ncaught by the catch-all\r\n")
         s.sendmail("friend@elsewhere.test", ["demo@mail.example.test"],
                    "Subject: alias\r\n\r\nthrough the alias domain\r\n")
-        # A local sender that does not exist: its bounce bounces, and
-        # the double bounce goes to the postmaster of the host name.
-        s.sendmail("ghost@example.test", ["nobody-here@example.test"],
-                   "Subject: double\r\n\r\ndouble bounce me\r\n")
+        # chkuser (on in make run) refuses an unknown local recipient
+        # from a client that may not relay: no bounce is made.
+        s.mail("ghost@example.test")
+        assert s.rcpt("nobody-here@example.test")[0] == 550
+        s.rset()
+    # A local sender that does not exist, injected on the box: its bounce
+    # bounces, and the double bounce goes to the postmaster of the host
+    # name.
+    r = as_mailbox_user(root, [os.path.join(q, "bin", "sendmail"), "-f",
+                               "ghost@example.test",
+                               "nobody-here@example.test"],
+                        input="Subject: double\n\ndouble bounce me\n",
+                        env=dict(os.environ, HSMAIL_ROOT=root),
+                        capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
     with smtplib.SMTP("127.0.0.1", ports["SUBMISSION_PORT"],
                       timeout=30) as s:
         s.starttls(context=ctx)
