@@ -171,11 +171,32 @@ def test_local_retry_schedule(instance, procs, tmp_path):
     assert due in su.next_retries(birth, seen, 10)	# 100 when idle
 
 
+def _strace_joined(lines):
+    """strace -f's lines with each call whole: a call another process
+    interrupted ("fsync(11 <unfinished ...>", later "<... fsync resumed>)
+    = 0") is put back together where it started."""
+    out, open_ = [], {}
+    for line in lines:
+        pid = line.split(" ", 1)[0]
+        if line.endswith(" <unfinished ...>"):
+            open_[pid] = len(out)
+            out.append(line[:-len(" <unfinished ...>")])
+            continue
+        m = re.match(r"(\S+)\s+<\.\.\. \w+ resumed>(.*)$", line)
+        if m and pid in open_:
+            i = open_.pop(pid)
+            out[i] += m.group(2)
+            continue
+        out.append(line)
+    return out
+
+
 def _bounce_sync_checked(lines):
     """True when, in qmail-send's trace, an append to a new bounce/<id>
     was followed by fsyncs of that file and of bounce/ before the next
     done mark ("D" written into local/ or remote/); None if not there
     yet."""
+    lines = _strace_joined(lines)
     bfd = bdir = None
     for i, line in enumerate(lines):
         pid = line.split()[0]
