@@ -224,8 +224,13 @@ login(struct wm *w, const char *b, size_t n)
 	if (r != 1) {
 		if (r == 0 && fd != -1)
 			(void)popfail_note(fd, ip, time(NULL), LOGIN_FAIL_WIN);
+		if (r == 2)
+			log_line("sqwebmaild: login refused for %s: too many "
+			    "failures", ip);
 		raw_reply(w->out, "303 See Other", r == 0 ?
-		    "Location: ./?e=bad\r\n" : "Location: ./?e=temp\r\n", NULL);
+		    "Location: ./?e=bad\r\n" : r == 2 ?
+		    "Location: ./?e=many\r\n" : "Location: ./?e=temp\r\n",
+		    NULL);
 		if (fd != -1)
 			close(fd);
 		goto out;

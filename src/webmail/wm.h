@@ -108,8 +108,8 @@ struct wm_ident {
 };
 /*
  * Check login/password through the checkpassword program (fd 3) as a
- * webmail login from ip.  1 accepted (*id filled), 0 refused, -1
- * temporary trouble.
+ * webmail login from ip.  1 accepted (*id filled), 0 refused, 2 refused
+ * by the failed-login limiter (too many failures), -1 temporary trouble.
  */
 int	wm_checkpw(const char *login, const char *pass, const char *ip,
 	    struct wm_ident *id);

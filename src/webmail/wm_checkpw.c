@@ -116,7 +116,9 @@ wm_checkpw(const char *login, const char *pass, const char *ip,
 		r = ident_parse(&rep, id) == 0 ? 1 : -1;
 		break;
 	case CHECKPW_REFUSED:
-		r = refused(WEXITSTATUS(status)) ? 0 : -1;
+		/* 16: the failed-login limiter (loginfail(5)) refused it. */
+		r = WEXITSTATUS(status) == 16 ? 2 :
+		    refused(WEXITSTATUS(status)) ? 0 : -1;
 		break;
 	default:
 		r = -1;

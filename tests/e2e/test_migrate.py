@@ -11,6 +11,7 @@ promises: the old queue delivered, old passwords and UIDLs working, the
 forwards, the certificate, the traffic hand-over, and after the roll-back
 the old programs back and the mail received meanwhile still there."""
 import hashlib
+import imaplib
 import json
 import os
 import poplib
@@ -134,7 +135,8 @@ def test_migration_guide_on_an_hsphere_box(tmp_path):
         assert r.returncode == 0, r.stderr
         old = json.loads(r.stdout)
         ports = {k: free_port() for k in ("SMTP", "POP3", "SUBMISSION",
-                                          "SMTPS", "POP3S")}
+                                          "SMTPS", "POP3S", "IMAP",
+                                          "IMAPS")}
         out = {}
         for n in range(1, 10):
             if n == 6:
@@ -179,7 +181,8 @@ def check_running(box, old, ports, out):
     # The box's certificate serves STARTTLS and the TLS ports.
     assert box.read("/var/qmail/control/servercert.pem") == \
         box.read("/hsphere/local/var/vpopmail/etc/mail.pem")
-    for svc in ("send", "smtp", "submission", "smtps", "pop3", "pop3s"):
+    for svc in ("send", "smtp", "submission", "smtps", "pop3", "pop3s",
+                "imap", "imaps"):
         assert "%s running" % svc in out[8], out[8]
     for p in ports.values():
         wait_port(p, timeout=60)
@@ -233,13 +236,36 @@ def check_running(box, old, ports, out):
     md = old["mail"]["maildir"]
     for p, text in old["mail"]["courier"].items():
         assert box.read(md + p) == text, p
-    # ---- IMAP checks (issue 14): added when the IMAP server lands. ----
-    # Log in over IMAP as joe@hsbox.test with joe-old-pw; INBOX's
-    # UIDVALIDITY is 86000000 and the old messages have UIDs 1 and 2
-    # (courierimapuiddb), the next UID is 3 (new mail after it);
-    # INBOX.Sent is listed and subscribed; the keyword $Forwarded is set
-    # on the second message.
-    # ---- end of the IMAP checks ----
+    # IMAP takes over Courier-IMAP's state: joe logs in with his old
+    # password; INBOX keeps its UIDVALIDITY and the old messages their
+    # UIDs (courierimapuiddb), new mail comes after them; INBOX.Sent is
+    # listed and subscribed (courierimapsubscribed); the second message
+    # keeps its keyword (courierimapkeywords) and its \Seen.
+    with imaplib.IMAP4("127.0.0.1", ports["IMAP"], timeout=60) as c:
+        c.login("joe@hsbox.test", "joe-old-pw")
+        typ, _ = c.select("INBOX")
+        assert typ == "OK"
+        assert c.untagged_responses.get("UIDVALIDITY") == [b"86000000"], \
+            c.untagged_responses
+        typ, data = c.uid("FETCH", "1:2", "(FLAGS BODY.PEEK[TEXT])")
+        assert typ == "OK", data
+        got = {}
+        for item in data:
+            if isinstance(item, tuple):
+                m = re.search(rb"UID (\d+)", item[0])
+                got[int(m.group(1))] = (item[0], item[1])
+        assert got[1][1].startswith(b"from 2004"), got
+        assert got[2][1].startswith(b"seen with Courier"), got
+        assert b"$Forwarded" in got[2][0] and b"\\Seen" in got[2][0], got
+        typ, data = c.uid("SEARCH", "ALL")
+        uids = [int(u) for u in data[0].split()]
+        assert uids[:2] == [1, 2] and all(u >= 3 for u in uids[2:]), uids
+        assert len(uids) > 2, uids	# the mail delivered since
+        typ, data = c.lsub()
+        assert typ == "OK" and any(b"INBOX.Sent" in d for d in data), data
+        typ, data = c.select("INBOX.Sent", readonly=True)
+        assert typ == "OK"
+        assert c.untagged_responses.get("UIDVALIDITY") == [b"86000001"]
 
 
 def check_rolled_back(box, old):

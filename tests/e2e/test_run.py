@@ -81,7 +81,7 @@ def stack(tmp_path):
     root = os.path.join(base, "var")
     ports = {k: free_port() for k in ("SMTP_PORT", "SUBMISSION_PORT",
              "SMTPS_PORT", "POP3_PORT", "POP3S_PORT", "IMAP_PORT",
-             "IMAPS_PORT")}
+             "IMAPS_PORT", "WEBMAIL_PORT")}
     log = open(tmp_path / "run.out", "w")
     procs = []
     try:
@@ -261,7 +261,7 @@ def test_run_as_root_in_a_private_directory_then_resumed(tmp_path):
     root = os.path.join(base, "var")
     ports = {k: free_port() for k in ("SMTP_PORT", "SUBMISSION_PORT",
              "SMTPS_PORT", "POP3_PORT", "POP3S_PORT", "IMAP_PORT",
-             "IMAPS_PORT")}
+             "IMAPS_PORT", "WEBMAIL_PORT")}
     env = dict(os.environ, HSMAIL_ROOT=root, HSMAIL_BUILD=BUILD,
                **{k: str(v) for k, v in ports.items()})
     procs = []

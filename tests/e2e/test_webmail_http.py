@@ -61,15 +61,23 @@ def test_login_session_logout(wm):
 
 
 def test_bad_password_and_limit(wm):
+    # The failed-login limiter every door shares (loginfail(5)): no delay
+    # (the test does not time), five failures lock an address out.
+    for k, v in (("delay", 0), ("ipmax", 5), ("usermax", 3)):
+        wm.i.control("loginfail-" + k, "%d\n" % v)
     c = Client(wm)
     r, _ = c.login(password="wrong")
     assert r.status == 303 and "e=bad" in r.getheader("Location")
     assert "sqwebmail" not in c.cookies
-    for _ in range(12):
-        c.login(password="wrong")
-    r, _ = c.login()		# right password, but the address is blocked
+    # Different wrong passwords (one repeated is counted once: a phone
+    # with an old password).
+    for i in range(5):
+        c.login(password="wrong-%d" % i)
+    r, _ = c.login()		# right password, but the address is locked
     assert "e=many" in r.getheader("Location")
     assert "sqwebmail" not in c.cookies
+    r, page = c.get(r.getheader("Location").replace("./", "/webmail/"))
+    assert r.status == 200 and 'name="pass"' in page
 
 
 def test_csrf_refused(wm):
