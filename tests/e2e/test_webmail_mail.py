@@ -3,10 +3,12 @@ the real MIME layer: reading (charsets and RFC 2047 decoded to UTF-8,
 format=flowed, the HTML or text alternative, attachments downloaded as
 they were sent, inline cid: images, HTML attachments never rendered), the
 list (sender's name with the address in its title, sizes, every sort
-order both ways, conversations), drafts saved and resumed with their
-attachments, uploads bounded by the quota, the address book."""
+order both ways, conversations), reply to all without the user's own address, forward inline and as
+an attachment, drafts saved and resumed with their attachments, uploads
+bounded by the quota, the address book."""
 import email
 import email.policy
+import html
 import os
 import re
 import time
@@ -394,3 +396,81 @@ def test_address_book(wm):
     with open(os.path.join(wm.home, "sqwebmail-addressbook"),
               encoding="utf-8") as f:
         assert "ann@" not in f.read()
+
+
+def test_reply_all_and_forward(wm):
+    wm.deliver(b"From: \"Doe, John\" <john@example.org>\n"
+               b"To: demo@example.test, Amy <amy@example.org>\n"
+               b"Cc: DEMO@Example.Test, other@example.test, amy@example.org\n"
+               b"Subject: team lunch\nMessage-ID: <lunch@example.org>\n\n"
+               b"Where shall we go?\n")
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    u = uid_of(page, "team lunch")
+
+    def field(page, name):
+        return html.unescape(re.search(r'name="%s" value="([^"]*)"' % name,
+                                       page).group(1))
+
+    # Reply: the sender only, the name with its comma quoted.
+    r, page = c.get("/webmail/compose?r=reply&f=INBOX&u=" + u)
+    assert field(page, "to") == '"Doe, John" <john@example.org>'
+    assert field(page, "cc") == ""
+    assert field(page, "subject") == "Re: team lunch"
+    assert "&gt; Where shall we go?" in page
+    # Reply to all: everyone else once, never the user.
+    r, page = c.get("/webmail/compose?r=all&f=INBOX&u=" + u)
+    assert field(page, "to") == ('"Doe, John" <john@example.org>, '
+                                 'Amy <amy@example.org>')
+    assert field(page, "cc") == "other@example.test"
+    tok = hidden(page, "csrf")
+    body, ct = multipart([("csrf", tok), ("to", field(page, "to")),
+                          ("cc", field(page, "cc")), ("subject", "Re: team "
+                          "lunch"), ("text", "The usual place."),
+                          ("r", "all"), ("f", "INBOX"), ("u", u),
+                          ("do", "send")])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303 and "e=" not in r.getheader("Location")
+    got = wait_delivered(wm, "other", "The usual place")
+    msg = email.message_from_bytes(got, policy=email.policy.default)
+    assert msg["In-Reply-To"] == "<lunch@example.org>"
+    assert "demo@" not in (msg["To"] or "").lower()
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert re.search(r'class="msg[^"]* answered[^"]*">(?:(?!</li>).)*team '
+                     r'lunch', page, re.S)
+    # Forward inline: no one addressed, the text and its headers in it.
+    r, page = c.get("/webmail/compose?r=fwd&f=INBOX&u=" + u)
+    assert field(page, "to") == "" and field(page, "subject") == \
+        "Fwd: team lunch"
+    assert "Where shall we go?" in page and "&gt; Where" not in page
+    # Forward as an attachment: the message goes whole.
+    r, page = c.get("/webmail/compose?r=fwdatt&f=INBOX&u=" + u)
+    assert field(page, "subject") == "Fwd: team lunch"
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("subject", "Fwd: team lunch"), ("text", "FYI"),
+                          ("r", "fwdatt"), ("f", "INBOX"), ("u", u),
+                          ("do", "send")])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303 and "e=" not in r.getheader("Location")
+    got = wait_delivered(wm, "other", "FYI")
+    msg = email.message_from_bytes(got, policy=email.policy.default)
+    att = [p for p in msg.iter_attachments()]
+    assert [p.get_content_type() for p in att] == ["message/rfc822"]
+    assert b"Where shall we go?" in att[0].as_bytes()
+
+
+def wait_delivered(wm, user, text=None):
+    """The first message in user's INBOX (holding text, when given)."""
+    md = wm.maildir(user)
+    end = time.time() + 60
+    while time.time() < end:
+        for d in ("new", "cur"):
+            p = os.path.join(md, d)
+            for n in sorted(os.listdir(p)) if os.path.isdir(p) else []:
+                got = open(os.path.join(p, n), "rb").read()
+                if text is None or text.encode() in got:
+                    return got
+        time.sleep(0.2)
+    raise AssertionError("nothing delivered to %s" % user)
+
