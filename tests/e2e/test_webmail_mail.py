@@ -3,12 +3,15 @@ the real MIME layer: reading (charsets and RFC 2047 decoded to UTF-8,
 format=flowed, the HTML or text alternative, attachments downloaded as
 they were sent, inline cid: images, HTML attachments never rendered), the
 list (sender's name with the address in its title, sizes, every sort
-order both ways, conversations), reply to all without the user's own address, forward inline and as
+order both ways, conversations, pages, search in the text), the actions
+on several messages at once and the folders as the IMAP server then sees
+them, reply to all without the user's own address, forward inline and as
 an attachment, drafts saved and resumed with their attachments, uploads
 bounded by the quota, the address book."""
 import email
 import email.policy
 import html
+import imaplib
 import os
 import re
 import time
@@ -16,7 +19,8 @@ import urllib.parse
 
 import pytest
 
-from webmailutil import USER, Client, Webmail, hidden
+from imaputil import Imap
+from webmailutil import PASSWORD, USER, Client, Webmail, hidden
 
 
 @pytest.fixture
@@ -474,3 +478,131 @@ def wait_delivered(wm, user, text=None):
         time.sleep(0.2)
     raise AssertionError("nothing delivered to %s" % user)
 
+
+def test_list_actions_agree_with_imap(wm):
+    """Several messages at once marked, flagged, deleted to Trash, moved
+    to an own folder that is renamed; Trash emptied; the list paged and
+    searched in the text; each step as the IMAP server sees it."""
+    for i in range(55):
+        wm.deliver(("From: Bulk Sender <bulk@example.org>\nTo: demo@example"
+                    ".test\nSubject: Bulk %d\n\nbody %s\n" %
+                    (i, "zucchini" if i == 7 else "words")).encode())
+    c = Client(wm)
+    c.login()
+    tok = c.csrf()
+    imap = Imap(wm.i, wm.procs)
+    m = imaplib.IMAP4("127.0.0.1", imap.start(), timeout=60)
+    m.login(USER, PASSWORD)
+
+    def by_imap(folder):
+        """subject -> (uid, flags) of folder, through IMAP."""
+        typ, _ = m.select(folder, readonly=True)
+        assert typ == "OK", folder
+        typ, data = m.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER."
+                          "FIELDS (SUBJECT)])")
+        out = {}
+        for item in data:
+            if isinstance(item, tuple):
+                meta = item[0].decode()
+                subj = item[1].decode().split(":", 1)[1].strip()
+                out[subj] = (re.search(r"UID (\d+)", meta).group(1),
+                             set(re.search(r"FLAGS \(([^)]*)\)", meta)
+                                 .group(1).split()))
+        return out
+
+    def rows(page):
+        """subject -> the row's classes, on a list page."""
+        return {html.unescape(re.search(r'<span class="subj">([^<]*)',
+                                        r.group(2)).group(1)): r.group(1)
+                for r in re.finditer(r'<li class="msg([^"]*)">(.*?)</li>',
+                                     page, re.S)}
+
+    inbox = by_imap("INBOX")
+    uid = {s: v[0] for s, v in inbox.items()}
+    # Paged: 50 a page, the newest first (arrival as IMAP has it, then
+    # UID), then the rest.
+    typ, data = m.uid("FETCH", "1:*", "(UID INTERNALDATE)")
+    arrival = sorted(((time.mktime(imaplib.Internaldate2tuple(d)),
+                       int(re.search(rb"UID (\d+)", d).group(1)))
+                      for d in data), reverse=True)
+    subj_of = {int(v): s for s, v in uid.items()}
+    newest = [subj_of[u] for _, u in arrival]
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert list(rows(page)) == newest[:50] and 'id="next"' in page
+    r, page = c.get("/webmail/list?f=INBOX&p=1")
+    assert list(rows(page)) == newest[50:]
+    assert 'id="prev"' in page and 'id="next"' not in page
+    # Quick search finds a word of the text only.
+    r, page = c.get("/webmail/list?f=INBOX&q=Zucchini")
+    assert list(rows(page)) == ["Bulk 7"]
+
+    def act(a, subjects, folder="INBOX", **kw):
+        fields = [("csrf", tok), ("f", folder), ("a", a)] + \
+            [("u", uid[s]) for s in subjects] + list(kw.items())
+        r, _ = c.post("/webmail/act", fields)
+        assert r.status == 303, a
+    # Without the token nothing changes.
+    r, _ = c.post("/webmail/act", [("f", "INBOX"), ("a", "flag"),
+                                   ("u", uid["Bulk 1"])])
+    assert r.status == 403
+    act("flag", ["Bulk 1", "Bulk 2", "Bulk 3"])
+    act("seen", ["Bulk 1", "Bulk 2"])
+    act("unseen", ["Bulk 1"])
+    web = {}
+    for p in (0, 1):
+        r, page = c.get("/webmail/list?f=INBOX&p=%d" % p)
+        web.update(rows(page))
+    assert "flagged" in web["Bulk 1"] and "unread" in web["Bulk 1"]
+    assert "flagged" in web["Bulk 2"] and "unread" not in web["Bulk 2"]
+    assert "flagged" not in web["Bulk 0"]
+    inbox = by_imap("INBOX")
+    assert inbox["Bulk 1"][1] == {"\\Flagged"}
+    assert inbox["Bulk 2"][1] == {"\\Flagged", "\\Seen"}
+    assert inbox["Bulk 3"][1] == {"\\Flagged"}
+    assert inbox["Bulk 0"][1] == set()
+    # Unread counts beside the folders: 54 of 55.
+    r, page = c.get("/webmail/folders")
+    assert re.search(r'f=INBOX">[^<]*</a> <span class="count">54 / 55<',
+                     page), page
+    # Delete two to Trash; an own folder made, one moved there, renamed.
+    act("delete", ["Bulk 4", "Bulk 2"])
+    r, _ = c.post("/webmail/folder", {"csrf": tok, "a": "create",
+                                      "to": "Projects"})
+    assert r.status == 303
+    act("move", ["Bulk 6"], to="INBOX.Projects")
+    r, _ = c.post("/webmail/folder", {"csrf": tok, "a": "rename",
+                                      "f": "INBOX.Projects", "to": "Work"})
+    assert r.status == 303
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert not {"Bulk 2", "Bulk 4", "Bulk 6"} & set(rows(page))
+    r, page = c.get("/webmail/list?f=INBOX.Work")
+    assert list(rows(page)) == ["Bulk 6"]
+    typ, boxes = m.list()
+    names = {b.decode().rsplit(' "." ', 1)[-1].strip('"') for b in boxes}
+    assert "INBOX.Work" in names and "INBOX.Projects" not in names
+    assert list(by_imap("INBOX.Work")) == ["Bulk 6"]
+    trash = by_imap("INBOX.Trash")
+    assert set(trash) == {"Bulk 2", "Bulk 4"}
+    # The flags travel with the message.
+    assert trash["Bulk 2"][1] >= {"\\Flagged", "\\Seen"}
+    inbox = by_imap("INBOX")
+    assert len(inbox) == 52 and not {"Bulk 2", "Bulk 4", "Bulk 6"} & \
+        set(inbox)
+    # Empty Trash: gone for good, in IMAP too.
+    r, page = c.get("/webmail/list?f=INBOX.Trash")
+    assert 'id="empty"' in page
+    r, _ = c.post("/webmail/act", [("csrf", tok), ("f", "INBOX.Trash"),
+                                   ("a", "empty")])
+    assert r.status == 303
+    r, page = c.get("/webmail/list?f=INBOX.Trash")
+    assert rows(page) == {}
+    assert by_imap("INBOX.Trash") == {}
+    # An own folder deleted.
+    r, _ = c.post("/webmail/folder", {"csrf": tok, "a": "delete",
+                                      "f": "INBOX.Work"})
+    assert r.status == 303
+    typ, boxes = m.list()
+    assert not any(b"INBOX.Work" in b for b in boxes)
+    r, page = c.get("/webmail/folders")
+    assert "INBOX.Work" not in page
+    m.logout()
