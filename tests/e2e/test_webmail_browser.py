@@ -1,23 +1,25 @@
 """The webmail in headless Chromium (Debian's chromium, driven by
 playwright-core from tests/webmail/setup): the whole flow on a desktop and
 a 360-pixel phone with screenshots kept in the test's directory
-(webmail-shots/), the sent reply found delivered, what was moved and
-deleted found in the Maildir and seen the same through the IMAP server
-(folders, UIDs, flags), and a corpus of hostile
+(webmail-shots/), the sent reply found delivered, a draft saved, resumed
+and sent with its attachment, what was moved and deleted found in the
+Maildir and seen the same through the IMAP server (folders, UIDs, flags,
+the flags set in the browser), and a corpus of hostile
 messages each opened with a check that no script ran and nothing was
 fetched from outside the page's origin."""
 import base64
+import email
+import email.policy
+import html
+import imaplib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
 
 import pytest
-
-import html
-import imaplib
-import re
 
 from conftest import SRC
 from imaputil import Imap
@@ -68,9 +70,27 @@ def test_browser_flow(wm, tmp_path):
                    (i, i, i, i))
     res = run_browser(wm, shots_dir(tmp_path), "flow")
     assert not res["fail"], res["fail"]
-    # The replies went out through qmail-inject: both end in Sent.
+    # The replies and the draft went out through qmail-inject: all three
+    # end in Sent; the draft left Drafts and arrived with its attachment.
     sent = os.path.join(wm.maildir(), ".Sent", "cur")
-    assert len(os.listdir(sent)) == 2
+    assert len(os.listdir(sent)) == 3
+    drafts = os.path.join(wm.maildir(), ".Drafts", "cur")
+    assert os.listdir(drafts) == []
+    md = wm.maildir("other")
+    got = None
+    end = time.time() + 60
+    while got is None and time.time() < end:
+        for d in ("new", "cur"):
+            p = os.path.join(md, d)
+            for n in os.listdir(p) if os.path.isdir(p) else []:
+                got = open(os.path.join(p, n), "rb").read()
+        time.sleep(0.2)
+    assert got is not None, "the draft was not delivered"
+    msg = email.message_from_bytes(got, policy=email.policy.default)
+    assert msg["Subject"] == "Draft from desktop"
+    assert msg.get_body(("plain",)).get_content().strip() == "Final words"
+    assert [a.get_filename() for a in msg.iter_attachments()] == \
+        ["plan.txt"]
     # What was moved and deleted in the browser, in the Maildir.
     def subjects(folder):
         d = os.path.join(wm.maildir(), folder, "cur")
@@ -98,6 +118,7 @@ def test_browser_flow(wm, tmp_path):
             "INBOX.Drafts", "INBOX.Junk"} <= names, names
     web = Client(wm)
     web.login()
+    flagged = set()
     for folder in ("INBOX", "INBOX.Archive", "INBOX.Trash", "INBOX.Sent"):
         c.select(folder, readonly=True)
         typ, data = c.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER."
@@ -124,6 +145,12 @@ def test_browser_flow(wm, tmp_path):
                         "flagged" in cls))
         assert by_web == by_imap, (folder, by_web ^ by_imap)
         assert by_web, folder
+        flagged |= {(folder, x[1], x[2]) for x in by_imap if x[4]}
+    # What was flagged in the browser (by keyboard, and two at once with
+    # "read"), flagged in IMAP.
+    assert flagged == {("INBOX", "Welcome to your webmail", True),
+                       ("INBOX", "Newsletter number 5", True),
+                       ("INBOX", "Newsletter number 6", True)}, flagged
     c.logout()
 
 
