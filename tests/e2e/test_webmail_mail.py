@@ -606,3 +606,42 @@ def test_list_actions_agree_with_imap(wm):
     r, page = c.get("/webmail/folders")
     assert "INBOX.Work" not in page
     m.logout()
+
+
+def test_remote_images_print_and_headers(wm):
+    """Remote images blocked until asked for, for that message; the print
+    view without the page's bars; the full headers as plain text."""
+    wm.deliver(b"From: shop@example.org\nTo: demo@example.test\n"
+               b"Subject: offers\nX-Tracking: abc123\nMIME-Version: 1.0\n"
+               b"Content-Type: text/html; charset=utf-8\n\n"
+               b"<p>Deals</p><img src=\"http://track.example.org/p.gif\">"
+               b"<img src=\"https://cdn.example.org/logo.png\">\n")
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    u = uid_of(page, "offers")
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + u)
+    assert 'id="remote"' in page
+    assert "track.example.org" not in page
+    r, body = c.get("/webmail/body?f=INBOX&u=" + u)
+    csp = r.getheader("Content-Security-Policy")
+    assert "img-src 'self' data:;" in csp and "http:" not in csp
+    assert "track.example.org" not in body and "cdn.example.org" not in body
+    assert 'class="blocked"' in body and "Deals" in body
+    # Asked for: this message's frame loads them.
+    r, page = c.get("/webmail/msg?f=INBOX&u=%s&remote=1" % u)
+    assert 'id="remote"' not in page and "remote=1" in page
+    r, body = c.get("/webmail/body?f=INBOX&u=%s&remote=1" % u)
+    assert "https:" in r.getheader("Content-Security-Policy")
+    assert 'src="http://track.example.org/p.gif"' in body
+    assert 'class="blocked"' not in body
+    # Print: the message alone (no bars, no actions), printed at once.
+    r, page = c.get("/webmail/print?f=INBOX&u=" + u)
+    assert r.status == 200 and '<main class="print">' in page
+    assert 'class="msgbar"' not in page and 'id="logout"' not in page
+    assert 'id="subject">offers<' in page
+    # Full headers: the message as stored, as text.
+    r, src = c.get("/webmail/src?f=INBOX&u=" + u)
+    assert r.getheader("Content-Type").startswith("text/plain")
+    assert r.getheader("X-Content-Type-Options") == "nosniff"
+    assert "X-Tracking: abc123" in src and "<img src=" in src
