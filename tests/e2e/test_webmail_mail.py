@@ -645,3 +645,39 @@ def test_remote_images_print_and_headers(wm):
     assert r.getheader("Content-Type").startswith("text/plain")
     assert r.getheader("X-Content-Type-Options") == "nosniff"
     assert "X-Tracking: abc123" in src and "<img src=" in src
+
+
+def test_several_uploads_own_from_and_quota(wm):
+    """Two files chosen at once go out together; a From or Sender slipped
+    into the form changes nothing (the login's address is the sender);
+    the list shows the mailbox's quota."""
+    md = wm.maildir()
+    os.makedirs(md, exist_ok=True)
+    with open(os.path.join(md, "maildirsize"), "w") as f:
+        f.write("10000000S\n2500000 3\n")
+    st = os.stat(wm.home)
+    os.chown(os.path.join(md, "maildirsize"), st.st_uid, st.st_gid)
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    m = re.search(r'<p class="quota">([^<]*)<meter min="0" max="100" '
+                  r'value="(\d+)">', page)
+    assert m and m.group(2) == "25", page
+    assert "/" in m.group(1)
+    tok = hidden(page, "csrf")
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("from", "boss@example.test"),
+                          ("sender", "boss@example.test"),
+                          ("subject", "two files"), ("text", "both"),
+                          ("do", "send")],
+                         [("att", "a.txt", "text/plain", b"first\n"),
+                          ("att", "b.png", "image/png", PNG)])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303 and "e=" not in r.getheader("Location")
+    got = wait_delivered(wm, "other", "two files")
+    msg = email.message_from_bytes(got, policy=email.policy.default)
+    assert msg["From"] == "demo@example.test" and msg["Sender"] is None
+    assert b"boss@" not in got
+    assert [a.get_filename() for a in msg.iter_attachments()] == \
+        ["a.txt", "b.png"]
+    assert [a for a in msg.iter_attachments()][1].get_content() == PNG
