@@ -311,7 +311,7 @@ list_folders(struct wm *w, const char *folder, long cur_unseen,
 		unseen = strcmp(fv[i].name, folder) == 0 ? cur_unseen :
 		    folder_unseen(fv[i].name);
 		snprintf(num, sizeof(num), "%ld", unseen);
-		wm_fmt(w, "<li{}><a href=\"{}/list?f={u}\">{}"
+		wm_fmt(w, "<li{!}><a href=\"{}/list?f={u}\">{}"
 		    "</a>", strcmp(fv[i].name, folder) == 0 ?
 		    " class=\"current\"" : "", w->base, fv[i].name,
 		    pg_folder_label(fv[i].name, fv[i].special));

@@ -139,8 +139,7 @@ def test_reading_decoded(wm):
 
 
 def http_bytes(wm, c, path):
-    import http.client
-    h = http.client.HTTPConnection("127.0.0.1", wm.port, timeout=60)
+        h = http.client.HTTPConnection("127.0.0.1", wm.port, timeout=60)
     h.request("GET", path, headers={
         "Host": "127.0.0.1:%d" % wm.port,
         "Cookie": "; ".join("%s=%s" % kv for kv in c.cookies.items())})
@@ -577,6 +576,9 @@ def test_list_actions_agree_with_imap(wm):
     assert not {"Bulk 2", "Bulk 4", "Bulk 6"} & set(rows(page))
     r, page = c.get("/webmail/list?f=INBOX.Work")
     assert list(rows(page)) == ["Bulk 6"]
+    # The folder shown is marked among the folders.
+    assert '<li class="current"><a href="/webmail/list?f=INBOX.Work">' \
+        in page
     typ, boxes = m.list()
     names = {b.decode().rsplit(' "." ', 1)[-1].strip('"') for b in boxes}
     assert "INBOX.Work" in names and "INBOX.Projects" not in names
@@ -681,3 +683,4 @@ def test_several_uploads_own_from_and_quota(wm):
     assert [a.get_filename() for a in msg.iter_attachments()] == \
         ["a.txt", "b.png"]
     assert [a for a in msg.iter_attachments()][1].get_content() == PNG
+
