@@ -11,6 +11,7 @@ bounded by the quota, the address book."""
 import email
 import email.policy
 import html
+import http.client
 import imaplib
 import os
 import re
@@ -139,7 +140,8 @@ def test_reading_decoded(wm):
 
 
 def http_bytes(wm, c, path):
-        h = http.client.HTTPConnection("127.0.0.1", wm.port, timeout=60)
+    import http.client
+    h = http.client.HTTPConnection("127.0.0.1", wm.port, timeout=60)
     h.request("GET", path, headers={
         "Host": "127.0.0.1:%d" % wm.port,
         "Cookie": "; ".join("%s=%s" % kv for kv in c.cookies.items())})
@@ -684,3 +686,49 @@ def test_several_uploads_own_from_and_quota(wm):
         ["a.txt", "b.png"]
     assert [a for a in msg.iter_attachments()][1].get_content() == PNG
 
+
+def test_hundred_megabyte_attachment(wm):
+    """A 100 MB message: listed with its size, opened, its attachment
+    downloaded whole, the list still answering afterwards."""
+    import base64
+    import hashlib
+    data = hashlib.sha256(b"seed").digest() * (75 * 1024 * 1024 // 32)
+    enc = base64.encodebytes(data)
+    wm.deliver(b"From: big@example.org\nTo: demo@example.test\n"
+               b"Subject: the big one\nMIME-Version: 1.0\n"
+               b"Content-Type: multipart/mixed; boundary=zz\n\n--zz\n"
+               b"Content-Type: text/plain\n\nsee the file\n--zz\n"
+               b"Content-Type: application/octet-stream\n"
+               b"Content-Transfer-Encoding: base64\n"
+               b"Content-Disposition: attachment; filename=\"big.bin\"\n\n" +
+               enc + b"--zz--\n")
+    del enc
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert r.status == 200
+    u = uid_of(page, "the big one")
+    assert re.search(r'<span class="size">1\d\d(\.\d)? MB</span>', page)
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + u)
+    assert r.status == 200 and "see the file" in page
+    part = re.search(r'href="(/webmail/part\?[^"]*)"[^>]*>[^<]*big\.bin',
+                     page)
+    assert part, page
+    h = http.client.HTTPConnection("127.0.0.1", wm.port, timeout=600)
+    h.request("GET", html.unescape(part.group(1)), headers={
+        "Cookie": "; ".join("%s=%s" % kv for kv in c.cookies.items())})
+    resp = h.getresponse()
+    assert resp.status == 200
+    assert "attachment" in resp.getheader("Content-Disposition")
+    got = hashlib.sha256()
+    n = 0
+    while True:
+        b = resp.read(1 << 20)
+        if not b:
+            break
+        got.update(b)
+        n += len(b)
+    h.close()
+    assert n == len(data) and got.digest() == hashlib.sha256(data).digest()
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert r.status == 200 and "the big one" in page
