@@ -63,6 +63,7 @@ static void	list_row(struct wm *, const char *, int, struct list *,
 static long	folder_unseen(const char *);
 static void	list_folders(struct wm *, const char *, long,
 		    struct mstore_folder *, size_t);
+static void	redirect_view(struct wm *, const char *);
 
 /* Append b[0..n) without NUL and control characters, at most max bytes
  * (not cutting a UTF-8 character), then a NUL.  0 or -1. */
@@ -421,6 +422,12 @@ page_list(struct wm *w)
 	    "action=\"{}/act\" class=\"acts\"><input type=\"hidden\" "
 	    "name=\"f\" value=\"{}\"><input type=\"hidden\" name=\"from\" "
 	    "value=\"list\">", w->base, folder);
+	/* The view comes back after an action: the same order, search
+	 * and page. */
+	snprintf(num, sizeof(num), "%lu", page);
+	wm_fmt(w, "<input type=\"hidden\" name=\"s\" value=\"{}\">"
+	    "<input type=\"hidden\" name=\"q\" value=\"{}\">"
+	    "<input type=\"hidden\" name=\"p\" value=\"{}\">", sarg, q, num);
 	pg_csrf(w);
 	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
 		wm_fmt(w, "<button name=\"a\" value=\"{}\" "
@@ -543,6 +550,34 @@ out:
 	str_free(&canon);
 }
 
+/* Back to the list of folder as it was shown: the order, search and
+ * page of the form (the list page checks them again). */
+static void
+redirect_view(struct wm *w, const char *folder)
+{
+	struct str rel = STR_INIT(4096);
+	const char *sv = cgi_form_gets(&w->form, "s", "");
+	const char *q = cgi_form_gets(&w->form, "q", "");
+	unsigned long page = 0;
+
+	(void)num_parses(cgi_form_gets(&w->form, "p", "0"), 100000, &page);
+	if (strlen(sv) > 16)
+		sv = "";
+	if (strlen(q) > SEARCH_MAX)
+		q = "";
+	if (str_cats(&rel, "list?f=") == -1 ||
+	    cgi_url_escape(&rel, folder, strlen(folder)) == -1 ||
+	    (*sv != '\0' && (str_cats(&rel, "&s=") == -1 ||
+	    cgi_url_escape(&rel, sv, strlen(sv)) == -1)) ||
+	    (*q != '\0' && (str_cats(&rel, "&q=") == -1 ||
+	    cgi_url_escape(&rel, q, strlen(q)) == -1)) ||
+	    (page > 0 && str_printf(&rel, "&p=%lu", page) == -1))
+		pg_redirect_list(w, folder);
+	else
+		wm_redirect(w, rel.s);
+	str_free(&rel);
+}
+
 /* Flags, move, delete (to Trash), empty Trash, for several messages. */
 void
 page_act(struct wm *w)
@@ -622,7 +657,7 @@ page_act(struct wm *w)
 			(void)pg_expunge(mb, uids, mb->n);
 		}
 	}
-	pg_redirect_list(w, folder);
+	redirect_view(w, folder);
 out:
 	free(idx);
 	free(uids);

@@ -549,6 +549,18 @@ def test_list_actions_agree_with_imap(wm):
     act("flag", ["Bulk 1", "Bulk 2", "Bulk 3"])
     act("seen", ["Bulk 1", "Bulk 2"])
     act("unseen", ["Bulk 1"])
+    # An action brings the list back as it was: order, search, page.
+    r, page = c.get("/webmail/list?f=INBOX&s=size.a&q=Bulk&p=1")
+    acts = re.search(r'<form id="acts".*?</form>', page, re.S).group(0)
+    assert hidden(acts, "s") == "size.a" and hidden(acts, "q") == "Bulk"
+    assert hidden(acts, "p") == "1"
+    r, _ = c.post("/webmail/act", [("csrf", tok), ("f", "INBOX"),
+                                   ("a", "seen"), ("u", uid["Bulk 2"]),
+                                   ("s", "size.a"), ("q", "Bulk"),
+                                   ("p", "1")])
+    assert r.status == 303
+    assert r.getheader("Location").endswith(
+        "/webmail/list?f=INBOX&s=size.a&q=Bulk&p=1")
     web = {}
     for p in (0, 1):
         r, page = c.get("/webmail/list?f=INBOX&p=%d" % p)
