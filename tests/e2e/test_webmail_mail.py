@@ -744,3 +744,59 @@ def test_hundred_megabyte_attachment(wm):
     assert n == len(data) and got.digest() == hashlib.sha256(data).digest()
     r, page = c.get("/webmail/list?f=INBOX")
     assert r.status == 200 and "the big one" in page
+
+
+def test_every_charset_label(wm):
+    """A message in every charset label Python knows, the common web
+    labels, and broken ones, each with markup in its subject (as an
+    encoded word) and its text: the list and the message are valid UTF-8
+    with the markup escaped."""
+    import encodings.aliases
+    labels = set(encodings.aliases.aliases.values()) | {
+        "utf-8", "UTF8", "us-ascii", "iso-8859-1", "latin1", "windows-1252",
+        "cp1251", "koi8-r", "koi8-u", "gb2312", "gbk", "gb18030", "big5",
+        "big5-hkscs", "euc-jp", "iso-2022-jp", "shift_jis", "sjis",
+        "euc-kr", "ks_c_5601-1987", "iso-2022-kr", "tis-620",
+        "windows-874", "viscii", "utf-16", "utf-16le", "utf-16be",
+        "utf-32", "utf-7", "x-user-defined", "replacement", "hz-gb-2312",
+        "x-mac-cyrillic", "macintosh", "ibm866", "iso-8859-8-i",
+        "x-unknown-evil", "", "\"quoted\"", "a b", "../../etc/passwd",
+        "x" * 300, "utf-8'en'", "=?utf-8?q?x?=", "%00", "unicode-1-1-utf-7"}
+    labels = sorted(labels)
+    for i, cs in enumerate(labels):
+        wm.deliver(("From: cs%d@example.org\nTo: demo@example.test\n"
+                    "Subject: cs%d =?%s?Q?=3Cscript=3Ex=3C/script=3E?=\n"
+                    "MIME-Version: 1.0\nContent-Type: text/plain; "
+                    "charset=\"%s\"\n\n" % (i, i, cs, cs)).encode() +
+                   b"<script>alert(1)</script> caf\xe9 \x1b$B\x00\xff\xfe+ADw-"
+                   b"\n")
+    c = Client(wm)
+    c.login()
+
+    def raw(path):
+        h = http.client.HTTPConnection("127.0.0.1", wm.port, timeout=120)
+        h.request("GET", path, headers={"Cookie": "; ".join(
+            "%s=%s" % kv for kv in c.cookies.items())})
+        r = h.getresponse()
+        data = r.read()
+        h.close()
+        assert r.status == 200, path
+        return data.decode("utf-8")     # strict: valid UTF-8 or fails
+
+    uids = {}
+    p = 0
+    while True:
+        page = raw("/webmail/list?f=INBOX&p=%d" % p)
+        assert "<script>" not in page.split("</head>", 1)[1]
+        for m in re.finditer(r'<li class="msg[^"]*">.*?</li>', page, re.S):
+            n = re.search(r'cs(\d+)@', m.group(0)).group(1)
+            uids[int(n)] = re.search(r'[?&]amp;u=(\d+)', m.group(0)).group(1)
+        if 'id="next"' not in page:
+            break
+        p += 1
+    assert sorted(uids) == list(range(len(labels)))
+    for i, cs in enumerate(labels):
+        page = raw("/webmail/msg?f=INBOX&u=" + uids[i])
+        body = page.split("</head>", 1)[1]
+        assert "<script" not in body and "alert(1)</" not in body, cs
+        assert "<script>x" not in page, cs
