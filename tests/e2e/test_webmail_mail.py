@@ -217,6 +217,9 @@ def test_list_sorts_and_threads(wm):
                    "bob@example.org"]
     assert re.search(r'class="msg[^"]* d1"[^>]*>.*?amy@', page, re.S)
     assert re.search(r'class="msg[^"]* d2"[^>]*>.*?carl@', page, re.S)
+    # Oldest conversation first: melons, then apples with its replies.
+    assert order("thread.a")[0] == ["bob@example.org", "zed@example.org",
+                                    "amy@example.org", "carl@example.org"]
     # Sizes are real; an unknown order is the default one.
     assert ">4 KB<" in page or ">5 KB<" in page
     assert " 0 B<" not in page
@@ -224,6 +227,10 @@ def test_list_sorts_and_threads(wm):
     # The sort survives paging links.
     r, page = c.get("/webmail/list?f=INBOX&s=from.a")
     assert '<option value="from.a" selected>' in page
+    # ... and goes along to the other folders.
+    assert 'href="/webmail/list?f=INBOX.Sent&amp;s=from.a"' in page
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert 'href="/webmail/list?f=INBOX.Sent"' in page
 
 
 def test_drafts_resumed_with_attachments(wm):
