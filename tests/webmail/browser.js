@@ -1,5 +1,5 @@
 // browser.js - the webmail as a person uses it, in Debian's headless
-// Chromium driven by playwright-core: log in, read, reply with an
+// Chromium driven by playwright-core: log in, read, print, reply with an
 // attachment, send, move, delete, search, sort, keyboard shortcuts, flags
 // on several messages at once, a draft saved, resumed from Drafts and
 // sent, the folders, contacts and settings pages, log out, on a desktop
@@ -52,6 +52,10 @@ function row(page, subject) {
 async function flow(browser, label, viewport, moved, deleted, flagged,
     flagged2) {
 	const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+	// The print dialog, noted instead of opened.
+	await ctx.addInitScript(() => {
+		window.print = () => { window.__printed = 1; };
+	});
 	const page = await ctx.newPage();
 	const offsite = [];
 	curpage = page;
@@ -77,7 +81,17 @@ async function flow(browser, label, viewport, moved, deleted, flagged,
 	check(label + " message near the top", subj.y < 220, String(subj.y));
 	await page.click("#more");
 	await shot(page, label + "-read-menu");
-	await page.click("#more");
+	if (label === "desktop") {
+		// Print: the message alone, and the print dialog.
+		await go(page, "#print");
+		await page.waitForFunction(() => window.__printed === 1);
+		check(label + " print view", await page.locator("header.bar")
+		    .count() === 0 && await page.locator("#subject").count() === 1);
+		await shot(page, label + "-print", true);
+		await page.goBack();
+		await page.waitForSelector("#subject");
+	} else
+		await page.click("#more");
 	// Reply with an attachment.
 	await go(page, "#reply");
 	const to = await page.inputValue("#to");
