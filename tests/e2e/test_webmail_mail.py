@@ -807,3 +807,42 @@ def test_every_charset_label(wm):
         body = page.split("</head>", 1)[1]
         assert "<script" not in body and "alert(1)</" not in body, cs
         assert "<script>x" not in page, cs
+
+
+def test_no_path_outside_the_maildir(wm):
+    """Folder names that climb out of the Maildir, in every place a
+    folder is named: refused, and nothing made or moved outside."""
+    wm.deliver(b"From: a@example.org\nTo: demo@example.test\n"
+               b"Subject: stays\n\nhere\n")
+    c = Client(wm)
+    c.login()
+    tok = c.csrf()
+    r, page = c.get("/webmail/list?f=INBOX")
+    u = uid_of(page, "stays")
+    home = os.path.dirname(wm.maildir())
+    before = sorted(os.listdir(home))
+    bad = ["../../etc", "INBOX/../..", "..", "INBOX/../../x", "/etc",
+           "INBOX.../x", ".", "INBOX/..", "../Maildir"]
+    for b in bad:
+        for path in ("list", "msg", "print", "body", "src", "part"):
+            r, _ = c.get("/webmail/%s?f=%s&u=%s&p=1" %
+                         (path, urllib.parse.quote(b, safe=""), u))
+            assert r.status == 404, (path, b)
+        r, page = c.get("/webmail/compose?r=reply&f=%s&u=%s" %
+                        (urllib.parse.quote(b, safe=""), u))
+        assert r.status == 200 and "here" not in page, b
+        r, _ = c.post("/webmail/act", [("csrf", tok), ("f", "INBOX"),
+                                       ("a", "move"), ("u", u), ("to", b)])
+        assert r.status in (303, 400), b
+        r, _ = c.post("/webmail/act", [("csrf", tok), ("f", b),
+                                       ("a", "delete"), ("u", u)])
+        assert r.status in (400, 404), b
+        for a, f in (("create", ""), ("rename", "INBOX.Sent"),
+                     ("delete", b)):
+            r, _ = c.post("/webmail/folder", {"csrf": tok, "a": a, "f": f,
+                                              "to": b})
+            assert r.status == 400, (a, b)
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert uid_of(page, "stays") == u
+    assert sorted(os.listdir(home)) == before
+    assert os.path.isdir(os.path.join(wm.maildir(), ".Sent"))
