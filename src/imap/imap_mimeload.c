@@ -25,6 +25,8 @@
 
 static struct {
 	int	 (*open_fd)(int, struct mime_msg **);
+	int	 (*open_mem)(const void *, size_t, struct mime_msg **);
+	int	 (*envelope)(struct mime_msg *, struct str *);
 	void	 (*free_)(struct mime_msg *);
 	int	 (*summary)(struct mime_msg *, struct str *);
 	int	 (*summary_get)(const void *, size_t, int, const char **,
@@ -87,6 +89,8 @@ load(void)
 		goto nolib;
 	}
 	SYM(open_fd, "mime_open_fd");
+	SYM(open_mem, "mime_open_mem");
+	SYM(envelope, "mime_envelope");
 	SYM(free_, "mime_free");
 	SYM(summary, "mime_summary");
 	SYM(summary_get, "mime_summary_get");
@@ -113,6 +117,18 @@ int
 mime_open_fd(int fd, struct mime_msg **m_r)
 {
 	return load() == -1 ? -1 : f.open_fd(fd, m_r);
+}
+
+int
+mime_open_mem(const void *data, size_t len, struct mime_msg **m_r)
+{
+	return load() == -1 ? -1 : f.open_mem(data, len, m_r);
+}
+
+int
+mime_envelope(struct mime_msg *m, struct str *out)
+{
+	return load() == -1 ? -1 : f.envelope(m, out);
 }
 
 void

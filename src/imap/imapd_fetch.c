@@ -3,7 +3,15 @@
  * BINARY RFC 3516, CONDSTORE/QRESYNC RFC 7162): the items, body
  * sections through the MIME layer (mime.h), ENVELOPE and BODYSTRUCTURE
  * from the folder's cache when a session computed them before.
+ *
+ * What a first FETCH of a large folder costs is reading: ENVELOPE needs
+ * only a message's header, RFC822.SIZE the file name's ",W=" or one
+ * count of its line ends, so that path reads the header alone where it
+ * can, parses nothing else, and leaves BODYSTRUCTURE (the whole MIME
+ * tree) to the clients that ask for it.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +23,10 @@
 
 #define FETCH_ITEMS_MAX	64
 #define SUMMARY_FIELD	'M'	/* mime_summary() in the folder's cache */
+#define ENVELOPE_FIELD	'E'	/* mime_envelope() alone, from the header */
+#define HEAD_CHUNK	8192	/* a header is read this much at a time */
+#define HEAD_WHOLE	65536	/* a file smaller is read whole when its
+				   size must be counted */
 
 enum fi_kind {
 	FI_FLAGS, FI_UID, FI_INTERNALDATE, FI_SIZE, FI_ENVELOPE, FI_BODYSTRUCT,
@@ -38,7 +50,7 @@ struct fetch {
 	struct fitem it[FETCH_ITEMS_MAX];
 	size_t	 n;
 	int	 uid;
-	int	 want_uid, want_flags, want_modseq;
+	int	 want_uid, want_flags, want_modseq, want_env;
 	int	 sets_seen;
 	int	 need_summary;
 	uint64_t changedsince;
@@ -50,6 +62,7 @@ struct fetch {
 static int	parse_items(struct fetch *, struct imap_p *);
 static int	parse_one(struct fetch *, struct imap_p *);
 static int	fetch_one(void *, size_t);
+static int	fetch(struct imapd *, struct imap_p *, int);
 static int	put_section(struct fetch *, struct fitem *, size_t,
 		    struct str *);
 static int	summary(struct imapd *, size_t, const char **, size_t *);
@@ -101,9 +114,210 @@ msg_drop(struct imapd *s)
 	s->msgcache = NULL;
 }
 
+/* eoh - the end of a header in b[0..n): just past its empty line, or 0
+ * when none is there (the MIME layer's rule: a field starts at a line
+ * that is empty, LF or CRLF, and the header ends there). */
+static size_t
+head_end(const char *b, size_t n)
+{
+	const char *q = b, *e = b + n;
+
+	if (n >= 1 && b[0] == '\n')
+		return 1;
+	if (n >= 2 && b[0] == '\r' && b[1] == '\n')
+		return 2;
+	while (q < e && (q = memchr(q, '\n', (size_t)(e - q))) != NULL) {
+		q++;
+		if (q < e && *q == '\n')
+			return (size_t)(q + 1 - b);
+		if (e - q >= 2 && q[0] == '\r' && q[1] == '\n')
+			return (size_t)(q + 2 - b);
+	}
+	return 0;
+}
+
+/* bare_lf - LFs not preceded by CR in b[0..n) (prev: the octet before
+ * b, or 0): what the CRLF form adds to the size. */
+static uint64_t
+bare_lf(const char *b, size_t n, int prev)
+{
+	const char *q = b, *e = b + n;
+	uint64_t c = 0;
+
+	while (q < e && (q = memchr(q, '\n', (size_t)(e - q))) != NULL) {
+		if ((q > b ? q[-1] : prev) != '\r')
+			c++;
+		q++;
+	}
+	return c;
+}
+
+/*
+ * head_date - the message's Date: as SORT and SENTBEFORE read it (the
+ * MIME layer's sort keys, as the summary keeps them) into what
+ * mbox_msg_learn takes.
+ */
+static int
+head_date(struct mime_msg *m, int64_t *t_r, int *tz_r)
+{
+	struct mime_sortkeys sk;
+
+	if (mime_sortkeys(m, &sk) == -1 || !sk.have_date)
+		return MSD_NONE;
+	*t_r = (int64_t)sk.date;
+	*tz_r = sk.date_tz;
+	return MSD_VALID;
+}
+
+/*
+ * head_load - read message k's header (the whole file when its size is
+ * not known: the count of its line ends is the size), learn its size
+ * and Date: for the index, and with want_env put its ENVELOPE into the
+ * folder's cache.  0, or -1 with errno.
+ */
+int
+head_load(struct imapd *s, size_t k, int want_env)
+{
+	struct str *b = &s->headbuf;
+	struct mime_msg *m = NULL;
+	struct str env = STR_INIT(STR_UNBOUNDED);
+	struct stat sb;
+	uint64_t size = s->mb->m[k].size;
+	size_t	 hlen = 0;
+	int64_t	 sd = 0;
+	int	 fd, sds = MSD_UNKNOWN, tz = 0, r = -1, small, eof = 0;
+
+	if ((fd = mbox_msg_open(s->mb, k)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1)
+		goto out;
+	str_clear(b);
+	/*
+	 * Up to the end of its header; a small file whose size must be
+	 * counted in one read.  Maildir files do not grow: a read that
+	 * reaches the size fstat gave is the last.
+	 */
+	small = size == 0 && sb.st_size < HEAD_WHOLE;
+	for (;;) {
+		size_t	 chunk;
+		ssize_t	 n;
+
+		if (b->len == 0 && small)
+			chunk = (size_t)sb.st_size + 1;
+		else
+			chunk = b->len < 65536 ? HEAD_CHUNK : b->len;
+		if (str_ready(b, chunk) == -1)
+			goto out;
+		n = read(fd, b->s + b->len, chunk);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto out;
+		b->len += (size_t)n;
+		b->s[b->len] = '\0';
+		if (n == 0 || b->len >= (size_t)sb.st_size) {
+			eof = 1;
+			hlen = head_end(b->s, b->len);
+			break;
+		}
+		if ((hlen = head_end(b->s, b->len)) != 0)
+			break;
+	}
+	if (size == 0) {
+		/* the rest of the file counted, not kept */
+		char	 tmp[65536];
+		int	 prev = b->len > 0 ? (unsigned char)b->s[b->len - 1] : 0;
+		ssize_t	 n;
+
+		size = b->len + bare_lf(b->s, b->len, 0);
+		while (!eof) {
+			n = read(fd, tmp, sizeof(tmp));
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1)
+				goto out;
+			if (n == 0)
+				break;
+			size += (uint64_t)n + bare_lf(tmp, (size_t)n, prev);
+			prev = (unsigned char)tmp[n - 1];
+		}
+	}
+	if (hlen == 0)
+		hlen = b->len;		/* all header */
+	if (mime_open_mem(b->s, hlen, &m) == -1)
+		goto out;
+	if (s->mb->m[k].sdstate == MSD_UNKNOWN)
+		sds = head_date(m, &sd, &tz);
+	if (want_env && (mime_envelope(m, &env) == -1 ||
+	    mbox_cache_put(s->mb, s->mb->m[k].uid, ENVELOPE_FIELD, env.s,
+	    env.len) == -1))
+		goto out;
+	mbox_msg_learn(s->mb, k, size, sds, sd, tz);
+	r = 0;
+out:
+	r = r == -1 ? (errno != 0 ? errno : EIO) : 0;
+	mime_free(m);
+	close(fd);
+	str_free(&env);
+	if (b->cap > 1024 * 1024)
+		str_free(b);	/* a large message's memory goes back */
+	errno = r;
+	return r == 0 ? 0 : -1;
+}
+
+/* envelope - message k's ENVELOPE: cached alone or in the summary,
+ * else read from its header. */
+static int
+envelope(struct imapd *s, size_t k, const char **v_r, size_t *n_r)
+{
+	uint32_t uid = s->mb->m[k].uid;
+	const char *b;
+	size_t	 n;
+
+	if (mbox_cache_get(s->mb, uid, ENVELOPE_FIELD, v_r, n_r) == 1)
+		return 1;
+	if (mbox_cache_get(s->mb, uid, SUMMARY_FIELD, &b, &n) == 1 &&
+	    mime_summary_get(b, n, MIME_SUM_ENVELOPE, v_r, n_r) == 1)
+		return 1;
+	if (head_load(s, k, 1) == -1)
+		return -1;
+	return mbox_cache_get(s->mb, uid, ENVELOPE_FIELD, v_r, n_r) == 1 ?
+	    1 : -1;
+}
+
+/* summary_learn - the size and Date: of a summary, for the index. */
+static void
+summary_learn(struct imapd *s, size_t k, const char *b, size_t n)
+{
+	const char *v;
+	size_t	 vn;
+	uint64_t size = 0;
+	int64_t	 t = 0;
+	long	 tz = 0;
+	int	 sds = MSD_NONE;
+	char	 tmp[64], *e;
+
+	if (mime_summary_get(b, n, MIME_SUM_SIZE, &v, &vn) == 1 &&
+	    vn < sizeof(tmp)) {
+		memcpy(tmp, v, vn);
+		tmp[vn] = '\0';
+		if ((e = strchr(tmp, ' ')) != NULL)
+			size = strtoull(e + 1, NULL, 10);
+	}
+	if (mime_summary_get(b, n, MIME_SUM_DATE, &v, &vn) == 1 &&
+	    vn < sizeof(tmp)) {
+		memcpy(tmp, v, vn);
+		tmp[vn] = '\0';
+		t = strtoll(tmp, &e, 10);
+		tz = strtol(e, NULL, 10);
+		sds = MSD_VALID;
+	}
+	mbox_msg_learn(s->mb, k, size, sds, t, (int)tz);
+}
+
 /*
  * summary - the message's mime_summary(), from the folder's cache or
- * made now (and cached, with its size for RFC822.SIZE).
+ * made now (and cached, with its size and date for the index).
  */
 static int
 summary(struct imapd *s, size_t k, const char **b_r, size_t *n_r)
@@ -126,6 +340,8 @@ summary(struct imapd *s, size_t k, const char **b_r, size_t *n_r)
 	}
 	r = mbox_cache_put(s->mb, s->mb->m[k].uid, SUMMARY_FIELD, sum.s,
 	    sum.len);
+	if (r == 0)
+		summary_learn(s, k, sum.s, sum.len);
 	str_free(&sum);
 	if (r == -1)
 		return -1;
@@ -144,9 +360,11 @@ sum_field(struct imapd *s, size_t k, int tag, const char **v, size_t *vn)
 	return mime_summary_get(b, n, tag, v, vn);
 }
 
-/* msg_vsize - RFC822.SIZE, from the cache, the summary, or a count. */
+/* msg_vsize - RFC822.SIZE: the index (the file name's W=, or counted
+ * before), the summary, or counted now, with the ENVELOPE read on the
+ * way when with_env (it needs the same file). */
 static int
-msg_vsize(struct imapd *s, size_t k, uint64_t *size)
+msg_vsize(struct imapd *s, size_t k, int with_env, uint64_t *size)
 {
 	const char *v;
 	size_t	 vn;
@@ -161,11 +379,17 @@ msg_vsize(struct imapd *s, size_t k, uint64_t *size)
 
 		if (sp != NULL) {
 			*size = strtoull(sp + 1, NULL, 10);
-			s->mb->m[k].size = *size;
+			mbox_msg_learn(s->mb, k, *size, MSD_UNKNOWN, 0, 0);
 			return 0;
 		}
 	}
-	return mbox_msg_size(s->mb, k, size);
+	if (with_env && mbox_cache_get(s->mb, s->mb->m[k].uid,
+	    ENVELOPE_FIELD, &v, &vn) == 1)
+		with_env = 0;
+	if (head_load(s, k, with_env) == -1)
+		return -1;
+	*size = s->mb->m[k].size;
+	return 0;
 }
 
 static void
@@ -303,7 +527,7 @@ parse_one(struct fetch *f, struct imap_p *p)
 	if (imap_p_word(p, "RFC822.SIZE") == 0)
 		return add_item(f, FI_SIZE) ? 0 : -1;
 	if (imap_p_word(p, "ENVELOPE") == 0) {
-		f->need_summary = 1;
+		f->want_env = 1;
 		return add_item(f, FI_ENVELOPE) ? 0 : -1;
 	}
 	if (imap_p_word(p, "BODYSTRUCTURE") == 0) {
@@ -376,9 +600,9 @@ parse_items(struct fetch *f, struct imap_p *p)
 
 	if (imap_p_word(p, "ALL") == 0) {
 		f->want_flags = 1;
+		f->want_env = 1;
 		return add_item(f, FI_FLAGS) && add_item(f, FI_INTERNALDATE) &&
-		    add_item(f, FI_SIZE) && add_item(f, FI_ENVELOPE) &&
-		    (f->need_summary = 1) ? 0 : -1;
+		    add_item(f, FI_SIZE) && add_item(f, FI_ENVELOPE) ? 0 : -1;
 	}
 	if (imap_p_word(p, "FAST") == 0) {
 		f->want_flags = 1;
@@ -388,6 +612,7 @@ parse_items(struct fetch *f, struct imap_p *p)
 	if (imap_p_word(p, "FULL") == 0) {
 		f->want_flags = 1;
 		f->need_summary = 1;
+		f->want_env = 1;
 		return add_item(f, FI_FLAGS) && add_item(f, FI_INTERNALDATE) &&
 		    add_item(f, FI_SIZE) && add_item(f, FI_ENVELOPE) &&
 		    add_item(f, FI_BODY) ? 0 : -1;
@@ -580,7 +805,7 @@ fetch_one(void *arg, size_t i)
 			break;
 		}
 		case FI_SIZE:
-			if (msg_vsize(s, (size_t)k, &sz) == -1) {
+			if (msg_vsize(s, (size_t)k, f->want_env, &sz) == -1) {
 				f->fail = errno;
 				sz = 0;
 			}
@@ -591,9 +816,12 @@ fetch_one(void *arg, size_t i)
 		case FI_ENVELOPE:
 		case FI_BODYSTRUCT:
 		case FI_BODY:
-			r = sum_field(s, (size_t)k, it->kind == FI_ENVELOPE ?
-			    MIME_SUM_ENVELOPE : it->kind == FI_BODY ?
-			    MIME_SUM_BODY : MIME_SUM_BODYSTRUCTURE, &v, &vn);
+			if (it->kind == FI_ENVELOPE)
+				r = envelope(s, (size_t)k, &v, &vn);
+			else
+				r = sum_field(s, (size_t)k, it->kind == FI_BODY ?
+				    MIME_SUM_BODY : MIME_SUM_BODYSTRUCTURE, &v,
+				    &vn);
 			if (r != 1) {
 				f->fail = r == -1 ? errno : EINVAL;
 				v = "NIL";
@@ -659,6 +887,16 @@ fetch_one(void *arg, size_t i)
 
 int
 cmd_fetch(struct imapd *s, struct imap_p *p, int uid)
+{
+	int	 r = fetch(s, p, uid);
+
+	/* the last header read goes back: an idle session keeps little */
+	str_free(&s->headbuf);
+	return r;
+}
+
+static int
+fetch(struct imapd *s, struct imap_p *p, int uid)
 {
 	struct imap_seq q = IMAP_SEQ_INIT;
 	struct fetch *f;

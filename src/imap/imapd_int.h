@@ -40,6 +40,11 @@ int	seq_prepare(struct imapd *, struct imap_seq *, int uid);
 /* Report changes to the client; expunges only when allowed. */
 int	view_update(struct imapd *, int allow_expunge);
 
+/* Read message k's header (its whole file when its size is unknown):
+ * its size and Date: for the index, and its ENVELOPE into the folder's
+ * cache when want_env.  The buffer is s->headbuf. */
+int	head_load(struct imapd *, size_t k, int want_env);
+
 /* The parsed message at mbox index k (kept open for the next call). */
 struct mime_msg *msg_get(struct imapd *, size_t k);
 void	msg_drop(struct imapd *);

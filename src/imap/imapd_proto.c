@@ -62,6 +62,7 @@ imapd_init(struct imapd *s, struct mstore *st, struct wbuf *out)
 	s->out = out;
 	s->appendlimit = IMAPD_APPEND_MAX;
 	s->scratch = (struct str)STR_INIT(STR_UNBOUNDED);
+	s->headbuf = (struct str)STR_INIT(STR_UNBOUNDED);
 	return 0;
 }
 
@@ -77,6 +78,7 @@ imapd_free(struct imapd *s)
 	free(s->sres);
 	s->sres = NULL;
 	str_free(&s->scratch);
+	str_free(&s->headbuf);
 }
 
 const char *

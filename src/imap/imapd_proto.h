@@ -51,6 +51,7 @@ struct imapd {
 	char	 tag[80];	/* the command being answered */
 	struct str scratch;	/* a response being built */
 	void	*msgcache;	/* the message open for FETCH / SEARCH */
+	struct str headbuf;	/* a header being read (FETCH, SORT) */
 	int	 idling;
 	int	 compress;	/* COMPRESS=DEFLATE active */
 	char	 id_name[64];	/* the client's ID "name", for the log */

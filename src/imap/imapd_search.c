@@ -377,8 +377,14 @@ sent_day(struct imapd *s, size_t k)
 	time_t	 t = (time_t)s->mb->m[k].idate;
 	long	 tz = 0;
 
-	if (mbox_cache_get(s->mb, s->mb->m[k].uid, SUMMARY_FIELD, &b, &n) != 1
-	    || mime_summary_get(b, n, MIME_SUM_DATE, &v, &vn) != 1) {
+	if (s->mb->m[k].sdstate == MSD_VALID) {
+		/* the index has it (a session read the header before) */
+		t = (time_t)s->mb->m[k].sdate;
+		tz = s->mb->m[k].stz;
+	} else if (s->mb->m[k].sdstate == MSD_NONE)
+		;
+	else if (mbox_cache_get(s->mb, s->mb->m[k].uid, SUMMARY_FIELD, &b, &n)
+	    != 1 || mime_summary_get(b, n, MIME_SUM_DATE, &v, &vn) != 1) {
 		struct mime_msg *m = msg_get(s, k);
 		struct mime_sortkeys sk;
 
@@ -933,10 +939,26 @@ rows_free(struct srow *rows, size_t n)
 	free(rows);
 }
 
-/* rows_make - the sort keys of the matching messages. */
+/* date_known - row's Date: from the index (a session that read the
+ * message's header before left it there): 1, or 0 when not known. */
+static int
+date_known(struct imapd *s, size_t k, struct srow *row)
+{
+	const struct mmsg *m = &s->mb->m[k];
+
+	if (m->sdstate == MSD_UNKNOWN)
+		return 0;
+	row->arrival = m->idate;
+	row->date = m->sdstate == MSD_VALID ? m->sdate : m->idate;
+	return 1;
+}
+
+/* rows_make - the sort keys of the matching messages; with numbers_only
+ * (no string key asked for) only the dates and sizes, from the index
+ * where it has them. */
 static int
 rows_make(struct imapd *s, const size_t *res, size_t n, int display,
-    int need_size, struct srow **rows_r)
+    int need_size, int numbers_only, struct srow **rows_r)
 {
 	struct srow *rows = calloc(n + 1, sizeof(*rows));
 	size_t	 i;
@@ -947,8 +969,11 @@ rows_make(struct imapd *s, const size_t *res, size_t n, int display,
 		ssize_t	 k = view_idx(s, res[i]);
 
 		rows[i].pos = res[i];
-		if (k < 0 || sortkeys_of(s, (size_t)k, &rows[i], display)
-		    == -1) {
+		if (k >= 0 && numbers_only && date_known(s, (size_t)k,
+		    &rows[i]))
+			;
+		else if (k < 0 || sortkeys_of(s, (size_t)k, &rows[i],
+		    display) == -1) {
 			rows_free(rows, i + 1);
 			return -1;
 		}
@@ -969,6 +994,7 @@ cmd_sort(struct imapd *s, struct imap_p *p, int uid)
 	struct str o = STR_INIT(STR_UNBOUNDED);
 	size_t	*res = NULL, nres = 0, nk = 0, j;
 	int	 r = CR_OK, cr, reverse = 0, display = 0, need_size = 0;
+	int	 numbers_only = 1;
 
 	memset(&g, 0, sizeof(g));
 	g.cd = (iconv_t)-1;
@@ -1004,6 +1030,9 @@ cmd_sort(struct imapd *s, struct imap_p *p, int uid)
 			display = 1;
 		if (kw[i].k == SO_SIZE)
 			need_size = 1;
+		if (kw[i].k != SO_SIZE && kw[i].k != SO_DATE &&
+		    kw[i].k != SO_ARRIVAL)
+			numbers_only = 0;
 		reverse = 0;
 		nk++;
 	}
@@ -1030,7 +1059,8 @@ cmd_sort(struct imapd *s, struct imap_p *p, int uid)
 	if ((g.root = parse_keys(&g, p, 0, 0)) == -1 || !imap_p_end(p))
 		goto bad;
 	if ((cr = run(&g, &res, &nres)) == -1 ||
-	    rows_make(s, res, nres, display, need_size, &rows) == -1) {
+	    rows_make(s, res, nres, display, need_size, numbers_only, &rows)
+	    == -1) {
 		r = CR_FATAL;
 		goto out;
 	}
@@ -1553,7 +1583,7 @@ cmd_thread(struct imapd *s, struct imap_p *p, int uid)
 	if ((g.root = parse_keys(&g, p, 0, 0)) == -1 || !imap_p_end(p))
 		goto bad;
 	if (run(&g, &res, &nres) == -1 ||
-	    rows_make(s, res, nres, 0, 0, &t.rows) == -1) {
+	    rows_make(s, res, nres, 0, 0, 0, &t.rows) == -1) {
 		r = CR_FATAL;
 		goto out;
 	}

@@ -215,8 +215,20 @@ dkimsig_header(struct dkimsig *d, const char *f, size_t n)
 
 	while (n > 0 && (f[n - 1] == '\n' || f[n - 1] == '\r'))
 		n--;
+	if (n == 0)		/* nothing a field could be (libopendkim asserts) */
+		return 0;
 	if (d->verify && n > DKIMSIG_FIELD_MAX && n > 15 &&
 	    mem_caseeq(f, "DKIM-Signature:", 15)) {
+		d->skipped++;
+		return 0;
+	}
+	/* A NUL byte (never valid in a header, RFC 5322) is not given to
+	 * libopendkim, which takes some fields as C strings and overruns
+	 * its own copy of them: such a field is left out of verification
+	 * (a signature over it fails), and such a message is not signed. */
+	if (memchr(f, '\0', n) != NULL) {
+		if (!d->verify)
+			return -1;
 		d->skipped++;
 		return 0;
 	}

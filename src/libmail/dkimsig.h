@@ -82,7 +82,8 @@ int	dkimsig_sign_end(struct dkimsig *, struct str *out, struct str *why);
  */
 int	dkimsig_verify_end(struct dkimsig *, struct dkimsig_out *out,
 	    size_t max, size_t *n);
-/* Signatures seen but not verified (over the count or size limit). */
+/* Fields left out of verification: signatures over the count or size
+ * limit, and fields with a NUL byte. */
 size_t	dkimsig_skipped(const struct dkimsig *);
 void	dkimsig_free(struct dkimsig *);
 

@@ -172,6 +172,10 @@ mauth_sign_start(struct mauth *m)
 			goto done;
 		str_wipe(&pem);
 	}
+	if (memchr(m->fields.s, '\0', m->fields.len) != NULL) {
+		r = str_cats(&m->note, "a NUL byte in the header");
+		goto done;
+	}
 	m->dk = dkimsig_sign(str_c(&m->from), &sels, &pems, ed, &m->note);
 	if (m->dk != NULL) {
 		for (i = 0; i < m->nfields; i++)

@@ -43,6 +43,8 @@
 #define FILE_MAX	(256L * 1024 * 1024)	/* any of our files */
 #define XHIST_MAX	100000		/* expunges remembered for QRESYNC */
 #define MSGS_MAX	5000000		/* messages per folder */
+#define LEARN_BATCH	512		/* learned sizes and dates: the index is
+					   rewritten for them after this many */
 
 enum { FMT_COURIER = 0, FMT_DOVECOT = 1 };
 
@@ -126,6 +128,8 @@ struct mbox_priv {
 	int	 kwdirty;	/* keywords file to be written */
 	int	 uiddirty;	/* UID file to be written */
 	int	 scandirty;	/* rescan at the next sync */
+	size_t	 learned;	/* sizes and dates not in the index yet */
+	int	 closing;	/* mbox_close: write what was learned */
 	time_t	 scantime;
 	struct hent *ht;
 	size_t	 htcap;
@@ -207,6 +211,14 @@ modseq_base(void)
 }
 
 static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
 uid_cmp(const void *a, const void *b)
 {
 	const struct mmsg *x = a, *y = b;
@@ -255,6 +267,32 @@ recent_add(struct mbox *mb, uint32_t uid)
 	return 0;
 }
 
+/* wsize - the ",W=<n>" of a base name: the size with CRLF line ends
+ * its deliverer counted (Maildir++, Dovecot, vdelivermail), or 0. */
+static uint64_t
+wsize(const char *b, size_t bl)
+{
+	const char *p = b, *e = b + bl;
+
+	while ((p = memchr(p, ',', (size_t)(e - p))) != NULL) {
+		const char *q;
+		uint64_t v = 0;
+		int	 nd = 0;
+
+		p++;
+		if (e - p < 3 || p[0] != 'W' || p[1] != '=')
+			continue;
+		for (q = p + 2; q < e && *q >= '0' && *q <= '9'; q++) {
+			if (++nd > 19)
+				return 0;
+			v = v * 10 + (uint64_t)(*q - '0');
+		}
+		if (nd > 0 && (q == e || *q == ','))
+			return v;
+	}
+	return 0;
+}
+
 /* msg_add - append a message entry named name (copied). */
 static int
 msg_add(struct mbox *mb, const char *name, size_t n)
@@ -294,6 +332,7 @@ msg_add(struct mbox *mb, const char *name, size_t n)
 	memcpy(m->name, name, n);
 	m->name[n] = '\0';
 	m->baselen = (uint16_t)bl;
+	m->size = wsize(name + 4, bl);
 	if (colon != NULL && colon[1] == '2' && colon[2] == ',')
 		m->flags = (uint8_t)mstore_flags_parse(colon + 3);
 	mb->n++;
@@ -450,7 +489,25 @@ mlock(struct mbox *mb)
 	return 0;
 }
 
-/* munlock - write what changed, then let the others in. */
+/* idx_current - 1 when hsmail-index on disk is the one this session
+ * last read or wrote (nobody changed it since). */
+static int
+idx_current(struct mbox *mb)
+{
+	struct mbox_priv *p = PRIV(mb);
+	struct stat sb;
+
+	return fstatat(mb->dirfd, INDEX_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    sb.st_ino == mb->idxino && sb.st_dev == p->idxdev &&
+	    sb.st_size == p->idxsize &&
+	    sb.st_mtim.tv_sec == p->idxmt.tv_sec &&
+	    sb.st_mtim.tv_nsec == p->idxmt.tv_nsec;
+}
+
+/* munlock - write what changed, then let the others in.  Sizes and
+ * dates learned by readers are written along with a change, or on their
+ * own when many piled up (or at close) and nobody else rewrote the
+ * index meanwhile (else they wait to be merged into the next load). */
 static void
 munlock(struct mbox *mb)
 {
@@ -462,22 +519,121 @@ munlock(struct mbox *mb)
 		p->uiddirty = 0;
 	if (p->kwdirty && write_keywords(mb) == 0)
 		p->kwdirty = 0;
-	if (p->dirty && write_index(mb) == 0)
-		p->dirty = 0;
+	if (p->dirty) {
+		if (write_index(mb) == 0)
+			p->dirty = 0;
+	} else if (p->learned > 0 && (p->learned >= LEARN_BATCH ||
+	    p->closing) && mb->uidvalidity != 0 && idx_current(mb))
+		(void)write_index(mb);
 	if (mb->lockfd != -1)
 		(void)flock(mb->lockfd, LOCK_UN);
 }
 
 /* ---- the index file ---- */
 
+/* num - an unsigned decimal number ending at a space (or at NUL when
+ * last): 0 and *pp past it, or -1. */
+static int
+num(char **pp, int last, uint64_t *v_r)
+{
+	char	*p = *pp;
+	uint64_t v = 0;
+	int	 nd = 0;
+
+	while (*p >= '0' && *p <= '9') {
+		if (++nd > 19)
+			return -1;
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	}
+	if (nd == 0 || (last ? *p != '\0' : *p != ' '))
+		return -1;
+	*pp = last ? p : p + 1;
+	*v_r = v;
+	return 0;
+}
+
+/* snum - the same, with an optional '-'. */
+static int
+snum(char **pp, int64_t *v_r)
+{
+	uint64_t v;
+	int	 neg = **pp == '-';
+
+	if (neg)
+		(*pp)++;
+	if (num(pp, 0, &v) == -1 || v > INT64_MAX)
+		return -1;
+	*v_r = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+/* hexnum - the keyword bits. */
+static int
+hexnum(char **pp, uint64_t *v_r)
+{
+	char	*p = *pp;
+	uint64_t v = 0;
+	int	 nd = 0;
+
+	for (;; p++) {
+		int	 d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else
+			break;
+		if (++nd > 16)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (nd == 0 || *p != ' ')
+		return -1;
+	*pp = p + 1;
+	*v_r = v;
+	return 0;
+}
+
+/* learned_merge - the index was read again while this session held
+ * sizes and dates it had learned and not written: keep them. */
+static void
+learned_merge(struct mbox *mb, struct mmsg *old, size_t nold)
+{
+	size_t	 i = 0, j = 0;
+
+	while (i < mb->n && j < nold) {
+		struct mmsg *m = &mb->m[i], *o = &old[j];
+
+		if (m->uid < o->uid)
+			i++;
+		else if (m->uid > o->uid)
+			j++;
+		else {
+			if (m->size == 0 && o->size != 0)
+				m->size = o->size;
+			if (m->sdstate == MSD_UNKNOWN &&
+			    o->sdstate != MSD_UNKNOWN) {
+				m->sdstate = o->sdstate;
+				m->sdate = o->sdate;
+				m->stz = o->stz;
+			}
+			i++;
+			j++;
+		}
+	}
+}
+
 /*
  * parse_index - header, keyword line, message lines, expunge lines:
- *   hsmail-index 1 <uidv> <uidnext> <hms> <xfloor> <fmt> <guid|->
+ *   hsmail-index 2 <uidv> <uidnext> <hms> <xfloor> <fmt> <guid|->
  *       <newsec> <newnsec> <cursec> <curnsec> <scantime>
  *   K <keyword> ...
- *   <uid> <modseq> <kw hex> <idate> <size> <name>
+ *   <uid> <modseq> <kw hex> <idate> <size> <date> <name>
  *   x <uid> <modseq>
- * Anything else: -1 EINVAL (the caller rebuilds).
+ * <date> is the Date: header, "<unix>,<zone minutes>", "n" for none,
+ * "?" not read yet.  Version 1 had no <date>.  Anything else: -1
+ * EINVAL (the caller rebuilds).
  */
 static int
 parse_index(struct mbox *mb, char *b, size_t n)
@@ -486,19 +642,28 @@ parse_index(struct mbox *mb, char *b, size_t n)
 	char	*line, *end = b + n, *nl, *tok, *sp;
 	unsigned long long v[12];
 	char	 guid[40];
-	int	 fmt, k;
+	int	 fmt, k, ver;
 	uint32_t lastuid = 0;
+	struct mmsg *old = NULL;
+	size_t	 nold = 0, i;
 
 	if ((nl = memchr(b, '\n', n)) == NULL)
 		goto bad;
 	*nl = '\0';
-	if (sscanf(b, "hsmail-index 1 %llu %llu %llu %llu %d %39s %llu %llu "
-	    "%llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &fmt, guid, &v[4],
-	    &v[5], &v[6], &v[7], &v[8]) != 11)
+	if (sscanf(b, "hsmail-index %d %llu %llu %llu %llu %d %39s %llu %llu "
+	    "%llu %llu %llu", &ver, &v[0], &v[1], &v[2], &v[3], &fmt, guid,
+	    &v[4], &v[5], &v[6], &v[7], &v[8]) != 12 || (ver != 1 && ver != 2))
 		goto bad;
 	if (v[0] == 0 || v[0] > UINT32_MAX || v[1] == 0 || v[1] > UINT32_MAX)
 		goto bad;
-	msgs_clear(mb);
+	if (p->learned > 0) {
+		/* keep what this session learned, merged below */
+		old = mb->m;
+		nold = mb->n;
+		mb->m = NULL;
+		mb->n = mb->cap = 0;
+	} else
+		msgs_clear(mb);
 	for (k = 0; k < (int)mb->nkw; k++)
 		free(mb->kw[k]);
 	mb->nkw = 0;
@@ -525,63 +690,108 @@ parse_index(struct mbox *mb, char *b, size_t n)
 		if (mb->nkw >= MSTORE_KW_MAX)
 			goto bad;
 		if ((mb->kw[mb->nkw++] = strdup(tok)) == NULL)
-			return -1;
+			goto fail;
 	}
 	for (line = nl + 1; line < end; line = nl + 1) {
-		unsigned long long uid, ms, kw, sz;
-		long long id;
-		int	 off = 0;
+		uint64_t uid, ms, kw, sz;
+		int64_t	 id, sd = 0, tz = 0;
+		int	 sds = MSD_UNKNOWN;
+		char	*e;
+		struct mmsg *m;
 
 		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
 			goto bad;
 		*nl = '\0';
 		if (line[0] == 'x') {
-			if (sscanf(line, "x %llu %llu", &uid, &ms) != 2 ||
+			e = line + 1;
+			if (*e++ != ' ' || num(&e, 0, &uid) == -1 ||
+			    num(&e, 1, &ms) == -1 || uid == 0 ||
+			    uid > UINT32_MAX ||
 			    xhist_add(mb, (uint32_t)uid, ms) == -1)
 				goto bad;
 			continue;
 		}
-		/* strtoull, not sscanf: this runs once per message */
-		{
-			char	*e;
+		/* by hand, not sscanf: this runs once per message */
+		e = line;
+		if (num(&e, 0, &uid) == -1 || num(&e, 0, &ms) == -1 ||
+		    hexnum(&e, &kw) == -1 || snum(&e, &id) == -1 ||
+		    num(&e, 0, &sz) == -1)
+			goto bad;
+		if (ver >= 2) {
+			if (e[0] == '?' && e[1] == ' ')
+				e += 2;
+			else if (e[0] == 'n' && e[1] == ' ') {
+				sds = MSD_NONE;
+				e += 2;
+			} else {
+				char	*c;
 
-			errno = 0;
-			uid = strtoull(line, &e, 10);
-			if (*e != ' ')
-				goto bad;
-			ms = strtoull(e + 1, &e, 10);
-			if (*e != ' ')
-				goto bad;
-			kw = strtoull(e + 1, &e, 16);
-			if (*e != ' ')
-				goto bad;
-			id = strtoll(e + 1, &e, 10);
-			if (*e != ' ')
-				goto bad;
-			sz = strtoull(e + 1, &e, 10);
-			if (*e != ' ' || errno != 0)
-				goto bad;
-			off = (int)(e + 1 - line);
+				if ((c = strchr(e, ',')) == NULL)
+					goto bad;
+				*c = ' ';
+				if (snum(&e, &sd) == -1 || snum(&e, &tz) == -1 ||
+				    tz < -1440 || tz > 1440)
+					goto bad;
+				sds = MSD_VALID;
+			}
 		}
 		if (uid == 0 || uid > UINT32_MAX || uid <= lastuid ||
 		    uid >= mb->uidnext)
 			goto bad;
-		if (msg_add(mb, line + off, strlen(line + off)) == -1)
+		if (msg_add(mb, e, strlen(e)) == -1)
 			goto bad;
 		lastuid = (uint32_t)uid;
-		mb->m[mb->n - 1].uid = (uint32_t)uid;
-		mb->m[mb->n - 1].modseq = ms;
-		mb->m[mb->n - 1].kw = kw;
-		mb->m[mb->n - 1].idate = id;
-		mb->m[mb->n - 1].size = sz;
+		m = &mb->m[mb->n - 1];
+		m->uid = (uint32_t)uid;
+		m->modseq = ms;
+		m->kw = kw;
+		m->idate = id;
+		if (sz != 0)
+			m->size = sz;
+		m->sdstate = (uint8_t)sds;
+		m->sdate = sd;
+		m->stz = (int16_t)tz;
 		if (is_recent(mb, (uint32_t)uid))
-			mb->m[mb->n - 1].flags |= MF_RECENT;
+			m->flags |= MF_RECENT;
+	}
+	if (old != NULL) {
+		learned_merge(mb, old, nold);
+		for (i = 0; i < nold; i++)
+			free(old[i].name);
+		free(old);
 	}
 	return hash_build(mb);
 bad:
-	msgs_clear(mb);
 	errno = EINVAL;
+fail:
+	k = errno;
+	msgs_clear(mb);
+	if (old != NULL) {
+		for (i = 0; i < nold; i++)
+			free(old[i].name);
+		free(old);
+		p->learned = 0;
+	}
+	errno = k;
 	return -1;
+}
+
+/* put_num - a decimal number (with its sign) onto b. */
+static int
+put_num(struct str *b, int64_t sv, uint64_t uv, int is_signed)
+{
+	char	 t[24], *e = t + sizeof(t), *q = e;
+	uint64_t v = uv;
+
+	if (is_signed)
+		v = sv < 0 ? (uint64_t)0 - (uint64_t)sv : (uint64_t)sv;
+	do {
+		*--q = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	if (is_signed && sv < 0)
+		*--q = '-';
+	return str_catb(b, q, (size_t)(e - q));
 }
 
 static int
@@ -593,7 +803,8 @@ write_index(struct mbox *mb)
 	size_t	 i;
 	int	 r = -1;
 
-	if (str_printf(&b, "hsmail-index 1 %lu %lu %llu %llu %d %s %lld %ld "
+	if (str_ready(&b, 64 + mb->n * 96) == -1 ||
+	    str_printf(&b, "hsmail-index 2 %lu %lu %llu %llu %d %s %lld %ld "
 	    "%lld %ld %lld\nK", (unsigned long)mb->uidvalidity,
 	    (unsigned long)mb->uidnext, (unsigned long long)mb->highestmodseq,
 	    (unsigned long long)mb->xfloor, mb->fmt,
@@ -608,11 +819,39 @@ write_index(struct mbox *mb)
 		goto out;
 	for (i = 0; i < mb->n; i++) {
 		const struct mmsg *m = &mb->m[i];
+		char	 kh[20];
+		int	 kl;
 
-		if (str_printf(&b, "%lu %llu %llx %lld %llu %s\n",
-		    (unsigned long)m->uid, (unsigned long long)m->modseq,
-		    (unsigned long long)m->kw, (long long)m->idate,
-		    (unsigned long long)m->size, m->name) == -1)
+		{
+			uint64_t v = m->kw;
+			char	 t[16];
+			int	 tl = 0;
+
+			do {
+				t[tl++] = "0123456789abcdef"[v & 15];
+				v >>= 4;
+			} while (v != 0);
+			for (kl = 0; kl < tl; kl++)
+				kh[kl] = t[tl - 1 - kl];
+		}
+		if (put_num(&b, 0, m->uid, 0) == -1 || str_catc(&b, ' ') == -1 ||
+		    put_num(&b, 0, m->modseq, 0) == -1 ||
+		    str_catc(&b, ' ') == -1 || str_catb(&b, kh, (size_t)kl) ==
+		    -1 || str_catc(&b, ' ') == -1 ||
+		    put_num(&b, m->idate, 0, 1) == -1 ||
+		    str_catc(&b, ' ') == -1 || put_num(&b, 0, m->size, 0) == -1 ||
+		    str_catc(&b, ' ') == -1)
+			goto out;
+		if (m->sdstate == MSD_VALID) {
+			if (put_num(&b, m->sdate, 0, 1) == -1 ||
+			    str_catc(&b, ',') == -1 ||
+			    put_num(&b, m->stz, 0, 1) == -1)
+				goto out;
+		} else if (str_catc(&b, m->sdstate == MSD_NONE ? 'n' : '?') ==
+		    -1)
+			goto out;
+		if (str_catc(&b, ' ') == -1 || str_cats(&b, m->name) == -1 ||
+		    str_catc(&b, '\n') == -1)
 			goto out;
 	}
 	for (i = 0; i < mb->nx; i++)
@@ -627,6 +866,7 @@ write_index(struct mbox *mb)
 		p->idxsize = sb.st_size;
 		p->idxmt = sb.st_mtim;
 	}
+	p->learned = 0;
 	r = 0;
 out:
 	str_free(&b);
@@ -1437,6 +1677,16 @@ mbox_close(struct mbox *mb)
 	if (mb == NULL)
 		return;
 	p = PRIV(mb);
+	if (p->learned > 0 && mb->uidvalidity != 0 && mlock(mb) == 0) {
+		int	 rebuilt = 0;
+
+		p->closing = 1;
+		if (!idx_current(mb))
+			(void)load_index(mb, &rebuilt);
+		if (rebuilt)
+			p->learned = 0;
+		munlock(mb);
+	}
 	msgs_clear(mb);
 	free(mb->m);
 	for (i = 0; i < mb->nkw; i++)
@@ -1643,6 +1893,25 @@ out:
 	return r;
 }
 
+/* msg_openat - the file, without touching its access time (a read by
+ * the server is not a read by the user; it saves an inode write per
+ * message) where the owner may ask that. */
+static int
+msg_openat(struct mbox *mb, const char *name)
+{
+	static int noatime = O_NOATIME;
+	int	 fd;
+
+	fd = openat(mb->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    noatime);
+	if (fd == -1 && errno == EPERM && noatime != 0) {
+		noatime = 0;
+		fd = openat(mb->dirfd, name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	}
+	return fd;
+}
+
 int
 mbox_msg_open(struct mbox *mb, size_t i)
 {
@@ -1652,22 +1921,42 @@ mbox_msg_open(struct mbox *mb, size_t i)
 		errno = ENOENT;
 		return -1;
 	}
-	fd = openat(mb->dirfd, mb->m[i].name, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd = msg_openat(mb, mb->m[i].name);
 	if (fd == -1 && errno == ENOENT && find_again(mb, i) == 0) {
-		fd = openat(mb->dirfd, mb->m[i].name, O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		fd = msg_openat(mb, mb->m[i].name);
 		PRIV(mb)->scandirty = 1;
 	}
 	return fd;
+}
+
+void
+mbox_msg_learn(struct mbox *mb, size_t i, uint64_t size, int sdstate,
+    int64_t sdate, int stz)
+{
+	struct mmsg *m;
+	int	 got = 0;
+
+	if (i >= mb->n)
+		return;
+	m = &mb->m[i];
+	if (size != 0 && m->size == 0) {
+		m->size = size;
+		got = 1;
+	}
+	if (sdstate != MSD_UNKNOWN && m->sdstate == MSD_UNKNOWN) {
+		m->sdstate = (uint8_t)sdstate;
+		m->sdate = sdstate == MSD_VALID ? sdate : 0;
+		m->stz = sdstate == MSD_VALID ? (int16_t)stz : 0;
+		got = 1;
+	}
+	if (got)
+		PRIV(mb)->learned++;
 }
 
 int
 mbox_msg_size(struct mbox *mb, size_t i, uint64_t *size_r)
 {
 	char	 buf[65536];
-	const char *cb;
-	size_t	 cn;
 	uint64_t n = 0;
 	ssize_t	 r;
 	int	 fd, prevcr = 0;
@@ -1680,42 +1969,28 @@ mbox_msg_size(struct mbox *mb, size_t i, uint64_t *size_r)
 		*size_r = mb->m[i].size;
 		return 0;
 	}
-	if (mbox_cache_get(mb, mb->m[i].uid, 'Z', &cb, &cn) == 1 && cn < 21) {
-		char	 t[24];
-
-		memcpy(t, cb, cn);
-		t[cn] = '\0';
-		mb->m[i].size = strtoull(t, NULL, 10);
-		if (mb->m[i].size != 0) {
-			*size_r = mb->m[i].size;
-			return 0;
-		}
-	}
 	if ((fd = mbox_msg_open(mb, i)) == -1)
 		return -1;
 	while ((r = read(fd, buf, sizeof(buf))) > 0) {
-		ssize_t	 k;
+		const char *q = buf, *e = buf + r;
 
-		for (k = 0; k < r; k++) {
-			if (buf[k] == '\n' && !prevcr)
+		/* every LF not after a CR is sent as CRLF */
+		if (r > 0 && buf[0] == '\n' && !prevcr)
+			n++;
+		while (q < e && (q = memchr(q, '\n', (size_t)(e - q))) !=
+		    NULL) {
+			if (q > buf && q[-1] != '\r')
 				n++;
-			prevcr = buf[k] == '\r';
+			q++;
 		}
+		prevcr = buf[r - 1] == '\r';
 		n += (uint64_t)r;
 	}
 	close(fd);
 	if (r == -1)
 		return -1;
-	if (n == 0)
-		n = 0;	/* an empty message stays "unknown": cheap anyway */
-	mb->m[i].size = n;
-	{
-		char	 t[24];
-		int	 tl = snprintf(t, sizeof(t), "%llu",
-		    (unsigned long long)n);
-
-		(void)mbox_cache_put(mb, mb->m[i].uid, 'Z', t, (size_t)tl);
-	}
+	/* an empty message stays "unknown": cheap anyway */
+	mbox_msg_learn(mb, i, n, MSD_UNKNOWN, 0, 0);
 	*size_r = n;
 	return 0;
 }
@@ -1726,17 +2001,28 @@ mbox_expunge(struct mbox *mb, const uint32_t *uids, size_t n,
 {
 	struct mbox_priv *p = PRIV(mb);
 	long long bytes = 0, count = 0;
-	size_t	 i, j;
+	uint32_t *want = NULL;
+	size_t	 i;
 	int	 changed, r = 0;
 
 	if (mb->readonly) {
 		errno = EROFS;
 		return -1;
 	}
-	if (mlock(mb) == -1)
+	if (uids != NULL && n > 0) {
+		/* sorted, so that each message is looked up, not compared */
+		if ((want = reallocarray(NULL, n, sizeof(*want))) == NULL)
+			return -1;
+		memcpy(want, uids, n * sizeof(*want));
+		qsort(want, n, sizeof(*want), u32_cmp);
+	}
+	if (mlock(mb) == -1) {
+		free(want);
 		return -1;
+	}
 	if (sync_locked(mb, &changed) == -1) {
 		munlock(mb);
+		free(want);
 		return -1;
 	}
 	for (i = mb->n; i-- > 0;) {
@@ -1744,13 +2030,9 @@ mbox_expunge(struct mbox *mb, const uint32_t *uids, size_t n,
 		struct stat sb;
 		uint32_t uid = m->uid;
 
-		if (uids != NULL) {
-			for (j = 0; j < n; j++)
-				if (uids[j] == uid)
-					break;
-			if (j == n)
-				continue;
-		}
+		if (uids != NULL && (want == NULL || bsearch(&uid, want, n,
+		    sizeof(*want), u32_cmp) == NULL))
+			continue;
 		if (!(m->flags & MF_DELETED))
 			continue;
 		if (fstatat(mb->dirfd, m->name, &sb, AT_SYMLINK_NOFOLLOW) == -1
@@ -1787,6 +2069,7 @@ mbox_expunge(struct mbox *mb, const uint32_t *uids, size_t n,
 	}
 	(void)hash_build(mb);
 	munlock(mb);
+	free(want);
 	return r;
 }
 
@@ -2082,25 +2365,30 @@ mbox_copy(struct mbox *src, const size_t *idx, size_t n, const char *dst,
 	if (move) {
 		/* The moved files are gone from src: report them. */
 		struct mbox_priv *p = PRIV(src);
+		int	 rebuilt = 0;
 
 		(void)mlock(src);
-		for (i = src->n; i-- > 0;) {
-			for (k = 0; k < nmoved; k++)
-				if (moved[k] == src->m[i].uid)
-					break;
-			if (k == nmoved)
-				continue;
-			{
+		/* the index as others left it, then without the moved (an
+		 * index that vanished meanwhile is rebuilt at the next sync,
+		 * and the moved are found gone then) */
+		if (load_index(src, &rebuilt) == 0 && rebuilt)
+			p->scandirty = 1;
+		else {
+			qsort(moved, nmoved, sizeof(*moved), u32_cmp);
+			for (i = src->n; i-- > 0;) {
 				uint32_t uid = src->m[i].uid;
 
+				if (bsearch(&uid, moved, nmoved,
+				    sizeof(*moved), u32_cmp) == NULL)
+					continue;
 				msg_remove(src, i, 1);
 				if (cb != NULL)
 					cb(arg, i, uid);
 			}
+			p->dirty = 1;
+			p->scandirty = 1;
+			(void)hash_build(src);
 		}
-		p->dirty = 1;
-		p->scandirty = 1;
-		(void)hash_build(src);
 		munlock(src);
 	}
 	r = after_add(src->st, c.s, bases, n, kwb, kwn, src->nkw, uidv_r,

@@ -165,8 +165,16 @@ struct mmsg {
 	uint64_t modseq;
 	int64_t	 idate;		/* INTERNALDATE (file mtime), unix s */
 	uint64_t size;		/* RFC822.SIZE (CRLF octets); 0 unknown */
+	int64_t	 sdate;		/* its Date: as UTC (sdstate MSD_VALID) */
+	int16_t	 stz;		/* the Date:'s zone, minutes east */
+	uint8_t	 sdstate;	/* MSD_* */
 	char	*name;		/* "new/<base>" or "cur/<base>:2,<flags>" */
 };
+
+/* mmsg.sdstate: what is known of the message's Date: header. */
+#define MSD_UNKNOWN	0	/* not read yet */
+#define MSD_NONE	1	/* none, or none that parses */
+#define MSD_VALID	2	/* sdate and stz hold it */
 
 struct mbox_cache;
 
@@ -248,8 +256,18 @@ int	mbox_store(struct mbox *, size_t i, unsigned flags, uint64_t kw);
 /* Open message i for reading (a renamed file is found again).  fd. */
 int	mbox_msg_open(struct mbox *, size_t i);
 
-/* Message i's RFC822.SIZE, computed and cached on first use. */
+/* Message i's RFC822.SIZE, computed and cached on first use: from the
+ * ",W=" of the file name when it has one (the deliverer counted it). */
 int	mbox_msg_size(struct mbox *, size_t i, uint64_t *size_r);
+
+/*
+ * What a reader of message i found out that the index keeps, so that
+ * the next session need not open the file: its RFC822.SIZE (0: not
+ * learned) and its Date: (sdstate MSD_UNKNOWN: not learned).  Written
+ * with the index at the next change, after many, or at mbox_close.
+ */
+void	mbox_msg_learn(struct mbox *, size_t i, uint64_t size, int sdstate,
+	    int64_t sdate, int stz);
 
 /*
  * Remove the messages whose uid is in uids[0..n) (or, uids NULL, every

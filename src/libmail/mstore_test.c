@@ -380,6 +380,62 @@ test_sessions(void **state)
 	mstore_close(st);
 }
 
+/* An index of version 1 (before the Date: column) is read as it is:
+ * the UIDs are its own; what a reader learned is kept by version 2. */
+static void
+test_index_v1(void **state)
+{
+	struct mstore *st;
+	struct mbox *mb;
+	uint64_t size;
+	char	 p[8192], buf[4096];
+	FILE	*f;
+	size_t	 n;
+
+	(void)state;
+	put("cur/1000.M1P1.h,S=14,W=17:2,S", "Subject: a\n\nb\n");
+	put("cur/1001.M1P1.h,S=14:2,", "Subject: b\n\nc\n");
+	put("hsmail-index", "hsmail-index 1 123456 90 40 0 0 - 0 0 0 0 0\n"
+	    "K $Label1\n"
+	    "70 30 1 1000 0 cur/1000.M1P1.h,S=14,W=17:2,S\n"
+	    "80 31 0 1001 0 cur/1001.M1P1.h,S=14:2,\n");
+	assert_int_equal(mstore_open(&st, md), 0);
+	assert_int_equal(mbox_open(st, "INBOX", 0, &mb), 0);
+	assert_int_equal(mb->uidvalidity, 123456);
+	assert_int_equal(mb->uidnext, 90);
+	assert_int_equal(mb->n, 2);
+	assert_int_equal(mb->m[0].uid, 70);
+	assert_int_equal(mb->m[1].uid, 80);
+	assert_true(mb->m[0].kw & 1);
+	/* the W= of the name is the size; the other is counted */
+	assert_int_equal(mbox_msg_size(mb, 0, &size), 0);
+	assert_int_equal(size, 17);
+	assert_int_equal(mbox_msg_size(mb, 1, &size), 0);
+	assert_int_equal(size, 17);
+	mbox_msg_learn(mb, 0, 0, MSD_VALID, 1700000000, -300);
+	mbox_msg_learn(mb, 1, 0, MSD_NONE, 0, 0);
+	mbox_close(mb);
+	snprintf(p, sizeof(p), "%s/hsmail-index", md);
+	assert_non_null(f = fopen(p, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_true(strncmp(buf, "hsmail-index 2 123456 90 ", 25) == 0);
+	assert_non_null(strstr(buf, " 1700000000,-300 cur/1000."));
+	assert_non_null(strstr(buf, " n cur/1001."));
+	/* the next session has them without reading a message */
+	assert_int_equal(mbox_open(st, "INBOX", 0, &mb), 0);
+	assert_int_equal(mb->m[0].uid, 70);
+	assert_int_equal(mb->m[1].uid, 80);
+	assert_int_equal(mb->m[0].sdstate, MSD_VALID);
+	assert_int_equal(mb->m[0].sdate, 1700000000);
+	assert_int_equal(mb->m[0].stz, -300);
+	assert_int_equal(mb->m[1].sdstate, MSD_NONE);
+	assert_int_equal(mb->m[1].size, 17);
+	mbox_close(mb);
+	mstore_close(st);
+}
+
 int
 main(void)
 {
@@ -392,6 +448,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_index_v1, setup,
 		    teardown),
 	};
 
