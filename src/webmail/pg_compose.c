@@ -48,6 +48,8 @@ struct ctx {
 
 static int	prefix_subject(struct str *, const char *, const char *);
 static int	quote_body(struct mime_msg *, const char *, struct str *);
+static int	reply_addrs(struct mime_msg *, const char *, struct str *,
+		    struct strlist *);
 static void	from_original(struct wm *, struct ctx *, struct str *,
 		    struct str *, struct str *, struct str *);
 static int	from_draft(struct wm *, struct ctx *, struct mime_msg *,
@@ -111,6 +113,63 @@ quote_body(struct mime_msg *m, const char *r, struct str *body)
 	return rc;
 }
 
+/*
+ * The addresses of header field of m not yet in seen, appended to out
+ * (when not NULL) as a user would type them, comma-separated, and added
+ * to seen (compared without case).  0 or -1.
+ */
+static int
+reply_addrs(struct mime_msg *m, const char *field, struct str *out,
+    struct strlist *seen)
+{
+	struct mime_addrlist al = MIME_ADDRLIST_INIT;
+	struct mime_field f;
+	const char *p;
+	size_t	 i, j;
+	int	 r = 0;
+
+	if (mime_header_find(m, NULL, field, &f) != 1)
+		return 0;
+	if (mime_addr_parse(f.value, f.value_len, &al) == -1)
+		return -1;
+	for (i = 0; i < al.n && r == 0; i++) {
+		const char *a = al.v[i].addr, *n = al.v[i].name;
+
+		if (a == NULL || strchr(a, '@') == NULL ||
+		    strpbrk(a, " \t\r\n\"<>,;") != NULL)
+			continue;
+		for (j = 0; j < seen->n && strcasecmp(seen->v[j], a) != 0; j++)
+			;
+		if (j < seen->n)
+			continue;
+		if (strlist_adds(seen, a) == -1) {
+			r = -1;
+			break;
+		}
+		if (out == NULL)
+			continue;
+		if (out->len > 0 && str_cats(out, ", ") == -1)
+			r = -1;
+		else if (n == NULL || *n == '\0' || strpbrk(n, "\r\n") != NULL)
+			r = str_cats(out, a);
+		else if (strpbrk(n, ",;<>()\"\\@:[]") == NULL)
+			r = str_printf(out, "%s <%s>", n, a);
+		else {
+			r = str_catc(out, '"');
+			for (p = n; *p != '\0' && r == 0; p++)
+				if ((*p == '"' || *p == '\\') &&
+				    str_catc(out, '\\') == -1)
+					r = -1;
+				else
+					r = str_catc(out, *p);
+			if (r == 0)
+				r = str_printf(out, "\" <%s>", a);
+		}
+	}
+	mime_addrlist_free(&al);
+	return r;
+}
+
 /* Fill the form for a reply or forward of the message c names (a part
  * that does not fit marks the page broken). */
 static void
@@ -136,21 +195,26 @@ from_original(struct wm *w, struct ctx *c, struct str *to, struct str *cc,
 	(void)mime_display_header(m, NULL, "From", &from);
 	(void)mime_display_header(m, NULL, "Date", &date);
 	if (reply) {
+		struct strlist seen = STRLIST_INIT;
+		size_t	 t0 = to->len;
+
 		r = prefix_subject(subj, "Re: ", str_c(&tmp));
-		str_clear(&tmp);
-		if (r == 0 && (mime_display_header(m, NULL, "Reply-To", &tmp) !=
-		    1 || tmp.len == 0))
-			r = str_copyb(&tmp, str_c(&from), from.len);
+		/* To the Reply-To, else the sender, as addresses a send
+		 * takes back (a name with a comma quoted). */
 		if (r == 0)
-			r = str_cat(to, &tmp);
-		if (r == 0 && strcmp(c->r, "all") == 0) {
-			str_clear(&tmp);
-			if (mime_display_header(m, NULL, "To", &tmp) == 1 &&
-			    tmp.len > 0 && (str_cats(to, ", ") == -1 ||
-			    str_cat(to, &tmp) == -1))
-				r = -1;
-			(void)mime_display_header(m, NULL, "Cc", cc);
-		}
+			r = reply_addrs(m, "Reply-To", to, &seen);
+		if (r == 0 && to->len == t0)
+			r = reply_addrs(m, "From", to, &seen);
+		if (r == 0 && to->len == t0)
+			r = str_cat(to, &from);
+		/* To all: the others of To and Cc, without the user and
+		 * without an address twice. */
+		if (r == 0 && strcmp(c->r, "all") == 0 &&
+		    (strlist_adds(&seen, w->sess->user.s) == -1 ||
+		    reply_addrs(m, "To", to, &seen) == -1 ||
+		    reply_addrs(m, "Cc", cc, &seen) == -1))
+			r = -1;
+		strlist_free(&seen);
 		if (r == 0)
 			r = str_printf(body, "\n\n%s %s:\n", str_c(&from),
 			    T("compose.wrote"));

@@ -61,8 +61,9 @@ static int	list_match(struct mbox *, size_t, const char *);
 static void	list_row(struct wm *, const char *, int, struct list *,
 		    size_t);
 static long	folder_unseen(const char *);
-static void	list_folders(struct wm *, const char *, long,
+static void	list_folders(struct wm *, const char *, const char *, long,
 		    struct mstore_folder *, size_t);
+static void	redirect_view(struct wm *, const char *);
 
 /* Append b[0..n) without NUL and control characters, at most max bytes
  * (not cutting a UTF-8 character), then a NUL.  0 or -1. */
@@ -273,8 +274,6 @@ list_row(struct wm *w, const char *folder, int drafts, struct list *l,
 	    *s.f[S_SUBJ] != '\0' ? s.f[S_SUBJ] : T("list.nosubject"), size);
 }
 
-/* The folders beside the list (a row of chips on a phone), with their
- * unread counts, and the quota. */
 /* Unread messages of folder name (its sizes are not needed: a lighter
  * look than mstore_status).  -1 when it cannot be opened. */
 static long
@@ -293,9 +292,12 @@ folder_unseen(const char *name)
 	return n;
 }
 
+/* The folders beside the list (a row of chips on a phone), with their
+ * unread counts, and the quota; sarg: the order to keep ("" the
+ * default). */
 static void
-list_folders(struct wm *w, const char *folder, long cur_unseen,
-    struct mstore_folder *fv, size_t nf)
+list_folders(struct wm *w, const char *folder, const char *sarg,
+    long cur_unseen, struct mstore_folder *fv, size_t nf)
 {
 	unsigned long long used = 0, limit = 0, cnt, climit;
 	char	 num[32], u[32], lim[32];
@@ -311,9 +313,11 @@ list_folders(struct wm *w, const char *folder, long cur_unseen,
 		unseen = strcmp(fv[i].name, folder) == 0 ? cur_unseen :
 		    folder_unseen(fv[i].name);
 		snprintf(num, sizeof(num), "%ld", unseen);
-		wm_fmt(w, "<li{}><a href=\"{}/list?f={u}\">{}"
+		/* The order chosen goes along to the other folders. */
+		wm_fmt(w, "<li{!}><a href=\"{}/list?f={u}{!}{u}\">{}"
 		    "</a>", strcmp(fv[i].name, folder) == 0 ?
 		    " class=\"current\"" : "", w->base, fv[i].name,
+		    *sarg != '\0' ? "&amp;s=" : "", sarg,
 		    pg_folder_label(fv[i].name, fv[i].special));
 		if (unseen > 0)
 			wm_fmt(w, "<span class=\"count\">{}"
@@ -343,7 +347,7 @@ static const char *const acts[][3] = {
 /* The sort orders offered: s= value and its catalog key. */
 static const char *const sorts[][2] = {
 	{ "date.d", "sort.newest" }, { "date.a", "sort.oldest" },
-	{ "thread.d", "sort.threads" },
+	{ "thread.d", "sort.threads" }, { "thread.a", "sort.threadsold" },
 	{ "from.a", "sort.fromaz" }, { "from.d", "sort.fromza" },
 	{ "subject.a", "sort.subjaz" }, { "subject.d", "sort.subjza" },
 	{ "size.d", "sort.largest" }, { "size.a", "sort.smallest" },
@@ -402,7 +406,7 @@ page_list(struct wm *w)
 	for (i = 0, unseen = 0; i < l.mb->n; i++)
 		if (!(l.mb->m[i].flags & MF_SEEN))
 			unseen++;
-	list_folders(w, folder, unseen, fv, nf);
+	list_folders(w, folder, si == 0 ? "" : sarg, unseen, fv, nf);
 	/* Search and sort: one form, the sort applied at once by app.js. */
 	wm_fmt(w, "<section class=\"list\">"
 	    "<form class=\"search\" method=\"get\" action=\"{}/list\">"
@@ -421,6 +425,12 @@ page_list(struct wm *w)
 	    "action=\"{}/act\" class=\"acts\"><input type=\"hidden\" "
 	    "name=\"f\" value=\"{}\"><input type=\"hidden\" name=\"from\" "
 	    "value=\"list\">", w->base, folder);
+	/* The view comes back after an action: the same order, search
+	 * and page. */
+	snprintf(num, sizeof(num), "%lu", page);
+	wm_fmt(w, "<input type=\"hidden\" name=\"s\" value=\"{}\">"
+	    "<input type=\"hidden\" name=\"q\" value=\"{}\">"
+	    "<input type=\"hidden\" name=\"p\" value=\"{}\">", sarg, q, num);
 	pg_csrf(w);
 	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
 		wm_fmt(w, "<button name=\"a\" value=\"{}\" "
@@ -543,6 +553,34 @@ out:
 	str_free(&canon);
 }
 
+/* Back to the list of folder as it was shown: the order, search and
+ * page of the form (the list page checks them again). */
+static void
+redirect_view(struct wm *w, const char *folder)
+{
+	struct str rel = STR_INIT(4096);
+	const char *sv = cgi_form_gets(&w->form, "s", "");
+	const char *q = cgi_form_gets(&w->form, "q", "");
+	unsigned long page = 0;
+
+	(void)num_parses(cgi_form_gets(&w->form, "p", "0"), 100000, &page);
+	if (strlen(sv) > 16)
+		sv = "";
+	if (strlen(q) > SEARCH_MAX)
+		q = "";
+	if (str_cats(&rel, "list?f=") == -1 ||
+	    cgi_url_escape(&rel, folder, strlen(folder)) == -1 ||
+	    (*sv != '\0' && (str_cats(&rel, "&s=") == -1 ||
+	    cgi_url_escape(&rel, sv, strlen(sv)) == -1)) ||
+	    (*q != '\0' && (str_cats(&rel, "&q=") == -1 ||
+	    cgi_url_escape(&rel, q, strlen(q)) == -1)) ||
+	    (page > 0 && str_printf(&rel, "&p=%lu", page) == -1))
+		pg_redirect_list(w, folder);
+	else
+		wm_redirect(w, rel.s);
+	str_free(&rel);
+}
+
 /* Flags, move, delete (to Trash), empty Trash, for several messages. */
 void
 page_act(struct wm *w)
@@ -622,7 +660,7 @@ page_act(struct wm *w)
 			(void)pg_expunge(mb, uids, mb->n);
 		}
 	}
-	pg_redirect_list(w, folder);
+	redirect_view(w, folder);
 out:
 	free(idx);
 	free(uids);

@@ -1,23 +1,26 @@
 """The webmail in headless Chromium (Debian's chromium, driven by
 playwright-core from tests/webmail/setup): the whole flow on a desktop and
 a 360-pixel phone with screenshots kept in the test's directory
-(webmail-shots/), the sent reply found delivered, what was moved and
-deleted found in the Maildir and seen the same through the IMAP server
-(folders, UIDs, flags), and a corpus of hostile
+(webmail-shots/), the sent reply found delivered, a draft saved, resumed
+and sent with its attachment, what was moved and deleted found in the
+Maildir and seen the same through the IMAP server (folders, UIDs, flags,
+the flags set in the browser), and a corpus of hostile
 messages each opened with a check that no script ran and nothing was
-fetched from outside the page's origin."""
+fetched from outside the page's origin, and what the server sent for each
+checked for event handlers, script URLs and active tags."""
 import base64
+import email
+import email.policy
+import html
+import imaplib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
 
 import pytest
-
-import html
-import imaplib
-import re
 
 from conftest import SRC
 from imaputil import Imap
@@ -68,9 +71,27 @@ def test_browser_flow(wm, tmp_path):
                    (i, i, i, i))
     res = run_browser(wm, shots_dir(tmp_path), "flow")
     assert not res["fail"], res["fail"]
-    # The replies went out through qmail-inject: both end in Sent.
+    # The replies and the draft went out through qmail-inject: all three
+    # end in Sent; the draft left Drafts and arrived with its attachment.
     sent = os.path.join(wm.maildir(), ".Sent", "cur")
-    assert len(os.listdir(sent)) == 2
+    assert len(os.listdir(sent)) == 3
+    drafts = os.path.join(wm.maildir(), ".Drafts", "cur")
+    assert os.listdir(drafts) == []
+    md = wm.maildir("other")
+    got = None
+    end = time.time() + 60
+    while got is None and time.time() < end:
+        for d in ("new", "cur"):
+            p = os.path.join(md, d)
+            for n in os.listdir(p) if os.path.isdir(p) else []:
+                got = open(os.path.join(p, n), "rb").read()
+        time.sleep(0.2)
+    assert got is not None, "the draft was not delivered"
+    msg = email.message_from_bytes(got, policy=email.policy.default)
+    assert msg["Subject"] == "Draft from desktop"
+    assert msg.get_body(("plain",)).get_content().strip() == "Final words"
+    assert [a.get_filename() for a in msg.iter_attachments()] == \
+        ["plan.txt"]
     # What was moved and deleted in the browser, in the Maildir.
     def subjects(folder):
         d = os.path.join(wm.maildir(), folder, "cur")
@@ -98,6 +119,7 @@ def test_browser_flow(wm, tmp_path):
             "INBOX.Drafts", "INBOX.Junk"} <= names, names
     web = Client(wm)
     web.login()
+    flagged = set()
     for folder in ("INBOX", "INBOX.Archive", "INBOX.Trash", "INBOX.Sent"):
         c.select(folder, readonly=True)
         typ, data = c.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER."
@@ -124,6 +146,12 @@ def test_browser_flow(wm, tmp_path):
                         "flagged" in cls))
         assert by_web == by_imap, (folder, by_web ^ by_imap)
         assert by_web, folder
+        flagged |= {(folder, x[1], x[2]) for x in by_imap if x[4]}
+    # What was flagged in the browser (by keyboard, and two at once with
+    # "read"), flagged in IMAP.
+    assert flagged == {("INBOX", "Welcome to your webmail", True),
+                       ("INBOX", "Newsletter number 5", True),
+                       ("INBOX", "Newsletter number 6", True)}, flagged
     c.logout()
 
 
@@ -175,6 +203,31 @@ def hostile_corpus():
         "</script></template>",
         "<!--<img src=\"--><img src=x onerror=alert(1)//\">",
         "<p title=\"`\" onmouseover=alert(1)>q</p>",
+        # Roundcube CVE-2024-37383: SVG animate setting href.
+        "<svg><animate attributeName=\"href\" dur=\"5s\" "
+        "repeatCount=\"indefinite\" keytimes=\"0\" values=\"javascript:"
+        "document.title='pwned'\"/><a id=\"x\"><text x=\"20\" y=\"20\">X"
+        "</text></a></svg>",
+        # Roundcube CVE-2023-5631: SVG use with a data: document.
+        "<svg><use href=\"data:image/svg+xml;base64,PHN2ZyBpZD0neCcgeG1sbnM9J2h0dHA6Ly93d3cudzMub3JnLzIwMDAvc3ZnJz48aW1hZ2UgaHJlZj0nMScgb25lcnJvcj0ndG9wLmRvY3VtZW50LnRpdGxlPSJwd25lZCInLz48L3N2Zz4=#x\"/></svg>",
+        # Roundcube CVE-2024-42009: attributes hidden in another's value.
+        "<body title=\"bgcolor=foo\" name=\"bar style=animation-name:"
+        "progress-bar-stripes onanimationstart=document.title='pwned' "
+        "foo=bar\">x</body>",
+        # Roundcube CVE-2020-13965 and friends: mutation through style.
+        "<svg><p><style><a title=\"</style><img src onerror="
+        "document.title='pwned'>\"></style></p></svg>",
+        "<style>@keyframes k{from{color:red}}</style><div style=\""
+        "animation-name:k;animation-duration:1s\" onanimationstart=\""
+        "document.title='pwned'\">anim</div>",
+        # SqWebMail-era patterns: script URLs in images and odd tags.
+        "<img src=\"javascript:document.title='pwned'\">"
+        "<img dynsrc=\"javascript:alert(1)\"><bgsound src=\"javascript:"
+        "alert(1)\">",
+        "<a href=\"  &#106;avascript:document.title='pwned'\">e</a>"
+        "<svg><a xlink:href=\"javascript:alert(1)\"><text x=\"1\" "
+        "y=\"9\">s</text></a></svg><math href=\"javascript:alert(1)\">m"
+        "</math>",
     ]
     for i, b in enumerate(html_bodies):
         h.append(("Subject: hostile html %d\nContent-Type: text/html; "
@@ -218,3 +271,20 @@ def test_hostile_corpus(wm, tmp_path):
     res = run_browser(wm, shots_dir(tmp_path), "hostile", uids)
     assert not res["fail"], res["fail"]
     assert sum(1 for x in res["ok"] if x.endswith("no script")) == len(uids)
+    # What the server sent: no tag with an event handler, a script or a
+    # script URL, whether or not the browser would have run it.
+    web = Client(wm)
+    web.login()
+    for u in uids:
+        for path in ("msg", "body"):
+            r, page = web.get("/webmail/%s?f=INBOX&u=%d" % (path, u))
+            body = page.split("</head>", 1)[-1]
+            for tag in re.findall(r"<[^>]*>", body):
+                assert not re.search(r"\son[a-z]+\s*=", tag, re.I), (u, tag)
+                assert not re.search(r"=\s*[\"']?\s*(javascript|vbscript):",
+                                     tag, re.I), (u, tag)
+                # The page has its own forms and the body's frame.
+                assert not re.match(r"<\s*(script|object|embed|base|meta)\b"
+                                    if path == "msg" else
+                                    r"<\s*(script|iframe|object|embed|form|"
+                                    r"base|meta)\b", tag, re.I), (u, tag)

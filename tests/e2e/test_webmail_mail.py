@@ -3,10 +3,16 @@ the real MIME layer: reading (charsets and RFC 2047 decoded to UTF-8,
 format=flowed, the HTML or text alternative, attachments downloaded as
 they were sent, inline cid: images, HTML attachments never rendered), the
 list (sender's name with the address in its title, sizes, every sort
-order both ways, conversations), drafts saved and resumed with their
-attachments, uploads bounded by the quota, the address book."""
+order both ways, conversations, pages, search in the text), the actions
+on several messages at once and the folders as the IMAP server then sees
+them, reply to all without the user's own address, forward inline and as
+an attachment, drafts saved and resumed with their attachments, uploads
+bounded by the quota, the address book."""
 import email
 import email.policy
+import html
+import http.client
+import imaplib
 import os
 import re
 import time
@@ -14,7 +20,8 @@ import urllib.parse
 
 import pytest
 
-from webmailutil import USER, Client, Webmail, hidden
+from imaputil import Imap
+from webmailutil import PASSWORD, USER, Client, Webmail, hidden
 
 
 @pytest.fixture
@@ -210,6 +217,9 @@ def test_list_sorts_and_threads(wm):
                    "bob@example.org"]
     assert re.search(r'class="msg[^"]* d1"[^>]*>.*?amy@', page, re.S)
     assert re.search(r'class="msg[^"]* d2"[^>]*>.*?carl@', page, re.S)
+    # Oldest conversation first: melons, then apples with its replies.
+    assert order("thread.a")[0] == ["bob@example.org", "zed@example.org",
+                                    "amy@example.org", "carl@example.org"]
     # Sizes are real; an unknown order is the default one.
     assert ">4 KB<" in page or ">5 KB<" in page
     assert " 0 B<" not in page
@@ -217,6 +227,10 @@ def test_list_sorts_and_threads(wm):
     # The sort survives paging links.
     r, page = c.get("/webmail/list?f=INBOX&s=from.a")
     assert '<option value="from.a" selected>' in page
+    # ... and goes along to the other folders.
+    assert 'href="/webmail/list?f=INBOX.Sent&amp;s=from.a"' in page
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert 'href="/webmail/list?f=INBOX.Sent"' in page
 
 
 def test_drafts_resumed_with_attachments(wm):
@@ -394,3 +408,441 @@ def test_address_book(wm):
     with open(os.path.join(wm.home, "sqwebmail-addressbook"),
               encoding="utf-8") as f:
         assert "ann@" not in f.read()
+
+
+def test_reply_all_and_forward(wm):
+    wm.deliver(b"From: \"Doe, John\" <john@example.org>\n"
+               b"To: demo@example.test, Amy <amy@example.org>\n"
+               b"Cc: DEMO@Example.Test, other@example.test, amy@example.org\n"
+               b"Subject: team lunch\nMessage-ID: <lunch@example.org>\n\n"
+               b"Where shall we go?\n")
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    u = uid_of(page, "team lunch")
+
+    def field(page, name):
+        return html.unescape(re.search(r'name="%s" value="([^"]*)"' % name,
+                                       page).group(1))
+
+    # Reply: the sender only, the name with its comma quoted.
+    r, page = c.get("/webmail/compose?r=reply&f=INBOX&u=" + u)
+    assert field(page, "to") == '"Doe, John" <john@example.org>'
+    assert field(page, "cc") == ""
+    assert field(page, "subject") == "Re: team lunch"
+    assert "&gt; Where shall we go?" in page
+    # Reply to all: everyone else once, never the user.
+    r, page = c.get("/webmail/compose?r=all&f=INBOX&u=" + u)
+    assert field(page, "to") == ('"Doe, John" <john@example.org>, '
+                                 'Amy <amy@example.org>')
+    assert field(page, "cc") == "other@example.test"
+    tok = hidden(page, "csrf")
+    body, ct = multipart([("csrf", tok), ("to", field(page, "to")),
+                          ("cc", field(page, "cc")), ("subject", "Re: team "
+                          "lunch"), ("text", "The usual place."),
+                          ("r", "all"), ("f", "INBOX"), ("u", u),
+                          ("do", "send")])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303 and "e=" not in r.getheader("Location")
+    got = wait_delivered(wm, "other", "The usual place")
+    msg = email.message_from_bytes(got, policy=email.policy.default)
+    assert msg["In-Reply-To"] == "<lunch@example.org>"
+    assert "demo@" not in (msg["To"] or "").lower()
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert re.search(r'class="msg[^"]* answered[^"]*">(?:(?!</li>).)*team '
+                     r'lunch', page, re.S)
+    # Forward inline: no one addressed, the text and its headers in it.
+    r, page = c.get("/webmail/compose?r=fwd&f=INBOX&u=" + u)
+    assert field(page, "to") == "" and field(page, "subject") == \
+        "Fwd: team lunch"
+    assert "Where shall we go?" in page and "&gt; Where" not in page
+    # Forward as an attachment: the message goes whole.
+    r, page = c.get("/webmail/compose?r=fwdatt&f=INBOX&u=" + u)
+    assert field(page, "subject") == "Fwd: team lunch"
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("subject", "Fwd: team lunch"), ("text", "FYI"),
+                          ("r", "fwdatt"), ("f", "INBOX"), ("u", u),
+                          ("do", "send")])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303 and "e=" not in r.getheader("Location")
+    got = wait_delivered(wm, "other", "FYI")
+    msg = email.message_from_bytes(got, policy=email.policy.default)
+    att = [p for p in msg.iter_attachments()]
+    assert [p.get_content_type() for p in att] == ["message/rfc822"]
+    assert b"Where shall we go?" in att[0].as_bytes()
+
+
+def wait_delivered(wm, user, text=None):
+    """The first message in user's INBOX (holding text, when given)."""
+    md = wm.maildir(user)
+    end = time.time() + 60
+    while time.time() < end:
+        for d in ("new", "cur"):
+            p = os.path.join(md, d)
+            for n in sorted(os.listdir(p)) if os.path.isdir(p) else []:
+                got = open(os.path.join(p, n), "rb").read()
+                if text is None or text.encode() in got:
+                    return got
+        time.sleep(0.2)
+    raise AssertionError("nothing delivered to %s" % user)
+
+
+def test_list_actions_agree_with_imap(wm):
+    """Several messages at once marked, flagged, deleted to Trash, moved
+    to an own folder that is renamed; Trash emptied; the list paged and
+    searched in the text; each step as the IMAP server sees it."""
+    for i in range(55):
+        wm.deliver(("From: Bulk Sender <bulk@example.org>\nTo: demo@example"
+                    ".test\nSubject: Bulk %d\n\nbody %s\n" %
+                    (i, "zucchini" if i == 7 else "words")).encode())
+    c = Client(wm)
+    c.login()
+    tok = c.csrf()
+    imap = Imap(wm.i, wm.procs)
+    m = imaplib.IMAP4("127.0.0.1", imap.start(), timeout=60)
+    m.login(USER, PASSWORD)
+
+    def by_imap(folder):
+        """subject -> (uid, flags) of folder, through IMAP."""
+        typ, _ = m.select(folder, readonly=True)
+        assert typ == "OK", folder
+        typ, data = m.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER."
+                          "FIELDS (SUBJECT)])")
+        out = {}
+        for item in data:
+            if isinstance(item, tuple):
+                meta = item[0].decode()
+                subj = item[1].decode().split(":", 1)[1].strip()
+                out[subj] = (re.search(r"UID (\d+)", meta).group(1),
+                             set(re.search(r"FLAGS \(([^)]*)\)", meta)
+                                 .group(1).split()))
+        return out
+
+    def rows(page):
+        """subject -> the row's classes, on a list page."""
+        return {html.unescape(re.search(r'<span class="subj">([^<]*)',
+                                        r.group(2)).group(1)): r.group(1)
+                for r in re.finditer(r'<li class="msg([^"]*)">(.*?)</li>',
+                                     page, re.S)}
+
+    inbox = by_imap("INBOX")
+    uid = {s: v[0] for s, v in inbox.items()}
+    # Paged: 50 a page, the newest first (arrival as IMAP has it, then
+    # UID), then the rest.
+    typ, data = m.uid("FETCH", "1:*", "(UID INTERNALDATE)")
+    arrival = sorted(((time.mktime(imaplib.Internaldate2tuple(d)),
+                       int(re.search(rb"UID (\d+)", d).group(1)))
+                      for d in data), reverse=True)
+    subj_of = {int(v): s for s, v in uid.items()}
+    newest = [subj_of[u] for _, u in arrival]
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert list(rows(page)) == newest[:50] and 'id="next"' in page
+    r, page = c.get("/webmail/list?f=INBOX&p=1")
+    assert list(rows(page)) == newest[50:]
+    assert 'id="prev"' in page and 'id="next"' not in page
+    # Quick search finds a word of the text only.
+    r, page = c.get("/webmail/list?f=INBOX&q=Zucchini")
+    assert list(rows(page)) == ["Bulk 7"]
+
+    def act(a, subjects, folder="INBOX", **kw):
+        fields = [("csrf", tok), ("f", folder), ("a", a)] + \
+            [("u", uid[s]) for s in subjects] + list(kw.items())
+        r, _ = c.post("/webmail/act", fields)
+        assert r.status == 303, a
+    # Without the token nothing changes.
+    r, _ = c.post("/webmail/act", [("f", "INBOX"), ("a", "flag"),
+                                   ("u", uid["Bulk 1"])])
+    assert r.status == 403
+    act("flag", ["Bulk 1", "Bulk 2", "Bulk 3"])
+    act("seen", ["Bulk 1", "Bulk 2"])
+    act("unseen", ["Bulk 1"])
+    # An action brings the list back as it was: order, search, page.
+    r, page = c.get("/webmail/list?f=INBOX&s=size.a&q=Bulk&p=1")
+    acts = re.search(r'<form id="acts".*?</form>', page, re.S).group(0)
+    assert hidden(acts, "s") == "size.a" and hidden(acts, "q") == "Bulk"
+    assert hidden(acts, "p") == "1"
+    r, _ = c.post("/webmail/act", [("csrf", tok), ("f", "INBOX"),
+                                   ("a", "seen"), ("u", uid["Bulk 2"]),
+                                   ("s", "size.a"), ("q", "Bulk"),
+                                   ("p", "1")])
+    assert r.status == 303
+    assert r.getheader("Location").endswith(
+        "/webmail/list?f=INBOX&s=size.a&q=Bulk&p=1")
+    web = {}
+    for p in (0, 1):
+        r, page = c.get("/webmail/list?f=INBOX&p=%d" % p)
+        web.update(rows(page))
+    assert "flagged" in web["Bulk 1"] and "unread" in web["Bulk 1"]
+    assert "flagged" in web["Bulk 2"] and "unread" not in web["Bulk 2"]
+    assert "flagged" not in web["Bulk 0"]
+    inbox = by_imap("INBOX")
+    assert inbox["Bulk 1"][1] == {"\\Flagged"}
+    assert inbox["Bulk 2"][1] == {"\\Flagged", "\\Seen"}
+    assert inbox["Bulk 3"][1] == {"\\Flagged"}
+    assert inbox["Bulk 0"][1] == set()
+    # Unread counts beside the folders: 54 of 55.
+    r, page = c.get("/webmail/folders")
+    assert re.search(r'f=INBOX">[^<]*</a> <span class="count">54 / 55<',
+                     page), page
+    # Delete two to Trash; an own folder made, one moved there, renamed.
+    act("delete", ["Bulk 4", "Bulk 2"])
+    r, _ = c.post("/webmail/folder", {"csrf": tok, "a": "create",
+                                      "to": "Projects"})
+    assert r.status == 303
+    act("move", ["Bulk 6"], to="INBOX.Projects")
+    r, _ = c.post("/webmail/folder", {"csrf": tok, "a": "rename",
+                                      "f": "INBOX.Projects", "to": "Work"})
+    assert r.status == 303
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert not {"Bulk 2", "Bulk 4", "Bulk 6"} & set(rows(page))
+    r, page = c.get("/webmail/list?f=INBOX.Work")
+    assert list(rows(page)) == ["Bulk 6"]
+    # The folder shown is marked among the folders.
+    assert '<li class="current"><a href="/webmail/list?f=INBOX.Work">' \
+        in page
+    typ, boxes = m.list()
+    names = {b.decode().rsplit(' "." ', 1)[-1].strip('"') for b in boxes}
+    assert "INBOX.Work" in names and "INBOX.Projects" not in names
+    assert list(by_imap("INBOX.Work")) == ["Bulk 6"]
+    trash = by_imap("INBOX.Trash")
+    assert set(trash) == {"Bulk 2", "Bulk 4"}
+    # The flags travel with the message.
+    assert trash["Bulk 2"][1] >= {"\\Flagged", "\\Seen"}
+    inbox = by_imap("INBOX")
+    assert len(inbox) == 52 and not {"Bulk 2", "Bulk 4", "Bulk 6"} & \
+        set(inbox)
+    # Empty Trash: gone for good, in IMAP too.
+    r, page = c.get("/webmail/list?f=INBOX.Trash")
+    assert 'id="empty"' in page
+    r, _ = c.post("/webmail/act", [("csrf", tok), ("f", "INBOX.Trash"),
+                                   ("a", "empty")])
+    assert r.status == 303
+    r, page = c.get("/webmail/list?f=INBOX.Trash")
+    assert rows(page) == {}
+    assert by_imap("INBOX.Trash") == {}
+    # An own folder deleted.
+    r, _ = c.post("/webmail/folder", {"csrf": tok, "a": "delete",
+                                      "f": "INBOX.Work"})
+    assert r.status == 303
+    typ, boxes = m.list()
+    assert not any(b"INBOX.Work" in b for b in boxes)
+    r, page = c.get("/webmail/folders")
+    assert "INBOX.Work" not in page
+    m.logout()
+
+
+def test_remote_images_print_and_headers(wm):
+    """Remote images blocked until asked for, for that message; the print
+    view without the page's bars; the full headers as plain text."""
+    wm.deliver(b"From: shop@example.org\nTo: demo@example.test\n"
+               b"Subject: offers\nX-Tracking: abc123\nMIME-Version: 1.0\n"
+               b"Content-Type: text/html; charset=utf-8\n\n"
+               b"<p>Deals</p><img src=\"http://track.example.org/p.gif\">"
+               b"<img src=\"https://cdn.example.org/logo.png\">\n")
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    u = uid_of(page, "offers")
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + u)
+    assert 'id="remote"' in page
+    assert "track.example.org" not in page
+    r, body = c.get("/webmail/body?f=INBOX&u=" + u)
+    csp = r.getheader("Content-Security-Policy")
+    assert "img-src 'self' data:;" in csp and "http:" not in csp
+    assert "track.example.org" not in body and "cdn.example.org" not in body
+    assert 'class="blocked"' in body and "Deals" in body
+    # Asked for: this message's frame loads them.
+    r, page = c.get("/webmail/msg?f=INBOX&u=%s&remote=1" % u)
+    assert 'id="remote"' not in page and "remote=1" in page
+    r, body = c.get("/webmail/body?f=INBOX&u=%s&remote=1" % u)
+    assert "https:" in r.getheader("Content-Security-Policy")
+    assert 'src="http://track.example.org/p.gif"' in body
+    assert 'class="blocked"' not in body
+    # Print: the message alone (no bars, no actions), printed at once.
+    r, page = c.get("/webmail/print?f=INBOX&u=" + u)
+    assert r.status == 200 and '<main class="print">' in page
+    assert 'class="msgbar"' not in page and 'id="logout"' not in page
+    assert 'id="subject">offers<' in page
+    # Full headers: the message as stored, as text.
+    r, src = c.get("/webmail/src?f=INBOX&u=" + u)
+    assert r.getheader("Content-Type").startswith("text/plain")
+    assert r.getheader("X-Content-Type-Options") == "nosniff"
+    assert "X-Tracking: abc123" in src and "<img src=" in src
+
+
+def test_several_uploads_own_from_and_quota(wm):
+    """Two files chosen at once go out together; a From or Sender slipped
+    into the form changes nothing (the login's address is the sender);
+    the list shows the mailbox's quota."""
+    md = wm.maildir()
+    os.makedirs(md, exist_ok=True)
+    with open(os.path.join(md, "maildirsize"), "w") as f:
+        f.write("10000000S\n2500000 3\n")
+    st = os.stat(wm.home)
+    os.chown(os.path.join(md, "maildirsize"), st.st_uid, st.st_gid)
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    m = re.search(r'<p class="quota">([^<]*)<meter min="0" max="100" '
+                  r'value="(\d+)">', page)
+    assert m and m.group(2) == "25", page
+    assert "/" in m.group(1)
+    tok = hidden(page, "csrf")
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("from", "boss@example.test"),
+                          ("sender", "boss@example.test"),
+                          ("subject", "two files"), ("text", "both"),
+                          ("do", "send")],
+                         [("att", "a.txt", "text/plain", b"first\n"),
+                          ("att", "b.png", "image/png", PNG)])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303 and "e=" not in r.getheader("Location")
+    got = wait_delivered(wm, "other", "two files")
+    msg = email.message_from_bytes(got, policy=email.policy.default)
+    assert msg["From"] == "demo@example.test" and msg["Sender"] is None
+    assert b"boss@" not in got
+    assert [a.get_filename() for a in msg.iter_attachments()] == \
+        ["a.txt", "b.png"]
+    assert [a for a in msg.iter_attachments()][1].get_content() == PNG
+
+
+def test_hundred_megabyte_attachment(wm):
+    """A 100 MB message: listed with its size, opened, its attachment
+    downloaded whole, the list still answering afterwards."""
+    import base64
+    import hashlib
+    data = hashlib.sha256(b"seed").digest() * (75 * 1024 * 1024 // 32)
+    enc = base64.encodebytes(data)
+    wm.deliver(b"From: big@example.org\nTo: demo@example.test\n"
+               b"Subject: the big one\nMIME-Version: 1.0\n"
+               b"Content-Type: multipart/mixed; boundary=zz\n\n--zz\n"
+               b"Content-Type: text/plain\n\nsee the file\n--zz\n"
+               b"Content-Type: application/octet-stream\n"
+               b"Content-Transfer-Encoding: base64\n"
+               b"Content-Disposition: attachment; filename=\"big.bin\"\n\n" +
+               enc + b"--zz--\n")
+    del enc
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert r.status == 200
+    u = uid_of(page, "the big one")
+    assert re.search(r'<span class="size">1\d\d(\.\d)? MB</span>', page)
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + u)
+    assert r.status == 200 and "see the file" in page
+    part = re.search(r'href="(/webmail/part\?[^"]*)"[^>]*>[^<]*big\.bin',
+                     page)
+    assert part, page
+    h = http.client.HTTPConnection("127.0.0.1", wm.port, timeout=600)
+    h.request("GET", html.unescape(part.group(1)), headers={
+        "Cookie": "; ".join("%s=%s" % kv for kv in c.cookies.items())})
+    resp = h.getresponse()
+    assert resp.status == 200
+    assert "attachment" in resp.getheader("Content-Disposition")
+    got = hashlib.sha256()
+    n = 0
+    while True:
+        b = resp.read(1 << 20)
+        if not b:
+            break
+        got.update(b)
+        n += len(b)
+    h.close()
+    assert n == len(data) and got.digest() == hashlib.sha256(data).digest()
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert r.status == 200 and "the big one" in page
+
+
+def test_every_charset_label(wm):
+    """A message in every charset label Python knows, the common web
+    labels, and broken ones, each with markup in its subject (as an
+    encoded word) and its text: the list and the message are valid UTF-8
+    with the markup escaped."""
+    import encodings.aliases
+    labels = set(encodings.aliases.aliases.values()) | {
+        "utf-8", "UTF8", "us-ascii", "iso-8859-1", "latin1", "windows-1252",
+        "cp1251", "koi8-r", "koi8-u", "gb2312", "gbk", "gb18030", "big5",
+        "big5-hkscs", "euc-jp", "iso-2022-jp", "shift_jis", "sjis",
+        "euc-kr", "ks_c_5601-1987", "iso-2022-kr", "tis-620",
+        "windows-874", "viscii", "utf-16", "utf-16le", "utf-16be",
+        "utf-32", "utf-7", "x-user-defined", "replacement", "hz-gb-2312",
+        "x-mac-cyrillic", "macintosh", "ibm866", "iso-8859-8-i",
+        "x-unknown-evil", "", "\"quoted\"", "a b", "../../etc/passwd",
+        "x" * 300, "utf-8'en'", "=?utf-8?q?x?=", "%00", "unicode-1-1-utf-7"}
+    labels = sorted(labels)
+    for i, cs in enumerate(labels):
+        wm.deliver(("From: cs%d@example.org\nTo: demo@example.test\n"
+                    "Subject: cs%d =?%s?Q?=3Cscript=3Ex=3C/script=3E?=\n"
+                    "MIME-Version: 1.0\nContent-Type: text/plain; "
+                    "charset=\"%s\"\n\n" % (i, i, cs, cs)).encode() +
+                   b"<script>alert(1)</script> caf\xe9 \x1b$B\x00\xff\xfe+ADw-"
+                   b"\n")
+    c = Client(wm)
+    c.login()
+
+    def raw(path):
+        h = http.client.HTTPConnection("127.0.0.1", wm.port, timeout=120)
+        h.request("GET", path, headers={"Cookie": "; ".join(
+            "%s=%s" % kv for kv in c.cookies.items())})
+        r = h.getresponse()
+        data = r.read()
+        h.close()
+        assert r.status == 200, path
+        return data.decode("utf-8")     # strict: valid UTF-8 or fails
+
+    uids = {}
+    p = 0
+    while True:
+        page = raw("/webmail/list?f=INBOX&p=%d" % p)
+        assert "<script>" not in page.split("</head>", 1)[1]
+        for m in re.finditer(r'<li class="msg[^"]*">.*?</li>', page, re.S):
+            n = re.search(r'cs(\d+)@', m.group(0)).group(1)
+            uids[int(n)] = re.search(r'[?&]amp;u=(\d+)', m.group(0)).group(1)
+        if 'id="next"' not in page:
+            break
+        p += 1
+    assert sorted(uids) == list(range(len(labels)))
+    for i, cs in enumerate(labels):
+        page = raw("/webmail/msg?f=INBOX&u=" + uids[i])
+        body = page.split("</head>", 1)[1]
+        assert "<script" not in body and "alert(1)</" not in body, cs
+        assert "<script>x" not in page, cs
+
+
+def test_no_path_outside_the_maildir(wm):
+    """Folder names that climb out of the Maildir, in every place a
+    folder is named: refused, and nothing made or moved outside."""
+    wm.deliver(b"From: a@example.org\nTo: demo@example.test\n"
+               b"Subject: stays\n\nhere\n")
+    c = Client(wm)
+    c.login()
+    tok = c.csrf()
+    r, page = c.get("/webmail/list?f=INBOX")
+    u = uid_of(page, "stays")
+    home = os.path.dirname(wm.maildir())
+    before = sorted(os.listdir(home))
+    bad = ["../../etc", "INBOX/../..", "..", "INBOX/../../x", "/etc",
+           "INBOX.../x", ".", "INBOX/..", "../Maildir"]
+    for b in bad:
+        for path in ("list", "msg", "print", "body", "src", "part"):
+            r, _ = c.get("/webmail/%s?f=%s&u=%s&p=1" %
+                         (path, urllib.parse.quote(b, safe=""), u))
+            assert r.status == 404, (path, b)
+        r, page = c.get("/webmail/compose?r=reply&f=%s&u=%s" %
+                        (urllib.parse.quote(b, safe=""), u))
+        assert r.status == 200 and "here" not in page, b
+        r, _ = c.post("/webmail/act", [("csrf", tok), ("f", "INBOX"),
+                                       ("a", "move"), ("u", u), ("to", b)])
+        assert r.status in (303, 400), b
+        r, _ = c.post("/webmail/act", [("csrf", tok), ("f", b),
+                                       ("a", "delete"), ("u", u)])
+        assert r.status in (400, 404), b
+        for a, f in (("create", ""), ("rename", "INBOX.Sent"),
+                     ("delete", b)):
+            r, _ = c.post("/webmail/folder", {"csrf": tok, "a": a, "f": f,
+                                              "to": b})
+            assert r.status == 400, (a, b)
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert uid_of(page, "stays") == u
+    assert sorted(os.listdir(home)) == before
+    assert os.path.isdir(os.path.join(wm.maildir(), ".Sent"))

@@ -3,6 +3,7 @@ queue running, sqwebmaild and a private Apache (scripts/webmail-httpd) on
 a free port; an HTTP client that keeps cookies and reads forms."""
 import html
 import http.client
+import itertools
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ from sendutil import open_path
 
 USER = "demo@example.test"
 PASSWORD = "demo-secret-1"
+_seq = itertools.count()
 
 
 class Webmail:
@@ -84,8 +86,11 @@ class Webmail:
         md = self.maildir(user)
         for d in ("tmp", "new", "cur"):
             os.makedirs(os.path.join(md, d), exist_ok=True)
-        name = "%d.M%dP%d.test" % (time.time(), time.monotonic_ns() % 10**6,
-                                   os.getpid())
+        # Unique as delivery makes them: a counter beside the time (two
+        # messages with one name would be one message).
+        name = "%d.M%dP%dQ%d.test" % (time.time(), time.monotonic_ns() //
+                                      1000 % 10**6, os.getpid(),
+                                      next(_seq))
         p = os.path.join(md, "tmp", name)
         with open(p, "wb") as f:
             f.write(raw)

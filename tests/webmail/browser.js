@@ -1,11 +1,13 @@
 // browser.js - the webmail as a person uses it, in Debian's headless
-// Chromium driven by playwright-core: log in, read, reply with an
-// attachment, send, move, delete, search, sort, the folders, contacts and
-// settings pages, log out, on a desktop and a phone-sized viewport, with
-// a screenshot of every page; then every hostile message of
-// the corpus opened with a check that no script ran and no request left
-// the page's origin.  Usage: node browser.js BASE_URL USER PASS OUTDIR
-// [hostile uids...].  Prints one JSON line of results; exit 1 on failure.
+// Chromium driven by playwright-core: log in, read, print, reply with an
+// attachment, send, move, delete, search, sort, keyboard shortcuts, flags
+// on several messages at once, a draft saved, resumed from Drafts and
+// sent, the folders, contacts and settings pages, log out, on a desktop
+// and a phone-sized viewport, with a screenshot of every page; then every
+// hostile message of the corpus opened with a check that no script ran
+// and no request left the page's origin.  Usage: node browser.js BASE_URL
+// USER PASS OUTDIR flow|hostile [hostile uids...].  Prints one JSON line
+// of results; exit 1 on failure.
 "use strict";
 const path = require("path");
 const fs = require("fs");
@@ -47,8 +49,13 @@ function row(page, subject) {
 	    ".subj", { hasText: new RegExp("^" + subject + "$") }) });
 }
 
-async function flow(browser, label, viewport, moved, deleted) {
+async function flow(browser, label, viewport, moved, deleted, flagged,
+    flagged2) {
 	const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+	// The print dialog, noted instead of opened.
+	await ctx.addInitScript(() => {
+		window.print = () => { window.__printed = 1; };
+	});
 	const page = await ctx.newPage();
 	const offsite = [];
 	curpage = page;
@@ -74,7 +81,17 @@ async function flow(browser, label, viewport, moved, deleted) {
 	check(label + " message near the top", subj.y < 220, String(subj.y));
 	await page.click("#more");
 	await shot(page, label + "-read-menu");
-	await page.click("#more");
+	if (label === "desktop") {
+		// Print: the message alone, and the print dialog.
+		await go(page, "#print");
+		await page.waitForFunction(() => window.__printed === 1);
+		check(label + " print view", await page.locator("header.bar")
+		    .count() === 0 && await page.locator("#subject").count() === 1);
+		await shot(page, label + "-print", true);
+		await page.goBack();
+		await page.waitForSelector("#subject");
+	} else
+		await page.click("#more");
 	// Reply with an attachment.
 	await go(page, "#reply");
 	const to = await page.inputValue("#to");
@@ -113,6 +130,73 @@ async function flow(browser, label, viewport, moved, deleted) {
 	    page.selectOption("#sort", "from.a")]);
 	check(label + " sorted", page.url().includes("s=from.a"), page.url());
 	await shot(page, label + "-sorted");
+	if (label === "desktop") {
+		// The keyboard: "/" to the search, j and x select the first
+		// row (Ann's, by sender), then flagged from the bar.
+		await page.keyboard.press("/");
+		check(label + " key / searches", await page.evaluate(() =>
+		    document.activeElement.id) === "q");
+		await page.locator("#q").blur();
+		await page.keyboard.press("j");
+		await page.keyboard.press("x");
+		const first = page.locator("ul.msgs li.msg").first();
+		check(label + " keys select", await first.locator(
+		    "input[type=checkbox]").isChecked() && await first.locator(
+		    ".from").textContent() === "Ann Example");
+		await go(page, "#aflag");
+		check(label + " flagged", (await row(page,
+		    "Welcome to your webmail").getAttribute("class"))
+		    .includes("flagged"));
+	} else {
+		// Several at once: read and flagged (the whole Inbox again,
+		// without the search).
+		await go(page, "aside.folders a:has-text('Inbox')");
+		await row(page, flagged).locator("input[type=checkbox]").check();
+		await row(page, flagged2).locator("input[type=checkbox]").check();
+		await go(page, "#aseen");
+		await row(page, flagged).locator("input[type=checkbox]").check();
+		await row(page, flagged2).locator("input[type=checkbox]").check();
+		await go(page, "#aflag");
+		for (const s of [flagged, flagged2]) {
+			const cls = await row(page, s).getAttribute("class");
+			check(label + " read and flagged " + s, cls.includes(
+			    "flagged") && !cls.includes("unread"), cls);
+		}
+	}
+	if (label === "desktop") {
+		// A draft with an attachment, saved, opened again from Drafts,
+		// finished and sent ("c" opens compose).
+		await Promise.all([page.waitForNavigation(),
+		    page.keyboard.press("c")]);
+		await page.fill("#to", "other@example.test");
+		await page.fill("#subject", "Draft from desktop");
+		await page.fill("#text", "First words");
+		await page.setInputFiles("#att", { name: "plan.txt",
+		    mimeType: "text/plain", buffer: Buffer.from("the plan") });
+		await go(page, "#draft");
+		check(label + " draft saved", page.url().includes("Drafts") &&
+		    await row(page, "Draft from desktop").count() === 1,
+		    page.url());
+		await shot(page, label + "-drafts");
+		await Promise.all([page.waitForNavigation(),
+		    row(page, "Draft from desktop").locator("a").click()]);
+		const kept = page.locator("fieldset.kept label",
+		    { hasText: "plan.txt" });
+		check(label + " draft resumed", await page.inputValue("#to") ===
+		    "other@example.test" && await page.inputValue("#subject") ===
+		    "Draft from desktop" && (await page.inputValue("#text"))
+		    .includes("First words") && await kept.count() === 1 &&
+		    await kept.locator("input").isChecked());
+		await shot(page, label + "-draft-resumed", true);
+		await page.fill("#text", "Final words");
+		await go(page, "#send");
+		check(label + " draft sent", page.url().includes("/list"),
+		    page.url());
+		await go(page, "aside.folders a:has-text('Drafts')");
+		check(label + " draft gone", await page.locator("ul.msgs li.msg")
+		    .count() === 0);
+		await go(page, "aside.folders a:has-text('Inbox')");
+	}
 	// The other pages.
 	for (const [id, name] of [["#nav-folders", "folders"],
 	    ["#nav-abook", "contacts"], ["#nav-settings", "settings"]]) {
@@ -182,9 +266,11 @@ async function hostile(browser) {
 	try {
 		if (mode === "flow") {
 			await flow(browser, "desktop", { width: 1280, height: 800 },
-			    "Newsletter number 1", "Newsletter number 2");
+			    "Newsletter number 1", "Newsletter number 2",
+			    null, null);
 			await flow(browser, "phone", { width: 360, height: 740 },
-			    "Newsletter number 3", "Newsletter number 4");
+			    "Newsletter number 3", "Newsletter number 4",
+			    "Newsletter number 5", "Newsletter number 6");
 		} else
 			await hostile(browser);
 	} catch (e) {

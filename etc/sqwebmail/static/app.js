@@ -1,6 +1,7 @@
 // sqwebmail - keyboard shortcuts for the message list and the reading
-// view, and a confirmation before emptying the trash.  The pages work
-// without it.  Loaded from our own origin only (CSP script-src 'self').
+// view, a confirmation before emptying the trash, the print dialog in the
+// print view.  The pages work without it.  Loaded from our own origin
+// only (CSP script-src 'self').
 (function () {
 	"use strict";
 	var rows = [], cur = -1;
@@ -37,6 +38,12 @@
 				window.alert(hint ? hint.textContent : "");
 			}
 		});
+		// The print view opens the browser's print dialog once the
+		// message (and its frame) is there.
+		if (document.querySelector("main.print"))
+			window.addEventListener("load", function () {
+				window.print();
+			});
 		var empty = document.querySelector("button[value=empty]");
 		if (empty) empty.addEventListener("click", function (ev) {
 			if (!window.confirm(empty.textContent + "?")) ev.preventDefault();
