@@ -16,8 +16,9 @@
  * the next message; the keys it has read stay parsed meanwhile (mauth.h)
  * and are read again when their files change.  The parent keeps at
  * least one child waiting in accept() and starts another when all are
- * busy (up to KIDS_MAX); an extra child that waits IDLE_WAIT seconds in
- * vain ends.  Reads control/dkim (keys) and users/cdb (alias domains);
+ * busy (up to KIDS_MAX; over that a client is closed at once and goes
+ * on without us); an extra child that waits IDLE_WAIT seconds in vain
+ * ends.  Reads control/dkim (keys) and users/cdb (alias domains);
  * trusts them, and nothing a client sends.  Log lines on fd 2:
  * hsmail-log(5).  TERM: stop accepting, finish the messages begun, exit.
  */
@@ -49,7 +50,7 @@
 #include "priv.h"
 #include "root.h"
 
-/* Children at once; clients over this wait in the listen queue. */
+/* Children at once; a client over this goes on without us. */
 #define KIDS_MAX	100
 /* Messages one child serves before it ends. */
 #define USES_MAX	1000
@@ -75,6 +76,7 @@ static int	listen_on(const char *);
 static void	serve_fail(struct mauthp_conn *);
 static int	serve(int);
 static void	child(int, int, pid_t) __attribute__((__noreturn__));
+static void	shed(int, const sigset_t *);
 static void	spawn(int, int);
 static void	reap(void);
 
@@ -291,6 +293,28 @@ child(int slot, int l, pid_t parent)
 	exit(EXIT_DONE);
 }
 
+/*
+ * Every child busy and no more allowed: a waiting client is closed at
+ * once and goes on without signature or marks (its session does not
+ * wait for the busy ones).  Signals may interrupt the accept (a child
+ * may have taken the client first).
+ */
+static void
+shed(int l, const sigset_t *unblocked)
+{
+	sigset_t blocked;
+	int	 fd;
+
+	sigprocmask(SIG_SETMASK, unblocked, &blocked);
+	fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	if (fd != -1) {
+		log_line("msgauthd all %d children busy: a client goes on "
+		    "without us", KIDS_MAX);
+		close(fd);
+	}
+}
+
 /* Start a child in a free slot. */
 static void
 spawn(int l, int busyr)
@@ -348,12 +372,12 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct passwd *pw = NULL;
 	struct timeval tv = { IDLE_WAIT, 0 };
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	struct timespec pause = { 1, 0 };
 	sigset_t block, old;
 	const char *user = NULL;
 	char	 buf[64];
-	int	 c, lfd, p[2], i;
+	int	 c, lfd, p[2], i, full;
 
 	log_init("msgauthd");
 	while ((c = getopt(argc, argv, "u:s:")) != -1) {
@@ -419,12 +443,18 @@ main(int argc, char **argv)
 			break;
 		if (nkids < KIDS_MAX && idle_count() == 0)
 			spawn(lfd, p[0]);
-		pfd.fd = p[0];
-		pfd.events = POLLIN;
+		full = nkids >= KIDS_MAX && idle_count() == 0;
+		pfd[0].fd = p[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = lfd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
 		/* A failed fork is tried again after a pause. */
-		(void)ppoll(&pfd, 1, nkids == 0 ? &pause : NULL, &old);
+		(void)ppoll(pfd, full ? 2 : 1, nkids == 0 ? &pause : NULL, &old);
 		while (read(p[0], buf, sizeof(buf)) > 0)
 			;
+		if (full && (pfd[1].revents & POLLIN) && idle_count() == 0)
+			shed(lfd, &old);
 	}
 	/* The socket goes first: clients from now on go on without us. */
 	(void)unlink(str_c(&path));
