@@ -8,10 +8,12 @@
  * Why not libopendkim's signer (msgauthd still verifies with it): it
  * takes the private key as PEM text and parses it again, through
  * OpenSSL 3's decoders, for every signature it makes, and a fresh RSA key
- * sets up its blinding again; measured with callgrind in msgauthd, that
- * was 23 of the 29 million instructions of signing a 4 KiB message with
- * the two keys.  Here a key is parsed once (dkimsign_key_new) and signs
- * as many messages as its holder wants.
+ * sets up its blinding again.  With a child per message that read and
+ * parsed both keys, msgauthd took 5.4 ms of CPU to sign a 4 KiB message
+ * with an RSA-2048 and an Ed25519 key, most of it in OpenSSL's decoders;
+ * with keys parsed once (dkimsign_key_new) and kept by children that
+ * serve many messages (dkimcache.h), 1.0 ms, of which the RSA signature
+ * itself is 0.7 ms.
  *
  * Runs in msgauthd only (the one process that loads libcrypto and holds
  * the keys).  Messages are fed in qmail's stored form (LF line ends);
