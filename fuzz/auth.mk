@@ -2,9 +2,9 @@
 # fields, From and Authentication-Results (mhdr), SPF records and macros,
 # DMARC records, SRS addresses, the msgauthd protocol, and whole
 # messages through the checks (libopendkim included, DNS answering
-# nothing).
+# nothing) and through the DKIM signer.
 FUZZERS += fuzz_mhdr fuzz_spf_record fuzz_dmarc_record fuzz_srs_reverse \
-	fuzz_mauthp fuzz_mauth_msg
+	fuzz_mauthp fuzz_mauth_msg fuzz_dkimsign
 fuzz_mhdr_SRCS :=
 fuzz_spf_record_SRCS :=
 fuzz_spf_record_LIBS := -lresolv
@@ -15,3 +15,5 @@ fuzz_srs_reverse_LIBS := -lmd
 fuzz_mauthp_SRCS :=
 fuzz_mauth_msg_SRCS :=
 fuzz_mauth_msg_LIBS := -lopendkim -lpsl -lresolv -lmd -lcrypto
+fuzz_dkimsign_SRCS :=
+fuzz_dkimsign_LIBS := -lcrypto

@@ -8,19 +8,29 @@
  * owns control/dkim (qmaild), or as root with -u that user: it binds
  * <qmail>/msgauthd.sock (mode 0666: local injections come from any
  * user), loads libopendkim, the public suffix list and the resolver
- * once, then forks a child per connection, so that the processes that
- * speak SMTP never load libcrypto nor hold a private key, and one
- * message's state dies with its child.  A child reads one request and
- * one message, answers, and exits.  Reads control/dkim (keys) and
- * users/cdb (alias domains); trusts them, and nothing a client sends.
- * Log lines on fd 2: hsmail-log(5).  TERM: stop accepting, exit.
+ * once, and forks children that accept the connections, so that the
+ * processes that speak SMTP never load libcrypto nor hold a private key.
+ * A connection carries one request and one message.  A child serves
+ * USES_MAX of them and ends (a new one takes its place), and ends after
+ * any message that failed, so that nothing a failure left behind meets
+ * the next message; the keys it has read stay parsed meanwhile (mauth.h)
+ * and are read again when their files change.  The parent keeps at
+ * least one child waiting in accept() and starts another when all are
+ * busy (up to KIDS_MAX; over that a client is closed at once and goes
+ * on without us); an extra child that waits IDLE_WAIT seconds in vain
+ * ends.  Reads control/dkim (keys) and users/cdb (alias domains);
+ * trusts them, and nothing a client sends.  Log lines on fd 2:
+ * hsmail-log(5).  TERM: stop accepting, finish the messages begun, exit.
  */
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -29,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "dkimsig.h"
 #include "dmarc.h"
 #include "dns.h"
@@ -41,16 +52,33 @@
 
 /* Children at once; a client over this goes on without us. */
 #define KIDS_MAX	100
+/* Messages one child serves before it ends. */
+#define USES_MAX	1000
+/* Seconds an extra child waits for a client before it ends. */
+#define IDLE_WAIT	30
 /* Seconds a client may take per read (qmail-smtpd's DATA pace). */
 #define CLIENT_TIMEOUT	1200
 
+enum { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
+
+static pid_t	 kids[KIDS_MAX];		/* by slot; 0 free */
+static volatile unsigned char *state;	/* by slot, shared with them */
+static int	 nkids;
+static int	 busyw = -1;		/* children: "all busy" to the parent */
+static int	 lsock = -1;		/* a child's listening socket */
 static volatile sig_atomic_t gotterm;
-static int	nkids;
 
 static void	sigterm(int);
-static void	reap(void);
+static void	kidterm(int);
+static void	sigchld(int);
+static int	idle_count(void);
 static int	listen_on(const char *);
-static void	serve(int) __attribute__((__noreturn__));
+static void	serve_fail(struct mauthp_conn *);
+static int	serve(int);
+static void	child(int, int, pid_t) __attribute__((__noreturn__));
+static void	shed(int, const sigset_t *);
+static void	spawn(int, int);
+static void	reap(void);
 
 static void
 sigterm(int sig)
@@ -59,11 +87,36 @@ sigterm(int sig)
 	gotterm = 1;
 }
 
+/* A child stops accepting at once: TERM means the socket goes away. */
 static void
-reap(void)
+kidterm(int sig)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		nkids--;
+	int	 saved = errno;
+
+	(void)sig;
+	gotterm = 1;
+	if (lsock != -1) {
+		close(lsock);
+		lsock = -1;
+	}
+	errno = saved;
+}
+
+static void
+sigchld(int sig)
+{
+	(void)sig;
+}
+
+static int
+idle_count(void)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < KIDS_MAX; i++)
+		if (__atomic_load_n(&state[i], __ATOMIC_SEQ_CST) == SLOT_IDLE)
+			n++;
+	return n;
 }
 
 /* Bind the socket (a stale one is replaced), 0666, listening. */
@@ -91,21 +144,37 @@ listen_on(const char *path)
 	return fd;
 }
 
-/* One client: request, message, result.  Exits. */
+/* Tell the client we could not do it ('Z'), as far as it listens. */
 static void
+serve_fail(struct mauthp_conn *c)
+{
+	struct str out = STR_INIT(STR_UNBOUNDED), ns = STR_INIT(STR_UNBOUNDED);
+
+	if (mauthp_res_make('Z', "", "failed", NULL, &out) == 0 &&
+	    mauthp_ns_put(&ns, out.s, out.len) == 0)
+		(void)io_writeall(&c->io, ns.s, ns.len);
+	str_free(&out);
+	str_free(&ns);
+}
+
+/*
+ * One client on fd: request, message, result; fd is closed.  0, or -1
+ * when anything failed (the child then ends).
+ */
+static int
 serve(int fd)
 {
 	struct mauthp_conn c;
 	struct mauthp_req req;
 	struct mauth_req mr;
 	struct mauth_res res;
-	struct mauth *m;
+	struct mauth *m = NULL;
 	struct ucred cred;
 	struct str in = STR_INIT(MAUTHP_CHUNK + 1), out = STR_INIT(STR_UNBOUNDED);
 	struct str safe = STR_INIT(4096), rq = STR_INIT(MAUTHP_REQ_MAX);
 	socklen_t clen = sizeof(cred);
 	unsigned long long bytes = 0;
-	int	 r;
+	int	 r, ret = -1, gotres = 0;
 
 	mauthp_accept(&c, fd, CLIENT_TIMEOUT);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == -1)
@@ -115,7 +184,7 @@ serve(int fd)
 	    mauthp_req_parse(rq.s, rq.len, &req) == -1) {
 		log_line("msgauthd %ld bad request from uid %ld",
 		    (long)getpid(), (long)cred.uid);
-		_exit(EXIT_PERM);
+		goto done;
 	}
 	memset(&mr, 0, sizeof(mr));
 	mr.sign = req.sign;
@@ -132,7 +201,7 @@ serve(int fd)
 		if (r != 1) {
 			log_line("msgauthd %ld client went away uid %ld",
 			    (long)getpid(), (long)cred.uid);
-			_exit(EXIT_TEMP);
+			goto done;
 		}
 		if (in.len == 1 && in.s[0] == 'E')
 			break;
@@ -142,31 +211,152 @@ serve(int fd)
 		if (mauth_feed(m, in.s + 1, in.len - 1) == -1)
 			goto fail;
 	}
-	if (mauth_finish(m, &res) == -1)
-		goto fail;
-	if (mauthp_res_make(res.verdict == MAUTH_REJECT ? 'R' : 'A',
+	gotres = 1;
+	if (mauth_finish(m, &res) == -1 ||
+	    mauthp_res_make(res.verdict == MAUTH_REJECT ? 'R' : 'A',
 	    str_c(&res.reply), str_c(&res.log), &res.headers, &out) == -1)
 		goto fail;
 	str_clear(&in);
 	if (mauthp_ns_put(&in, out.s, out.len) == -1 ||
 	    io_writeall(&c.io, in.s, in.len) == -1)
-		_exit(EXIT_TEMP);
+		goto done;
 	(void)log_safe_cat(&safe, req.mailfrom, strlen(req.mailfrom));
 	log_line("msgauthd %ld %s uid %ld ip %s mail %s bytes %llu: %s%s",
 	    (long)getpid(), req.sign ? "sign" : "verify", (long)cred.uid,
 	    req.sign ? "-" : req.ip, safe.len ? str_c(&safe) : "<>", bytes,
 	    str_c(&res.log), res.verdict == MAUTH_REJECT ? " (rejected)" :
 	    "");
-	_exit(EXIT_DONE);
+	/* Answered; still, a child whose keys or signing failed ends. */
+	ret = res.failed ? -1 : 0;
+	goto done;
 fail:
 	log_line("msgauthd %ld failed uid %ld: %s", (long)getpid(),
 	    (long)cred.uid, strerror(errno));
-	str_clear(&out);
-	str_clear(&in);
-	if (mauthp_res_make('Z', "", "failed", NULL, &out) == 0 &&
-	    mauthp_ns_put(&in, out.s, out.len) == 0)
-		(void)io_writeall(&c.io, in.s, in.len);
-	_exit(EXIT_TEMP);
+	serve_fail(&c);
+done:
+	if (gotres)
+		mauth_res_free(&res);
+	mauth_free(m);
+	mauthp_close(&c);
+	str_free(&in);
+	str_free(&out);
+	str_free(&safe);
+	str_free(&rq);
+	return ret;
+}
+
+/*
+ * A child in slot: clients from the listening socket l until told to
+ * stop, worn out, failed, or idle while another waits.
+ */
+static void
+child(int slot, int l, pid_t parent)
+{
+	struct sigaction sa;
+	int	 c, uses, failed = 0;
+	char	 byte = 0;
+
+	lsock = l;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kidterm;	/* no SA_RESTART: accept() returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		_exit(EXIT_DONE);
+	for (uses = 0; uses < USES_MAX && !gotterm && !failed; uses++) {
+		c = gotterm ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (c == -1) {
+			if (gotterm)
+				break;
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+			    idle_count() > 1)
+				break;		/* idle, and not the last */
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED) {
+				log_warn("accept: %s", strerror(errno));
+				sleep(1);
+			}
+			uses--;
+			continue;
+		}
+		__atomic_store_n(&state[slot], SLOT_BUSY, __ATOMIC_SEQ_CST);
+		if (idle_count() == 0)
+			(void)!write(busyw, &byte, 1);
+		failed = serve(c) == -1;
+		if (!failed)
+			__atomic_store_n(&state[slot], SLOT_IDLE,
+			    __ATOMIC_SEQ_CST);
+	}
+	/* exit(), not _exit(): the sanitizer build checks for leaks here. */
+	mauth_cleanup();
+	exit(EXIT_DONE);
+}
+
+/*
+ * Every child busy and no more allowed: a waiting client is closed at
+ * once and goes on without signature or marks (its session does not
+ * wait for the busy ones).  Signals may interrupt the accept (a child
+ * may have taken the client first).
+ */
+static void
+shed(int l, const sigset_t *unblocked)
+{
+	sigset_t blocked;
+	int	 fd;
+
+	sigprocmask(SIG_SETMASK, unblocked, &blocked);
+	fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	if (fd != -1) {
+		log_line("msgauthd all %d children busy: a client goes on "
+		    "without us", KIDS_MAX);
+		close(fd);
+	}
+}
+
+/* Start a child in a free slot. */
+static void
+spawn(int l, int busyr)
+{
+	pid_t	 pid, parent = getpid();
+	int	 slot;
+
+	for (slot = 0; slot < KIDS_MAX && kids[slot] != 0; slot++)
+		;
+	if (slot == KIDS_MAX)
+		return;
+	__atomic_store_n(&state[slot], SLOT_IDLE, __ATOMIC_SEQ_CST);
+	pid = child_fork();
+	if (pid == 0) {
+		close(busyr);
+		child(slot, l, parent);
+	}
+	if (pid == -1) {
+		__atomic_store_n(&state[slot], SLOT_FREE, __ATOMIC_SEQ_CST);
+		log_warn("cannot fork: %s", strerror(errno));
+		return;
+	}
+	kids[slot] = pid;
+	nkids++;
+}
+
+/* Forget every child that has exited. */
+static void
+reap(void)
+{
+	pid_t	 pid;
+	int	 st, i;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		for (i = 0; i < KIDS_MAX; i++)
+			if (kids[i] == pid) {
+				kids[i] = 0;
+				__atomic_store_n(&state[i], SLOT_FREE,
+				    __ATOMIC_SEQ_CST);
+				nkids--;
+				break;
+			}
 }
 
 static void
@@ -181,10 +371,13 @@ main(int argc, char **argv)
 	struct str path = STR_INIT(4096), ok = STR_INIT(1024);
 	struct sigaction sa;
 	struct passwd *pw = NULL;
-	struct pollfd pfd;
+	struct timeval tv = { IDLE_WAIT, 0 };
+	struct pollfd pfd[2];
+	struct timespec pause = { 1, 0 };
+	sigset_t block, old;
 	const char *user = NULL;
-	pid_t	 pid;
-	int	 c, lfd, fd;
+	char	 buf[64];
+	int	 c, lfd, p[2], i, full;
 
 	log_init("msgauthd");
 	while ((c = getopt(argc, argv, "u:s:")) != -1) {
@@ -206,7 +399,9 @@ main(int argc, char **argv)
 		log_die(EXIT_TEMP, "out of memory");
 	if (user != NULL && (pw = getpwnam(user)) == NULL)
 		log_die(EXIT_PERM, "no user %s", user);
-	if ((lfd = listen_on(str_c(&path))) == -1)
+	/* Children accept() with a timeout (SO_RCVTIMEO): blocking. */
+	if ((lfd = listen_on(str_c(&path))) == -1 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
 		log_die(EXIT_TEMP, "cannot listen on %s: %s", str_c(&path),
 		    strerror(errno));
 	if (pw != NULL && geteuid() == 0) {
@@ -216,47 +411,62 @@ main(int argc, char **argv)
 			    strerror(errno));
 	}
 	/* What every child needs, loaded once. */
-	if (dkimsig_init() == -1)
-		log_die(EXIT_TEMP, "cannot start libopendkim");
+	if (mauth_setup() == -1)
+		log_die(EXIT_TEMP, "cannot start libopendkim or libcrypto");
 	(void)dmarc_orgdomain("www.example.com", &ok);
 	if (dns_setup(NULL) == -1)
 		log_warn("no DNS servers: %s", strerror(errno));
+	state = mmap(NULL, KIDS_MAX, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (state == MAP_FAILED)
+		log_die(EXIT_TEMP, "cannot map the children's states");
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+		log_die(EXIT_TEMP, "cannot make a pipe");
+	busyw = p[1];
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = sigterm;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = sigchld;
+	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	log_line("msgauthd started on %s", str_c(&path));
-	while (!gotterm) {
+	for (;;) {
 		reap();
-		pfd.fd = lfd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 1000) <= 0)
-			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd == -1)
-			continue;
-		if (nkids >= KIDS_MAX) {
-			/* The client goes on without marks or signature. */
-			close(fd);
-			continue;
-		}
-		pid = fork();
-		if (pid == 0) {
-			close(lfd);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGINT, SIG_DFL);
-			serve(fd);
-		}
-		if (pid > 0)
-			nkids++;
-		close(fd);
+		if (gotterm)
+			break;
+		if (nkids < KIDS_MAX && idle_count() == 0)
+			spawn(lfd, p[0]);
+		full = nkids >= KIDS_MAX && idle_count() == 0;
+		pfd[0].fd = p[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = lfd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		/* A failed fork is tried again after a pause. */
+		(void)ppoll(pfd, full ? 2 : 1, nkids == 0 ? &pause : NULL, &old);
+		while (read(p[0], buf, sizeof(buf)) > 0)
+			;
+		if (full && (pfd[1].revents & POLLIN) && idle_count() == 0)
+			shed(lfd, &old);
 	}
+	/* The socket goes first: clients from now on go on without us. */
 	(void)unlink(str_c(&path));
 	close(lfd);
-	while (nkids > 0 && wait(NULL) > 0)
-		nkids--;
+	for (i = 0; i < KIDS_MAX; i++)
+		if (kids[i] != 0)
+			(void)kill(kids[i], SIGTERM);
+	while (nkids > 0) {
+		reap();
+		if (nkids > 0)
+			(void)sigsuspend(&old);
+	}
 	log_line("msgauthd stopped");
 	str_free(&path);
 	str_free(&ok);

@@ -6,6 +6,7 @@ spf_test_LIBS := -lresolv
 dmarc_test_LIBS := -lpsl -lresolv
 srs_test_LIBS := -lmd
 mauth_test_LIBS := -lopendkim -lpsl -lresolv -lmd -lssl -lcrypto -lcrypt
+dkimsign_test_LIBS := -lopendkim -lcrypto
 # The MIME modules (mime*.c)
 # use GMime 3; its headers are system headers here (-isystem), so the
 # project's warnings stay on for our code only.  Programs and tests that

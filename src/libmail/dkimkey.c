@@ -25,8 +25,6 @@
 #include "root.h"
 #include "vpop.h"
 
-static int	dkimkey_path(const char *, const char *, const char *,
-		    struct str *);
 static int	dkimkey_mkdir(const char *, struct str *);
 static int	dkimkey_gen(const char *, const char *, int, struct str *);
 static int	dkimkey_name_ok(const char *);
@@ -72,8 +70,7 @@ dkimkey_dir(const char *domain, struct str *dir)
 	return str_cats(dir, domain);
 }
 
-/* control/dkim/DOMAIN/SEL.EXT (sel NULL: control/dkim/DOMAIN/EXT). */
-static int
+int
 dkimkey_path(const char *domain, const char *sel, const char *ext,
     struct str *out)
 {

@@ -26,6 +26,10 @@
 
 /* control/dkim/DOMAIN (domain lowercased by the caller) into *dir. */
 int	dkimkey_dir(const char *domain, struct str *dir);
+/* control/dkim/DOMAIN/SEL.EXT (sel NULL: control/dkim/DOMAIN/EXT) into
+ * *out.  0, or -1 (EINVAL: a name that would leave the directory). */
+int	dkimkey_path(const char *domain, const char *sel, const char *ext,
+	    struct str *out);
 
 /*
  * Make a new RSA and a new Ed25519 key for domain; their selectors into

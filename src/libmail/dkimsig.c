@@ -1,8 +1,8 @@
 /*
  * dkimsig - libopendkim for msgauthd: one library handle per process,
- * one DKIM handle per signature made or per message verified.  Message
- * text and key records are untrusted; libopendkim parses them, with our
- * limits on signature count, field size and key record size around it.
+ * one DKIM handle per message verified.  Message text and key records
+ * are untrusted; libopendkim parses them, with our limits on signature
+ * count, field size and key record size around it.
  */
 #include <errno.h>
 #include <opendkim/dkim.h>
@@ -13,14 +13,10 @@
 #include "dkimsig.h"
 #include "dns.h"
 
-#define DKIMSIG_MAX_KEYS	4
-
 struct dkimsig {
-	int	 verify;
 	int	 eoh_failed;
 	int	 tempfail;	/* a key lookup said try again */
-	DKIM	*h[DKIMSIG_MAX_KEYS];
-	size_t	 nh;
+	DKIM	*h;
 	dkimsig_txt_fn txt;
 	void	*arg;
 	size_t	 skipped;
@@ -30,18 +26,17 @@ static DKIM_LIB *dkimsig_lib;
 
 #ifdef __SANITIZE_ADDRESS__
 /*
- * libopendkim 2.11.0~beta2 does not free the EVP_PKEY it loads for a
- * signature (dkim_privkey_load; dkim_free leaves it).  msgauthd signs
- * one message per process, so it is bounded; the sanitizer build is
- * told so.  Its fast unwinder stops in libcrypto (built without frame
- * pointers), so what libcrypto allocates is named by the library.
+ * What libcrypto keeps for the life of the process (its providers and
+ * method stores) is not a leak.  The sanitizer's fast unwinder stops in
+ * libcrypto (built without frame pointers), so what libcrypto allocates
+ * is named by the library.
  */
 const char *__lsan_default_suppressions(void);
 
 const char *
 __lsan_default_suppressions(void)
 {
-	return "leak:dkim_privkey_load\nleak:libcrypto.so\n";
+	return "leak:libcrypto.so\n";
 }
 #endif
 
@@ -68,7 +63,6 @@ dkimsig_result_name(enum dkimsig_result r)
 int
 dkimsig_init(void)
 {
-	static const char *over[] = { "From", NULL };
 	unsigned int flags = DKIM_LIBFLAGS_FIXCRLF | DKIM_LIBFLAGS_BADSIGHANDLES;
 	unsigned int bits = DKIMSIG_MIN_BITS;
 
@@ -80,8 +74,6 @@ dkimsig_init(void)
 	    sizeof(flags)) != DKIM_STAT_OK ||
 	    dkim_options(dkimsig_lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS,
 	    &bits, sizeof(bits)) != DKIM_STAT_OK ||
-	    dkim_options(dkimsig_lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
-	    over, sizeof(char **)) != DKIM_STAT_OK ||
 	    dkim_set_key_lookup(dkimsig_lib, dkimsig_key) != DKIM_STAT_OK ||
 	    dkim_set_prescreen(dkimsig_lib, dkimsig_prescreen) !=
 	    DKIM_STAT_OK) {
@@ -146,45 +138,6 @@ dkimsig_prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int n)
 }
 
 struct dkimsig *
-dkimsig_sign(const char *domain, const struct strlist *sels,
-    const struct strlist *pems, const int *ed25519, struct str *why)
-{
-	struct dkimsig *d;
-	DKIM_STAT st;
-	dkim_alg_t alg;
-	size_t	 i;
-
-	if (dkimsig_init() == -1) {
-		str_note(why, "cannot start libopendkim");
-		return NULL;
-	}
-	if ((d = calloc(1, sizeof(*d))) == NULL)
-		return NULL;
-	for (i = 0; i < sels->n && i < pems->n && d->nh < DKIMSIG_MAX_KEYS;
-	    i++) {
-		alg = ed25519 != NULL && ed25519[i] ?
-		    DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256;
-		d->h[d->nh] = dkim_sign(dkimsig_lib, (const u_char *)"hsmail",
-		    NULL, (dkim_sigkey_t)pems->v[i], (const u_char *)sels->v[i],
-		    (const u_char *)domain, DKIM_CANON_RELAXED,
-		    DKIM_CANON_RELAXED, alg, -1, &st);
-		if (d->h[d->nh] == NULL) {
-			str_notef(why, "cannot sign with %s: %s",
-			    sels->v[i], dkim_getresultstr(st));
-			dkimsig_free(d);
-			return NULL;
-		}
-		d->nh++;
-	}
-	if (d->nh == 0) {
-		str_note(why, "no key");
-		dkimsig_free(d);
-		return NULL;
-	}
-	return d;
-}
-
-struct dkimsig *
 dkimsig_verify(dkimsig_txt_fn txt, void *arg)
 {
 	struct dkimsig *d;
@@ -192,17 +145,14 @@ dkimsig_verify(dkimsig_txt_fn txt, void *arg)
 
 	if (dkimsig_init() == -1 || (d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
-	d->verify = 1;
 	d->txt = txt;
 	d->arg = arg;
-	d->h[0] = dkim_verify(dkimsig_lib, (const u_char *)"hsmail", NULL,
-	    &st);
-	if (d->h[0] == NULL) {
+	d->h = dkim_verify(dkimsig_lib, (const u_char *)"hsmail", NULL, &st);
+	if (d->h == NULL) {
 		free(d);
 		return NULL;
 	}
-	d->nh = 1;
-	(void)dkim_set_user_context(d->h[0], d);
+	(void)dkim_set_user_context(d->h, d);
 	return d;
 }
 
@@ -217,7 +167,7 @@ dkimsig_header(struct dkimsig *d, const char *f, size_t n)
 		n--;
 	if (n == 0)		/* nothing a field could be (libopendkim asserts) */
 		return 0;
-	if (d->verify && n > DKIMSIG_FIELD_MAX && n > 15 &&
+	if (n > DKIMSIG_FIELD_MAX && n > 15 &&
 	    mem_caseeq(f, "DKIM-Signature:", 15)) {
 		d->skipped++;
 		return 0;
@@ -225,10 +175,8 @@ dkimsig_header(struct dkimsig *d, const char *f, size_t n)
 	/* A NUL byte (never valid in a header, RFC 5322) is not given to
 	 * libopendkim, which takes some fields as C strings and overruns
 	 * its own copy of them: such a field is left out of verification
-	 * (a signature over it fails), and such a message is not signed. */
+	 * (a signature over it fails). */
 	if (memchr(f, '\0', n) != NULL) {
-		if (!d->verify)
-			return -1;
 		d->skipped++;
 		return 0;
 	}
@@ -243,10 +191,8 @@ dkimsig_header(struct dkimsig *d, const char *f, size_t n)
 		if (str_catc(&crlf, f[i]) == -1)
 			goto fail;
 	}
-	for (i = 0; i < d->nh; i++)
-		if (dkim_header(d->h[i], (u_char *)crlf.s, crlf.len) !=
-		    DKIM_STAT_OK && !d->verify)
-			goto fail;
+	/* A field libopendkim refuses is not signed: nothing to do. */
+	(void)dkim_header(d->h, (u_char *)crlf.s, crlf.len);
 	goto done;
 fail:
 	r = -1;
@@ -259,65 +205,23 @@ int
 dkimsig_eoh(struct dkimsig *d)
 {
 	DKIM_STAT st;
-	size_t	 i;
 
-	for (i = 0; i < d->nh; i++) {
-		st = dkim_eoh(d->h[i]);
-		if (!d->verify && st != DKIM_STAT_OK)
-			return -1;
-		if (d->verify && st == DKIM_STAT_NOSIG)
-			return 0;
-		/* Anything else: go on, dkim_eom lists the signatures with
-		 * what became of each. */
-		if (d->verify && (st == DKIM_STAT_CBTRYAGAIN ||
-		    st == DKIM_STAT_KEYFAIL))
-			d->tempfail = 1;
-	}
+	st = dkim_eoh(d->h);
+	if (st == DKIM_STAT_NOSIG)
+		return 0;
+	/* Anything else: go on, dkim_eom lists the signatures with what
+	 * became of each. */
+	if (st == DKIM_STAT_CBTRYAGAIN || st == DKIM_STAT_KEYFAIL)
+		d->tempfail = 1;
 	return 1;
 }
 
 int
 dkimsig_body(struct dkimsig *d, const char *b, size_t n)
 {
-	size_t	 i;
-	DKIM_STAT st;
-
 	if (d->eoh_failed)
 		return 0;
-	for (i = 0; i < d->nh; i++) {
-		st = dkim_body(d->h[i], (u_char *)(uintptr_t)b, n);
-		if (st != DKIM_STAT_OK && !d->verify)
-			return -1;
-	}
-	return 0;
-}
-
-int
-dkimsig_sign_end(struct dkimsig *d, struct str *out, struct str *why)
-{
-	DKIM_STAT st;
-	u_char	*h;
-	size_t	 i, j, len;
-
-	for (i = 0; i < d->nh; i++) {
-		st = dkim_eom(d->h[i], NULL);
-		if (st == DKIM_STAT_OK)
-			st = dkim_getsighdr_d(d->h[i], sizeof("DKIM-Signature: ")
-			    - 1, &h, &len);
-		if (st != DKIM_STAT_OK) {
-			str_notef(why, "signing failed: %s (%s)",
-			    dkim_getresultstr(st), dkim_geterror(d->h[i]) ?
-			    dkim_geterror(d->h[i]) : "");
-			return -1;
-		}
-		if (str_cats(out, "DKIM-Signature: ") == -1)
-			return -1;
-		for (j = 0; j < len; j++)
-			if (h[j] != '\r' && str_catc(out, (char)h[j]) == -1)
-				return -1;
-		if (str_catc(out, '\n') == -1)
-			return -1;
-	}
+	(void)dkim_body(d->h, (u_char *)(uintptr_t)b, n);
 	return 0;
 }
 
@@ -339,8 +243,8 @@ dkimsig_verify_end(struct dkimsig *d, struct dkimsig_out *out, size_t max,
 
 	*n = 0;
 	if (!d->eoh_failed)
-		(void)dkim_eom(d->h[0], NULL);
-	if (dkim_getsiglist(d->h[0], &sigs, &nsigs) != DKIM_STAT_OK)
+		(void)dkim_eom(d->h, NULL);
+	if (dkim_getsiglist(d->h, &sigs, &nsigs) != DKIM_STAT_OK)
 		return 0;
 	for (i = 0; i < nsigs && *n < max; i++) {
 		s = sigs[i];
@@ -396,11 +300,8 @@ dkimsig_skipped(const struct dkimsig *d)
 void
 dkimsig_free(struct dkimsig *d)
 {
-	size_t	 i;
-
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->nh; i++)
-		(void)dkim_free(d->h[i]);
+	(void)dkim_free(d->h);
 	free(d);
 }

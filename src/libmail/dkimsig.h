@@ -1,13 +1,11 @@
 /*
- * dkimsig - DKIM signing and verification of one message through
- * OpenDKIM's libopendkim: relaxed/relaxed signatures (RSA-SHA256 and
- * Ed25519-SHA256, RFC 8463, side by side) over the headers libopendkim
- * signs by default with From oversigned, and verification of every
- * signature of a message up to DKIMSIG_MAX_SIGS, keys fetched through a
- * callback (dns_txt with the message's time budget in msgauthd).
- * Messages are fed in qmail's stored form (LF line ends; libopendkim's
- * FIXCRLF makes them CRLF for hashing).  Runs in msgauthd only, so that
- * no process that speaks SMTP loads libcrypto or holds a private key.
+ * dkimsig - DKIM verification of one message through OpenDKIM's
+ * libopendkim: every signature of a message up to DKIMSIG_MAX_SIGS (RSA
+ * and Ed25519, RFC 8463), keys fetched through a callback (dns_txt with
+ * the message's time budget in msgauthd).  Messages are fed in qmail's
+ * stored form (LF line ends; libopendkim's FIXCRLF makes them CRLF for
+ * hashing).  Signing is dkimsign.h's.  Runs in msgauthd only, so that
+ * no process that speaks SMTP loads libcrypto.
  */
 #ifndef HSMAIL_DKIMSIG_H
 #define HSMAIL_DKIMSIG_H
@@ -54,28 +52,16 @@ struct dkimsig;
 /* The library set up once per process.  0 or -1. */
 int	dkimsig_init(void);
 
-/*
- * Start signing as domain (d=) with the private keys (PEM) pems of
- * selectors sels (one signature each), ed25519[i] set for an Ed25519
- * key, else RSA.  NULL with the reason in *why.
- */
-struct dkimsig *dkimsig_sign(const char *domain, const struct strlist *sels,
-	    const struct strlist *pems, const int *ed25519, struct str *why);
 /* Start verifying; keys come from txt(arg, ...).  NULL on ENOMEM. */
 struct dkimsig *dkimsig_verify(dkimsig_txt_fn txt, void *arg);
 
 /* A header field as stored (the final LF may be there).  0 or -1. */
 int	dkimsig_header(struct dkimsig *, const char *, size_t);
 /* End of the header section.  1 go on with the body, 0 nothing to do
- * (no signature to verify), -1 error. */
+ * (no signature to verify). */
 int	dkimsig_eoh(struct dkimsig *);
 int	dkimsig_body(struct dkimsig *, const char *, size_t);
 
-/*
- * Signing: the DKIM-Signature fields (LF line ends, each ending in LF)
- * appended to *out.  0, or -1 with the reason in *why.
- */
-int	dkimsig_sign_end(struct dkimsig *, struct str *out, struct str *why);
 /*
  * Verifying: up to max results into out, their count into *n (0: no
  * signature).  0 or -1.

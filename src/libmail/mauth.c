@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "authres.h"
+#include "dkimcache.h"
 #include "dkimkey.h"
 #include "dkimsig.h"
+#include "dkimsign.h"
 #include "dmarc.h"
 #include "mauth.h"
 #include "mhdr.h"
@@ -27,17 +30,31 @@ struct mauth {
 	int	 nfrom;		/* From fields */
 	int	 fromr;		/* mhdr_from_domain of the first */
 	struct str from;
-	struct dkimsig *dk;
-	int	 dkbody;	/* the body goes to dk */
+	struct dkimsig *dk;	/* verify */
+	struct dkimsign *ds;	/* sign */
+	int	 dkbody;	/* the body goes to dk or ds */
 	int	 skipnl;	/* the blank line after the header is next */
 	long	 dnsleft;	/* ms of DNS budget left after the header */
 	struct str note;	/* why nothing was signed, for the log */
+	int	 failed;	/* keys or signing failed */
 };
 
 static int	mauth_judge(void *, const char *, size_t, int);
 static int	mauth_eoh(void *);
 static int	mauth_out(void *, const char *, size_t);
 static int	mauth_keytxt(void *, const char *, struct strlist *);
+
+int
+mauth_setup(void)
+{
+	return dkimsig_init();
+}
+
+void
+mauth_cleanup(void)
+{
+	dkimcache_clear();
+}
 
 struct mauth *
 mauth_new(const struct mauth_req *req)
@@ -74,6 +91,7 @@ mauth_free(struct mauth *m)
 		return;
 	mhdr_free(&m->split);
 	dkimsig_free(m->dk);
+	dkimsign_free(m->ds);
 	str_free(&m->fields);
 	str_free(&m->from);
 	str_free(&m->note);
@@ -143,76 +161,53 @@ mauth_judge(void *arg, const char *f, size_t n, int flags)
 static int
 mauth_sign_start(struct mauth *m)
 {
-	struct strlist sels = STRLIST_INIT, pems = STRLIST_INIT;
-	struct str keydom = STR_INIT(1024), txt = STR_INIT(4096);
-	struct str pem = STR_INIT(64 * 1024);
-	int	 ed[4], r = 0;
+	const struct dkimcache_keys *k;
+	struct str keydom = STR_INIT(1024);
 	size_t	 i;
+	int	 r;
 
 	if (m->overflow)
 		return str_cats(&m->note, "header too large");
 	if (m->nfrom != 1 || m->fromr != 1)
 		return str_cats(&m->note, "no single From address");
 	r = dkimkey_find(str_c(&m->from), &keydom);
+	if (r == 1)
+		r = dkimcache_get(str_c(&keydom), &k, &m->note);
 	if (r != 1) {
+		if (r == 0)
+			r = str_printf(&m->note, "no key for %s",
+			    str_c(&m->from));
+		else {
+			m->failed = 1;
+			r = m->note.len > 0 ? 0 : str_printf(&m->note,
+			    "cannot read keys: %s", strerror(errno));
+		}
 		str_free(&keydom);
-		return r == -1 ? str_printf(&m->note, "cannot read keys: %s",
-		    strerror(errno)) : str_printf(&m->note, "no key for %s",
-		    str_c(&m->from));
+		return r;
 	}
-	r = -1;
-	if (dkimkey_signing(str_c(&keydom), &sels) != 1)
-		goto nokey;
-	for (i = 0; i < sels.n && i < 4; i++) {
-		if (dkimkey_private(str_c(&keydom), sels.v[i], &pem) != 1 ||
-		    dkimkey_txt(str_c(&keydom), sels.v[i], &txt) != 1)
-			goto nokey;
-		ed[i] = strstr(str_c(&txt), "k=ed25519") != NULL;
-		if (strlist_addb(&pems, pem.s, pem.len) == -1)
-			goto done;
-		str_wipe(&pem);
-	}
-	if (memchr(m->fields.s, '\0', m->fields.len) != NULL) {
-		r = str_cats(&m->note, "a NUL byte in the header");
-		goto done;
-	}
-	m->dk = dkimsig_sign(str_c(&m->from), &sels, &pems, ed, &m->note);
-	if (m->dk != NULL) {
-		for (i = 0; i < m->nfields; i++)
-			if (dkimsig_header(m->dk, m->fields.s + m->off[i],
-			    m->off[i + 1] - m->off[i]) == -1)
-				goto fail;
-		if (dkimsig_eoh(m->dk) != 1)
-			goto fail;
-		m->dkbody = 1;
-		str_clear(&m->note);
-		if (str_printf(&m->note, "d=%s", str_c(&m->from)) == -1)
-			goto done;
-		for (i = 0; i < sels.n && i < 4; i++)
-			if (str_printf(&m->note, " s=%s", sels.v[i]) == -1)
-				goto done;
-	}
-	r = 0;
-	goto done;
-fail:
-	dkimsig_free(m->dk);
-	m->dk = NULL;
-	str_clear(&m->note);
-	r = str_cats(&m->note, "signing failed");
-	goto done;
-nokey:
-	str_clear(&m->note);
-	r = str_printf(&m->note, "cannot read the keys of %s",
-	    str_c(&keydom));
-done:
-	for (i = 0; i < pems.n; i++)
-		explicit_bzero(pems.v[i], strlen(pems.v[i]));
-	strlist_free(&pems);
-	strlist_free(&sels);
-	str_wipe(&pem);
 	str_free(&keydom);
-	str_free(&txt);
-	return r;
+	if (memchr(m->fields.s, '\0', m->fields.len) != NULL)
+		return str_cats(&m->note, "a NUL byte in the header");
+	/* d= is the From domain, also when an alias domain's real domain
+	 * lends it the keys. */
+	m->ds = dkimsign_new(str_c(&m->from), k->sels, k->keys, k->n,
+	    (long long)time(NULL));
+	if (m->ds == NULL) {
+		m->failed = 1;
+		return str_cats(&m->note, "signing failed");
+	}
+	for (i = 0; i < m->nfields; i++)
+		if (dkimsign_header(m->ds, m->fields.s + m->off[i],
+		    m->off[i + 1] - m->off[i]) == -1)
+			return -1;
+	m->dkbody = 1;
+	str_clear(&m->note);
+	if (str_printf(&m->note, "d=%s", str_c(&m->from)) == -1)
+		return -1;
+	for (i = 0; i < k->n; i++)
+		if (str_printf(&m->note, " s=%s", k->sels[i]) == -1)
+			return -1;
+	return 0;
 }
 
 static int
@@ -254,6 +249,8 @@ mauth_out(void *arg, const char *b, size_t n)
 	}
 	if (!m->dkbody || n == 0)
 		return 0;
+	if (m->ds != NULL)
+		return dkimsign_body(m->ds, b, n);
 	return dkimsig_body(m->dk, b, n);
 }
 
@@ -282,12 +279,13 @@ mauth_sign_finish(struct mauth *m, struct mauth_res *res)
 	struct str why = STR_INIT(1024);
 	int	 r = 0;
 
-	if (m->dk != NULL && dkimsig_sign_end(m->dk, &res->headers,
-	    &why) == -1) {
+	if (m->ds != NULL && dkimsign_end(m->ds, &res->headers, &why) ==
+	    -1) {
 		str_clear(&res->headers);
+		m->failed = 1;
 		r = str_printf(&res->log, "dkim sign failed: %s", str_c(&why));
 	} else
-		r = str_printf(&res->log, "dkim %s%s", m->dk != NULL ?
+		r = str_printf(&res->log, "dkim %s%s", m->ds != NULL ?
 		    "signed " : "unsigned: ", str_c(&m->note));
 	str_free(&why);
 	return r;
@@ -430,9 +428,14 @@ done:
 int
 mauth_finish(struct mauth *m, struct mauth_res *res)
 {
+	int	 r;
+
 	if (mauth_res_init(res) == -1 || mhdr_end(&m->split) == -1)
 		return -1;
-	if (m->req.sign)
-		return mauth_sign_finish(m, res);
+	if (m->req.sign) {
+		r = mauth_sign_finish(m, res);
+		res->failed = m->failed;
+		return r;
+	}
 	return mauth_verify_finish(m, res);
 }

@@ -48,9 +48,18 @@ struct mauth_res {
 	struct str headers;	/* fields for the top, LF line ends */
 	struct str reply;	/* MAUTH_REJECT: "550 5.7.1 ..." */
 	struct str log;		/* one line of results */
+	int	 failed;	/* keys or signing failed (not the message) */
 };
 
 struct mauth;
+
+/*
+ * What every message needs, set up once per process before the first:
+ * libopendkim and libcrypto.  0 or -1.
+ */
+int	mauth_setup(void);
+/* Forget what the process kept between messages (the signing keys). */
+void	mauth_cleanup(void);
 
 /* Start a message; the strings of req must outlive it.  NULL: ENOMEM. */
 struct mauth *mauth_new(const struct mauth_req *);
