@@ -138,9 +138,12 @@ def test_make_run(stack):
                        "Subject: relay\r\n\r\nno\r\n")
     # The password is printed, with the commands to send and read mail:
     # they work as printed.
+    # (The ports answer a moment before the text is out.)
+    def printed():
+        with open(out) as f:
+            return pw in f.read() and len(printed_commands(out)) >= 4
+    wait_for(printed, what="make run's text")
     cmds = printed_commands(out)
-    with open(out) as f:
-        assert pw in f.read()
     assert [c[0] for c in cmds] == ["swaks", "swaks", "curl", "curl"]
     for c in cmds[:2]:
         r = subprocess.run(c, capture_output=True, text=True, timeout=WAIT)
