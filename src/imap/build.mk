@@ -62,8 +62,11 @@ PROGS += imaplogin-wait
 imaplogin-wait_SRCS := src/imap/imaplogin_wait.c
 ifneq ($(SAN),1)
 ifeq ($(shell uname -m),x86_64)
+# Position-independent (it has no relocations to apply): the kernel maps
+# it beside the vDSO, where its page tables are shared with that, instead
+# of at a fixed low address that needs tables of its own.
 $(B)/obj/imap/imaplogin_wait.o: CFLAGS += -DHSMAIL_WAIT_TINY \
-	-fno-stack-protector -fno-pie -U_FORTIFY_SOURCE
-imaplogin-wait_LIBS := -static -nostdlib -nostartfiles -no-pie
+	-fno-stack-protector -fpie -U_FORTIFY_SOURCE
+imaplogin-wait_LIBS := -static-pie -nostdlib -nostartfiles
 endif
 endif

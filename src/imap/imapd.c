@@ -13,15 +13,19 @@
  * after 30 minutes (RFC 9051 5.4).
  */
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +46,8 @@
 
 #define IMAPD_TIMEOUT	1800	/* autologout: 30 minutes (RFC 9051 5.4) */
 #define IMAPD_KEEPALIVE	(4 * 60) /* "* OK Still here" while idling */
+#define IMAPD_STACK_RELEASE (128 * 1024) /* stack given back before IDLE */
+#define IMAPD_STACK_MARGIN 1024	/* ... below this much under its frame */
 
 static unsigned long timeout = IMAPD_TIMEOUT;	/* IMAP_TIMEOUT, shorter */
 
@@ -54,6 +60,7 @@ static void	say_exit(const char *) __attribute__((__noreturn__));
 static int	read_command(struct str *, size_t);
 static int	line_waiting(void);
 static int	do_idle(void);
+static void	stack_release(void) __attribute__((__noinline__));
 static void	log_logout(void);
 
 /* say_exit - a last untagged BYE, then the end. */
@@ -213,6 +220,27 @@ out:
 }
 
 /*
+ * stack_release - give back the stack pages below the caller's frame:
+ * the commands before an IDLE went deeper than its wait does, and those
+ * pages would stay with the session for as long as it idles.  What is
+ * within a margin below this frame (the system call's own, a few words)
+ * is kept; what lies deeper is dead, and comes back zeroed if the stack
+ * grows again.  The range stays within the stack's mapping and the guard
+ * gap the kernel keeps below it (a part not mapped is skipped: ENOMEM).
+ */
+static void
+stack_release(void)
+{
+	volatile char here = 0;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t top = ((uintptr_t)&here - IMAPD_STACK_MARGIN) & ~(page - 1);
+
+	if (top > IMAPD_STACK_RELEASE)
+		(void)syscall(SYS_madvise, top - IMAPD_STACK_RELEASE,
+		    (size_t)IMAPD_STACK_RELEASE, MADV_DONTNEED);
+}
+
+/*
  * do_idle - IDLE (RFC 2177): wait for DONE, telling the client about
  * deliveries and changes as inotify reports them on the folder's new/
  * and cur/ (no polling loop).  The command's answer follows DONE.
@@ -222,15 +250,19 @@ do_idle(void)
 {
 	struct str line = STR_INIT(IMAPD_LINE_MAX);
 	struct pollfd pfd[2];
-	char	 path[64], ev[4096];
+	char	 path[64];
+	/* room for one event with the longest name; read until EAGAIN */
+	char	 ev[sizeof(struct inotify_event) + NAME_MAX + 1]
+	    __attribute__((__aligned__(__alignof__(struct inotify_event))));
 	time_t	 start = time(NULL), last = start;
 	int	 ifd = -1, dfd = imapd_watch_fd(&sess), r, ret = -1;
 	enum imapd_act act;
 
 	if (wbuf_flush(&wb) == -1)
 		return -1;
-	/* An idle session may last for hours: give back the heap pages
-	 * the commands before it left free. */
+	/* An idle session may last for hours: give back what the commands
+	 * before it kept for the next ones, and the heap pages left free. */
+	imapd_idle_release(&sess);
 	(void)malloc_trim(0);
 	if (dfd != -1 && (ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) != -1) {
 		static const char *sub[] = { "new", "cur" };
@@ -244,6 +276,7 @@ do_idle(void)
 			    IN_ONLYDIR);
 		}
 	}
+	stack_release();
 	for (;;) {
 		int	 wait;
 

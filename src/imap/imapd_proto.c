@@ -174,7 +174,7 @@ static int
 view_add(struct imapd *s, const struct mmsg *m)
 {
 	if (s->vn == s->vcap) {
-		size_t	 nc = s->vcap ? s->vcap * 2 : 256;
+		size_t	 nc = s->vcap ? s->vcap * 2 : 16;
 		struct imapd_view *nv = reallocarray(s->v, nc, sizeof(*nv));
 
 		if (nv == NULL)
@@ -2301,6 +2301,14 @@ imapd_idle_end(struct imapd *s, const char *line, size_t n)
 	}
 	return tagged(s, "BAD", "Expected DONE") == -1 ? IMAPD_FATAL :
 	    IMAPD_NEXT;
+}
+
+void
+imapd_idle_release(struct imapd *s)
+{
+	msg_drop(s);
+	if (s->mb != NULL)
+		mbox_cache_release(s->mb);
 }
 
 int

@@ -82,6 +82,10 @@ int	imapd_idle_poll(struct imapd *);
 /* The line that ends IDLE ("DONE", anything else is BAD). */
 enum imapd_act imapd_idle_end(struct imapd *, const char *line, size_t n);
 
+/* Before a wait in IDLE: the parsed message and the folder's cache of
+ * per-message strings given back (loaded again when a command needs
+ * them). */
+void	imapd_idle_release(struct imapd *);
 /* The folder directory IDLE watches (for inotify), or -1. */
 int	imapd_watch_fd(const struct imapd *);
 

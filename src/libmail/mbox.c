@@ -317,7 +317,7 @@ msg_add(struct mbox *mb, const char *name, size_t n)
 		return -1;
 	}
 	if (mb->n == mb->cap) {
-		size_t	 nc = mb->cap ? mb->cap * 2 : 256;
+		size_t	 nc = mb->cap ? mb->cap * 2 : 16;
 
 		m = reallocarray(mb->m, nc, sizeof(*m));
 		if (m == NULL)
@@ -1693,14 +1693,7 @@ mbox_close(struct mbox *mb)
 		free(mb->kw[i]);
 	free(mb->xuid);
 	free(mb->xmod);
-	if (mb->cache != NULL) {
-		cache_flush(mb);
-		if (mb->cache->fd >= 0)
-			close(mb->cache->fd);
-		free(mb->cache->buf);
-		free(mb->cache->e);
-		free(mb->cache);
-	}
+	mbox_cache_release(mb);
 	if (mb->dirfd != -1)
 		close(mb->dirfd);
 	if (mb->lockfd != -1)
@@ -2552,6 +2545,22 @@ cache_flush(struct mbox *mb)
 		return;
 	(void)file_writeall(c->fd, c->buf + c->flushed, c->len - c->flushed);
 	c->flushed = c->len;
+}
+
+void
+mbox_cache_release(struct mbox *mb)
+{
+	struct mbox_cache *c = mb->cache;
+
+	if (c == NULL)
+		return;
+	cache_flush(mb);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+	free(c->e);
+	free(c);
+	mb->cache = NULL;
 }
 
 int

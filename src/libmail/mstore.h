@@ -315,13 +315,17 @@ int	mstore_status(struct mstore *, const char *name,
 /*
  * The folder's cache of per-message strings (ENVELOPE, BODYSTRUCTURE,
  * BODY, sort keys), kept in hsmail-cache: a cache only, rebuilt on
- * demand.  get: 1 found (*b_r, *n_r valid until mbox_close), 0 not.
- * put: remembered for this session and appended for the next ones.
+ * demand.  get: 1 found (*b_r, *n_r valid until mbox_close or
+ * mbox_cache_release), 0 not.  put: remembered for this session and
+ * appended for the next ones.  release: what was put written out and the
+ * memory given back (a session about to wait, in IDLE, for hours); the
+ * next get or put loads the file again.
  */
 int	mbox_cache_get(struct mbox *, uint32_t uid, char field,
 	    const char **b_r, size_t *n_r);
 int	mbox_cache_put(struct mbox *, uint32_t uid, char field,
 	    const char *b, size_t n);
+void	mbox_cache_release(struct mbox *);
 
 /* Modified UTF-7 (RFC 3501 5.1.3) to and from UTF-8, appended to *out.
  * -1 EINVAL for input that is not valid. */
