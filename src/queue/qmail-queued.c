@@ -112,11 +112,6 @@ idle_count(void)
 }
 
 /*
- * One client on c: the go-ahead, its two descriptors as fds 0 and 1,
- * qmail-queue's code, the answer.  Any failure before the answer just
- * closes the connection (a temporary failure for the client).
- */
-/*
  * Who the client says it is (qq.h's QQ_AS_*), believed only from root
  * or the queue's owner, who could write the queue themselves: in an
  * instance one user runs qmail-smtpd, qmail-send and the queue.  Anyone
@@ -131,6 +126,11 @@ invoker(char said, uid_t uid)
 	return QQ_AS_USER;
 }
 
+/*
+ * One client on c: the go-ahead, its two descriptors as fds 0 and 1,
+ * qmail-queue's code, the answer.  Any failure before the answer just
+ * closes the connection (a temporary failure for the client).
+ */
 static void
 serve(int c, uid_t uid, int null)
 {

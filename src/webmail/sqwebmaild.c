@@ -64,8 +64,6 @@
 #define CHILDREN_MAX	128	/* requests served at once */
 #define REQ_TIMEOUT	30	/* seconds for the CGI's record */
 #define STATUS_MAX	1024	/* a worker's message to its monitor */
-#define LOGIN_FAIL_MAX	10	/* failed logins per address ... */
-#define LOGIN_FAIL_WIN	900	/* ... within these seconds */
 
 struct wm_conf wm_conf;
 static uid_t anon_uid;
@@ -210,8 +208,10 @@ login(struct wm *w, const char *b, size_t n)
 		goto bad;
 	bind_ip = pass[strlen(pass) + 1] == '1';
 	fd = popfail_open(failpath);
-	if (fd != -1 && popfail_blocked(fd, ip, time(NULL), LOGIN_FAIL_MAX,
-	    LOGIN_FAIL_WIN) == 1) {
+	/* An address the limiter locked out (loginfail(5)) is refused
+	 * before vchkpw runs; vchkpw counts the failures. */
+	if (fd != -1 && popfail_blocked(fd, ip, time(NULL), POPFAIL_MAX,
+	    POPFAIL_WINDOW) == 1) {
 		log_line("sqwebmaild: login refused for %s: too many failures",
 		    ip);
 		raw_reply(w->out, "303 See Other", "Location: ./?e=many\r\n",
@@ -222,8 +222,6 @@ login(struct wm *w, const char *b, size_t n)
 	r = vpop_login_split(b, &user, &domain) == -1 ? 0 :
 	    wm_checkpw(b, pass, ip, &id);
 	if (r != 1) {
-		if (r == 0 && fd != -1)
-			(void)popfail_note(fd, ip, time(NULL), LOGIN_FAIL_WIN);
 		if (r == 2)
 			log_line("sqwebmaild: login refused for %s: too many "
 			    "failures", ip);
