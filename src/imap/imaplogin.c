@@ -183,11 +183,6 @@ relay(int sp, size_t *fwd_r)
 }
 
 /*
- * run_login - the checkpassword program (checkpw.h) with auth on fd 3
- * and the client on fds 0/1 (or through the relay).  Wipes auth.  The
- * wait status, or -1 (errno).
- */
-/*
  * become_waiter - the session is imapd's now: nothing of imaplogin is
  * needed but a parent that waits for it, which imaplogin-wait is in a
  * few pages.  Returns only if it cannot be run.
@@ -221,6 +216,11 @@ become_waiter(void)
 	}
 }
 
+/*
+ * run_login - the checkpassword program (checkpw.h) with auth on fd 3
+ * and the client on fds 0/1 (or through the relay).  Wipes auth.  The
+ * wait status, or -1 (errno).
+ */
 static int
 run_login(struct str *auth, int proxy, size_t *fwd_r)
 {
