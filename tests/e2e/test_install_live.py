@@ -205,20 +205,6 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
             s.login("joe@live.test", "joepw")
             s.sendmail("joe@live.test", ["joe@live.test"],
                        "Subject: live\r\n\r\ninstalled and running\r\n")
-        # qmail-smtpd (qmaild) queued it through qmail-queued: a child
-        # went busy with it, so its parent started a second one (which
-        # stays while it has had a client in the last 30 seconds: look
-        # now, not after the delivery).
-        kids = {}
-        for p in chrooted(root):
-            try:
-                with open("/proc/%d/stat" % p) as f:
-                    pp = int(f.read().rsplit(")", 1)[1].split()[1])
-                if proc_info(p)[1] == "qmail-queued":
-                    kids.setdefault(pp, []).append(p)
-            except OSError:
-                pass
-        assert kids and max(len(v) for v in kids.values()) >= 2, kids
         msg = pop_wait(b"installed and running")
         # Submission (AUTH required), SMTPS and POP3S, as production
         # runs them beside the seed's two lines.
@@ -268,18 +254,6 @@ def test_live_install_serves_mail_as_the_qmail_users(tmp_path):
         assert users["qmail-lspawn"] == {"root"}
         # The delivery ran in a worker of the domain's owner, never root.
         assert users["qmail-lworker"] == {"vpopmail"}
-        # qmail-smtpd (qmaild) queued it through qmail-queued: a child
-        # went busy with it, so its parent started a second one.
-        kids = {}
-        for p in pids:
-            try:
-                with open("/proc/%d/stat" % p) as f:
-                    pp = int(f.read().rsplit(")", 1)[1].split()[1])
-                if proc_info(p)[1] == "qmail-queued":
-                    kids.setdefault(pp, []).append(p)
-            except OSError:
-                pass
-        assert max(len(v) for v in kids.values()) >= 2, kids
         assert "qmaild" in users["tcpserver"]
         r = subprocess.run(["nsenter", "-t", str(pids[0]), "-m", "-r",
                             "/etc/init.d/qmaild", "stop"],
