@@ -3,7 +3,8 @@ through vchkpw, sessions (fresh id, cookie flags, logout that ends the
 session on the server), CSRF refusals, failed-login limits, security
 headers, the mail-client set-up documents, reading, sending through
 qmail-inject as the user (and the copy in Sent), drafts saved as they are
-written, settings in .qmail."""
+written, the list's order kept (SqWebMail's sqwebmail-config), settings
+in .qmail."""
 import email
 import email.policy
 import json
@@ -257,6 +258,43 @@ def test_autosave(wm):
                                     "text": "forged", "do": "autosave"})
     assert r.status == 403
     assert os.listdir(drafts) == [third]
+
+
+def selected_sort(page):
+    m = re.search(r'<option value="([a-z]+\.[ad])" selected>', page)
+    return m.group(1) if m else None
+
+
+def test_sort_kept(wm):
+    """The list's order is the one chosen last time, in a new session too,
+    kept in SqWebMail's sqwebmail-config: a box moved from SqWebMail shows
+    its users the order they had, and the file keeps SqWebMail's words."""
+    conf = os.path.join(wm.maildir(), "sqwebmail-config")
+    with open(conf, "w") as f:
+        f.write("SORT=F PAGESIZE=10 AUTOPURGE=7 NOFLOWEDTEXT=0 NOARCHIVE=0 "
+                "NOAUTORENAMESENT=0 STARTOFWEEK=0 FULLHEADERS FROM= LDAP=\n")
+    uid = os.stat(wm.maildir()).st_uid
+    os.chown(conf, uid, os.stat(wm.maildir()).st_gid)
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert selected_sort(page) == "from.a"
+    # a choice of ours, then a new session
+    r, page = c.get("/webmail/list?f=INBOX&s=size.d")
+    assert selected_sort(page) == "size.d"
+    c2 = Client(wm)
+    c2.login()
+    r, page = c2.get("/webmail/list?f=INBOX")
+    assert selected_sort(page) == "size.d"
+    words = open(conf).read().split()
+    assert words[0] == "SORT=D" and "HSORT=size.d" in words
+    for w in ("PAGESIZE=10", "AUTOPURGE=7", "FULLHEADERS", "FROM=", "LDAP="):
+        assert w in words
+    assert os.stat(conf).st_uid == uid
+    # SqWebMail's own orders in its own words
+    r, page = c2.get("/webmail/list?f=INBOX&s=date.a")
+    words = open(conf).read().split()
+    assert "SORT=D" in words and "OLDEST1ST" in words
 
 
 def test_header_injection_refused(wm):
