@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,6 +94,27 @@ sender_of(struct mime_msg *m, struct str *out)
 		r = str_copys(out, al.v[0].addr);
 	mime_addrlist_free(&al);
 	return r;
+}
+
+/* 1 if the message's first Authentication-Results says dmarc=fail. */
+static int
+dmarc_failed(struct mime_msg *m)
+{
+	struct mime_field f;
+	const char *e;
+	size_t	 i;
+
+	if (mime_header_find(m, NULL, "Authentication-Results", &f) != 1)
+		return 0;
+	for (i = 0; i + 10 <= f.value_len; i++) {
+		if (strncasecmp(f.value + i, "dmarc=fail", 10) != 0)
+			continue;
+		e = f.value + i + 10;
+		if (i + 10 == f.value_len || *e == ' ' || *e == ';' ||
+		    *e == '\t' || *e == '\r' || *e == '\n' || *e == '(')
+			return 1;
+	}
+	return 0;
 }
 
 /* The actions: back, reply, reply all, forward, delete in one row of
@@ -229,9 +251,12 @@ page_msg(struct wm *w, int print)
 	}
 	if (pg_msg_open(w, folder, uid, &mb, &idx, &m, 1) == -1)
 		goto out;
-	/* A sender whose images the user always wants: shown at once. */
+	/* A sender whose images the user always wants: shown at once,
+	 * unless this box found the From forged (DMARC failed: the first
+	 * Authentication-Results is the one msgauthd put on top). */
 	if (sender_of(m, &from) == 0 && prefs_senders_load(&senders) == 0 &&
-	    prefs_sender_has(str_c(&senders), senders.len, from.s))
+	    prefs_sender_has(str_c(&senders), senders.len, from.s) &&
+	    !dmarc_failed(m))
 		trusted = remote = 1;
 	/* Reading marks it read (as IMAP's FETCH BODY[] does). */
 	if (!(mb->m[idx].flags & MF_SEEN))

@@ -726,6 +726,17 @@ def test_remote_images_per_sender(wm):
     assert 'id="untrust"' in page
     r, page = c.get("/webmail/msg?f=INBOX&u=" + u3)
     assert 'id="remote"' in page and not frame_remote(page, u3)
+    # the same From, found forged here: not trusted
+    wm.deliver(b"Authentication-Results: mail.example.test; spf=fail "
+               b"smtp.mailfrom=x.test; dmarc=fail header.from=shop.example.org"
+               b"\nFrom: news@shop.example.org\nTo: demo@example.test\n"
+               b"Subject: letter 4\nMIME-Version: 1.0\n"
+               b"Content-Type: text/html; charset=utf-8\n\n"
+               b"<img src=\"https://cdn.example.org/4.png\">\n")
+    r, page = c.get("/webmail/list?f=INBOX")
+    u4 = uid_of(page, "letter 4")
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + u4)
+    assert 'id="remote"' in page and not frame_remote(page, u4)
     # no longer
     r, _ = c.post("/webmail/images", {"csrf": tok, "f": "INBOX", "u": u2,
                                       "on": "0"})
