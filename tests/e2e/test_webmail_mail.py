@@ -229,6 +229,12 @@ def test_list_sorts_and_threads(wm):
     assert '<option value="from.a" selected>' in page
     # ... and goes along to the other folders.
     assert 'href="/webmail/list?f=INBOX.Sent&amp;s=from.a"' in page
+    # ... and is kept: the next list without one has it (test_sort_kept
+    # has the new session); the default again, and the links say none.
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert '<option value="from.a" selected>' in page
+    assert 'href="/webmail/list?f=INBOX.Sent&amp;s=from.a"' in page
+    r, page = c.get("/webmail/list?f=INBOX&s=date.d")
     r, page = c.get("/webmail/list?f=INBOX")
     assert 'href="/webmail/list?f=INBOX.Sent"' in page
 
@@ -618,9 +624,10 @@ def test_list_actions_agree_with_imap(wm):
     assert not {"Bulk 2", "Bulk 4", "Bulk 6"} & set(rows(page))
     r, page = c.get("/webmail/list?f=INBOX.Work")
     assert list(rows(page)) == ["Bulk 6"]
-    # The folder shown is marked among the folders.
-    assert '<li class="current"><a href="/webmail/list?f=INBOX.Work">' \
-        in page
+    # The folder shown is marked among the folders (with the order kept
+    # since the list was sorted by size above).
+    assert '<li class="current"><a href="/webmail/list?f=INBOX.Work' \
+        '&amp;s=size.a">' in page
     typ, boxes = m.list()
     names = {b.decode().rsplit(' "." ', 1)[-1].strip('"') for b in boxes}
     assert "INBOX.Work" in names and "INBOX.Projects" not in names
