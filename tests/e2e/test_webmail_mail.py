@@ -416,25 +416,39 @@ def test_address_book(wm):
         assert "ann@" not in f.read()
 
 
-def test_addressbook_in_maildir(wm):
-    """A box moved from SqWebMail, which worked in the Maildir, has the
-    address book there: shown, and changed there, while none is beside
-    the Maildir."""
+def test_addressbook_from_sqwebmail(wm):
+    """A box moved from SqWebMail: its address book, in the Maildir in
+    SqWebMail's form (a nickname per header, its addresses a list, folded
+    lines), is shown; the first change saves ours beside the Maildir and
+    leaves SqWebMail's file as it was."""
+    sq = ('friends: "Old Friend" <friend@example.org>,\n'
+          '    "Doe, Jane" <jane@example.org>\n'
+          'boss: <boss@example.org>\n')
     path = os.path.join(wm.maildir(), "sqwebmail-addressbook")
     with open(path, "w", encoding="utf-8") as f:
-        f.write("Old Friend\tfriend@example.org\n")
+        f.write(sq)
     st = os.stat(wm.maildir())
     os.chown(path, st.st_uid, st.st_gid)
     c = Client(wm)
     c.login()
     r, page = c.get("/webmail/abook")
-    assert "friend@example.org" in page
+    for text in ("friend@example.org", "Old Friend", "jane@example.org",
+                 "Doe, Jane", "boss@example.org"):
+        assert text in page, text
+    r, page = c.get("/webmail/compose")
+    assert "jane@example.org" in page
     tok = hidden(page, "csrf")
     r, _ = c.post("/webmail/abook", {"csrf": tok, "a": "add",
                                      "name": "New", "email": "new@example.org"})
     assert r.status == 303
-    assert "new@example.org" in open(path, encoding="utf-8").read()
-    assert not os.path.exists(os.path.join(wm.home, "sqwebmail-addressbook"))
+    ours = os.path.join(wm.home, "sqwebmail-addressbook")
+    with open(ours, encoding="utf-8") as f:
+        lines = [l for l in f.read().splitlines() if not l.startswith("#")]
+    assert sorted(lines) == ["Doe, Jane\tjane@example.org",
+                             "New\tnew@example.org",
+                             "Old Friend\tfriend@example.org",
+                             "boss\tboss@example.org"]
+    assert open(path, encoding="utf-8").read() == sq
 
 
 def test_reply_all_and_forward(wm):
