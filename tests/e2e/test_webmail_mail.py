@@ -21,7 +21,7 @@ import urllib.parse
 import pytest
 
 from imaputil import Imap
-from webmailutil import PASSWORD, USER, Client, Webmail, hidden
+from webmailutil import PASSWORD, USER, Client, Webmail, hidden, multipart
 
 
 @pytest.fixture
@@ -39,20 +39,6 @@ def uid_of(page, subject):
 
 def subjects(page):
     return re.findall(r'<span class="subj">([^<]*)</span>', page)
-
-
-def multipart(fields, files=()):
-    b = "wmXbound"
-    body = b""
-    for k, v in fields:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n"
-                 "\r\n%s\r\n" % (b, k, v)).encode()
-    for name, fn, ctype, data in files:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
-                 "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n" %
-                 (b, name, fn, ctype)).encode() + data + b"\r\n"
-    body += ("--%s--\r\n" % b).encode()
-    return body, "multipart/form-data; boundary=" + b
 
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00"
