@@ -25,7 +25,7 @@ struct prefork {
 	int	 max;		/* children at once, 1..PREFORK_MAX */
 	int	 uses;		/* clients a child serves before it ends */
 	const int *sigs;	/* what stops the pool, 0-terminated:
-				 * { SIGTERM, 0 } */
+				 * { SIGTERM, 0 }; kept, not copied */
 	/* In each new child before its first client, or NULL; it may end
 	 * the child (_exit). */
 	void	(*start)(void *arg);

@@ -199,6 +199,20 @@ echo(int fd)
 	assert_int_equal(b, 'x');
 }
 
+/* One whole client of d: served, answered, gone.  The child's pid. */
+static pid_t
+one_client(struct daemon *d)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	fd = client(d, &pid);
+	assert_true(pid > 0);
+	echo(fd);
+	close(fd);
+	return pid;
+}
+
 /* 1 when nothing is listening on d's socket any more. */
 static int
 refused(struct daemon *d)
@@ -292,7 +306,7 @@ test_spawn_and_serve(void **state)
 	struct daemon d;
 	pid_t	 a, b, pp;
 	char	 st;
-	int	 fa, fb;
+	int	 fa;
 
 	(void)state;
 	daemon_start(&d, 4, 1000, 30, 0, term_only);
@@ -305,11 +319,8 @@ test_spawn_and_serve(void **state)
 	/* The one waiting is busy: another is started to wait. */
 	WAIT_FOR(nchildren(d.pid) == 2);
 	close(fa);
-	fb = client(&d, &b);
-	assert_true(b > 0);
+	b = one_client(&d);
 	assert_int_equal(parent_of(b, &st), d.pid);
-	echo(fb);
-	close(fb);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
@@ -318,16 +329,13 @@ test_killed_replaced(void **state)
 {
 	struct daemon d;
 	pid_t	 a, b, c;
-	int	 fa, fb, fc;
+	int	 fb;
 	char	 byte;
 
 	(void)state;
 	daemon_start(&d, 1, 1000, 30, 0, term_only);
-	WAIT_FOR(nchildren(d.pid) == 1);
 	/* Killed while waiting. */
-	fa = client(&d, &a);
-	assert_true(a > 0);
-	close(fa);
+	a = one_client(&d);
 	assert_int_equal(kill(a, SIGKILL), 0);
 	WAIT_FOR(dead(a));
 	fb = client(&d, &b);
@@ -338,10 +346,8 @@ test_killed_replaced(void **state)
 	assert_true(read(fb, &byte, 1) <= 0);
 	close(fb);
 	WAIT_FOR(dead(b));
-	fc = client(&d, &c);
-	assert_true(c > 0 && c != b && c != a);
-	echo(fc);
-	close(fc);
+	c = one_client(&d);
+	assert_true(c != b && c != a);
 	WAIT_FOR(nchildren(d.pid) == 1);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
@@ -350,8 +356,8 @@ static void
 test_grow_to_max_and_shrink(void **state)
 {
 	struct daemon d;
-	pid_t	 p[3], w, e;
-	int	 f[3], fw, fe, i;
+	pid_t	 p[3], w;
+	int	 f[3], fw, i;
 
 	(void)state;
 	daemon_start(&d, 3, 1000, 1, 0, term_only);
@@ -376,10 +382,7 @@ test_grow_to_max_and_shrink(void **state)
 	close(f[2]);
 	/* Idle for a second, the extra ones end; one stays. */
 	WAIT_FOR(nchildren(d.pid) == 1);
-	fe = client(&d, &e);
-	assert_true(e > 0);
-	echo(fe);
-	close(fe);
+	(void)one_client(&d);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
@@ -428,11 +431,8 @@ test_uses_and_serve_failing(void **state)
 
 	(void)state;
 	daemon_start(&d, 1, 2, 30, 0, term_only);
-	fd = client(&d, &a);
-	close(fd);
-	fd = client(&d, &b);
-	close(fd);
-	assert_true(a > 0);
+	a = one_client(&d);
+	b = one_client(&d);
 	assert_int_equal(b, a);		/* the same child, twice */
 	fd = client(&d, &c);		/* then it is worn out */
 	assert_true(c > 0 && c != a);
@@ -440,9 +440,8 @@ test_uses_and_serve_failing(void **state)
 	assert_int_equal(send(fd, &byte, 1, MSG_NOSIGNAL), 1);
 	assert_true(read(fd, &byte, 1) <= 0);
 	close(fd);
-	fd = client(&d, &e);
-	assert_true(e > 0 && e != c);
-	close(fd);
+	e = one_client(&d);
+	assert_true(e != c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
