@@ -27,7 +27,10 @@ struct prefork {
 	const int *sigs;	/* what stops the pool, 0-terminated:
 				 * { SIGTERM, 0 }; kept, not copied */
 	/* In each new child before its first client, or NULL; it may end
-	 * the child (_exit). */
+	 * the child (_exit).  A child starts with every signal at its
+	 * default (child_fork) but those in sigs, whose handler closes
+	 * its listening socket at once; it gets SIGTERM when the parent
+	 * dies.  Ignore SIGPIPE here if serve needs it ignored. */
 	void	(*start)(void *arg);
 	/* One accepted connection (close-on-exec), to be closed by it.
 	 * 0 serves the next client, -1 ends the child. */
