@@ -18,28 +18,23 @@
  * least one child waiting in accept() and starts another when all are
  * busy (up to KIDS_MAX; over that a client is closed at once and goes
  * on without us); an extra child that waits IDLE_WAIT seconds in vain
- * ends.  Reads control/dkim (keys) and users/cdb (alias domains);
- * trusts them, and nothing a client sends.  Log lines on fd 2:
- * hsmail-log(5).  TERM: stop accepting, finish the messages begun, exit.
+ * ends (the pool is prefork.h's, shared with qmail-queued).  Reads
+ * control/dkim (keys) and users/cdb (alias domains); trusts them, and
+ * nothing a client sends.  Log lines on fd 2: hsmail-log(5).  TERM (or
+ * INT): stop accepting, finish the messages begun, exit.
  */
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "child.h"
 #include "dkimsig.h"
 #include "dmarc.h"
 #include "dns.h"
@@ -47,6 +42,7 @@
 #include "log.h"
 #include "mauth.h"
 #include "mauthp.h"
+#include "prefork.h"
 #include "priv.h"
 #include "root.h"
 
@@ -59,65 +55,12 @@
 /* Seconds a client may take per read (qmail-smtpd's DATA pace). */
 #define CLIENT_TIMEOUT	1200
 
-enum { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
-
-static pid_t	 kids[KIDS_MAX];		/* by slot; 0 free */
-static volatile unsigned char *state;	/* by slot, shared with them */
-static int	 nkids;
-static int	 busyw = -1;		/* children: "all busy" to the parent */
-static int	 lsock = -1;		/* a child's listening socket */
-static volatile sig_atomic_t gotterm;
-
-static void	sigterm(int);
-static void	kidterm(int);
-static void	sigchld(int);
-static int	idle_count(void);
 static int	listen_on(const char *);
 static void	serve_fail(struct mauthp_conn *);
-static int	serve(int);
-static void	child(int, int, pid_t) __attribute__((__noreturn__));
-static void	shed(int, const sigset_t *);
-static void	spawn(int, int);
-static void	reap(void);
-
-static void
-sigterm(int sig)
-{
-	(void)sig;
-	gotterm = 1;
-}
-
-/* A child stops accepting at once: TERM means the socket goes away. */
-static void
-kidterm(int sig)
-{
-	int	 saved = errno;
-
-	(void)sig;
-	gotterm = 1;
-	if (lsock != -1) {
-		close(lsock);
-		lsock = -1;
-	}
-	errno = saved;
-}
-
-static void
-sigchld(int sig)
-{
-	(void)sig;
-}
-
-static int
-idle_count(void)
-{
-	int	 i, n = 0;
-
-	for (i = 0; i < KIDS_MAX; i++)
-		if (__atomic_load_n(&state[i], __ATOMIC_SEQ_CST) == SLOT_IDLE)
-			n++;
-	return n;
-}
+static int	serve(int, void *);
+static void	kid_start(void *);
+static void	kid_end(void *);
+static void	shed(int, void *);
 
 /* Bind the socket (a stale one is replaced), 0666, listening. */
 static int
@@ -158,11 +101,11 @@ serve_fail(struct mauthp_conn *c)
 }
 
 /*
- * One client on fd: request, message, result; fd is closed.  0, or -1
- * when anything failed (the child then ends).
+ * One client on fd, from the pool: request, message, result; fd is
+ * closed.  0, or -1 when anything failed (the child then ends).
  */
 static int
-serve(int fd)
+serve(int fd, void *arg)
 {
 	struct mauthp_conn c;
 	struct mauthp_req req;
@@ -176,6 +119,7 @@ serve(int fd)
 	unsigned long long bytes = 0;
 	int	 r, ret = -1, gotres = 0;
 
+	(void)arg;
 	mauthp_accept(&c, fd, CLIENT_TIMEOUT);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == -1)
 		cred.uid = (uid_t)-1;
@@ -245,50 +189,20 @@ done:
 	return ret;
 }
 
-/*
- * A child in slot: clients from the listening socket l until told to
- * stop, worn out, failed, or idle while another waits.
- */
+/* A new child: a client that went away is an error, not a signal. */
 static void
-child(int slot, int l, pid_t parent)
+kid_start(void *arg)
 {
-	struct sigaction sa;
-	int	 c, uses, failed = 0;
-	char	 byte = 0;
-
-	lsock = l;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kidterm;	/* no SA_RESTART: accept() returns */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	(void)arg;
 	signal(SIGPIPE, SIG_IGN);
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
-		_exit(EXIT_DONE);
-	for (uses = 0; uses < USES_MAX && !gotterm && !failed; uses++) {
-		c = gotterm ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
-		if (c == -1) {
-			if (gotterm)
-				break;
-			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-			    idle_count() > 1)
-				break;		/* idle, and not the last */
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED) {
-				log_warn("accept: %s", strerror(errno));
-				sleep(1);
-			}
-			uses--;
-			continue;
-		}
-		__atomic_store_n(&state[slot], SLOT_BUSY, __ATOMIC_SEQ_CST);
-		if (idle_count() == 0)
-			(void)!write(busyw, &byte, 1);
-		failed = serve(c) == -1;
-		if (!failed)
-			__atomic_store_n(&state[slot], SLOT_IDLE,
-			    __ATOMIC_SEQ_CST);
-	}
-	/* exit(), not _exit(): the sanitizer build checks for leaks here. */
+}
+
+/* A child's end: exit(), not _exit(): the sanitizer build checks for
+ * leaks here. */
+static void
+kid_end(void *arg)
+{
+	(void)arg;
 	mauth_cleanup();
 	exit(EXIT_DONE);
 }
@@ -296,67 +210,15 @@ child(int slot, int l, pid_t parent)
 /*
  * Every child busy and no more allowed: a waiting client is closed at
  * once and goes on without signature or marks (its session does not
- * wait for the busy ones).  Signals may interrupt the accept (a child
- * may have taken the client first).
+ * wait for the busy ones).
  */
 static void
-shed(int l, const sigset_t *unblocked)
+shed(int fd, void *arg)
 {
-	sigset_t blocked;
-	int	 fd;
-
-	sigprocmask(SIG_SETMASK, unblocked, &blocked);
-	fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	sigprocmask(SIG_SETMASK, &blocked, NULL);
-	if (fd != -1) {
-		log_line("msgauthd all %d children busy: a client goes on "
-		    "without us", KIDS_MAX);
-		close(fd);
-	}
-}
-
-/* Start a child in a free slot. */
-static void
-spawn(int l, int busyr)
-{
-	pid_t	 pid, parent = getpid();
-	int	 slot;
-
-	for (slot = 0; slot < KIDS_MAX && kids[slot] != 0; slot++)
-		;
-	if (slot == KIDS_MAX)
-		return;
-	__atomic_store_n(&state[slot], SLOT_IDLE, __ATOMIC_SEQ_CST);
-	pid = child_fork();
-	if (pid == 0) {
-		close(busyr);
-		child(slot, l, parent);
-	}
-	if (pid == -1) {
-		__atomic_store_n(&state[slot], SLOT_FREE, __ATOMIC_SEQ_CST);
-		log_warn("cannot fork: %s", strerror(errno));
-		return;
-	}
-	kids[slot] = pid;
-	nkids++;
-}
-
-/* Forget every child that has exited. */
-static void
-reap(void)
-{
-	pid_t	 pid;
-	int	 st, i;
-
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		for (i = 0; i < KIDS_MAX; i++)
-			if (kids[i] == pid) {
-				kids[i] = 0;
-				__atomic_store_n(&state[i], SLOT_FREE,
-				    __ATOMIC_SEQ_CST);
-				nkids--;
-				break;
-			}
+	(void)arg;
+	log_line("msgauthd all %d children busy: a client goes on "
+	    "without us", KIDS_MAX);
+	close(fd);
 }
 
 static void
@@ -368,16 +230,17 @@ usage(void)
 int
 main(int argc, char **argv)
 {
+	static const int stopsigs[] = { SIGTERM, SIGINT, 0 };
+	struct prefork pf = {
+		.max = KIDS_MAX, .uses = USES_MAX, .sigs = stopsigs,
+		.start = kid_start, .serve = serve, .shed = shed,
+		.end = kid_end,
+	};
 	struct str path = STR_INIT(4096), ok = STR_INIT(1024);
-	struct sigaction sa;
 	struct passwd *pw = NULL;
 	struct timeval tv = { IDLE_WAIT, 0 };
-	struct pollfd pfd[2];
-	struct timespec pause = { 1, 0 };
-	sigset_t block, old;
-	const char *user = NULL;
-	char	 buf[64];
-	int	 c, lfd, p[2], i, full;
+	const char *user = NULL, *what;
+	int	 c, lfd;
 
 	log_init("msgauthd");
 	while ((c = getopt(argc, argv, "u:s:")) != -1) {
@@ -416,57 +279,13 @@ main(int argc, char **argv)
 	(void)dmarc_orgdomain("www.example.com", &ok);
 	if (dns_setup(NULL) == -1)
 		log_warn("no DNS servers: %s", strerror(errno));
-	state = mmap(NULL, KIDS_MAX, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (state == MAP_FAILED)
-		log_die(EXIT_TEMP, "cannot map the children's states");
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
-		log_die(EXIT_TEMP, "cannot make a pipe");
-	busyw = p[1];
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = sigterm;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = sigchld;
-	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	if (prefork_init(&pf, lfd, &what) == -1)
+		log_die(EXIT_TEMP, "%s", what);
 	log_line("msgauthd started on %s", str_c(&path));
-	for (;;) {
-		reap();
-		if (gotterm)
-			break;
-		if (nkids < KIDS_MAX && idle_count() == 0)
-			spawn(lfd, p[0]);
-		full = nkids >= KIDS_MAX && idle_count() == 0;
-		pfd[0].fd = p[0];
-		pfd[0].events = POLLIN;
-		pfd[1].fd = lfd;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		/* A failed fork is tried again after a pause. */
-		(void)ppoll(pfd, full ? 2 : 1, nkids == 0 ? &pause : NULL, &old);
-		while (read(p[0], buf, sizeof(buf)) > 0)
-			;
-		if (full && (pfd[1].revents & POLLIN) && idle_count() == 0)
-			shed(lfd, &old);
-	}
+	prefork_run();
 	/* The socket goes first: clients from now on go on without us. */
 	(void)unlink(str_c(&path));
-	close(lfd);
-	for (i = 0; i < KIDS_MAX; i++)
-		if (kids[i] != 0)
-			(void)kill(kids[i], SIGTERM);
-	while (nkids > 0) {
-		reap();
-		if (nkids > 0)
-			(void)sigsuspend(&old);
-	}
+	prefork_stop();
 	log_line("msgauthd stopped");
 	str_free(&path);
 	str_free(&ok);
