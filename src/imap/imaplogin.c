@@ -9,9 +9,10 @@
  * and implicit TLS (IMAPS=1), which imaplogin-tls (this file linked with
  * login_tls.c) speaks, staying between the client and the children as a
  * TLS relay.  Clear-text logins only under TLS or from the loopback
- * interface unless IMAP_CLEARTEXT=1.  Failed logins are delayed and
- * counted per client address in the table qmail-popup uses.  Trusts
- * nothing the client sends; never logs a password.
+ * interface unless IMAP_CLEARTEXT=1.  Failed logins are delayed here and
+ * counted by the checkpassword program (loginfail(5)); an address locked
+ * out is refused before the program runs.  Trusts nothing the client
+ * sends; never logs a password.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -36,10 +37,10 @@
 #include "file.h"
 #include "io.h"
 #include "log.h"
+#include "loginfail.h"
 #include "login_proto.h"
 #include "login_tls.h"
 #include "num.h"
-#include "popfail.h"
 #include "rbuf.h"
 #include "root.h"
 #include "str.h"
@@ -62,44 +63,9 @@ static void	says(const char *);
 static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
-static int	failtab(void);
-static int	after_auth(int);
 static int	read_command(struct str *, int *);
 
-static unsigned long ipmax, ipwindow;
-static int	 failfd = -2;
-
-static int
-failtab(void)
-{
-	struct str path = STR_INIT(4096);
-	const char *e = getenv("IMAP_FAIL_TABLE");
-	int	 r;
-
-	if (failfd != -2)
-		return failfd;
-	if (e == NULL || *e == '\0')
-		e = getenv("POP3_FAIL_TABLE");
-	if (e != NULL && *e != '\0')
-		r = str_copys(&path, e);
-	else
-		r = root_path(&path, ROOT_VPOPMAIL, "etc/pop3-fail.tab");
-	failfd = r == -1 ? -1 : popfail_open(path.s);
-	if (failfd == -1)
-		log_warn("no per-address login limit: cannot open %s: %s",
-		    str_c(&path), strerror(errno));
-	else if ((failfd = child_fd_high(failfd)) == -1)
-		log_warn("no per-address login limit: %s", strerror(errno));
-	str_free(&path);
-	return failfd;
-}
-
-/* after_auth - vchkpw's codes that come after the password was right. */
-static int
-after_auth(int code)
-{
-	return code == 5 || (code >= 6 && code <= 10) || code == 14;
-}
+static int	 early_check = 1;	/* ask the limiter before the program */
 
 static void
 say(const struct str *s)
@@ -418,10 +384,11 @@ main(int argc, char **argv)
 		log_die(EXIT_TEMP, "out of memory");
 	delay = envnum("IMAP_FAIL_DELAY", ILOGIN_FAIL_DELAY, 60);
 	maxfail = envnum("IMAP_FAIL_MAX", ILOGIN_FAIL_MAX, 100);
-	ipmax = envnum("IMAP_FAIL_IP_MAX", envnum("POP3_FAIL_IP_MAX",
-	    POPFAIL_MAX, 1000000), 1000000);
-	ipwindow = envnum("IMAP_FAIL_IP_WINDOW", envnum("POP3_FAIL_IP_WINDOW",
-	    POPFAIL_WINDOW, 86400), 86400);
+	/* IMAP_FAIL_IP_MAX (or, unset, POP3_FAIL_IP_MAX) once set a limit
+	 * of our own; the limits are the limiter's control files now, and
+	 * 0 still turns the early check off, for the run files that say so. */
+	early_check = envnum("IMAP_FAIL_IP_MAX", envnum("POP3_FAIL_IP_MAX", 1,
+	    1000000), 1000000) != 0;
 	e = getenv("IMAPS");
 	implicit = e != NULL && strcmp(e, "1") == 0;
 	e = getenv("IMAP_CLEARTEXT");
@@ -513,9 +480,12 @@ main(int argc, char **argv)
 		str_clear(&safeuser);
 		(void)log_safe_cat(&safeuser, user.s, user.len);
 		str_clear(&out);
-		if (ipmax > 0 && ipwindow > 0 && failtab() != -1 &&
-		    popfail_blocked(failfd, str_c(&ip), time(NULL), ipmax,
-		    ipwindow) == 1) {
+		/* An address the limiter locked out (loginfail(5)) is
+		 * refused without asking the checkpassword program.  When
+		 * the table cannot be read, vchkpw, which reads it next,
+		 * says why in the log and decides. */
+		if (early_check &&
+		    loginfail_locked(str_c(&ip), time(NULL)) == 1) {
 			str_wipe(&auth);
 			log_line("imap login refused user %s ip %s: too many "
 			    "failed logins", str_c(&safeuser), str_c(&ip));
@@ -572,12 +542,6 @@ main(int argc, char **argv)
 			fails++;
 			log_line("imap login failed user %s ip %s status %d",
 			    str_c(&safeuser), str_c(&ip), WEXITSTATUS(status));
-			if (ipmax > 0 && ipwindow > 0 &&
-			    !after_auth(WEXITSTATUS(status)) &&
-			    failtab() != -1 && popfail_note(failfd, str_c(&ip),
-			    time(NULL), ipwindow) == -1)
-				log_warn("cannot count the failure of ip %s: %s",
-				    str_c(&ip), strerror(errno));
 			if (delay > 0)
 				sleep((unsigned)delay);
 			if (str_printf(&out, "%s NO [AUTHENTICATIONFAILED] "

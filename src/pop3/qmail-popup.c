@@ -31,9 +31,9 @@
 #include "forksrv.h"
 #include "io.h"
 #include "log.h"
+#include "loginfail.h"
 #include "num.h"
 #include "pop3_cmd.h"
-#include "popfail.h"
 #include "popup_proto.h"
 #include "popup_tls.h"
 #include "rbuf.h"
@@ -62,28 +62,10 @@ static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
 static long	ctlnum(const char *, long);
 static int	apop_possible(const char *);
-static int	failtab(void);
 
-static unsigned long ipmax, ipwindow;	/* 0: no early address check */
-static int	 failfd = -2;		/* the table: -2 not opened yet */
+static int	 early_check = 1;	/* ask the limiter before the program */
 static unsigned	 idle_timeout = POPUP_TIMEOUT;	/* s */
 static unsigned	 greet_timeout = POPUP_GREET_TIMEOUT;
-
-/* failtab - the shared failed-login table (popfail.h, loginfail.h),
- * opened on first use; -1 if it cannot be (vchkpw still limits). */
-static int
-failtab(void)
-{
-	if (failfd != -2)
-		return failfd;
-	failfd = popfail_open(NULL);
-	if (failfd == -1)
-		log_warn("no early per-address check: cannot open the login "
-		    "limiter's table: %s", strerror(errno));
-	else if ((failfd = child_fd_high(failfd)) == -1)
-		log_warn("no early per-address check: %s", strerror(errno));
-	return failfd;
-}
 
 /* die_write - the client is gone: nothing left to do. */
 static void
@@ -293,8 +275,10 @@ main(int argc, char **argv)
 		log_die(EXIT_TEMP, "out of memory");
 	delay = envnum("POP3_FAIL_DELAY", POPUP_FAIL_DELAY, 60);
 	maxfail = envnum("POP3_FAIL_MAX", POPUP_FAIL_MAX, 100);
-	ipmax = envnum("POP3_FAIL_IP_MAX", POPFAIL_MAX, 1000000);
-	ipwindow = envnum("POP3_FAIL_IP_WINDOW", POPFAIL_WINDOW, 86400);
+	/* POP3_FAIL_IP_MAX once set a limit of qmail-popup's own; the
+	 * limits are the limiter's control files now, and 0 still turns
+	 * the early check off, for the run files that say so. */
+	early_check = envnum("POP3_FAIL_IP_MAX", 1, 1000000) != 0;
 	e = getenv("POP3S");
 	implicit = e != NULL && strcmp(e, "1") == 0;
 	e = getenv("POP3_REQUIRE_TLS");
@@ -389,11 +373,12 @@ main(int argc, char **argv)
 		str_wipe(&line);
 		str_clear(&safeuser);
 		(void)log_safe_cat(&safeuser, user.s, user.len);
-		/* Too many failures from this address, on any connection:
-		 * refused without asking the checkpassword program. */
-		if (ipmax > 0 && ipwindow > 0 && failtab() != -1 &&
-		    popfail_blocked(failfd, str_c(&ip), time(NULL), ipmax,
-		    ipwindow) == 1) {
+		/* An address the limiter locked out (loginfail(5)) is
+		 * refused without asking the checkpassword program.  When
+		 * the table cannot be read, vchkpw, which reads it next,
+		 * says why in the log and decides. */
+		if (early_check &&
+		    loginfail_locked(str_c(&ip), time(NULL)) == 1) {
 			str_wipe(&auth);
 			log_line("pop3 login refused user %s ip %s: too many "
 			    "failed logins", str_c(&safeuser), str_c(&ip));
