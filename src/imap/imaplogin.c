@@ -8,11 +8,11 @@
  * Runs as tcpserver's user; reads control/servercert.pem for STARTTLS
  * and implicit TLS (IMAPS=1), which imaplogin-tls (this file linked with
  * login_tls.c) speaks, staying between the client and the children as a
- * TLS relay.  Clear-text logins only under TLS or from the loopback
- * interface unless IMAP_CLEARTEXT=1.  Failed logins are delayed here and
- * counted by the checkpassword program (loginfail(5)); an address locked
- * out is refused before the program runs.  Trusts nothing the client
- * sends; never logs a password.
+ * TLS relay (relay.h).  Clear-text logins only under TLS or from the
+ * loopback interface unless IMAP_CLEARTEXT=1.  Failed logins are delayed
+ * here and counted by the checkpassword program (loginfail(5)); an
+ * address locked out is refused before the program runs.  Trusts nothing
+ * the client sends; never logs a password.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +41,7 @@
 #include "login_tls.h"
 #include "num.h"
 #include "rbuf.h"
+#include "relay.h"
 #include "root.h"
 #include "str.h"
 #include "wbuf.h"
@@ -49,7 +49,6 @@
 #define ILOGIN_TIMEOUT		(30 * 60)	/* RFC 9051 5.4: 30 minutes */
 #define ILOGIN_FAIL_DELAY	2		/* s before a failed login */
 #define ILOGIN_FAIL_MAX		3		/* per connection */
-#define RELAY_BUF		(64 * 1024)
 #define ILOGIN_WAIT_PROG	"imaplogin-wait"
 
 static struct io io;
@@ -60,7 +59,6 @@ static char **subprog;
 
 static void	say(const struct str *);
 static void	says(const char *);
-static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
 static int	read_command(struct str *, int *);
@@ -90,62 +88,6 @@ envnum(const char *name, unsigned long def, unsigned long max)
 	if (e == NULL || num_parses(e, max, &v) == -1)
 		return def;
 	return v;
-}
-
-/* relay - between the client (TLS or plain) and the session's socket
- * pair until the session ends; *fwd_r counts client bytes passed on. */
-static int
-relay(int sp, size_t *fwd_r)
-{
-	static char buf[RELAY_BUF];
-	struct pollfd pfd[2];
-	struct io spio;
-	int	 client_open = 1, r;
-	ssize_t	 n;
-
-	*fwd_r = 0;
-	io_init(&spio, sp, sp, ILOGIN_TIMEOUT);
-	for (;;) {
-		int	 ready = 0;
-
-		if (client_open && (rbuf_buffered(&rb) > 0 ||
-		    (io.pending != NULL && io.pending(&io) > 0)))
-			ready = 1;
-		pfd[0].fd = client_open ? io.rfd : -1;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		pfd[1].fd = sp;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		if (!ready) {
-			/* the session keeps its own 30-minute clock */
-			r = poll(pfd, 2, -1);
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return -1;
-		}
-		if (ready || (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = rbuf_read(&rb, buf, sizeof(buf));
-			if (n > 0) {
-				if (io_writeall(&spio, buf, (size_t)n) == -1)
-					return 0;
-				*fwd_r += (size_t)n;
-			} else if (n == 0 || errno != EAGAIN) {
-				client_open = 0;
-				(void)shutdown(sp, SHUT_WR);
-			}
-		}
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = read(sp, buf, sizeof(buf));
-			if (n == -1 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0)
-				return 0;
-			if (io_writeall(&io, buf, (size_t)n) == -1)
-				return -1;
-		}
-	}
 }
 
 /*
@@ -246,7 +188,8 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 		return -1;
 	}
 	if (proxy) {
-		(void)relay(sp[0], fwd_r);
+		/* no idle bound: the session keeps its own 30-minute clock */
+		(void)relay_run(&rb, sp[0], -1, ILOGIN_TIMEOUT, fwd_r);
 		close(sp[0]);
 	}
 	if (nt[0] != -1) {

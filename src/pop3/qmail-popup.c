@@ -8,7 +8,7 @@
  * implicit TLS (POP3S=1), which qmail-popup-tls (this file linked with
  * popup_tls.c) speaks.  Trusts nothing the client sends; never logs a
  * password.  Under TLS it stays between the client and the children as
- * a TLS proxy over a socketpair (qmail-popup(8)).
+ * a TLS proxy over a socketpair (qmail-popup(8), relay.h).
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -17,7 +17,6 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +36,7 @@
 #include "popup_proto.h"
 #include "popup_tls.h"
 #include "rbuf.h"
+#include "relay.h"
 #include "root.h"
 #include "str.h"
 #include "wbuf.h"
@@ -46,7 +46,6 @@
 #define POPUP_FAIL_DELAY	2	/* s before answering a failed login */
 #define POPUP_FAIL_MAX		3	/* failed logins per connection */
 #define VCHKPW_LIMIT		16	/* vchkpw: too many failed logins */
-#define RELAY_BUF		(64 * 1024)
 
 static struct io io;
 static struct rbuf rb;
@@ -57,7 +56,6 @@ static char **subprog;		/* checkpassword program and what it runs */
 static void	die_write(void) __attribute__((__noreturn__));
 static void	say(const struct str *);
 static void	says(const char *);
-static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
 static long	ctlnum(const char *, long);
@@ -135,63 +133,6 @@ ctlnum(const char *name, long def)
 	return v;
 }
 
-/* relay - copy between the client (TLS or plain) and the session's
- * socketpair until the session closes its end.  Bytes the client sent
- * ahead (pipelining) are in rb and go first; *fwd_r counts the client
- * bytes passed on.  0, or -1 client gone. */
-static int
-relay(int sp, size_t *fwd_r)
-{
-	static char buf[RELAY_BUF];
-	struct pollfd pfd[2];
-	struct io spio;
-	int	 client_open = 1, r;
-	ssize_t	 n;
-
-	*fwd_r = 0;
-	io_init(&spio, sp, sp, idle_timeout);
-	for (;;) {
-		int	 ready = 0;
-
-		if (client_open && (rbuf_buffered(&rb) > 0 ||
-		    (io.pending != NULL && io.pending(&io) > 0)))
-			ready = 1;
-		pfd[0].fd = client_open ? io.rfd : -1;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		pfd[1].fd = sp;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		if (!ready) {
-			r = poll(pfd, 2, (int)idle_timeout * 1000);
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return -1;
-		}
-		if (ready || (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = rbuf_read(&rb, buf, sizeof(buf));
-			if (n > 0) {
-				if (io_writeall(&spio, buf, (size_t)n) == -1)
-					return 0;
-				*fwd_r += (size_t)n;
-			} else if (n == 0 || errno != EAGAIN) {
-				client_open = 0;
-				(void)shutdown(sp, SHUT_WR);
-			}
-		}
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = read(sp, buf, sizeof(buf));
-			if (n == -1 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0)
-				return 0;
-			if (io_writeall(&io, buf, (size_t)n) == -1)
-				return -1;
-		}
-	}
-}
-
 /*
  * run_login - run checkpassword with auth on fd 3 and the client on fds
  * 0/1 (directly, or through the TLS proxy: *fwd_r then counts the client
@@ -233,7 +174,8 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 		return -1;
 	}
 	if (proxy) {
-		(void)relay(sp[0], fwd_r);
+		(void)relay_run(&rb, sp[0], (int)idle_timeout * 1000,
+		    idle_timeout, fwd_r);
 		close(sp[0]);
 	}
 	if (child_wait(pid, &status) == -1)
