@@ -9,9 +9,31 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "relay.h"
 
 #define RELAY_BUF	(64 * 1024)
+
+int
+relay_pair(int sp[2])
+{
+	int	 e;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		return -1;
+	sp[0] = child_fd_high(sp[0]);
+	sp[1] = child_fd_high(sp[1]);
+	if (sp[0] != -1 && sp[1] != -1)
+		return 0;
+	e = errno;
+	if (sp[0] != -1)
+		close(sp[0]);
+	if (sp[1] != -1)
+		close(sp[1]);
+	sp[0] = sp[1] = -1;
+	errno = e;
+	return -1;
+}
 
 int
 relay_run(struct rbuf *rb, int sp, int idle_ms, unsigned wtimeout,

@@ -17,6 +17,14 @@
 #include "rbuf.h"
 
 /*
+ * relay_pair - the socketpair of a relayed session: sp[1] for the child
+ * (its fds 0 and 1), sp[0] for relay_run; both close-on-exec and moved
+ * out of the way of the descriptors children are given (child_fd_high).
+ * 0, or -1 with errno (nothing left open).
+ */
+int	relay_pair(int sp[2]);
+
+/*
  * relay_run - relay between the client (read through rb, written
  * through rb->io, plain or TLS) and the socket sp until sp reaches end
  * of file.  What rb holds already (pipelined bytes) goes first.  When the

@@ -3,16 +3,19 @@
  * before the relay go first, the client's end of file half-closes the
  * session's side, what the session writes reaches the client and its
  * end ends the relay; a silent pair ends it at the idle bound; a client
- * that is gone is an error.
+ * that is gone is an error; the pair's ends are out of the children's
+ * way and close-on-exec.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "relay.h"
 #include "str.h"
 #include "test.h"
@@ -163,6 +166,24 @@ test_client_gone(void **state)
 	pairs_close(&p);
 }
 
+static void
+test_pair(void **state)
+{
+	int	 sp[2];
+	char	 c = 0;
+
+	(void)state;
+	assert_int_equal(relay_pair(sp), 0);
+	assert_true(sp[0] >= CHILD_MAXFD && sp[1] >= CHILD_MAXFD);
+	assert_true(fcntl(sp[0], F_GETFD) & FD_CLOEXEC);
+	assert_true(fcntl(sp[1], F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(write(sp[1], "x", 1), 1);
+	assert_int_equal(read(sp[0], &c, 1), 1);
+	assert_int_equal(c, 'x');
+	close(sp[0]);
+	close(sp[1]);
+}
+
 int
 main(void)
 {
@@ -171,6 +192,7 @@ main(void)
 		cmocka_unit_test(test_session_ends_first),
 		cmocka_unit_test(test_idle),
 		cmocka_unit_test(test_client_gone),
+		cmocka_unit_test(test_pair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,14 +150,7 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 	checkpw_spec_init(&spec, subprog);
 	spec.fd[0] = spec.fd[1] = CHECKPW_KEEP;
 	if (proxy) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)
-		    == -1) {
-			str_wipe(auth);
-			return -1;
-		}
-		sp[0] = child_fd_high(sp[0]);
-		sp[1] = child_fd_high(sp[1]);
-		if (sp[0] == -1 || sp[1] == -1) {
+		if (relay_pair(sp) == -1) {
 			str_wipe(auth);
 			return -1;
 		}
