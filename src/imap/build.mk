@@ -3,25 +3,18 @@
 # on the Maildir++ store as the user), with their protocol modules and
 # unit tests.  imaplogin-tls is imaplogin with TLS: imaplogin execs it for
 # STARTTLS and port 993, so plain sessions do not load OpenSSL.
-# Until the MIME layer (src/libmail/mime.c) is in the tree, imapd links a
-# stand-in that sees every message as one text part.
-IMAP_MIME := $(if $(wildcard src/libmail/mime.c),,src/imap/imap_mimestub.c)
 IMAPD_PROTO := src/imap/imapd_proto.c src/imap/imapd_fetch.c \
-	src/imap/imapd_search.c src/imap/imap_parse.c $(IMAP_MIME)
+	src/imap/imapd_search.c src/imap/imap_parse.c
 
 # imapd itself links forwarders (imap_mimeload.c) and loads the MIME
 # layer, with GMime, from imapd-mime.so beside it when a command first
 # needs it: a session that only idles never pays for those libraries.
-# Before the MIME layer is in the tree, the stand-in is linked instead.
-IMAPD_MIME := $(if $(wildcard src/libmail/mime.c),src/imap/imap_mimeload.c,$(IMAP_MIME))
 PROGS += imapd
 imapd_SRCS := src/imap/imapd.c src/imap/imap_z.c src/imap/imapd_proto.c \
 	src/imap/imapd_fetch.c src/imap/imapd_search.c src/imap/imap_parse.c \
-	$(IMAPD_MIME)
-imapd_LIBS = $(if $(wildcard src/libmail/mime.c),-ldl,) \
-	-Wl,-Bstatic -lz -Wl,-Bdynamic
+	src/imap/imap_mimeload.c
+imapd_LIBS = -ldl -Wl,-Bstatic -lz -Wl,-Bdynamic
 
-ifneq ($(wildcard src/libmail/mime.c),)
 # imapd-mime.so: the MIME modules with the two generic modules they use
 # (str, date), compiled position-independent, their own references bound
 # inside the object (-Bsymbolic).
@@ -37,7 +30,6 @@ $(IMAPD_MIME_SO): $(IMAPD_MIME_PIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -Wl,-z,defs -o $@ \
 	    $(IMAPD_MIME_PIC) $(MIME_LIBS)
-endif
 
 TESTS += imap_parse_test
 imap_parse_test_SRCS := src/imap/imap_parse_test.c src/imap/imap_parse.c

@@ -32,6 +32,7 @@ static struct {
 	int	 (*summary_get)(const void *, size_t, int, const char **,
 		    size_t *);
 	int	 (*sortkeys)(struct mime_msg *, struct mime_sortkeys *);
+	int	 (*sentdate)(struct mime_msg *, time_t *, int *);
 	int	 (*section_parse)(const char *, struct mime_section *, char *,
 		    size_t);
 	int	 (*reader_open)(struct mime_msg *, const struct mime_section *,
@@ -95,6 +96,7 @@ load(void)
 	SYM(summary, "mime_summary");
 	SYM(summary_get, "mime_summary_get");
 	SYM(sortkeys, "mime_sortkeys");
+	SYM(sentdate, "mime_sentdate");
 	SYM(section_parse, "mime_section_parse");
 	SYM(reader_open, "mime_reader_open");
 	SYM(reader_size, "mime_reader_size");
@@ -155,6 +157,12 @@ int
 mime_sortkeys(struct mime_msg *m, struct mime_sortkeys *k)
 {
 	return load() == -1 ? -1 : f.sortkeys(m, k);
+}
+
+int
+mime_sentdate(struct mime_msg *m, time_t *t_r, int *tz_r)
+{
+	return load() == -1 ? -1 : f.sentdate(m, t_r, tz_r);
 }
 
 int

@@ -154,18 +154,17 @@ bare_lf(const char *b, size_t n, int prev)
 
 /*
  * head_date - the message's Date: as SORT and SENTBEFORE read it (the
- * MIME layer's sort keys, as the summary keeps them) into what
- * mbox_msg_learn takes.
+ * MIME layer's, as the summary keeps it) into what mbox_msg_learn
+ * takes; the Date: field alone, not every sort key.
  */
 static int
 head_date(struct mime_msg *m, int64_t *t_r, int *tz_r)
 {
-	struct mime_sortkeys sk;
+	time_t	 t;
 
-	if (mime_sortkeys(m, &sk) == -1 || !sk.have_date)
+	if (mime_sentdate(m, &t, tz_r) != 1)
 		return MSD_NONE;
-	*t_r = (int64_t)sk.date;
-	*tz_r = sk.date_tz;
+	*t_r = (int64_t)t;
 	return MSD_VALID;
 }
 
@@ -191,6 +190,7 @@ head_load(struct imapd *s, size_t k, int want_env)
 		return -1;
 	if (fstat(fd, &sb) == -1)
 		goto out;
+	mbox_msg_learn_idate(s->mb, k, (int64_t)sb.st_mtime);
 	str_clear(b);
 	/*
 	 * Up to the end of its header; a small file whose size must be
@@ -798,8 +798,9 @@ fetch_one(void *arg, size_t i)
 		case FI_INTERNALDATE: {
 			char	 d[DATE_MAX];
 
-			date_imap(d, sizeof(d), (time_t)m->idate,
-			    date_local_offset((time_t)m->idate));
+			time_t	 t = (time_t)mbox_msg_idate(s->mb, k);
+
+			date_imap(d, sizeof(d), t, date_local_offset(t));
 			if (str_printf(o, "INTERNALDATE \"%s\"", d) == -1)
 				return -1;
 			break;

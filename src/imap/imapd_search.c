@@ -374,7 +374,7 @@ sent_day(struct imapd *s, size_t k)
 {
 	const char *b, *v;
 	size_t	 n, vn;
-	time_t	 t = (time_t)s->mb->m[k].idate;
+	time_t	 t = (time_t)mbox_msg_idate(s->mb, k);
 	long	 tz = 0;
 
 	if (s->mb->m[k].sdstate == MSD_VALID) {
@@ -386,11 +386,12 @@ sent_day(struct imapd *s, size_t k)
 	else if (mbox_cache_get(s->mb, s->mb->m[k].uid, SUMMARY_FIELD, &b, &n)
 	    != 1 || mime_summary_get(b, n, MIME_SUM_DATE, &v, &vn) != 1) {
 		struct mime_msg *m = msg_get(s, k);
-		struct mime_sortkeys sk;
+		time_t	 st;
+		int	 stz;
 
-		if (m != NULL && mime_sortkeys(m, &sk) == 0 && sk.have_date) {
-			t = sk.date;
-			tz = sk.date_tz;
+		if (m != NULL && mime_sentdate(m, &st, &stz) == 1) {
+			t = st;
+			tz = stz;
 		}
 	} else {
 		char	 tmp[64], *e;
@@ -407,9 +408,9 @@ sent_day(struct imapd *s, size_t k)
 }
 
 static time_t
-internal_day(const struct mmsg *m)
+internal_day(struct imapd *s, size_t k)
 {
-	time_t	 t = (time_t)m->idate;
+	time_t	 t = (time_t)mbox_msg_idate(s->mb, k);
 
 	t += date_local_offset(t) * 60;
 	return t - (t % 86400 + 86400) % 86400;
@@ -466,11 +467,11 @@ eval(struct sprog *g, int ni, size_t i, size_t k)
 			return -1;
 		return n->k == SK_LARGER ? sz > n->n : sz < n->n;
 	case SK_BEFORE:
-		return internal_day(m) < (time_t)n->n;
+		return internal_day(s, k) < (time_t)n->n;
 	case SK_ON:
-		return internal_day(m) == (time_t)n->n;
+		return internal_day(s, k) == (time_t)n->n;
 	case SK_SINCE:
-		return internal_day(m) >= (time_t)n->n;
+		return internal_day(s, k) >= (time_t)n->n;
 	case SK_SENTBEFORE:
 		return sent_day(s, k) < (time_t)n->n;
 	case SK_SENTON:
@@ -478,9 +479,9 @@ eval(struct sprog *g, int ni, size_t i, size_t k)
 	case SK_SENTSINCE:
 		return sent_day(s, k) >= (time_t)n->n;
 	case SK_OLDER:
-		return time(NULL) - m->idate >= (int64_t)n->n;
+		return time(NULL) - mbox_msg_idate(s->mb, k) >= (int64_t)n->n;
 	case SK_YOUNGER:
-		return time(NULL) - m->idate <= (int64_t)n->n;
+		return time(NULL) - mbox_msg_idate(s->mb, k) <= (int64_t)n->n;
 	case SK_MODSEQ:
 		return m->modseq >= n->n;
 	case SK_HEADER:
@@ -819,7 +820,7 @@ sortkeys_of(struct imapd *s, size_t k, struct srow *row, int display)
 	    MIME_SUM_CC, 0 };
 	int	 i;
 
-	row->arrival = s->mb->m[k].idate;
+	row->arrival = mbox_msg_idate(s->mb, k);
 	row->date = row->arrival;
 	if (display) {
 		tags[1] = MIME_SUM_DISPLAYFROM;
@@ -948,8 +949,8 @@ date_known(struct imapd *s, size_t k, struct srow *row)
 
 	if (m->sdstate == MSD_UNKNOWN)
 		return 0;
-	row->arrival = m->idate;
-	row->date = m->sdstate == MSD_VALID ? m->sdate : m->idate;
+	row->arrival = mbox_msg_idate(s->mb, k);
+	row->date = m->sdstate == MSD_VALID ? m->sdate : row->arrival;
 	return 1;
 }
 

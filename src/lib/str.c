@@ -70,7 +70,7 @@ str_cats(struct str *sa, const char *s)
 }
 
 int
-str_catc(struct str *sa, char c)
+str_catc_grow(struct str *sa, char c)
 {
 	return str_catb(sa, &c, 1);
 }

@@ -31,7 +31,7 @@ struct str {
 int	str_ready(struct str *, size_t n) STR_WUR;	/* room for n more */
 int	str_catb(struct str *, const void *, size_t) STR_WUR;
 int	str_cats(struct str *, const char *) STR_WUR;
-int	str_catc(struct str *, char) STR_WUR;
+int	str_catc_grow(struct str *, char) STR_WUR;	/* str_catc's slow path */
 int	str_cat(struct str *, const struct str *) STR_WUR;
 int	str_copyb(struct str *, const void *, size_t) STR_WUR;
 int	str_copys(struct str *, const char *) STR_WUR;
@@ -40,6 +40,18 @@ int	str_printf(struct str *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3))) STR_WUR;
 int	str_vprintf(struct str *, const char *, va_list)
 	    __attribute__((__format__ (printf, 2, 0))) STR_WUR;
+
+/* One byte: inline, as parsers append byte by byte. */
+static inline int STR_WUR
+str_catc(struct str *sa, char c)
+{
+	if (sa->s != NULL && sa->len < sa->cap) {	/* cap <= max */
+		sa->s[sa->len++] = c;
+		sa->s[sa->len] = '\0';
+		return 0;
+	}
+	return str_catc_grow(sa, c);
+}
 
 /*
  * Notes: text whose loss is harmless, as a reason for the log or a log

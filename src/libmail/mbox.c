@@ -612,6 +612,8 @@ learned_merge(struct mbox *mb, struct mmsg *old, size_t nold)
 		else {
 			if (m->size == 0 && o->size != 0)
 				m->size = o->size;
+			if (m->idate == MSTORE_IDATE_UNKNOWN)
+				m->idate = o->idate;
 			if (m->sdstate == MSD_UNKNOWN &&
 			    o->sdstate != MSD_UNKNOWN) {
 				m->sdstate = o->sdstate;
@@ -626,14 +628,15 @@ learned_merge(struct mbox *mb, struct mmsg *old, size_t nold)
 
 /*
  * parse_index - header, keyword line, message lines, expunge lines:
- *   hsmail-index 2 <uidv> <uidnext> <hms> <xfloor> <fmt> <guid|->
+ *   hsmail-index 3 <uidv> <uidnext> <hms> <xfloor> <fmt> <guid|->
  *       <newsec> <newnsec> <cursec> <curnsec> <scantime>
  *   K <keyword> ...
  *   <uid> <modseq> <kw hex> <idate> <size> <date> <name>
  *   x <uid> <modseq>
  * <date> is the Date: header, "<unix>,<zone minutes>", "n" for none,
- * "?" not read yet.  Version 1 had no <date>.  Anything else: -1
- * EINVAL (the caller rebuilds).
+ * "?" not read yet.  <idate> is the file's mtime, "?" not looked at
+ * yet.  Version 1 had no <date>, versions 1 and 2 no "?" <idate>.
+ * Anything else: -1 EINVAL (the caller rebuilds).
  */
 static int
 parse_index(struct mbox *mb, char *b, size_t n)
@@ -652,7 +655,7 @@ parse_index(struct mbox *mb, char *b, size_t n)
 	*nl = '\0';
 	if (sscanf(b, "hsmail-index %d %llu %llu %llu %llu %d %39s %llu %llu "
 	    "%llu %llu %llu", &ver, &v[0], &v[1], &v[2], &v[3], &fmt, guid,
-	    &v[4], &v[5], &v[6], &v[7], &v[8]) != 12 || (ver != 1 && ver != 2))
+	    &v[4], &v[5], &v[6], &v[7], &v[8]) != 12 || ver < 1 || ver > 3)
 		goto bad;
 	if (v[0] == 0 || v[0] > UINT32_MAX || v[1] == 0 || v[1] > UINT32_MAX)
 		goto bad;
@@ -714,8 +717,14 @@ parse_index(struct mbox *mb, char *b, size_t n)
 		/* by hand, not sscanf: this runs once per message */
 		e = line;
 		if (num(&e, 0, &uid) == -1 || num(&e, 0, &ms) == -1 ||
-		    hexnum(&e, &kw) == -1 || snum(&e, &id) == -1 ||
-		    num(&e, 0, &sz) == -1)
+		    hexnum(&e, &kw) == -1)
+			goto bad;
+		if (ver >= 3 && e[0] == '?' && e[1] == ' ') {
+			id = MSTORE_IDATE_UNKNOWN;
+			e += 2;
+		} else if (snum(&e, &id) == -1 || id == MSTORE_IDATE_UNKNOWN)
+			goto bad;
+		if (num(&e, 0, &sz) == -1)
 			goto bad;
 		if (ver >= 2) {
 			if (e[0] == '?' && e[1] == ' ')
@@ -804,7 +813,7 @@ write_index(struct mbox *mb)
 	int	 r = -1;
 
 	if (str_ready(&b, 64 + mb->n * 96) == -1 ||
-	    str_printf(&b, "hsmail-index 2 %lu %lu %llu %llu %d %s %lld %ld "
+	    str_printf(&b, "hsmail-index 3 %lu %lu %llu %llu %d %s %lld %ld "
 	    "%lld %ld %lld\nK", (unsigned long)mb->uidvalidity,
 	    (unsigned long)mb->uidnext, (unsigned long long)mb->highestmodseq,
 	    (unsigned long long)mb->xfloor, mb->fmt,
@@ -838,7 +847,8 @@ write_index(struct mbox *mb)
 		    put_num(&b, 0, m->modseq, 0) == -1 ||
 		    str_catc(&b, ' ') == -1 || str_catb(&b, kh, (size_t)kl) ==
 		    -1 || str_catc(&b, ' ') == -1 ||
-		    put_num(&b, m->idate, 0, 1) == -1 ||
+		    (m->idate == MSTORE_IDATE_UNKNOWN ? str_catc(&b, '?') :
+		    put_num(&b, m->idate, 0, 1)) == -1 ||
 		    str_catc(&b, ' ') == -1 || put_num(&b, 0, m->size, 0) == -1 ||
 		    str_catc(&b, ' ') == -1)
 			goto out;
@@ -1467,10 +1477,7 @@ rescan(struct mbox *mb, struct import *im)
 				}
 		}
 		m->modseq = ++mb->highestmodseq;
-		if (fstatat(mb->dirfd, m->name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-			m->idate = sb.st_mtime;
-		else
-			m->idate = fv[i].t;
+		m->idate = MSTORE_IDATE_UNKNOWN;	/* mbox_msg_idate */
 		p->dirty = 1;
 	}
 	if (!sorted) {
@@ -1944,6 +1951,38 @@ mbox_msg_learn(struct mbox *mb, size_t i, uint64_t size, int sdstate,
 	}
 	if (got)
 		PRIV(mb)->learned++;
+}
+
+void
+mbox_msg_learn_idate(struct mbox *mb, size_t i, int64_t mtime)
+{
+	if (i < mb->n && mb->m[i].idate == MSTORE_IDATE_UNKNOWN &&
+	    mtime != MSTORE_IDATE_UNKNOWN) {
+		mb->m[i].idate = mtime;
+		PRIV(mb)->learned++;
+	}
+}
+
+int64_t
+mbox_msg_idate(struct mbox *mb, size_t i)
+{
+	struct stat sb;
+	struct mmsg *m;
+
+	if (i >= mb->n)
+		return 0;
+	m = &mb->m[i];
+	if (m->idate != MSTORE_IDATE_UNKNOWN)
+		return m->idate;
+	if (fstatat(mb->dirfd, m->name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    (errno == ENOENT && find_again(mb, i) == 0 &&
+	    fstatat(mb->dirfd, m->name, &sb, AT_SYMLINK_NOFOLLOW) == 0)) {
+		mbox_msg_learn_idate(mb, i, (int64_t)sb.st_mtime);
+		return m->idate;
+	}
+	/* gone or unreadable: the delivery time its name starts with,
+	 * not kept (the file may come back under another name) */
+	return strtoll(m->name + 4, NULL, 10);
 }
 
 int

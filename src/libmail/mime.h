@@ -170,6 +170,9 @@ struct mime_sortkeys {
 					   In-Reply-To one when it has none */
 };
 int	mime_sortkeys(struct mime_msg *, struct mime_sortkeys *);
+/* The Date: field alone, as mime_sortkeys reads it: 1 with *t_r (UTC)
+ * and *tz_r (minutes east), 0 when there is no parsable one, -1. */
+int	mime_sentdate(struct mime_msg *, time_t *t_r, int *tz_r);
 
 /* RFC 5256 2.1 base subject of a raw Subject value (encoded words
  * decoded first), folded; *reply_r (may be NULL) as subject_reply. */

@@ -304,6 +304,30 @@ keep(struct mime_msg *m, const struct str *s)
 }
 
 int
+mime_sentdate(struct mime_msg *m, time_t *t_r, int *tz_r)
+{
+	struct mime_part *top;
+	struct str s = STR_INIT(STR_UNBOUNDED);
+	int	 r = 0;
+
+	if (m->sortkeys != NULL) {
+		*t_r = m->sortkeys->date;
+		*tz_r = m->sortkeys->date_tz;
+		return m->sortkeys->have_date;
+	}
+	if ((top = mime_top(m)) == NULL)
+		return -1;
+	if (top->env[ENV_DATE].p == NULL)
+		return 0;
+	if (plain(&top->env[ENV_DATE], &s) == -1)
+		r = -1;
+	else if (date_rfc5322_parse(s.s ? s.s : "", s.len, t_r, tz_r) == 0)
+		r = 1;
+	str_free(&s);
+	return r;
+}
+
+int
 mime_sortkeys(struct mime_msg *m, struct mime_sortkeys *k)
 {
 	struct mime_part *top;
@@ -320,14 +344,8 @@ mime_sortkeys(struct mime_msg *m, struct mime_sortkeys *k)
 		return -1;
 	if ((sk = arena_alloc(&m->arena, sizeof(*sk))) == NULL)
 		return -1;
-	if (top->env[ENV_DATE].p != NULL) {
-		if (plain(&top->env[ENV_DATE], &s) == -1)
-			r = -1;
-		else if (date_rfc5322_parse(s.s ? s.s : "", s.len, &sk->date,
-		    &sk->date_tz) == 0)
-			sk->have_date = 1;
-	}
-	str_clear(&s);
+	if ((sk->have_date = mime_sentdate(m, &sk->date, &sk->date_tz)) == -1)
+		return -1;
 	if (top->env[ENV_SUBJECT].p != NULL)
 		r |= mime_base_subject(top->env[ENV_SUBJECT].p,
 		    top->env[ENV_SUBJECT].n, &s, &sk->subject_reply);

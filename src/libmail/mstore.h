@@ -163,13 +163,17 @@ struct mmsg {
 	uint16_t baselen;	/* bytes of the base name in name + 4 */
 	uint64_t kw;		/* bit i: keyword mbox.kw[i] */
 	uint64_t modseq;
-	int64_t	 idate;		/* INTERNALDATE (file mtime), unix s */
+	int64_t	 idate;		/* INTERNALDATE (file mtime), unix s, or
+				   MSTORE_IDATE_UNKNOWN: mbox_msg_idate() */
 	uint64_t size;		/* RFC822.SIZE (CRLF octets); 0 unknown */
 	int64_t	 sdate;		/* its Date: as UTC (sdstate MSD_VALID) */
 	int16_t	 stz;		/* the Date:'s zone, minutes east */
 	uint8_t	 sdstate;	/* MSD_* */
 	char	*name;		/* "new/<base>" or "cur/<base>:2,<flags>" */
 };
+
+/* mmsg.idate before the file was looked at (a scan does not stat). */
+#define MSTORE_IDATE_UNKNOWN	INT64_MIN
 
 /* mmsg.sdstate: what is known of the message's Date: header. */
 #define MSD_UNKNOWN	0	/* not read yet */
@@ -260,6 +264,11 @@ int	mbox_msg_open(struct mbox *, size_t i);
  * ",W=" of the file name when it has one (the deliverer counted it). */
 int	mbox_msg_size(struct mbox *, size_t i, uint64_t *size_r);
 
+/* Message i's INTERNALDATE: the file's mtime, looked at on first use
+ * (a folder's first scan does not stat every file); the time in its
+ * name when the file cannot be looked at. */
+int64_t	mbox_msg_idate(struct mbox *, size_t i);
+
 /*
  * What a reader of message i found out that the index keeps, so that
  * the next session need not open the file: its RFC822.SIZE (0: not
@@ -268,6 +277,8 @@ int	mbox_msg_size(struct mbox *, size_t i, uint64_t *size_r);
  */
 void	mbox_msg_learn(struct mbox *, size_t i, uint64_t size, int sdstate,
 	    int64_t sdate, int stz);
+/* The same for its INTERNALDATE, from an fstat of the open file. */
+void	mbox_msg_learn_idate(struct mbox *, size_t i, int64_t mtime);
 
 /*
  * Remove the messages whose uid is in uids[0..n) (or, uids NULL, every

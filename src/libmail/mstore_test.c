@@ -340,7 +340,7 @@ test_sessions(void **state)
 	assert_int_equal(uid, 2);
 	assert_int_equal(mbox_sync(a, 0), 1);
 	assert_int_equal(a->n, 2);
-	assert_int_equal(a->m[1].idate, 1234567890);
+	assert_int_equal(mbox_msg_idate(a, 1), 1234567890);
 	assert_true((a->m[1].flags & (MF_SEEN | MF_DRAFT)) ==
 	    (MF_SEEN | MF_DRAFT));
 	assert_true(a->m[1].kw != 0);
@@ -420,7 +420,7 @@ test_index_v1(void **state)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	buf[n] = '\0';
 	fclose(f);
-	assert_true(strncmp(buf, "hsmail-index 2 123456 90 ", 25) == 0);
+	assert_true(strncmp(buf, "hsmail-index 3 123456 90 ", 25) == 0);
 	assert_non_null(strstr(buf, " 1700000000,-300 cur/1000."));
 	assert_non_null(strstr(buf, " n cur/1001."));
 	/* the next session has them without reading a message */
@@ -432,6 +432,70 @@ test_index_v1(void **state)
 	assert_int_equal(mb->m[0].stz, -300);
 	assert_int_equal(mb->m[1].sdstate, MSD_NONE);
 	assert_int_equal(mb->m[1].size, 17);
+	/* version 1 had INTERNALDATEs: kept */
+	assert_int_equal(mbox_msg_idate(mb, 0), 1000);
+	mbox_close(mb);
+	mstore_close(st);
+}
+
+static void
+read_index(char *buf, size_t size)
+{
+	char	 p[8192];
+	FILE	*f;
+	size_t	 n;
+
+	snprintf(p, sizeof(p), "%s/hsmail-index", md);
+	assert_non_null(f = fopen(p, "r"));
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* A folder's first scan does not stat its files: INTERNALDATE is the
+ * file's mtime, looked at on first use and then kept by the index. */
+static void
+test_index_idate(void **state)
+{
+	struct mstore *st;
+	struct mbox *mb;
+	struct timespec ts[2] = { { 1234500000, 0 }, { 1234500000, 0 } };
+	char	 p[8192], buf[4096];
+
+	(void)state;
+	put("cur/1600000000.M1P1.h,S=14:2,S", "Subject: a\n\nb\n");
+	snprintf(p, sizeof(p), "%s/cur/1600000000.M1P1.h,S=14:2,S", md);
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	assert_int_equal(mstore_open(&st, md), 0);
+	assert_int_equal(mbox_open(st, "INBOX", 0, &mb), 0);
+	assert_int_equal(mb->n, 1);
+	assert_true(mb->m[0].idate == MSTORE_IDATE_UNKNOWN);
+	mbox_close(mb);
+	read_index(buf, sizeof(buf));
+	assert_non_null(strstr(buf, " 0 ? 0 ? cur/1600000000."));
+	/* the next session looks once, and the index keeps it */
+	assert_int_equal(mbox_open(st, "INBOX", 0, &mb), 0);
+	assert_int_equal(mbox_msg_idate(mb, 0), 1234500000);
+	mbox_close(mb);
+	read_index(buf, sizeof(buf));
+	assert_non_null(strstr(buf, " 0 1234500000 0 ? cur/1600000000."));
+	assert_int_equal(mbox_open(st, "INBOX", 0, &mb), 0);
+	assert_int_equal(mb->m[0].idate, 1234500000);
+	mbox_close(mb);
+	/* a file gone from under the session: the time in its name */
+	assert_int_equal(mbox_open(st, "INBOX", 0, &mb), 0);
+	mb->m[0].idate = MSTORE_IDATE_UNKNOWN;
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mbox_msg_idate(mb, 0), 1600000000);
+	mbox_close(mb);
+	/* "?" in a version 2 index is damage: the index is rebuilt */
+	put("cur/1600000001.M1P1.h,S=14:2,", "Subject: b\n\nc\n");
+	put("hsmail-index", "hsmail-index 2 4242 60 40 0 0 - 0 0 0 0 0\n"
+	    "K\n"
+	    "50 30 0 ? 0 ? cur/1600000001.M1P1.h,S=14:2,\n");
+	assert_int_equal(mbox_open(st, "INBOX", 0, &mb), 0);
+	assert_int_equal(mb->n, 1);
+	assert_true(mbox_msg_idate(mb, 0) > 1600000000);
 	mbox_close(mb);
 	mstore_close(st);
 }
@@ -450,6 +514,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sessions, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_index_v1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_index_idate, setup,
 		    teardown),
 	};
 

@@ -251,7 +251,7 @@ list_row(struct wm *w, const char *folder, int drafts, struct list *l,
 
 	(void)summ_load(l, k);
 	summ_of(l, k, &s);
-	pg_date((time_t)mm->idate, date, sizeof(date));
+	pg_date((time_t)mbox_msg_idate(l->mb, x->idx), date, sizeof(date));
 	if (sz == 0)
 		(void)mbox_msg_size(l->mb, x->idx, &sz);
 	pg_size(sz, size, sizeof(size));
@@ -472,7 +472,7 @@ page_list(struct wm *w)
 			continue;
 		x->idx = i;
 		x->uid = l.mb->m[i].uid;
-		x->date = l.mb->m[i].idate;
+		x->date = mbox_msg_idate(l.mb, i);
 		x->size = l.mb->m[i].size;
 		x->from = x->subject = x->msgid = x->refs = "";
 		if (sk == ML_SIZE && x->size == 0)

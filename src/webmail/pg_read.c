@@ -231,7 +231,7 @@ page_msg(struct wm *w, int print)
 		msg_header(w, m, "Date", "hdr.date");
 	else {
 		/* No Date: when it arrived. */
-		time_t	 t = (time_t)mb->m[idx].idate;
+		time_t	 t = (time_t)mbox_msg_idate(mb, idx);
 		struct tm tm;
 		char	 d[64];
 
