@@ -14,6 +14,7 @@
 
 #define RELAY_BUF	(64 * 1024)
 
+/* relay_pair - the session's socketpair, both ends moved high. */
 int
 relay_pair(int sp[2])
 {
@@ -35,6 +36,7 @@ relay_pair(int sp[2])
 	return -1;
 }
 
+/* relay_run - copy both ways until the session closes its end. */
 int
 relay_run(struct rbuf *rb, int sp, int idle_ms, unsigned wtimeout,
     size_t *fwd_r)

@@ -689,6 +689,7 @@ out:
 	return r;
 }
 
+/* loginfail_locked - the front ends' question, on a table opened for it. */
 int
 loginfail_locked(const char *ip, time_t now)
 {
