@@ -10,7 +10,7 @@ sqwebmaild_SRCS := src/webmail/sqwebmaild.c src/webmail/wm_http.c \
 	src/webmail/wm_checkpw.c src/webmail/wm_ident.c src/webmail/pages.c src/webmail/pg_list.c \
 	src/webmail/pg_read.c src/webmail/pg_compose.c src/webmail/pg_settings.c \
 	src/webmail/pg_abook.c src/webmail/abook.c src/webmail/msglist.c src/webmail/session.c \
-	src/webmail/sanitize.c $(WM_CORE)
+	src/webmail/sanitize.c src/webmail/prefs.c $(WM_CORE)
 sqwebmaild_LIBS := -lgumbo -lcrypto -lcrypt $(MIME_LIBS)
 # autorespond: the vacation reply the webmail's settings write into
 # .qmail (installed in vpopmail's bin, where vpopmail's tools expect it).
@@ -22,6 +22,8 @@ arespond_test_SRCS := src/webmail/arespond_test.c src/webmail/arespond.c \
 	$(WM_CORE)
 TESTS += abook_test
 abook_test_SRCS := src/webmail/abook_test.c src/webmail/abook.c $(WM_CORE)
+TESTS += prefs_test
+prefs_test_SRCS := src/webmail/prefs_test.c src/webmail/prefs.c
 TESTS += msglist_test
 msglist_test_SRCS := src/webmail/msglist_test.c src/webmail/msglist.c
 TESTS += fcgi_test

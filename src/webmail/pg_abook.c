@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "abook.h"
 #include "html.h"
@@ -16,6 +17,19 @@
 #include "pages.h"
 
 static int	addr_line(struct str *, const struct abook_entry *);
+static const char *abook_path(void);
+
+/* The address book: beside Maildir (ours), or inside it where a box
+ * moved from SqWebMail has it (SqWebMail works in the Maildir) and
+ * there is none beside it. */
+static const char *
+abook_path(void)
+{
+	if (access(ABOOK_FILE, F_OK) == -1 && errno == ENOENT &&
+	    access("Maildir/" ABOOK_FILE, F_OK) == 0)
+		return "Maildir/" ABOOK_FILE;
+	return ABOOK_FILE;
+}
 static void	entry_form(struct wm *, const char *, const char *,
 		    const char *, const char *, const char *);
 
@@ -81,7 +95,7 @@ page_abook(struct wm *w)
 	long	 ei = -1;
 	size_t	 i;
 
-	if (abook_load(ABOOK_FILE, &ab) == -1) {
+	if (abook_load(abook_path(), &ab) == -1) {
 		wm_error(w, 503, "err.temp");
 		return;
 	}
@@ -145,7 +159,7 @@ page_abook_post(struct wm *w)
 		wm_error(w, 403, "err.csrf");
 		return;
 	}
-	if (abook_load(ABOOK_FILE, &ab) == -1) {
+	if (abook_load(abook_path(), &ab) == -1) {
 		wm_error(w, 503, "err.temp");
 		return;
 	}
@@ -162,7 +176,7 @@ page_abook_post(struct wm *w)
 			r = abook_put(&ab, name, email);
 	} else if (strcmp(a, "del") == 0 && (i = abook_find(&ab, email)) != -1)
 		r = abook_del(&ab, (size_t)i);
-	if (r == 0 && abook_save(ABOOK_FILE, &ab) == -1)
+	if (r == 0 && abook_save(abook_path(), &ab) == -1)
 		r = -1;
 	abook_free(&ab);
 	if (r == -1) {
@@ -181,7 +195,7 @@ pg_abook_datalist(struct wm *w, const char *id)
 	struct str line = STR_INIT(ABOOK_NAME_MAX + ABOOK_ADDR_MAX + 16);
 	size_t	 i;
 
-	if (abook_load(ABOOK_FILE, &ab) == -1 || ab.n == 0) {
+	if (abook_load(abook_path(), &ab) == -1 || ab.n == 0) {
 		abook_free(&ab);
 		return;
 	}

@@ -55,11 +55,14 @@ static void	from_original(struct wm *, struct ctx *, struct str *,
 static int	from_draft(struct wm *, struct ctx *, struct mime_msg *,
 		    struct str *, struct str *, struct str *, struct str *,
 		    struct str *);
+typedef void	att_fn(void *, const struct mime_part *,
+		    const struct mime_part_info *);
+static void	each_att(struct mime_msg *, att_fn *, void *);
 static void	draft_atts(struct wm *, struct mime_msg *);
 static unsigned long long quota_left(void);
 static int	ctx_args(struct wm *, struct ctx *);
 static int	add_kept(struct wm *, struct mime_writer *, struct mime_msg *,
-		    uint64_t *);
+		    uint64_t *, size_t *);
 static int	msg_file(struct mime_writer *, const char *, int, int *,
 		    off_t *);
 static int	inject_via_monitor(struct wm *, int);
@@ -71,7 +74,8 @@ static int	addrs_ok(const char *);
 static void	raw_addrs(struct mime_writer *, const char *, const char *,
 		    const char *);
 static const char *kept_draft(struct wm *, struct mime_writer *,
-		    const struct ctx *, const char *, const char *);
+		    const struct ctx *, const char *, const char *, uint32_t *);
+static void	autosaved(struct wm *, uint32_t, size_t);
 
 /* "Re: " once.  0 or -1. */
 static int
@@ -286,35 +290,23 @@ from_draft(struct wm *w, struct ctx *c, struct mime_msg *m, struct str *to,
 	return 0;
 }
 
-/* The draft's attachments, each with a box to keep it (checked). */
+/*
+ * The attachments of a draft as the compose page shows them, in order:
+ * leaves marked as attachments and forwarded messages (not their own
+ * parts).
+ */
 static void
-draft_atts(struct wm *w, struct mime_msg *m)
+each_att(struct mime_msg *m, att_fn *fn, void *arg)
 {
 	const struct mime_part *p, *c;
 	struct mime_part_info pi;
-	char	 id[16], size[32];
-	int	 any = 0;
 
 	for (p = mime_root(m); p != NULL;) {
 		c = NULL;
 		if (mime_part_info(m, p, &pi) == 0) {
 			if ((pi.kind == MIME_LEAF && pi.attachment) ||
-			    (pi.kind == MIME_MESSAGE && pi.depth > 0)) {
-				snprintf(id, sizeof(id), "%u", mime_part_id(p));
-				pg_size(pi.cte == MIME_CTE_BASE64 ? pi.size * 3 /
-				    4 : pi.size, size, sizeof(size));
-				if (!any)
-					wm_fmt(w, "<fieldset "
-					    "class=\"kept\"><legend>{}</legend>",
-					    T("compose.kept"));
-				any = 1;
-				wm_fmt(w, "<label class=\"check\">"
-				    "<input type=\"checkbox\" name=\"keep\" "
-				    "value=\"{}\" checked> {} <span>{}</span>"
-				    "</label>", id, pi.filename != NULL ?
-				    pi.filename : pi.kind == MIME_MESSAGE ?
-				    T("compose.fwdmsg") : T("msg.noname"), size);
-			}
+			    (pi.kind == MIME_MESSAGE && pi.depth > 0))
+				fn(arg, p, &pi);
 			/* Not into a forwarded message's own parts. */
 			if (pi.kind != MIME_MESSAGE || pi.depth == 0)
 				c = mime_part_child(p);
@@ -328,7 +320,41 @@ draft_atts(struct wm *w, struct mime_msg *m)
 		if (p != NULL)
 			p = mime_part_next(p);
 	}
-	if (any)
+}
+
+struct att_show {
+	struct wm *w;
+	int	 any;
+};
+
+static void
+att_show(void *arg, const struct mime_part *p, const struct mime_part_info *pi)
+{
+	struct att_show *a = arg;
+	struct wm *w = a->w;
+	char	 id[16], size[32];
+
+	snprintf(id, sizeof(id), "%u", mime_part_id(p));
+	pg_size(pi->cte == MIME_CTE_BASE64 ? pi->size * 3 / 4 : pi->size, size,
+	    sizeof(size));
+	if (!a->any)
+		wm_fmt(w, "<fieldset class=\"kept\"><legend>{}</legend>",
+		    T("compose.kept"));
+	a->any = 1;
+	wm_fmt(w, "<label class=\"check\"><input type=\"checkbox\" "
+	    "name=\"keep\" value=\"{}\" checked> {} <span>{}</span></label>",
+	    id, pi->filename != NULL ? pi->filename : pi->kind ==
+	    MIME_MESSAGE ? T("compose.fwdmsg") : T("msg.noname"), size);
+}
+
+/* The draft's attachments, each with a box to keep it (checked). */
+static void
+draft_atts(struct wm *w, struct mime_msg *m)
+{
+	struct att_show a = { w, 0 };
+
+	each_att(m, att_show, &a);
+	if (a.any)
 		wm_cats(w, "</fieldset>");
 }
 
@@ -454,8 +480,10 @@ page_compose(struct wm *w)
 	wm_fmt(w, "<div class=\"sendbar\">"
 	    "<button class=\"btn primary\" name=\"do\" value=\"send\" "
 	    "id=\"send\">{}</button><button class=\"btn\" name=\"do\" "
-	    "value=\"draft\" id=\"draft\">{}</button></div></form>",
-	    T("compose.send"), T("compose.draft"));
+	    "value=\"draft\" id=\"draft\">{}</button><span class=\"hint\" "
+	    "id=\"autosaved\" role=\"status\" data-saved=\"{}\"></span>"
+	    "</div></form>", T("compose.send"), T("compose.draft"),
+	    T("compose.autosaved"));
 	pg_foot(w);
 out:
 	mime_free(dm);
@@ -473,7 +501,7 @@ out:
  * the writer; their decoded size added to *size_r.  0 or -1. */
 static int
 add_kept(struct wm *w, struct mime_writer *mw, struct mime_msg *m,
-    uint64_t *size_r)
+    uint64_t *size_r, size_t *n_r)
 {
 	struct str data = STR_INIT(WM_BODY_MAX);
 	struct mime_section sec;
@@ -517,6 +545,8 @@ add_kept(struct wm *w, struct mime_writer *mw, struct mime_msg *m,
 		} else
 			continue;
 		*size_r += data.len;
+		if (r == 0)
+			(*n_r)++;
 	}
 	str_free(&data);
 	return r;
@@ -668,7 +698,7 @@ raw_addrs(struct mime_writer *mw, const char *to, const char *cc,
  */
 static const char *
 kept_draft(struct wm *w, struct mime_writer *mw, const struct ctx *c,
-    const char *domain, const char *e)
+    const char *domain, const char *e, uint32_t *uid_r)
 {
 	static struct str rel = STR_INIT(256);
 	struct str rep = STR_INIT(MSTORE_NAME_MAX + 64);
@@ -692,6 +722,8 @@ kept_draft(struct wm *w, struct mime_writer *mw, const struct ctx *c,
 	}
 	close(fd);
 	draft_drop(c->draft);
+	if (uid_r != NULL)
+		*uid_r = uid;
 	str_clear(&rel);
 	if (e == NULL)
 		return "";
@@ -699,6 +731,68 @@ kept_draft(struct wm *w, struct mime_writer *mw, const struct ctx *c,
 	    "", e) == -1)
 		return "";	/* kept all the same: to the Drafts */
 	return rel.s;
+}
+
+/* att_ids - the part ids of a draft's attachments, as each_att sees
+ * them; the last k are what the form kept. */
+struct att_ids {
+	unsigned v[64];
+	size_t	 n, all;
+};
+
+static void
+att_id(void *arg, const struct mime_part *p, const struct mime_part_info *pi)
+{
+	struct att_ids *a = arg;
+
+	(void)pi;
+	if (a->n == sizeof(a->v) / sizeof(a->v[0])) {
+		memmove(a->v, a->v + 1, sizeof(a->v) - sizeof(a->v[0]));
+		a->n--;
+	}
+	a->v[a->n++] = mime_part_id(p);
+	a->all++;
+}
+
+/*
+ * The answer to an autosave (app.js): the new draft's UID, which the
+ * form names from now on, and the ids its kept attachments have there,
+ * in the order of the form's checked boxes (the form's next save keeps
+ * them by these), as JSON.
+ */
+static void
+autosaved(struct wm *w, uint32_t uid, size_t nkept)
+{
+	struct att_ids a = { { 0 }, 0, 0 };
+	struct mbox *mb = NULL;
+	struct mime_msg *m = NULL;
+	const char *drafts = mstore_special_folder(pg_st, MS_DRAFTS);
+	ssize_t	 idx;
+	size_t	 i;
+	int	 r;
+
+	if (nkept > 0 && drafts != NULL &&
+	    pg_msg_open(w, drafts, uid, &mb, &idx, &m, 0) == 0)
+		each_att(m, att_id, &a);
+	w->status = 200;
+	str_clear(&w->body);
+	r = str_cats(&w->hdr, "Content-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\n");
+	if (r == 0)
+		r = str_printf(&w->body, "{\"d\":%lu,\"keep\":[",
+		    (unsigned long)uid);
+	/* kept, but not found again as many: none named (the page reloads
+	 * the draft instead) */
+	if (a.all >= nkept && a.n >= nkept)
+		for (i = a.n - nkept; i < a.n && r == 0; i++)
+			r = str_printf(&w->body, "%s%u", i > a.n - nkept ? "," :
+			    "", a.v[i]);
+	if (r == 0)
+		r = str_printf(&w->body, "],\"n\":%zu}", nkept);
+	(void)wm_ok(w, r);
+	mime_free(m);
+	if (mb != NULL)
+		mbox_close(mb);
 }
 
 void
@@ -714,14 +808,16 @@ page_send(struct wm *w)
 	const char *subj = cgi_form_gets(&w->form, "subject", "");
 	const char *text = cgi_form_gets(&w->form, "text", "");
 	const char *act = cgi_form_gets(&w->form, "do", "send");
+	int	 autosave = strcmp(act, "autosave") == 0;
 	const char *domain = strchr(w->sess->user.s, '@') + 1;
 	const char *drafts, *rel, *err = NULL;
 	uint64_t total = 0;
 	ssize_t	 idx = -1, didx;
 	off_t	 size;
-	size_t	 i;
+	size_t	 i, nkept = 0;
+	uint32_t duid = 0;
 	int	 fd = -1, keep = strcmp(act, "draft") == 0 ||
-	    strcmp(act, "attach") == 0;
+	    strcmp(act, "attach") == 0 || autosave;
 
 	if (!wm_csrf_ok(w)) {
 		wm_error(w, 403, "err.csrf");
@@ -785,7 +881,7 @@ page_send(struct wm *w)
 		str_clear(&w->body);
 		c.draft = 0;
 	}
-	if (dm != NULL && add_kept(w, mw, dm, &total) == -1) {
+	if (dm != NULL && add_kept(w, mw, dm, &total, &nkept) == -1) {
 		wm_error(w, 400, "err.attach");
 		goto out;
 	}
@@ -797,8 +893,9 @@ page_send(struct wm *w)
 	for (i = 0; i < w->form.n; i++) {
 		const struct cgi_field *f = &w->form.f[i];
 
+		/* (an autosave does not upload: that waits for Attach) */
 		if (f->filename == NULL || strcmp(f->name, "att") != 0 ||
-		    (*f->filename == '\0' && f->len == 0))
+		    (*f->filename == '\0' && f->len == 0) || autosave)
 			continue;
 		if (mime_writer_attach(mw, f->ctype, f->filename, f->val, f->len,
 		    NULL) == -1) {
@@ -818,14 +915,19 @@ page_send(struct wm *w)
 		 * to the compose page of the new draft, with the problem. */
 		if (err != NULL && strcmp(err, "address") == 0)
 			raw_addrs(mw, to, cc, bcc);
+		if (autosave) {
+			if (kept_draft(w, mw, &c, domain, "", &duid) != NULL)
+				autosaved(w, duid, nkept);
+			goto out;
+		}
 		if (strcmp(act, "draft") == 0 && (err == NULL ||
 		    strcmp(err, "norcpt") == 0))
-			rel = kept_draft(w, mw, &c, domain, NULL);
+			rel = kept_draft(w, mw, &c, domain, NULL, NULL);
 		else if (strcmp(act, "attach") == 0)
 			rel = kept_draft(w, mw, &c, domain, err != NULL &&
-			    strcmp(err, "address") == 0 ? err : "");
+			    strcmp(err, "address") == 0 ? err : "", NULL);
 		else
-			rel = kept_draft(w, mw, &c, domain, err);
+			rel = kept_draft(w, mw, &c, domain, err, NULL);
 		if (rel != NULL && *rel == '\0')
 			pg_redirect_list(w, drafts);
 		else if (rel != NULL)
@@ -835,7 +937,8 @@ page_send(struct wm *w)
 	if (msg_file(mw, domain, MIME_W_OMIT_BCC, &fd, &size) == -1 ||
 	    inject(w, fd) == -1) {
 		/* Not sent: what was written stays as a draft. */
-		if ((rel = kept_draft(w, mw, &c, domain, "send")) != NULL)
+		if ((rel = kept_draft(w, mw, &c, domain, "send", NULL)) !=
+		    NULL)
 			wm_redirect(w, rel);
 		goto out;
 	}

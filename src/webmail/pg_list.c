@@ -21,6 +21,7 @@
 #include "msglist.h"
 #include "mstore.h"
 #include "num.h"
+#include "prefs.h"
 #include "wm.h"
 
 #include "pages.h"
@@ -361,7 +362,9 @@ page_list(struct wm *w)
 	struct list l;
 	const char *folder = pg_folder_arg(w, &canon);
 	const char *q = cgi_form_gets(&w->form, "q", "");
-	const char *sarg = cgi_form_gets(&w->form, "s", "date.d");
+	const char *sarg = cgi_form_gets(&w->form, "s", "");
+	struct str pline = STR_INIT(PREFS_MAX);
+	char	 pref[PREFS_SORT_MAX];
 	const char *drafts_f, *trash_f, *dot;
 	char	 key[16], num[32];
 	unsigned long page = 0;
@@ -380,12 +383,28 @@ page_list(struct wm *w)
 	(void)num_parses(cgi_form_gets(&w->form, "p", "0"), 100000, &page);
 	if (strlen(q) > SEARCH_MAX)
 		q = "";
-	/* s=<key>.<a|d>; anything else is the default. */
+	/* s=<key>.<a|d>, else the order the user chose last time (kept in
+	 * SqWebMail's preferences file); anything else is the default. */
+	if (prefs_load(PREFS_PATH, &pline) == -1)
+		str_clear(&pline);
+	prefs_sort_get(str_c(&pline), pline.len, pref);
 	for (si = 0; si < sizeof(sorts) / sizeof(sorts[0]) &&
-	    strcmp(sorts[si][0], sarg) != 0; si++)
+	    strcmp(sorts[si][0], *sarg != '\0' ? sarg : pref) != 0; si++)
 		;
 	if (si == sizeof(sorts) / sizeof(sorts[0]))
 		si = 0;
+	if (*sarg != '\0' && strcmp(sorts[si][0], *pref != '\0' ? pref :
+	    sorts[0][0]) != 0) {
+		/* a new choice: kept for the next time */
+		struct str nl = STR_INIT(PREFS_MAX);
+
+		if (prefs_sort_set(str_c(&pline), pline.len, sorts[si][0],
+		    &nl) == 0 && prefs_save(PREFS_PATH, &nl) == -1)
+			log_warn("cannot write %s: %s", PREFS_PATH,
+			    strerror(errno));
+		str_free(&nl);
+	}
+	str_free(&pline);
 	sarg = sorts[si][0];
 	dot = strchr(sarg, '.');
 	snprintf(key, sizeof(key), "%.*s", (int)(dot - sarg), sarg);

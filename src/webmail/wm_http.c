@@ -23,10 +23,12 @@
 #define LANG_KEYS	1024
 #define BODY_TIMEOUT	120	/* seconds to read a request body */
 
-/* The policy of every page: our own scripts, styles and images only. */
+/* The policy of every page: our own scripts, styles and images only;
+ * app.js's autosave posts to our own origin. */
 static const char csp_default[] = "default-src 'none'; script-src 'self'; "
-    "style-src 'self'; img-src 'self' data:; frame-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    "connect-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'";
 
 static struct str lang_text = STR_INIT(LANG_MAX);
 static const char *lang_key[LANG_KEYS];

@@ -2,10 +2,16 @@
 through vchkpw, sessions (fresh id, cookie flags, logout that ends the
 session on the server), CSRF refusals, failed-login limits, security
 headers, the mail-client set-up documents, reading, sending through
-qmail-inject as the user (and the copy in Sent), settings in .qmail."""
+qmail-inject as the user (and the copy in Sent), drafts saved as they are
+written, the list's order kept (SqWebMail's sqwebmail-config), settings
+in .qmail."""
+import email
+import email.policy
+import json
 import os
 import re
 import time
+import urllib.parse
 
 import pytest
 
@@ -170,6 +176,125 @@ def test_send_and_sent_copy(wm):
     sent = os.path.join(wm.maildir(), ".Sent", "cur")
     assert any(b"Hello from webmail" in open(os.path.join(sent, n), "rb").read()
                for n in os.listdir(sent))
+
+
+def multipart(parts, files=()):
+    """A multipart/form-data body and its content type."""
+    b = "XyZ"
+    body = b""
+    for k, v in parts:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n"
+                 "\r\n%s\r\n" % (b, k, v)).encode()
+    for name, data in files:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"att\"; "
+                 "filename=\"%s\"\r\nContent-Type: text/plain\r\n\r\n"
+                 % (b, name)).encode() + data + b"\r\n"
+    body += ("--%s--\r\n" % b).encode()
+    return body, "multipart/form-data; boundary=" + b
+
+
+def test_autosave(wm):
+    """app.js's autosave: the draft replaced each time (one draft), its
+    kept attachments renamed for the form, files not uploaded, no save
+    without the form's token."""
+    c = Client(wm)
+    c.login()
+    tok = c.csrf("/webmail/compose")
+    drafts = os.path.join(wm.maildir(), ".Drafts", "cur")
+    # a draft with two attachments, saved by hand
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("subject", "Long letter"), ("text", "Dear"),
+                          ("do", "draft")],
+                         [("a.txt", b"first file"), ("b.txt", b"second")])
+    r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 303
+    (first,) = os.listdir(drafts)
+    loc = urllib.parse.urlsplit(r.getheader("Location"))
+    r, page = c.get(loc.path + "?" + loc.query)      # the list of Drafts
+    m = re.search(r"/compose\?f=[^&\"]*&amp;d=(\d+)", page)
+    assert m, page
+    uid = m.group(1)
+    r, page = c.get("/webmail/compose?d=" + uid)
+    keep = re.findall(r'name="keep" value="(\d+)"', page)
+    assert len(keep) == 2
+    # written on, the first attachment dropped, a file chosen: saved
+    body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
+                          ("subject", "Long letter"), ("d", uid),
+                          ("text", "Dear friend, more words"),
+                          ("keep", keep[1]), ("do", "autosave")],
+                         [("c.txt", b"not yet attached")])
+    r, data = c.request("POST", "/webmail/send", body=body, ctype=ct)
+    assert r.status == 200, data
+    assert r.getheader("Content-Type").startswith("application/json")
+    j = json.loads(data)
+    assert j["d"] != int(uid) and j["n"] == 1 and len(j["keep"]) == 1
+    (second,) = os.listdir(drafts)
+    assert second != first
+    msg = email.message_from_bytes(
+        open(os.path.join(drafts, second), "rb").read(),
+        policy=email.policy.default)
+    assert "more words" in msg.get_body(("plain",)).get_content()
+    assert [a.get_filename() for a in msg.iter_attachments()] == ["b.txt"]
+    # the ids given are the ones the draft's page shows
+    r, page = c.get("/webmail/compose?d=%d" % j["d"])
+    assert re.findall(r'name="keep" value="(\d+)"', page) == \
+        [str(k) for k in j["keep"]]
+    # the next save, by those ids, keeps the attachment
+    r, data = c.post("/webmail/send", {"csrf": tok, "d": j["d"],
+                                       "subject": "Long letter",
+                                       "text": "Dear friend, the end",
+                                       "keep": j["keep"][0],
+                                       "do": "autosave"})
+    assert r.status == 200, data
+    j2 = json.loads(data)
+    (third,) = os.listdir(drafts)
+    msg = email.message_from_bytes(
+        open(os.path.join(drafts, third), "rb").read(),
+        policy=email.policy.default)
+    assert [a.get_filename() for a in msg.iter_attachments()] == ["b.txt"]
+    assert j2["keep"] and j2["d"] != j["d"]
+    # without the form's token: nothing saved
+    r, _ = c.post("/webmail/send", {"csrf": "x" * 43, "d": j2["d"],
+                                    "text": "forged", "do": "autosave"})
+    assert r.status == 403
+    assert os.listdir(drafts) == [third]
+
+
+def selected_sort(page):
+    m = re.search(r'<option value="([a-z]+\.[ad])" selected>', page)
+    return m.group(1) if m else None
+
+
+def test_sort_kept(wm):
+    """The list's order is the one chosen last time, in a new session too,
+    kept in SqWebMail's sqwebmail-config: a box moved from SqWebMail shows
+    its users the order they had, and the file keeps SqWebMail's words."""
+    conf = os.path.join(wm.maildir(), "sqwebmail-config")
+    with open(conf, "w") as f:
+        f.write("SORT=F PAGESIZE=10 AUTOPURGE=7 NOFLOWEDTEXT=0 NOARCHIVE=0 "
+                "NOAUTORENAMESENT=0 STARTOFWEEK=0 FULLHEADERS FROM= LDAP=\n")
+    uid = os.stat(wm.maildir()).st_uid
+    os.chown(conf, uid, os.stat(wm.maildir()).st_gid)
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert selected_sort(page) == "from.a"
+    # a choice of ours, then a new session
+    r, page = c.get("/webmail/list?f=INBOX&s=size.d")
+    assert selected_sort(page) == "size.d"
+    c2 = Client(wm)
+    c2.login()
+    r, page = c2.get("/webmail/list?f=INBOX")
+    assert selected_sort(page) == "size.d"
+    words = open(conf).read().split()
+    assert words[0] == "SORT=D" and "HSORT=size.d" in words
+    for w in ("PAGESIZE=10", "AUTOPURGE=7", "FULLHEADERS", "FROM=", "LDAP="):
+        assert w in words
+    assert os.stat(conf).st_uid == uid
+    # SqWebMail's own orders in its own words
+    r, page = c2.get("/webmail/list?f=INBOX&s=date.a")
+    words = open(conf).read().split()
+    assert "SORT=D" in words and "OLDEST1ST" in words
 
 
 def test_header_injection_refused(wm):

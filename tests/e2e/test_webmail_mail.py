@@ -410,6 +410,27 @@ def test_address_book(wm):
         assert "ann@" not in f.read()
 
 
+def test_addressbook_in_maildir(wm):
+    """A box moved from SqWebMail, which worked in the Maildir, has the
+    address book there: shown, and changed there, while none is beside
+    the Maildir."""
+    path = os.path.join(wm.maildir(), "sqwebmail-addressbook")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("Old Friend\tfriend@example.org\n")
+    st = os.stat(wm.maildir())
+    os.chown(path, st.st_uid, st.st_gid)
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/abook")
+    assert "friend@example.org" in page
+    tok = hidden(page, "csrf")
+    r, _ = c.post("/webmail/abook", {"csrf": tok, "a": "add",
+                                     "name": "New", "email": "new@example.org"})
+    assert r.status == 303
+    assert "new@example.org" in open(path, encoding="utf-8").read()
+    assert not os.path.exists(os.path.join(wm.home, "sqwebmail-addressbook"))
+
+
 def test_reply_all_and_forward(wm):
     wm.deliver(b"From: \"Doe, John\" <john@example.org>\n"
                b"To: demo@example.test, Amy <amy@example.org>\n"

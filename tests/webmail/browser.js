@@ -1,8 +1,8 @@
 // browser.js - the webmail as a person uses it, in Debian's headless
 // Chromium driven by playwright-core: log in, read, print, reply with an
 // attachment, send, move, delete, search, sort, keyboard shortcuts, flags
-// on several messages at once, a draft saved, resumed from Drafts and
-// sent, the folders, contacts and settings pages, log out, on a desktop
+// on several messages at once, a draft saved, resumed from Drafts,
+// saved by itself while written and sent, one kept on leaving, the folders, contacts and settings pages, log out, on a desktop
 // and a phone-sized viewport, with a screenshot of every page; then every
 // hostile message of the corpus opened with a check that no script ran
 // and no request left the page's origin.  Usage: node browser.js BASE_URL
@@ -188,6 +188,29 @@ async function flow(browser, label, viewport, moved, deleted, flagged,
 		    .includes("First words") && await kept.count() === 1 &&
 		    await kept.locator("input").isChecked());
 		await shot(page, label + "-draft-resumed", true);
+		// Written on and left alone: kept by itself, in place of the
+		// draft it was (one draft, the new words, the attachment).
+		await page.fill("#text", "Words kept while writing");
+		for (let i = 0; i < 60 && await page.textContent("#autosaved")
+		    === ""; i++)
+			await page.waitForTimeout(500);
+		check(label + " draft autosave said", await page.textContent(
+		    "#autosaved") !== "");
+		const other = await ctx.newPage();
+		await other.goto(base + "/webmail/");
+		await Promise.all([other.waitForNavigation(), other.click(
+		    "aside.folders a:has-text('Drafts')")]);
+		const autos = row(other, "Draft from desktop");
+		check(label + " draft autosaved once", await autos.count() === 1 &&
+		    await other.locator("ul.msgs li.msg").count() === 1,
+		    String(await other.locator("ul.msgs li.msg").count()));
+		await Promise.all([other.waitForNavigation(),
+		    autos.locator("a").click()]);
+		check(label + " draft autosaved whole", (await other.inputValue(
+		    "#text")).includes("Words kept while writing") &&
+		    await other.locator("fieldset.kept label",
+		    { hasText: "plan.txt" }).count() === 1);
+		await other.close();
 		await page.fill("#text", "Final words");
 		await go(page, "#send");
 		check(label + " draft sent", page.url().includes("/list"),
@@ -195,6 +218,23 @@ async function flow(browser, label, viewport, moved, deleted, flagged,
 		await go(page, "aside.folders a:has-text('Drafts')");
 		check(label + " draft gone", await page.locator("ul.msgs li.msg")
 		    .count() === 0);
+		// A message left before any save: kept as the page goes.
+		await Promise.all([page.waitForNavigation(),
+		    page.keyboard.press("c")]);
+		await page.fill("#subject", "Left behind");
+		await page.fill("#text", "Not sent, not lost");
+		await go(page, "#nav-folders");
+		await page.goto(base + "/webmail/");
+		await go(page, "aside.folders a:has-text('Drafts')");
+		let left = 0;
+		for (let i = 0; i < 40 && !left; i++) {
+			left = await row(page, "Left behind").count();
+			if (!left) {
+				await page.waitForTimeout(500);
+				await page.reload();
+			}
+		}
+		check(label + " draft kept on leaving", left === 1);
 		await go(page, "aside.folders a:has-text('Inbox')");
 	}
 	// The other pages.
