@@ -578,6 +578,8 @@ wm_serve_user(struct wm *w)
 			page_settings_post(w);
 		else if (strcmp(p, "/abook") == 0)
 			page_abook_post(w);
+		else if (strcmp(p, "/images") == 0)
+			page_images_post(w);
 		else if (strcmp(p, "/login") == 0)
 			wm_redirect(w, "");
 		else

@@ -69,6 +69,7 @@ void	page_folders(struct wm *);
 void	page_folder_post(struct wm *);
 /* pg_read.c: reading. */
 void	page_msg(struct wm *, int print);
+void	page_images_post(struct wm *);
 void	page_body(struct wm *);
 void	page_part(struct wm *);
 void	page_src(struct wm *);

@@ -498,7 +498,8 @@ out:
 }
 
 /* The attachments of the draft m the form keeps (keep=<part id>), into
- * the writer; their decoded size added to *size_r.  0 or -1. */
+ * the writer, in the form's order; their decoded size added to *size_r,
+ * their number to *n_r.  0 or -1. */
 static int
 add_kept(struct wm *w, struct mime_writer *mw, struct mime_msg *m,
     uint64_t *size_r, size_t *n_r)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "mime.h"
 #include "mstore.h"
 #include "num.h"
+#include "prefs.h"
 #include "sanitize.h"
 #include "wm.h"
 
@@ -74,6 +76,45 @@ msg_from(struct wm *w, struct mime_msg *m)
 	    "a=new&amp;name={u}&amp;email={u}\" title=\"{}\">+</a></div>",
 	    w->base, name, addr, T("abook.quickadd"));
 	mime_addrlist_free(&al);
+}
+
+/* The first From address of m (as written) into out; 0, or -1 when
+ * there is none. */
+static int
+sender_of(struct mime_msg *m, struct str *out)
+{
+	struct mime_addrlist al = MIME_ADDRLIST_INIT;
+	struct mime_field f;
+	int	 r = -1;
+
+	if (mime_header_find(m, NULL, "From", &f) == 1 &&
+	    mime_addr_parse(f.value, f.value_len, &al) == 0 && al.n > 0 &&
+	    al.v[0].addr != NULL && *al.v[0].addr != '\0' &&
+	    strchr(al.v[0].addr, '@') != NULL)
+		r = str_copys(out, al.v[0].addr);
+	mime_addrlist_free(&al);
+	return r;
+}
+
+/* 1 if the message's first Authentication-Results says dmarc=fail. */
+static int
+dmarc_failed(struct mime_msg *m)
+{
+	struct mime_field f;
+	const char *e;
+	size_t	 i;
+
+	if (mime_header_find(m, NULL, "Authentication-Results", &f) != 1)
+		return 0;
+	for (i = 0; i + 10 <= f.value_len; i++) {
+		if (strncasecmp(f.value + i, "dmarc=fail", 10) != 0)
+			continue;
+		e = f.value + i + 10;
+		if (i + 10 == f.value_len || *e == ' ' || *e == ';' ||
+		    *e == '\t' || *e == '\r' || *e == '\n' || *e == '(')
+			return 1;
+	}
+	return 0;
 }
 
 /* The actions: back, reply, reply all, forward, delete in one row of
@@ -190,6 +231,7 @@ page_msg(struct wm *w, int print)
 {
 	struct str canon = STR_INIT(MSTORE_NAME_MAX), subj = STR_INIT(64 * 1024);
 	struct str text = STR_INIT(TEXT_MAX);
+	struct str from = STR_INIT(320), senders = STR_INIT(PREFS_SENDERS_FILE_MAX);
 	struct mbox *mb = NULL;
 	struct mime_msg *m = NULL;
 	const struct mime_part *ptext, *phtml, *p;
@@ -201,7 +243,7 @@ page_msg(struct wm *w, int print)
 	ssize_t	 idx;
 	int	 remote = strcmp(cgi_form_gets(&w->form, "remote", ""), "1") == 0;
 	int	 astext = strcmp(cgi_form_gets(&w->form, "text", ""), "1") == 0;
-	int	 html;
+	int	 html, trusted = 0;
 
 	if (folder == NULL || pg_uid_arg(w, &uid) == -1) {
 		wm_error(w, 404, "err.nomsg");
@@ -209,6 +251,13 @@ page_msg(struct wm *w, int print)
 	}
 	if (pg_msg_open(w, folder, uid, &mb, &idx, &m, 1) == -1)
 		goto out;
+	/* A sender whose images the user always wants: shown at once,
+	 * unless this box found the From forged (DMARC failed: the first
+	 * Authentication-Results is the one msgauthd put on top). */
+	if (sender_of(m, &from) == 0 && prefs_senders_load(&senders) == 0 &&
+	    prefs_sender_has(str_c(&senders), senders.len, from.s) &&
+	    !dmarc_failed(m))
+		trusted = remote = 1;
 	/* Reading marks it read (as IMAP's FETCH BODY[] does). */
 	if (!(mb->m[idx].flags & MF_SEEN))
 		(void)mbox_store(mb, (size_t)idx, (mb->m[idx].flags | MF_SEEN) &
@@ -263,6 +312,19 @@ page_msg(struct wm *w, int print)
 			    "{}/msg?f={u}&amp;u={}&amp;remote=1\" id=\"remote\">"
 			    "{}</a></p>", w->base, folder, u,
 			    T("msg.showremote"));
+		else if (!print && from.len > 0) {
+			/* always (or no longer) for this sender */
+			wm_fmt(w, "<form class=\"remote\" method=\"post\" "
+			    "action=\"{}/images\">", w->base);
+			pg_csrf(w);
+			wm_fmt(w, "<input type=\"hidden\" name=\"f\" value=\"{}\">"
+			    "<input type=\"hidden\" name=\"u\" value=\"{}\">"
+			    "<input type=\"hidden\" name=\"on\" value=\"{}\">"
+			    "<button class=\"link\" id=\"{}\">{} {}</button>"
+			    "</form>", folder, u, trusted ? "0" : "1", trusted ?
+			    "untrust" : "trust", trusted ? T("msg.untrustimages") :
+			    T("msg.trustimages"), from.s);
+		}
 	} else if (p != NULL && mime_part_info(m, p, &pi) == 0) {
 		/* Text in the page itself: escaped, nothing in it runs. */
 		(void)mime_part_text(m, p, pi.flowed ? MIME_DEC_TEXT |
@@ -283,7 +345,68 @@ out:
 		mbox_close(mb);
 	str_free(&canon);
 	str_free(&subj);
+	str_free(&from);
+	str_free(&senders);
 	str_free(&text);
+}
+
+/*
+ * POST images: always show the remote images of the sender of message
+ * f/u (on=1), or no longer (on=0); the address is the message's own,
+ * never one the form names.  Back to the message.
+ */
+void
+page_images_post(struct wm *w)
+{
+	struct str canon = STR_INIT(MSTORE_NAME_MAX), from = STR_INIT(320);
+	struct str list = STR_INIT(PREFS_SENDERS_FILE_MAX);
+	struct str nl = STR_INIT(PREFS_SENDERS_FILE_MAX + 400);
+	struct str rel = STR_INIT(MSTORE_NAME_MAX * 3 + 64);
+	struct mbox *mb = NULL;
+	struct mime_msg *m = NULL;
+	const char *folder;
+	int	 on = strcmp(cgi_form_gets(&w->form, "on", ""), "1") == 0;
+	uint32_t uid;
+	ssize_t	 idx;
+	char	 u[16];
+
+	if (!wm_csrf_ok(w)) {
+		wm_error(w, 403, "err.csrf");
+		goto out;
+	}
+	if ((folder = pg_folder_arg(w, &canon)) == NULL ||
+	    pg_uid_arg(w, &uid) == -1) {
+		wm_error(w, 404, "err.nomsg");
+		goto out;
+	}
+	if (pg_msg_open(w, folder, uid, &mb, &idx, &m, 0) == -1)
+		goto out;
+	if (sender_of(m, &from) == -1) {
+		wm_error(w, 400, "err.badrequest");
+		goto out;
+	}
+	if (prefs_senders_load(&list) == -1 || prefs_sender_set(str_c(&list),
+	    list.len, from.s, on, &nl) == -1 ||
+	    file_replace(PREFS_SENDERS_PATH, nl.s, nl.len, 0600) == -1) {
+		wm_error(w, errno == EINVAL ? 400 : 503, errno == EINVAL ?
+		    "err.badrequest" : "err.temp");
+		goto out;
+	}
+	snprintf(u, sizeof(u), "%u", uid);
+	if (str_cats(&rel, "msg?f=") == 0 && cgi_url_escape(&rel, folder,
+	    strlen(folder)) == 0 && str_printf(&rel, "&u=%s", u) == 0)
+		wm_redirect(w, rel.s);
+	else
+		wm_error(w, 503, "err.temp");
+out:
+	mime_free(m);
+	if (mb != NULL)
+		mbox_close(mb);
+	str_free(&canon);
+	str_free(&from);
+	str_free(&list);
+	str_free(&nl);
+	str_free(&rel);
 }
 
 /* Text to HTML: escaped, links made clickable, quotes marked.  0 or

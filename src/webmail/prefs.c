@@ -1,11 +1,13 @@
 /*
  * prefs - SqWebMail's sqwebmail-config read and written for the sort
- * order of the message list (prefs.h).  Pure functions over the line,
- * and a load and an atomic save; runs in a sqwebmaild worker as the
- * mailbox owner, in the Maildir.
+ * order of the message list, and the senders whose remote images are
+ * shown (prefs.h).  Pure functions over the text, and loads and atomic
+ * saves; runs in a sqwebmaild worker as the mailbox owner, in the user's
+ * directory.
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "file.h"
 #include "prefs.h"
@@ -128,4 +130,95 @@ prefs_save(const char *path, const struct str *line)
 	r = file_replace(path, t.s, t.len, 0600);
 	str_free(&t);
 	return r;
+}
+
+/* Each line of list[0..n) in turn: 1 with *l, *ll, 0 at the end. */
+static int
+line_next(const char *list, size_t n, size_t *pos, const char **l,
+    size_t *ll)
+{
+	const char *nl;
+
+	if (*pos >= n)
+		return 0;
+	*l = list + *pos;
+	nl = memchr(*l, '\n', n - *pos);
+	*ll = nl != NULL ? (size_t)(nl - *l) : n - *pos;
+	*pos += *ll + (nl != NULL);
+	return 1;
+}
+
+int
+prefs_sender_has(const char *list, size_t n, const char *addr)
+{
+	const char *l;
+	size_t	 pos = 0, ll, al = strlen(addr);
+
+	while (line_next(list, n, &pos, &l, &ll))
+		if (ll == al && al > 0 && strncasecmp(l, addr, al) == 0)
+			return 1;
+	return 0;
+}
+
+int
+prefs_sender_set(const char *list, size_t n, const char *addr, int on,
+    struct str *out)
+{
+	const char *l, *a;
+	size_t	 pos = 0, ll, count = 0, skip = 0;
+	int	 r = 0;
+
+	for (a = addr; *a != '\0'; a++)
+		if ((unsigned char)*a <= ' ' || *a == 0x7f) {
+			errno = EINVAL;
+			return -1;
+		}
+	if (*addr == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	while (line_next(list, n, &pos, &l, &ll))
+		if (ll > 0)
+			count++;
+	/* room for one more: the oldest go */
+	if (on && count >= PREFS_SENDERS_MAX)
+		skip = count - PREFS_SENDERS_MAX + 1;
+	str_clear(out);
+	pos = 0;
+	while (r == 0 && line_next(list, n, &pos, &l, &ll)) {
+		if (ll == 0 || (ll == strlen(addr) &&
+		    strncasecmp(l, addr, ll) == 0))
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		r |= str_catb(out, l, ll);
+		r |= str_catc(out, '\n');
+	}
+	if (r == 0 && on) {
+		size_t	 k = out->len;
+
+		r |= str_cats(out, addr);
+		r |= str_catc(out, '\n');
+		if (r == 0)
+			for (; k < out->len; k++)
+				if (out->s[k] >= 'A' && out->s[k] <= 'Z')
+					out->s[k] += 32;
+	}
+	if (r == 0)
+		r = str_ready(out, 0);
+	return r == 0 ? 0 : -1;
+}
+
+int
+prefs_senders_load(struct str *text)
+{
+	int	 r;
+
+	if ((r = file_read(PREFS_SENDERS_PATH, text)) == -1 && errno != E2BIG)
+		return -1;
+	if (r != 1)
+		str_clear(text);
+	return 0;
 }

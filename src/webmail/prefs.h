@@ -31,6 +31,24 @@ void	prefs_sort_get(const char *line, size_t n, char *out);
 int	prefs_sort_set(const char *line, size_t n, const char *sort,
 	    struct str *out);
 
+/*
+ * The senders whose remote images the user always wants shown: the file
+ * hsmail-remote-images in the Maildir, one address a line, lower case,
+ * the newest last, at most PREFS_SENDERS_MAX (the oldest go first).
+ */
+#define PREFS_SENDERS_PATH	"Maildir/hsmail-remote-images"
+#define PREFS_SENDERS_MAX	1000
+#define PREFS_SENDERS_FILE_MAX	(PREFS_SENDERS_MAX * 322)
+
+/* 1 if addr (any case) is a line of list[0..n), else 0. */
+int	prefs_sender_has(const char *list, size_t n, const char *addr);
+/* The list with addr added (on) or removed (!on) into out.  0, or -1
+ * (ENOMEM; EINVAL for an address with a blank or control character). */
+int	prefs_sender_set(const char *list, size_t n, const char *addr, int on,
+	    struct str *out);
+/* The whole file into text, "" when there is none.  0 or -1 (errno). */
+int	prefs_senders_load(struct str *text);
+
 /* The file's first line, "" when there is no file.  0 or -1 (errno). */
 int	prefs_load(const char *path, struct str *line);
 /* Replace the file with line (and a newline).  0 or -1 (errno). */

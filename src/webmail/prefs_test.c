@@ -1,7 +1,8 @@
 /*
  * prefs_test - SqWebMail's preferences line: its orders read (SORT=,
  * OLDEST1ST, our HSORT=), a new order written in place with every other
- * word kept, and the file loaded and saved.
+ * word kept, and the file loaded and saved; the list of senders whose
+ * remote images are shown.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,48 @@ test_file(void **state)
 	str_free(&t);
 }
 
+static void
+test_senders(void **state)
+{
+	struct str a = STR_INIT(PREFS_SENDERS_FILE_MAX);
+	struct str b = STR_INIT(PREFS_SENDERS_FILE_MAX);
+	char	 addr[64];
+	int	 i;
+
+	(void)state;
+	assert_int_equal(prefs_sender_set("", 0, "Ann@Example.ORG", 1, &a), 0);
+	assert_string_equal(str_c(&a), "ann@example.org\n");
+	assert_int_equal(prefs_sender_has(a.s, a.len, "ANN@example.org"), 1);
+	assert_int_equal(prefs_sender_has(a.s, a.len, "ann@example.or"), 0);
+	assert_int_equal(prefs_sender_has(a.s, a.len, ""), 0);
+	/* twice: once; another; the first taken back */
+	assert_int_equal(prefs_sender_set(a.s, a.len, "ann@example.org", 1,
+	    &b), 0);
+	assert_string_equal(str_c(&b), "ann@example.org\n");
+	assert_int_equal(prefs_sender_set(b.s, b.len, "bob@example.org", 1,
+	    &a), 0);
+	assert_int_equal(prefs_sender_set(a.s, a.len, "Ann@example.org", 0,
+	    &b), 0);
+	assert_string_equal(str_c(&b), "bob@example.org\n");
+	/* an address that would make two lines: refused */
+	assert_int_equal(prefs_sender_set("", 0, "a@b\nc@d", 1, &a), -1);
+	assert_int_equal(prefs_sender_set("", 0, "", 1, &a), -1);
+	/* full: the oldest goes */
+	str_clear(&a);
+	for (i = 0; i < PREFS_SENDERS_MAX; i++) {
+		snprintf(addr, sizeof(addr), "u%d@example.org", i);
+		assert_int_equal(prefs_sender_set(a.s, a.len, addr, 1, &b), 0);
+		assert_int_equal(str_copyb(&a, b.s, b.len), 0);
+	}
+	assert_int_equal(prefs_sender_set(a.s, a.len, "new@example.org", 1,
+	    &b), 0);
+	assert_int_equal(prefs_sender_has(b.s, b.len, "u0@example.org"), 0);
+	assert_int_equal(prefs_sender_has(b.s, b.len, "u1@example.org"), 1);
+	assert_int_equal(prefs_sender_has(b.s, b.len, "new@example.org"), 1);
+	str_free(&a);
+	str_free(&b);
+}
+
 int
 main(void)
 {
@@ -111,6 +154,7 @@ main(void)
 		cmocka_unit_test(test_get),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_senders),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -691,6 +691,60 @@ def test_remote_images_print_and_headers(wm):
     assert "X-Tracking: abc123" in src and "<img src=" in src
 
 
+def test_remote_images_per_sender(wm):
+    """"Always show remote images from" a sender: that sender's next
+    message opens with them, another sender's does not, and "stop" takes
+    it back; the address is the message's own (a form cannot name
+    another), the change needs the form's token."""
+    for n, frm in ((1, b"News <News@Shop.example.org>"),
+                   (2, b"news@shop.example.org"),
+                   (3, b"other@else.example.org")):
+        wm.deliver(b"From: " + frm + b"\nTo: demo@example.test\n"
+                   b"Subject: letter %d\nMIME-Version: 1.0\n"
+                   b"Content-Type: text/html; charset=utf-8\n\n"
+                   b"<p>Hi</p><img src=\"https://cdn.example.org/%d.png\">\n"
+                   % (n, n))
+    c = Client(wm)
+    c.login()
+    r, page = c.get("/webmail/list?f=INBOX")
+    u1, u2, u3 = (uid_of(page, "letter %d" % n) for n in (1, 2, 3))
+    r, page = c.get("/webmail/msg?f=INBOX&u=%s&remote=1" % u1)
+    assert 'id="trust"' in page
+    tok = hidden(page, "csrf")
+    r, _ = c.post("/webmail/images", {"f": "INBOX", "u": u1, "on": "1"})
+    assert r.status == 403
+    r, _ = c.post("/webmail/images", {"csrf": tok, "f": "INBOX", "u": u1,
+                                      "on": "1", "addr": "x@evil.test"})
+    assert r.status == 303 and "u=" + u1 in r.getheader("Location")
+    with open(os.path.join(wm.maildir(), "hsmail-remote-images")) as f:
+        assert f.read() == "news@shop.example.org\n"
+    # the same sender (any case): images at once; another: blocked
+    def frame_remote(page, u):
+        return "/body?f=INBOX&amp;u=%s&amp;remote=1" % u in page
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + u2)
+    assert 'id="remote"' not in page and frame_remote(page, u2)
+    assert 'id="untrust"' in page
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + u3)
+    assert 'id="remote"' in page and not frame_remote(page, u3)
+    # the same From, found forged here: not trusted
+    wm.deliver(b"Authentication-Results: mail.example.test; spf=fail "
+               b"smtp.mailfrom=x.test; dmarc=fail header.from=shop.example.org"
+               b"\nFrom: news@shop.example.org\nTo: demo@example.test\n"
+               b"Subject: letter 4\nMIME-Version: 1.0\n"
+               b"Content-Type: text/html; charset=utf-8\n\n"
+               b"<img src=\"https://cdn.example.org/4.png\">\n")
+    r, page = c.get("/webmail/list?f=INBOX")
+    u4 = uid_of(page, "letter 4")
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + u4)
+    assert 'id="remote"' in page and not frame_remote(page, u4)
+    # no longer
+    r, _ = c.post("/webmail/images", {"csrf": tok, "f": "INBOX", "u": u2,
+                                      "on": "0"})
+    assert r.status == 303
+    r, page = c.get("/webmail/msg?f=INBOX&u=" + u2)
+    assert 'id="remote"' in page and not frame_remote(page, u2)
+
+
 def test_several_uploads_own_from_and_quota(wm):
     """Two files chosen at once go out together; a From or Sender slipped
     into the form changes nothing (the login's address is the sender);
