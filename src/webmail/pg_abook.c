@@ -6,29 +6,84 @@
  * owner, in the user's directory, where the book is kept (abook.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include "abook.h"
+#include "file.h"
 #include "html.h"
+#include "mime.h"
 #include "wm.h"
 
 #include "pages.h"
 
 static int	addr_line(struct str *, const struct abook_entry *);
-static const char *abook_path(void);
+static int	book_load(struct abook *);
 
-/* The address book: beside Maildir (ours), or inside it where a box
- * moved from SqWebMail has it (SqWebMail works in the Maildir) and
- * there is none beside it. */
-static const char *
-abook_path(void)
+/*
+ * The address book: ours, beside the Maildir; while there is none, the
+ * one SqWebMail kept in the Maildir under the same name, read in its
+ * own form (a header per nickname: "nick: "Name" <addr>, ...", folded
+ * lines) and never written: the first change saves ours, SqWebMail's
+ * stays as it was for a box that goes back.  0 or -1 (errno).
+ */
+static int
+book_load(struct abook *ab)
 {
-	if (access(ABOOK_FILE, F_OK) == -1 && errno == ENOENT &&
-	    access("Maildir/" ABOOK_FILE, F_OK) == 0)
-		return "Maildir/" ABOOK_FILE;
-	return ABOOK_FILE;
+	struct str t = STR_INIT(ABOOK_FILE_MAX), v = STR_INIT(ABOOK_FILE_MAX);
+	const char *b, *e, *nl, *colon;
+	size_t	 i;
+	int	 r;
+
+	if (access(ABOOK_FILE, F_OK) == 0 || errno != ENOENT)
+		return abook_load(ABOOK_FILE, ab);
+	if ((r = file_read("Maildir/" ABOOK_FILE, &t)) != 1) {
+		str_free(&t);
+		return r == 0 || errno == E2BIG ? 0 : -1;
+	}
+	for (b = t.s, e = t.s + t.len; b < e; b = nl) {
+		/* a header and its folded lines */
+		nl = b;
+		do {
+			const char *x = memchr(nl, '\n', (size_t)(e - nl));
+
+			nl = x != NULL ? x + 1 : e;
+		} while (nl < e && (*nl == ' ' || *nl == '\t'));
+		if ((colon = memchr(b, ':', (size_t)(nl - b))) == NULL ||
+		    colon == b)
+			continue;
+		str_clear(&v);
+		if (str_catb(&v, colon + 1, (size_t)(nl - colon - 1)) == -1)
+			break;
+		for (i = 0; i < v.len; i++)
+			if (v.s[i] == '\n' || v.s[i] == '\r')
+				v.s[i] = ' ';
+		{
+			struct mime_addrlist al = MIME_ADDRLIST_INIT;
+			char	 nick[ABOOK_NAME_MAX + 1];
+
+			snprintf(nick, sizeof(nick), "%.*s", (int)(colon - b),
+			    b);
+			if (mime_addr_parse(v.s, v.len, &al) == 0)
+				for (i = 0; i < al.n; i++)
+					if (al.v[i].addr != NULL &&
+					    abook_put(ab, al.v[i].name != NULL &&
+					    *al.v[i].name != '\0' ?
+					    al.v[i].name : nick,
+					    al.v[i].addr) == -1 &&
+					    errno == ENOMEM) {
+						mime_addrlist_free(&al);
+						goto out;
+					}
+			mime_addrlist_free(&al);
+		}
+	}
+out:
+	str_free(&t);
+	str_free(&v);
+	return 0;
 }
 static void	entry_form(struct wm *, const char *, const char *,
 		    const char *, const char *, const char *);
@@ -95,7 +150,7 @@ page_abook(struct wm *w)
 	long	 ei = -1;
 	size_t	 i;
 
-	if (abook_load(abook_path(), &ab) == -1) {
+	if (book_load(&ab) == -1) {
 		wm_error(w, 503, "err.temp");
 		return;
 	}
@@ -159,7 +214,7 @@ page_abook_post(struct wm *w)
 		wm_error(w, 403, "err.csrf");
 		return;
 	}
-	if (abook_load(abook_path(), &ab) == -1) {
+	if (book_load(&ab) == -1) {
 		wm_error(w, 503, "err.temp");
 		return;
 	}
@@ -176,7 +231,7 @@ page_abook_post(struct wm *w)
 			r = abook_put(&ab, name, email);
 	} else if (strcmp(a, "del") == 0 && (i = abook_find(&ab, email)) != -1)
 		r = abook_del(&ab, (size_t)i);
-	if (r == 0 && abook_save(abook_path(), &ab) == -1)
+	if (r == 0 && abook_save(ABOOK_FILE, &ab) == -1)
 		r = -1;
 	abook_free(&ab);
 	if (r == -1) {
@@ -195,7 +250,7 @@ pg_abook_datalist(struct wm *w, const char *id)
 	struct str line = STR_INIT(ABOOK_NAME_MAX + ABOOK_ADDR_MAX + 16);
 	size_t	 i;
 
-	if (abook_load(abook_path(), &ab) == -1 || ab.n == 0) {
+	if (book_load(&ab) == -1 || ab.n == 0) {
 		abook_free(&ab);
 		return;
 	}

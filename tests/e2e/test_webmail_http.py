@@ -15,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from webmailutil import PASSWORD, USER, Client, Webmail, hidden
+from webmailutil import PASSWORD, USER, Client, Webmail, hidden, multipart
 
 
 @pytest.fixture
@@ -178,21 +178,6 @@ def test_send_and_sent_copy(wm):
                for n in os.listdir(sent))
 
 
-def multipart(parts, files=()):
-    """A multipart/form-data body and its content type."""
-    b = "XyZ"
-    body = b""
-    for k, v in parts:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n"
-                 "\r\n%s\r\n" % (b, k, v)).encode()
-    for name, data in files:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"att\"; "
-                 "filename=\"%s\"\r\nContent-Type: text/plain\r\n\r\n"
-                 % (b, name)).encode() + data + b"\r\n"
-    body += ("--%s--\r\n" % b).encode()
-    return body, "multipart/form-data; boundary=" + b
-
-
 def test_autosave(wm):
     """app.js's autosave: the draft replaced each time (one draft), its
     kept attachments renamed for the form, files not uploaded, no save
@@ -205,7 +190,8 @@ def test_autosave(wm):
     body, ct = multipart([("csrf", tok), ("to", "other@example.test"),
                           ("subject", "Long letter"), ("text", "Dear"),
                           ("do", "draft")],
-                         [("a.txt", b"first file"), ("b.txt", b"second")])
+                         [("att", "a.txt", "text/plain", b"first file"),
+                          ("att", "b.txt", "text/plain", b"second")])
     r, _ = c.request("POST", "/webmail/send", body=body, ctype=ct)
     assert r.status == 303
     (first,) = os.listdir(drafts)
@@ -222,7 +208,7 @@ def test_autosave(wm):
                           ("subject", "Long letter"), ("d", uid),
                           ("text", "Dear friend, more words"),
                           ("keep", keep[1]), ("do", "autosave")],
-                         [("c.txt", b"not yet attached")])
+                         [("att", "c.txt", "text/plain", b"not yet attached")])
     r, data = c.request("POST", "/webmail/send", body=body, ctype=ct)
     assert r.status == 200, data
     assert r.getheader("Content-Type").startswith("application/json")

@@ -21,7 +21,7 @@ import urllib.parse
 import pytest
 
 from imaputil import Imap
-from webmailutil import PASSWORD, USER, Client, Webmail, hidden
+from webmailutil import PASSWORD, USER, Client, Webmail, hidden, multipart
 
 
 @pytest.fixture
@@ -39,20 +39,6 @@ def uid_of(page, subject):
 
 def subjects(page):
     return re.findall(r'<span class="subj">([^<]*)</span>', page)
-
-
-def multipart(fields, files=()):
-    b = "wmXbound"
-    body = b""
-    for k, v in fields:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n"
-                 "\r\n%s\r\n" % (b, k, v)).encode()
-    for name, fn, ctype, data in files:
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
-                 "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n" %
-                 (b, name, fn, ctype)).encode() + data + b"\r\n"
-    body += ("--%s--\r\n" % b).encode()
-    return body, "multipart/form-data; boundary=" + b
 
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00"
@@ -229,6 +215,12 @@ def test_list_sorts_and_threads(wm):
     assert '<option value="from.a" selected>' in page
     # ... and goes along to the other folders.
     assert 'href="/webmail/list?f=INBOX.Sent&amp;s=from.a"' in page
+    # ... and is kept: the next list without one has it (test_sort_kept
+    # has the new session); the default again, and the links say none.
+    r, page = c.get("/webmail/list?f=INBOX")
+    assert '<option value="from.a" selected>' in page
+    assert 'href="/webmail/list?f=INBOX.Sent&amp;s=from.a"' in page
+    r, page = c.get("/webmail/list?f=INBOX&s=date.d")
     r, page = c.get("/webmail/list?f=INBOX")
     assert 'href="/webmail/list?f=INBOX.Sent"' in page
 
@@ -410,25 +402,39 @@ def test_address_book(wm):
         assert "ann@" not in f.read()
 
 
-def test_addressbook_in_maildir(wm):
-    """A box moved from SqWebMail, which worked in the Maildir, has the
-    address book there: shown, and changed there, while none is beside
-    the Maildir."""
+def test_addressbook_from_sqwebmail(wm):
+    """A box moved from SqWebMail: its address book, in the Maildir in
+    SqWebMail's form (a nickname per header, its addresses a list, folded
+    lines), is shown; the first change saves ours beside the Maildir and
+    leaves SqWebMail's file as it was."""
+    sq = ('friends: "Old Friend" <friend@example.org>,\n'
+          '    "Doe, Jane" <jane@example.org>\n'
+          'boss: <boss@example.org>\n')
     path = os.path.join(wm.maildir(), "sqwebmail-addressbook")
     with open(path, "w", encoding="utf-8") as f:
-        f.write("Old Friend\tfriend@example.org\n")
+        f.write(sq)
     st = os.stat(wm.maildir())
     os.chown(path, st.st_uid, st.st_gid)
     c = Client(wm)
     c.login()
     r, page = c.get("/webmail/abook")
-    assert "friend@example.org" in page
+    for text in ("friend@example.org", "Old Friend", "jane@example.org",
+                 "Doe, Jane", "boss@example.org"):
+        assert text in page, text
+    r, page = c.get("/webmail/compose")
+    assert "jane@example.org" in page
     tok = hidden(page, "csrf")
     r, _ = c.post("/webmail/abook", {"csrf": tok, "a": "add",
                                      "name": "New", "email": "new@example.org"})
     assert r.status == 303
-    assert "new@example.org" in open(path, encoding="utf-8").read()
-    assert not os.path.exists(os.path.join(wm.home, "sqwebmail-addressbook"))
+    ours = os.path.join(wm.home, "sqwebmail-addressbook")
+    with open(ours, encoding="utf-8") as f:
+        lines = [l for l in f.read().splitlines() if not l.startswith("#")]
+    assert sorted(lines) == ["Doe, Jane\tjane@example.org",
+                             "New\tnew@example.org",
+                             "Old Friend\tfriend@example.org",
+                             "boss\tboss@example.org"]
+    assert open(path, encoding="utf-8").read() == sq
 
 
 def test_reply_all_and_forward(wm):
@@ -618,9 +624,10 @@ def test_list_actions_agree_with_imap(wm):
     assert not {"Bulk 2", "Bulk 4", "Bulk 6"} & set(rows(page))
     r, page = c.get("/webmail/list?f=INBOX.Work")
     assert list(rows(page)) == ["Bulk 6"]
-    # The folder shown is marked among the folders.
-    assert '<li class="current"><a href="/webmail/list?f=INBOX.Work">' \
-        in page
+    # The folder shown is marked among the folders (with the order kept
+    # since the list was sorted by size above).
+    assert '<li class="current"><a href="/webmail/list?f=INBOX.Work' \
+        '&amp;s=size.a">' in page
     typ, boxes = m.list()
     names = {b.decode().rsplit(' "." ', 1)[-1].strip('"') for b in boxes}
     assert "INBOX.Work" in names and "INBOX.Projects" not in names

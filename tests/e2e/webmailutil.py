@@ -157,3 +157,19 @@ class Client:
 def hidden(page, name):
     m = re.search(r'name="%s" value="([^"]*)"' % re.escape(name), page)
     return html.unescape(m.group(1)) if m else None
+
+
+def multipart(fields, files=()):
+    """A multipart/form-data body and its content type: fields (name,
+    value), files (field name, file name, content type, bytes)."""
+    b = "wmXbound"
+    body = b""
+    for k, v in fields:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n"
+                 "\r\n%s\r\n" % (b, k, v)).encode()
+    for name, fn, ctype, data in files:
+        body += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
+                 "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n" %
+                 (b, name, fn, ctype)).encode() + data + b"\r\n"
+    body += ("--%s--\r\n" % b).encode()
+    return body, "multipart/form-data; boundary=" + b
