@@ -8,10 +8,11 @@
  * Runs as tcpserver's user; reads control/servercert.pem for STARTTLS
  * and implicit TLS (IMAPS=1), which imaplogin-tls (this file linked with
  * login_tls.c) speaks, staying between the client and the children as a
- * TLS relay.  Clear-text logins only under TLS or from the loopback
- * interface unless IMAP_CLEARTEXT=1.  Failed logins are delayed and
- * counted per client address in the table qmail-popup uses.  Trusts
- * nothing the client sends; never logs a password.
+ * TLS relay (relay.h).  Clear-text logins only under TLS or from the
+ * loopback interface unless IMAP_CLEARTEXT=1.  Failed logins are delayed
+ * here and counted by the checkpassword program (loginfail(5)); an
+ * address locked out is refused before the program runs.  Trusts nothing
+ * the client sends; never logs a password.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -22,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +36,12 @@
 #include "file.h"
 #include "io.h"
 #include "log.h"
+#include "loginfail.h"
 #include "login_proto.h"
 #include "login_tls.h"
 #include "num.h"
-#include "popfail.h"
 #include "rbuf.h"
+#include "relay.h"
 #include "root.h"
 #include "str.h"
 #include "wbuf.h"
@@ -48,7 +49,6 @@
 #define ILOGIN_TIMEOUT		(30 * 60)	/* RFC 9051 5.4: 30 minutes */
 #define ILOGIN_FAIL_DELAY	2		/* s before a failed login */
 #define ILOGIN_FAIL_MAX		3		/* per connection */
-#define RELAY_BUF		(64 * 1024)
 #define ILOGIN_WAIT_PROG	"imaplogin-wait"
 
 static struct io io;
@@ -59,47 +59,11 @@ static char **subprog;
 
 static void	say(const struct str *);
 static void	says(const char *);
-static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
-static int	failtab(void);
-static int	after_auth(int);
 static int	read_command(struct str *, int *);
 
-static unsigned long ipmax, ipwindow;
-static int	 failfd = -2;
-
-static int
-failtab(void)
-{
-	struct str path = STR_INIT(4096);
-	const char *e = getenv("IMAP_FAIL_TABLE");
-	int	 r;
-
-	if (failfd != -2)
-		return failfd;
-	if (e == NULL || *e == '\0')
-		e = getenv("POP3_FAIL_TABLE");
-	if (e != NULL && *e != '\0')
-		r = str_copys(&path, e);
-	else
-		r = root_path(&path, ROOT_VPOPMAIL, "etc/pop3-fail.tab");
-	failfd = r == -1 ? -1 : popfail_open(path.s);
-	if (failfd == -1)
-		log_warn("no per-address login limit: cannot open %s: %s",
-		    str_c(&path), strerror(errno));
-	else if ((failfd = child_fd_high(failfd)) == -1)
-		log_warn("no per-address login limit: %s", strerror(errno));
-	str_free(&path);
-	return failfd;
-}
-
-/* after_auth - vchkpw's codes that come after the password was right. */
-static int
-after_auth(int code)
-{
-	return code == 5 || (code >= 6 && code <= 10) || code == 14;
-}
+static int	 early_check = 1;	/* ask the limiter before the program */
 
 static void
 say(const struct str *s)
@@ -124,62 +88,6 @@ envnum(const char *name, unsigned long def, unsigned long max)
 	if (e == NULL || num_parses(e, max, &v) == -1)
 		return def;
 	return v;
-}
-
-/* relay - between the client (TLS or plain) and the session's socket
- * pair until the session ends; *fwd_r counts client bytes passed on. */
-static int
-relay(int sp, size_t *fwd_r)
-{
-	static char buf[RELAY_BUF];
-	struct pollfd pfd[2];
-	struct io spio;
-	int	 client_open = 1, r;
-	ssize_t	 n;
-
-	*fwd_r = 0;
-	io_init(&spio, sp, sp, ILOGIN_TIMEOUT);
-	for (;;) {
-		int	 ready = 0;
-
-		if (client_open && (rbuf_buffered(&rb) > 0 ||
-		    (io.pending != NULL && io.pending(&io) > 0)))
-			ready = 1;
-		pfd[0].fd = client_open ? io.rfd : -1;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		pfd[1].fd = sp;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		if (!ready) {
-			/* the session keeps its own 30-minute clock */
-			r = poll(pfd, 2, -1);
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return -1;
-		}
-		if (ready || (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = rbuf_read(&rb, buf, sizeof(buf));
-			if (n > 0) {
-				if (io_writeall(&spio, buf, (size_t)n) == -1)
-					return 0;
-				*fwd_r += (size_t)n;
-			} else if (n == 0 || errno != EAGAIN) {
-				client_open = 0;
-				(void)shutdown(sp, SHUT_WR);
-			}
-		}
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = read(sp, buf, sizeof(buf));
-			if (n == -1 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0)
-				return 0;
-			if (io_writeall(&io, buf, (size_t)n) == -1)
-				return -1;
-		}
-	}
 }
 
 /*
@@ -233,14 +141,7 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 	checkpw_spec_init(&spec, subprog);
 	spec.fd[0] = spec.fd[1] = CHECKPW_KEEP;
 	if (proxy) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)
-		    == -1) {
-			str_wipe(auth);
-			return -1;
-		}
-		sp[0] = child_fd_high(sp[0]);
-		sp[1] = child_fd_high(sp[1]);
-		if (sp[0] == -1 || sp[1] == -1) {
+		if (relay_pair(sp) == -1) {
 			str_wipe(auth);
 			return -1;
 		}
@@ -280,7 +181,8 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 		return -1;
 	}
 	if (proxy) {
-		(void)relay(sp[0], fwd_r);
+		/* no idle bound: the session keeps its own 30-minute clock */
+		(void)relay_run(&rb, sp[0], -1, ILOGIN_TIMEOUT, fwd_r);
 		close(sp[0]);
 	}
 	if (nt[0] != -1) {
@@ -418,10 +320,11 @@ main(int argc, char **argv)
 		log_die(EXIT_TEMP, "out of memory");
 	delay = envnum("IMAP_FAIL_DELAY", ILOGIN_FAIL_DELAY, 60);
 	maxfail = envnum("IMAP_FAIL_MAX", ILOGIN_FAIL_MAX, 100);
-	ipmax = envnum("IMAP_FAIL_IP_MAX", envnum("POP3_FAIL_IP_MAX",
-	    POPFAIL_MAX, 1000000), 1000000);
-	ipwindow = envnum("IMAP_FAIL_IP_WINDOW", envnum("POP3_FAIL_IP_WINDOW",
-	    POPFAIL_WINDOW, 86400), 86400);
+	/* IMAP_FAIL_IP_MAX (or, unset, POP3_FAIL_IP_MAX) once set a limit
+	 * of our own; the limits are the limiter's control files now, and
+	 * 0 still turns the early check off, for the run files that say so. */
+	early_check = envnum("IMAP_FAIL_IP_MAX", envnum("POP3_FAIL_IP_MAX", 1,
+	    1000000), 1000000) != 0;
 	e = getenv("IMAPS");
 	implicit = e != NULL && strcmp(e, "1") == 0;
 	e = getenv("IMAP_CLEARTEXT");
@@ -513,9 +416,12 @@ main(int argc, char **argv)
 		str_clear(&safeuser);
 		(void)log_safe_cat(&safeuser, user.s, user.len);
 		str_clear(&out);
-		if (ipmax > 0 && ipwindow > 0 && failtab() != -1 &&
-		    popfail_blocked(failfd, str_c(&ip), time(NULL), ipmax,
-		    ipwindow) == 1) {
+		/* An address the limiter locked out (loginfail(5)) is
+		 * refused without asking the checkpassword program.  When
+		 * the table cannot be read, vchkpw, which reads it next,
+		 * says why in the log and decides. */
+		if (early_check &&
+		    loginfail_locked(str_c(&ip), time(NULL)) == 1) {
 			str_wipe(&auth);
 			log_line("imap login refused user %s ip %s: too many "
 			    "failed logins", str_c(&safeuser), str_c(&ip));
@@ -572,12 +478,6 @@ main(int argc, char **argv)
 			fails++;
 			log_line("imap login failed user %s ip %s status %d",
 			    str_c(&safeuser), str_c(&ip), WEXITSTATUS(status));
-			if (ipmax > 0 && ipwindow > 0 &&
-			    !after_auth(WEXITSTATUS(status)) &&
-			    failtab() != -1 && popfail_note(failfd, str_c(&ip),
-			    time(NULL), ipwindow) == -1)
-				log_warn("cannot count the failure of ip %s: %s",
-				    str_c(&ip), strerror(errno));
 			if (delay > 0)
 				sleep((unsigned)delay);
 			if (str_printf(&out, "%s NO [AUTHENTICATIONFAILED] "

@@ -688,3 +688,27 @@ out:
 	(void)tab_lock(fd, LOCK_UN);
 	return r;
 }
+
+/* loginfail_locked - the front ends' question, on a table opened for it. */
+int
+loginfail_locked(const char *ip, time_t now)
+{
+	struct loginfail_conf c;
+	struct loginfail_state st;
+	unsigned char ak[9];
+	int	 fd, r, e;
+
+	if (loginfail_addrkey(ip, ak) == 0)
+		return 0;
+	if (loginfail_conf_read(&c) == -1)
+		loginfail_conf_default(&c);
+	if ((fd = loginfail_open(NULL)) == -1)
+		return -1;
+	r = loginfail_check(fd, &c, ip, NULL, now, &st);
+	e = errno;
+	close(fd);
+	errno = e;
+	if (r == -1)
+		return -1;
+	return st.verdict == LOGINFAIL_LOCKED;
+}

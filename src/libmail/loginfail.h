@@ -2,9 +2,9 @@
  * loginfail - the one failed-login limiter of every login path: SMTP
  * AUTH (vchkpwsmtp), POP3 and the IMAP and webmail logins (vchkpw), all
  * through the checkpassword programs, which refuse a locked address or
- * account before they look at the password.  qmail-popup, the IMAP login
- * stage and the webmail ask it too (popfail.h), to refuse a locked
- * address without starting the program.
+ * account before they look at the password.  qmail-popup, imaplogin and
+ * sqwebmaild ask it too (loginfail_locked), to refuse a locked-out
+ * address without starting the program; they count nothing.
  *
  * Failures are counted per client address (IPv4 address, IPv6 /64) and
  * per account ("user@domain").  After the n-th failure of either, the
@@ -136,5 +136,17 @@ int	loginfail_failed(int fd, const struct loginfail_conf *,
 /* A good login of ip on account: the address is trusted for it. */
 int	loginfail_success(int fd, const struct loginfail_conf *,
 	    const char *ip, const char *account, time_t now);
+
+/*
+ * Is the address ip (text) locked out now?  The question of the login
+ * front ends (qmail-popup, imaplogin, sqwebmaild), which refuse such an
+ * address without starting the checkpassword program.  Reads the control
+ * files (the defaults when one cannot be read) and the instance's table
+ * (loginfail_open(NULL), which makes it if missing); counts nothing: the
+ * checkpassword program counts.  Only a lockout answers 1, not the
+ * growing delay after a failure.  1 locked out, 0 not (also when ip is no
+ * address), -1 with errno (the table could not be opened or read).
+ */
+int	loginfail_locked(const char *ip, time_t now);
 
 #endif

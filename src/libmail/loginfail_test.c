@@ -2,17 +2,20 @@
  * loginfail_test - unit tests for loginfail.c: growing delays and the
  * lockout per address and per account, the trusted address, repeats of
  * one wrong password, IPv6 by /64, a flood of new addresses that must not
- * reset a lockout, a bounded file, a damaged or foreign file.
+ * reset a lockout, a bounded file, a damaged or foreign file, and the
+ * front ends' question (loginfail_locked) on an instance's table.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "loginfail.h"
+#include "root.h"
 #include "test.h"
 
 #define T0	1800000000
@@ -257,6 +260,67 @@ test_conf(void **state)
 	assert_int_equal(c.usermax, LOGINFAIL_USERMAX);
 }
 
+/* The front ends' question: a lockout the checkpassword program's
+ * counting started, with the control files' limits; asking counts
+ * nothing. */
+static void
+test_locked(void **state)
+{
+	const char *dir = test_tmpdir();
+	struct loginfail_conf c;
+	struct loginfail_event ev;
+	char	 path[4096], lnk[4096];
+	FILE	*f;
+	int	 fd, i;
+
+	(void)state;
+	assert_int_equal(setenv("HSMAIL_ROOT", dir, 1), 0);
+	root_reset();
+	snprintf(path, sizeof(path), "mkdir -p %s/vpopmail/etc "
+	    "%s/qmail/control", dir, dir);
+	assert_int_equal(system(path), 0);
+	snprintf(path, sizeof(path), "%s/qmail/control/loginfail-ipmax", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("3\n", f);
+	fclose(f);
+	assert_int_equal(loginfail_locked("192.0.2.1", T0), 0);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(loginfail_locked("192.0.2.1", T0), 0);
+	assert_int_equal(loginfail_conf_read(&c), 0);
+	assert_int_equal(c.ipmax, 3);
+	assert_true((fd = loginfail_open(NULL)) >= 0);
+	lf_fail(fd, "192.0.2.1", "a@b.test", "g0", T0, &ev);
+	/* a delay after one failure is not a lockout */
+	assert_int_equal(verdict(fd, "192.0.2.1", NULL, T0), LOGINFAIL_WAIT);
+	assert_int_equal(loginfail_locked("192.0.2.1", T0), 0);
+	for (i = 1; i < 3; i++) {
+		char	 pw[16];
+
+		snprintf(pw, sizeof(pw), "g%d", i);
+		assert_int_equal(loginfail_failed(fd, &c, "192.0.2.1",
+		    "a@b.test", pw, strlen(pw), T0 + i, &ev), 0);
+	}
+	assert_true(ev.addr_locked);
+	close(fd);
+	assert_int_equal(loginfail_locked("192.0.2.1", T0 + 30), 1);
+	assert_int_equal(loginfail_locked("192.0.2.2", T0 + 30), 0);
+	assert_int_equal(loginfail_locked("unknown", T0 + 30), 0);
+	assert_int_equal(loginfail_locked(NULL, T0 + 30), 0);
+	/* over once the lockout has passed */
+	assert_int_equal(loginfail_locked("192.0.2.1",
+	    T0 + 2 + (time_t)c.lockout), 0);
+	/* a table that cannot be opened: an error, not a verdict */
+	snprintf(path, sizeof(path), "%s/vpopmail/etc/login-fail.tab", dir);
+	snprintf(lnk, sizeof(lnk), "%s/elsewhere", dir);
+	assert_int_equal(rename(path, lnk), 0);
+	assert_int_equal(symlink(lnk, path), 0);
+	assert_int_equal(loginfail_locked("192.0.2.1", T0 + 30), -1);
+	assert_int_equal(errno, ELOOP);
+	unsetenv("HSMAIL_ROOT");
+	root_reset();
+	test_rmrf(dir);
+}
+
 int
 main(void)
 {
@@ -268,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_locked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@
  * implicit TLS (POP3S=1), which qmail-popup-tls (this file linked with
  * popup_tls.c) speaks.  Trusts nothing the client sends; never logs a
  * password.  Under TLS it stays between the client and the children as
- * a TLS proxy over a socketpair (qmail-popup(8)).
+ * a TLS proxy over a socketpair (qmail-popup(8), relay.h).
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -17,7 +17,6 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +30,13 @@
 #include "forksrv.h"
 #include "io.h"
 #include "log.h"
+#include "loginfail.h"
 #include "num.h"
 #include "pop3_cmd.h"
-#include "popfail.h"
 #include "popup_proto.h"
 #include "popup_tls.h"
 #include "rbuf.h"
+#include "relay.h"
 #include "root.h"
 #include "str.h"
 #include "wbuf.h"
@@ -46,7 +46,6 @@
 #define POPUP_FAIL_DELAY	2	/* s before answering a failed login */
 #define POPUP_FAIL_MAX		3	/* failed logins per connection */
 #define VCHKPW_LIMIT		16	/* vchkpw: too many failed logins */
-#define RELAY_BUF		(64 * 1024)
 
 static struct io io;
 static struct rbuf rb;
@@ -57,33 +56,14 @@ static char **subprog;		/* checkpassword program and what it runs */
 static void	die_write(void) __attribute__((__noreturn__));
 static void	say(const struct str *);
 static void	says(const char *);
-static int	relay(int, size_t *);
 static int	run_login(struct str *, int, size_t *);
 static unsigned long envnum(const char *, unsigned long, unsigned long);
 static long	ctlnum(const char *, long);
 static int	apop_possible(const char *);
-static int	failtab(void);
 
-static unsigned long ipmax, ipwindow;	/* 0: no early address check */
-static int	 failfd = -2;		/* the table: -2 not opened yet */
+static int	 early_check = 1;	/* ask the limiter before the program */
 static unsigned	 idle_timeout = POPUP_TIMEOUT;	/* s */
 static unsigned	 greet_timeout = POPUP_GREET_TIMEOUT;
-
-/* failtab - the shared failed-login table (popfail.h, loginfail.h),
- * opened on first use; -1 if it cannot be (vchkpw still limits). */
-static int
-failtab(void)
-{
-	if (failfd != -2)
-		return failfd;
-	failfd = popfail_open(NULL);
-	if (failfd == -1)
-		log_warn("no early per-address check: cannot open the login "
-		    "limiter's table: %s", strerror(errno));
-	else if ((failfd = child_fd_high(failfd)) == -1)
-		log_warn("no early per-address check: %s", strerror(errno));
-	return failfd;
-}
 
 /* die_write - the client is gone: nothing left to do. */
 static void
@@ -153,63 +133,6 @@ ctlnum(const char *name, long def)
 	return v;
 }
 
-/* relay - copy between the client (TLS or plain) and the session's
- * socketpair until the session closes its end.  Bytes the client sent
- * ahead (pipelining) are in rb and go first; *fwd_r counts the client
- * bytes passed on.  0, or -1 client gone. */
-static int
-relay(int sp, size_t *fwd_r)
-{
-	static char buf[RELAY_BUF];
-	struct pollfd pfd[2];
-	struct io spio;
-	int	 client_open = 1, r;
-	ssize_t	 n;
-
-	*fwd_r = 0;
-	io_init(&spio, sp, sp, idle_timeout);
-	for (;;) {
-		int	 ready = 0;
-
-		if (client_open && (rbuf_buffered(&rb) > 0 ||
-		    (io.pending != NULL && io.pending(&io) > 0)))
-			ready = 1;
-		pfd[0].fd = client_open ? io.rfd : -1;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		pfd[1].fd = sp;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		if (!ready) {
-			r = poll(pfd, 2, (int)idle_timeout * 1000);
-			if (r == -1 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return -1;
-		}
-		if (ready || (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = rbuf_read(&rb, buf, sizeof(buf));
-			if (n > 0) {
-				if (io_writeall(&spio, buf, (size_t)n) == -1)
-					return 0;
-				*fwd_r += (size_t)n;
-			} else if (n == 0 || errno != EAGAIN) {
-				client_open = 0;
-				(void)shutdown(sp, SHUT_WR);
-			}
-		}
-		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = read(sp, buf, sizeof(buf));
-			if (n == -1 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0)
-				return 0;
-			if (io_writeall(&io, buf, (size_t)n) == -1)
-				return -1;
-		}
-	}
-}
-
 /*
  * run_login - run checkpassword with auth on fd 3 and the client on fds
  * 0/1 (directly, or through the TLS proxy: *fwd_r then counts the client
@@ -227,14 +150,7 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 	checkpw_spec_init(&spec, subprog);
 	spec.fd[0] = spec.fd[1] = CHECKPW_KEEP;
 	if (proxy) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)
-		    == -1) {
-			str_wipe(auth);
-			return -1;
-		}
-		sp[0] = child_fd_high(sp[0]);
-		sp[1] = child_fd_high(sp[1]);
-		if (sp[0] == -1 || sp[1] == -1) {
+		if (relay_pair(sp) == -1) {
 			str_wipe(auth);
 			return -1;
 		}
@@ -251,7 +167,8 @@ run_login(struct str *auth, int proxy, size_t *fwd_r)
 		return -1;
 	}
 	if (proxy) {
-		(void)relay(sp[0], fwd_r);
+		(void)relay_run(&rb, sp[0], (int)idle_timeout * 1000,
+		    idle_timeout, fwd_r);
 		close(sp[0]);
 	}
 	if (child_wait(pid, &status) == -1)
@@ -293,8 +210,10 @@ main(int argc, char **argv)
 		log_die(EXIT_TEMP, "out of memory");
 	delay = envnum("POP3_FAIL_DELAY", POPUP_FAIL_DELAY, 60);
 	maxfail = envnum("POP3_FAIL_MAX", POPUP_FAIL_MAX, 100);
-	ipmax = envnum("POP3_FAIL_IP_MAX", POPFAIL_MAX, 1000000);
-	ipwindow = envnum("POP3_FAIL_IP_WINDOW", POPFAIL_WINDOW, 86400);
+	/* POP3_FAIL_IP_MAX once set a limit of qmail-popup's own; the
+	 * limits are the limiter's control files now, and 0 still turns
+	 * the early check off, for the run files that say so. */
+	early_check = envnum("POP3_FAIL_IP_MAX", 1, 1000000) != 0;
 	e = getenv("POP3S");
 	implicit = e != NULL && strcmp(e, "1") == 0;
 	e = getenv("POP3_REQUIRE_TLS");
@@ -389,11 +308,12 @@ main(int argc, char **argv)
 		str_wipe(&line);
 		str_clear(&safeuser);
 		(void)log_safe_cat(&safeuser, user.s, user.len);
-		/* Too many failures from this address, on any connection:
-		 * refused without asking the checkpassword program. */
-		if (ipmax > 0 && ipwindow > 0 && failtab() != -1 &&
-		    popfail_blocked(failfd, str_c(&ip), time(NULL), ipmax,
-		    ipwindow) == 1) {
+		/* An address the limiter locked out (loginfail(5)) is
+		 * refused without asking the checkpassword program.  When
+		 * the table cannot be read, vchkpw, which reads it next,
+		 * says why in the log and decides. */
+		if (early_check &&
+		    loginfail_locked(str_c(&ip), time(NULL)) == 1) {
 			str_wipe(&auth);
 			log_line("pop3 login refused user %s ip %s: too many "
 			    "failed logins", str_c(&safeuser), str_c(&ip));

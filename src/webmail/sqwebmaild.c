@@ -11,8 +11,9 @@
  *   - without one: as the unprivileged user (-u), serving the login page;
  *     a login form's credentials come back to the monitor on a pipe, and
  *     the monitor checks them through vchkpw (a webmail login, logged as
- *     POP3 logins are), limits failures per client address (the POP3
- *     failure table), and creates the session.
+ *     POP3 logins are; vchkpw counts the failures, loginfail(5)), refuses
+ *     an address the limiter locked out before running it, and creates
+ *     the session.
  * Logout is carried out by the monitor, which alone can remove sessions.
  * Trusts: the socket's peers as far as the CGI variables go (only the
  * web server's group can connect); nothing of the request itself.
@@ -39,13 +40,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "popfail.h"
 #include "child.h"
 #include "err.h"
 #include "fdpass.h"
 #include "file.h"
 #include "io.h"
 #include "log.h"
+#include "loginfail.h"
 #include "num.h"
 #include "priv.h"
 #include "root.h"
@@ -71,7 +72,6 @@ static gid_t anon_gid;
 static int have_anon;
 static int stats;		/* -S: a log line per request */
 static char sessdir[PATH_MAX];
-static char failpath[PATH_MAX];
 
 static void	usage(void) __attribute__((__noreturn__));
 static int	listen_on(const char *, const char *);
@@ -197,7 +197,7 @@ login(struct wm *w, const char *b, size_t n)
 	    w->env.v[CGI_ADDR].s : "unknown";
 	const char *pass;
 	size_t	 l1;
-	int	 fd, r, bind_ip;
+	int	 r, bind_ip;
 
 	/* "login\0password\0bind\0" */
 	l1 = strnlen(b, n);
@@ -207,16 +207,13 @@ login(struct wm *w, const char *b, size_t n)
 	if (strnlen(pass, n - l1 - 1) + 2 >= n - l1)
 		goto bad;
 	bind_ip = pass[strlen(pass) + 1] == '1';
-	fd = popfail_open(failpath);
 	/* An address the limiter locked out (loginfail(5)) is refused
 	 * before vchkpw runs; vchkpw counts the failures. */
-	if (fd != -1 && popfail_blocked(fd, ip, time(NULL), POPFAIL_MAX,
-	    POPFAIL_WINDOW) == 1) {
+	if (loginfail_locked(ip, time(NULL)) == 1) {
 		log_line("sqwebmaild: login refused for %s: too many failures",
 		    ip);
 		raw_reply(w->out, "303 See Other", "Location: ./?e=many\r\n",
 		    NULL);
-		close(fd);
 		goto out;
 	}
 	r = vpop_login_split(b, &user, &domain) == -1 ? 0 :
@@ -229,12 +226,8 @@ login(struct wm *w, const char *b, size_t n)
 		    "Location: ./?e=bad\r\n" : r == 2 ?
 		    "Location: ./?e=many\r\n" : "Location: ./?e=temp\r\n",
 		    NULL);
-		if (fd != -1)
-			close(fd);
 		goto out;
 	}
-	if (fd != -1)
-		close(fd);
 	session_init(&s);
 	if (str_printf(&login_s, "%s@%s", user.s, domain.s) == -1 ||
 	    str_copyb(&s.user, login_s.s, login_s.len) == -1 ||
@@ -546,9 +539,7 @@ main(int argc, char **argv)
 		log_die(EXIT_PERM, "run as root, -u names the user that "
 		    "serves the login page");
 	if (snprintf(sessdir, sizeof(sessdir), "%s/sessions",
-	    wm_conf.statedir) >= (int)sizeof(sessdir) ||
-	    snprintf(failpath, sizeof(failpath), "%s/loginfail",
-	    wm_conf.statedir) >= (int)sizeof(failpath))
+	    wm_conf.statedir) >= (int)sizeof(sessdir))
 		log_die(EXIT_PERM, "state directory path too long");
 	if (file_mkdirs(sessdir, 0700) == -1)
 		log_die(EXIT_TEMP, "cannot make %s: %s", sessdir,

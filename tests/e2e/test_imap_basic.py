@@ -67,6 +67,37 @@ def test_authenticate_plain_and_failures(imap):
     assert imap.wait_log("imap login failed user bo@example.com")
 
 
+def test_failed_logins_limited_per_address(imap, instance):
+    """After control/loginfail-ipmax failures from one address (counted by
+    vchkpw, the limiter of every door), imaplogin refuses even the right
+    password there without running the login program.  IMAP_FAIL_IP_MAX=0
+    (or, without it, POP3_FAIL_IP_MAX=0) skips that early check, and
+    vchkpw refuses the login itself."""
+    instance.control("loginfail-ipmax", "2\n")
+    instance.control("loginfail-delay", "0\n")
+    mb = imap.user("lim@example.com", "right")
+    port = imap.start(env={"IMAP_FAIL_MAX": "1"})
+    for i in range(2):
+        c = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+        with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+            c.login(mb.login, "wrong%d" % i)
+    for env in ({}, {"IMAP_FAIL_IP_MAX": "5", "POP3_FAIL_IP_MAX": "0"}):
+        c = imaplib.IMAP4("127.0.0.1", imap.start(env=env), timeout=30)
+        with pytest.raises(imaplib.IMAP4.error,
+                           match="too many failed logins from your address"):
+            c.login(mb.login, mb.password)
+    assert imap.wait_log("imap login refused user lim@example.com ip "
+                         "127.0.0.1: too many failed logins")
+    assert "status 16" not in imap.logtext()
+    for env in ({"IMAP_FAIL_IP_MAX": "0"}, {"POP3_FAIL_IP_MAX": "0"}):
+        c = imaplib.IMAP4("127.0.0.1", imap.start(env=env), timeout=30)
+        with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+            c.login(mb.login, mb.password)
+        assert imap.wait_log("imap login failed user lim@example.com ip "
+                             "127.0.0.1 status 16")
+    assert "logout imap lim@example.com" not in imap.logtext()
+
+
 def test_special_use_folders_and_list(imap):
     mb = imap.user("cy@example.com", "pw")
     # a SqWebMail-era Trash and an Outlook-style sent folder exist
