@@ -475,6 +475,18 @@ main(int argc, char **argv)
 					goto done;
 				continue;
 			}
+			if (WEXITSTATUS(status) == CHECKPW_EXIT_LIMIT) {
+				/* vchkpw's limiter: this address or account
+				 * has failed too often (it counted them). */
+				log_line("imap login refused user %s ip %s: too "
+				    "many failed logins", str_c(&safeuser),
+				    str_c(&ip));
+				if (str_printf(&out, "%s NO [AUTHENTICATIONFAILED] "
+				    "too many failed logins, try again later\r\n"
+				    "* BYE too many failures\r\n", l.tag) == 0)
+					say(&out);
+				goto done;
+			}
 			fails++;
 			log_line("imap login failed user %s ip %s status %d",
 			    str_c(&safeuser), str_c(&ip), WEXITSTATUS(status));

@@ -23,6 +23,11 @@
 /* What checkpassword programs read of fd 3 (ucspi-tcp.md section 5). */
 #define CHECKPW_DATA_MAX	512
 
+/* vchkpw's exit when the failed-login limiter refuses the address or the
+ * account (loginfail.h), before it looks at the password: the login
+ * front ends say "too many failed logins" instead of a wrong password. */
+#define CHECKPW_EXIT_LIMIT	16
+
 /*
  * Replace *rec with the fd-3 record "login\0password\0stamp\0".  The
  * record is a secret: the caller wipes it (checkpw_start does).  0, or

@@ -45,7 +45,6 @@
 #define POPUP_GREET_TIMEOUT	20	/* control/timeoutgreeting */
 #define POPUP_FAIL_DELAY	2	/* s before answering a failed login */
 #define POPUP_FAIL_MAX		3	/* failed logins per connection */
-#define VCHKPW_LIMIT		16	/* vchkpw: too many failed logins */
 
 static struct io io;
 static struct rbuf rb;
@@ -353,7 +352,7 @@ main(int argc, char **argv)
 				    "try again later\r\n");
 				goto done;
 			}
-			if (WEXITSTATUS(status) == VCHKPW_LIMIT) {
+			if (WEXITSTATUS(status) == CHECKPW_EXIT_LIMIT) {
 				/* vchkpw's limiter: this address or account
 				 * has failed too often (it counted them). */
 				log_line("pop3 login refused user %s ip %s: too "

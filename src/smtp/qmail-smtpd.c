@@ -48,7 +48,6 @@
  * failure). */
 #define SMTPD_AUTH_TIMEOUT	60
 /* vchkpw(8): refused by the failed-login limiter. */
-#define VCHKPW_LIMIT		16
 /* Defaults of control/timeoutgreeting, maxrcpt and maxrcptsession. */
 #define SMTPD_GREET_TIMEOUT	20
 #define SMTPD_RCPT_DEFAULT	100
@@ -197,7 +196,7 @@ h_auth(void *arg, const char *user, const char *secret, const char *chal)
 		return str_copys(&c->authlogin, user) == -1 ? -1 : 0;
 	case CHECKPW_REFUSED:
 		/* vchkpwsmtp's 16: its failed-login limiter refused. */
-		return WEXITSTATUS(status) == VCHKPW_LIMIT ? 2 : 1;
+		return WEXITSTATUS(status) == CHECKPW_EXIT_LIMIT ? 2 : 1;
 	default:
 		return -1;
 	}

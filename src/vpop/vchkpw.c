@@ -57,7 +57,7 @@
 #define CHKPW_TIMEOUT_MS 10000	/* fd 3 is a local pipe: 10 s is plenty */
 #define CHKPW_FAIL_DELAY 2	/* seconds of sleep after a failure */
 #define LIMIT_WAIT	20	/* longest wait for the limiter's delay */
-#define EXIT_LIMIT	16	/* refused by the limiter */
+#define EXIT_LIMIT	CHECKPW_EXIT_LIMIT	/* refused by the limiter */
 
 enum service { SVC_POP3, SVC_IMAP, SVC_WEBMAIL, SVC_SMTP };
 static const char *svc_name[] = { "pop3", "imap", "webmail", "smtp" };

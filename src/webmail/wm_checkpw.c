@@ -117,7 +117,7 @@ wm_checkpw(const char *login, const char *pass, const char *ip,
 		break;
 	case CHECKPW_REFUSED:
 		/* 16: the failed-login limiter (loginfail(5)) refused it. */
-		r = WEXITSTATUS(status) == 16 ? 2 :
+		r = WEXITSTATUS(status) == CHECKPW_EXIT_LIMIT ? 2 :
 		    refused(WEXITSTATUS(status)) ? 0 : -1;
 		break;
 	default:
