@@ -74,8 +74,11 @@ include $(sort $(wildcard src/*/build.mk))
 -include $(sort $(wildcard fuzz/*.mk))
 
 # src/lib/test.c: the unit tests' helpers (cmocka), linked into them only,
-# so that the programs build without cmocka (`make run` on a fresh box).
-LIB_SRCS := $(filter-out %_test.c src/lib/test.c,$(wildcard src/lib/*.c))
+# so that the programs build without cmocka (`make run` on a fresh box);
+# src/lib/tlsfront_*.c: a login front end's two builds (the same
+# functions), each named by the programs of its build.
+LIB_SRCS := $(filter-out %_test.c src/lib/test.c src/lib/tlsfront_%.c,\
+	$(wildcard src/lib/*.c))
 TEST_OBJ := $(B)/obj/lib/test.o
 LIB_TESTS := $(patsubst src/lib/%.c,%,$(wildcard src/lib/*_test.c))
 LIB	:= $(B)/libhsmail.a

@@ -40,8 +40,8 @@ imapd_proto_test_LIBS = $(MIME_LIBS)
 ILOGIN_SRCS := src/imap/imaplogin.c src/imap/login_proto.c \
 	src/imap/imap_parse.c
 PROGS += imaplogin imaplogin-tls
-imaplogin_SRCS := $(ILOGIN_SRCS) src/imap/login_notls.c
-imaplogin-tls_SRCS := $(ILOGIN_SRCS) src/imap/login_tls.c
+imaplogin_SRCS := $(ILOGIN_SRCS) src/lib/tlsfront_notls.c
+imaplogin-tls_SRCS := $(ILOGIN_SRCS) src/lib/tlsfront_tls.c
 imaplogin-tls_LIBS := -lssl -lcrypto
 
 TESTS += login_proto_test

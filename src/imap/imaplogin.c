@@ -7,7 +7,7 @@
  *	imaplogin HOST vchkpw imapd Maildir
  * Runs as tcpserver's user; reads control/servercert.pem for STARTTLS
  * and implicit TLS (IMAPS=1), which imaplogin-tls (this file linked with
- * login_tls.c) speaks, staying between the client and the children as a
+ * tlsfront_tls.c) speaks, staying between the client and the children as a
  * TLS relay (relay.h).  Clear-text logins only under TLS or from the
  * loopback interface unless IMAP_CLEARTEXT=1.  Failed logins are delayed
  * here and counted by the checkpassword program (loginfail(5)); an
@@ -38,7 +38,7 @@
 #include "log.h"
 #include "loginfail.h"
 #include "login_proto.h"
-#include "login_tls.h"
+#include "tlsfront.h"
 #include "num.h"
 #include "rbuf.h"
 #include "relay.h"
@@ -51,6 +51,11 @@
 #define ILOGIN_FAIL_MAX		3		/* per connection */
 #define ILOGIN_WAIT_PROG	"imaplogin-wait"
 
+/* TLS: imaplogin-tls after STARTTLS or for IMAPS=1, the handshake
+ * within 120 s. */
+static const struct tlsfront tf = {
+	"imap", "imaplogin-tls", "HSMAIL_IMAPLOGIN_STLS", 120
+};
 static struct io io;
 static struct rbuf rb;
 static struct wbuf wb;
@@ -352,11 +357,11 @@ main(int argc, char **argv)
 		r = root_path(&cert, ROOT_QMAIL, "control/servercert.pem");
 	if (r == -1)
 		log_die(EXIT_TEMP, "out of memory");
-	tls_avail = itls_setup(cert.s);
+	tls_avail = tlsfront_setup(&tf, cert.s);
 	ilogin_init(&l, argv[1], tls_avail, plain_ok, cram_ok);
-	if (itls_resume()) {
+	if (tlsfront_resume(&tf) != NULL) {
 		/* imaplogin said OK to STARTTLS and handed the session on */
-		itls_start(&io, &rb, argv, 1, str_c(&ip));
+		tlsfront_start(&tf, &io, &rb, argv, "1", str_c(&ip));
 		l.tls_on = 1;
 	} else {
 		if (implicit) {
@@ -364,7 +369,7 @@ main(int argc, char **argv)
 				log_warn("IMAPS set but no usable %s", cert.s);
 				return EXIT_TEMP;
 			}
-			itls_start(&io, &rb, argv, 0, str_c(&ip));
+			tlsfront_start(&tf, &io, &rb, argv, NULL, str_c(&ip));
 			l.tls_on = 1;
 		}
 		if (str_cats(&out, "* OK [CAPABILITY ") == -1 ||
@@ -404,7 +409,7 @@ main(int argc, char **argv)
 			continue;
 		case IL_STARTTLS:
 			say(&out);
-			itls_start(&io, &rb, argv, 1, str_c(&ip));
+			tlsfront_start(&tf, &io, &rb, argv, "1", str_c(&ip));
 			l.tls_on = 1;
 			continue;
 		case IL_ERROR:
@@ -439,7 +444,7 @@ main(int argc, char **argv)
 			goto done;
 		}
 		{
-			int	 proxy = itls_active(&io) ||
+			int	 proxy = tlsfront_active(&io) ||
 			    rbuf_buffered(&rb) > 0;
 			size_t	 fwd;
 
@@ -518,6 +523,6 @@ done:
 	str_free(&safeuser);
 	str_free(&cert);
 	str_free(&ip);
-	itls_end(&io);
+	tlsfront_end(&io);
 	return EXIT_DONE;
 }

@@ -6,7 +6,7 @@
  *	qmail-popup HOST vchkpw qmail-pop3d Maildir
  * Runs as tcpserver's user; reads control/servercert.pem for STLS and
  * implicit TLS (POP3S=1), which qmail-popup-tls (this file linked with
- * popup_tls.c) speaks.  Trusts nothing the client sends; never logs a
+ * tlsfront_tls.c) speaks.  Trusts nothing the client sends; never logs a
  * password.  Under TLS it stays between the client and the children as
  * a TLS proxy over a socketpair (qmail-popup(8), relay.h).
  */
@@ -34,7 +34,7 @@
 #include "num.h"
 #include "pop3_cmd.h"
 #include "popup_proto.h"
-#include "popup_tls.h"
+#include "tlsfront.h"
 #include "rbuf.h"
 #include "relay.h"
 #include "root.h"
@@ -46,6 +46,12 @@
 #define POPUP_FAIL_DELAY	2	/* s before answering a failed login */
 #define POPUP_FAIL_MAX		3	/* failed logins per connection */
 
+/* TLS: qmail-popup-tls after STLS (handing on the APOP timestamp of the
+ * greeting the client already has) or for POP3S=1; the handshake waits
+ * as long as the client's greeting timeout allows. */
+static const struct tlsfront tf = {
+	"pop3", "qmail-popup-tls", "HSMAIL_POPUP_STLS", 0
+};
 static struct io io;
 static struct rbuf rb;
 static struct wbuf wb;
@@ -237,15 +243,15 @@ main(int argc, char **argv)
 		r = root_path(&cert, ROOT_QMAIL, "control/servercert.pem");
 	if (r == -1)
 		log_die(EXIT_TEMP, "out of memory");
-	tls_avail = ptls_setup(cert.s);
+	tls_avail = tlsfront_setup(&tf, cert.s);
 	if (tls_required && !tls_avail)
 		log_warn("POP3_REQUIRE_TLS set but no certificate: ignored");
-	resume = ptls_resume();
+	resume = tlsfront_resume(&tf);
 	if (resume != NULL) {
 		/* qmail-popup answered STLS and handed the session over. */
 		if (str_copys(&ts, resume) == -1)
 			log_die(EXIT_TEMP, "out of memory");
-		ptls_start(&io, &rb, argv, str_c(&ts), 1, str_c(&ip));
+		tlsfront_start(&tf, &io, &rb, argv, str_c(&ts), str_c(&ip));
 		popup_init(&p, str_c(&ts), tls_avail);
 		p.tls_on = 1;
 		p.tls_required = tls_required;
@@ -256,7 +262,7 @@ main(int argc, char **argv)
 				    cert.s);
 				return EXIT_TEMP;
 			}
-			ptls_start(&io, &rb, argv, NULL, 0, str_c(&ip));
+			tlsfront_start(&tf, &io, &rb, argv, NULL, str_c(&ip));
 		}
 		/* The APOP timestamp only where APOP can succeed, or clients
 		 * that prefer it (curl) would never fall back to USER. */
@@ -296,7 +302,7 @@ main(int argc, char **argv)
 		case POPUP_STLS:
 			say(&out);
 			io.timeout = (int)greet_timeout * 1000;
-			ptls_start(&io, &rb, argv, str_c(&ts), 1, str_c(&ip));
+			tlsfront_start(&tf, &io, &rb, argv, str_c(&ts), str_c(&ip));
 			continue;
 		case POPUP_ERROR:
 			says("-ERR [SYS/TEMP] out of memory\r\n");
@@ -325,7 +331,7 @@ main(int argc, char **argv)
 		{
 			/* Anything the client sent ahead of our answer must
 			 * reach the session: then (and under TLS) we relay. */
-			int proxy = ptls_active(&io) || rbuf_buffered(&rb) > 0;
+			int proxy = tlsfront_active(&io) || rbuf_buffered(&rb) > 0;
 			size_t fwd;
 
 			status = run_login(&auth, proxy, &fwd);
@@ -389,6 +395,6 @@ done:
 	str_free(&ts);
 	str_free(&cert);
 	str_free(&ip);
-	ptls_end(&io);
+	tlsfront_end(&io);
 	return EXIT_DONE;
 }

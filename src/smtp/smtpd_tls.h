@@ -6,7 +6,7 @@
  * SMTPS at once, it execs qmail-smtpd-tls (smtpd_tls.c: OpenSSL through
  * tls.h), the same program with TLS, with the same arguments.  RFC 3207
  * wants all state forgotten after the handshake: a fresh process is
- * exactly that.  qmail-popup does the same (popup_tls.h).  Runs inside
+ * exactly that.  The login front ends do the same (tlsfront.h).  Runs inside
  * qmail-smtpd; trusts its environment (tcpserver's, or its own).
  */
 #ifndef HSMAIL_SMTPD_TLS_H

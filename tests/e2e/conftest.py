@@ -53,10 +53,12 @@ def build_fixed_layout(out, root, sources):
     the installed one does."""
     libdirs = [os.path.join(SRC, "src", d) for d in ("lib", "libmail")]
     # The MIME modules need GMime's headers and libraries, and no
-    # program built this way uses them.
+    # program built this way uses them; the login front ends' two TLS
+    # builds (tlsfront_*.c) define the same functions and are not part
+    # of the libraries.
     lib = [os.path.join(d, f) for d in libdirs for f in sorted(os.listdir(d))
            if f.endswith(".c") and not f.endswith("_test.c") and
-           f != "test.c" and not f.startswith("mime")]
+           f != "test.c" and not f.startswith(("mime", "tlsfront_"))]
     defs = ['-DHSMAIL_%s_DIR="%s/%s"' % (k, root, v) for k, v in
             (("QMAIL", "qmail"), ("VPOPMAIL", "vpopmail"),
              ("STATISTIC", "statistic"), ("LOG", "log"))]
