@@ -65,7 +65,6 @@ static char **subprog;
 static void	say(const struct str *);
 static void	says(const char *);
 static int	run_login(struct str *, int, size_t *);
-static unsigned long envnum(const char *, unsigned long, unsigned long);
 static int	read_command(struct str *, int *);
 
 static int	 early_check = 1;	/* ask the limiter before the program */
@@ -82,17 +81,6 @@ says(const char *s)
 {
 	if (wbuf_puts(&wb, s) == -1 || wbuf_flush(&wb) == -1)
 		exit(EXIT_DONE);
-}
-
-static unsigned long
-envnum(const char *name, unsigned long def, unsigned long max)
-{
-	const char *e = getenv(name);
-	unsigned long v;
-
-	if (e == NULL || num_parses(e, max, &v) == -1)
-		return def;
-	return v;
 }
 
 /*
@@ -323,12 +311,12 @@ main(int argc, char **argv)
 		rip = "unknown";
 	if (log_safe_cat(&ip, rip, strlen(rip)) == -1)
 		log_die(EXIT_TEMP, "out of memory");
-	delay = envnum("IMAP_FAIL_DELAY", ILOGIN_FAIL_DELAY, 60);
-	maxfail = envnum("IMAP_FAIL_MAX", ILOGIN_FAIL_MAX, 100);
+	delay = num_env("IMAP_FAIL_DELAY", ILOGIN_FAIL_DELAY, 60);
+	maxfail = num_env("IMAP_FAIL_MAX", ILOGIN_FAIL_MAX, 100);
 	/* IMAP_FAIL_IP_MAX (or, unset, POP3_FAIL_IP_MAX) once set a limit
 	 * of our own; the limits are the limiter's control files now, and
 	 * 0 still turns the early check off, for the run files that say so. */
-	early_check = envnum("IMAP_FAIL_IP_MAX", envnum("POP3_FAIL_IP_MAX", 1,
+	early_check = num_env("IMAP_FAIL_IP_MAX", num_env("POP3_FAIL_IP_MAX", 1,
 	    1000000), 1000000) != 0;
 	e = getenv("IMAPS");
 	implicit = e != NULL && strcmp(e, "1") == 0;
@@ -346,7 +334,7 @@ main(int argc, char **argv)
 	if (getenv("VCHKPW_SERVICE") == NULL)
 		(void)setenv("VCHKPW_SERVICE", "imap", 1);
 
-	io_init(&io, 0, 1, (unsigned)envnum("IMAP_TIMEOUT", ILOGIN_TIMEOUT,
+	io_init(&io, 0, 1, (unsigned)num_env("IMAP_TIMEOUT", ILOGIN_TIMEOUT,
 	    ILOGIN_TIMEOUT));
 	rbuf_init(&rb, &io);
 	wbuf_init(&wb, &io);

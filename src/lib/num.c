@@ -2,6 +2,7 @@
  * num - strict decimal number parsing with range and end checks.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "num.h"
@@ -56,4 +57,15 @@ num_parse_longs(const char *s, long max, long *val_r)
 		return -1;
 	*val_r = neg ? -(long)u : (long)u;
 	return 0;
+}
+
+unsigned long
+num_env(const char *name, unsigned long def, unsigned long max)
+{
+	const char *e = getenv(name);
+	unsigned long v;
+
+	if (e == NULL || num_parses(e, max, &v) == -1)
+		return def;
+	return v;
 }

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 
 #include "num.h"
 #include "test.h"
@@ -59,12 +60,30 @@ test_signed(void **state)
 	assert_int_equal(v, 123);
 }
 
+static void
+test_env(void **state)
+{
+	(void)state;
+	assert_int_equal(unsetenv("NUM_TEST_V"), 0);
+	assert_int_equal(num_env("NUM_TEST_V", 7, 100), 7);
+	assert_int_equal(setenv("NUM_TEST_V", "42", 1), 0);
+	assert_int_equal(num_env("NUM_TEST_V", 7, 100), 42);
+	assert_int_equal(setenv("NUM_TEST_V", "101", 1), 0);
+	assert_int_equal(num_env("NUM_TEST_V", 7, 100), 7);
+	assert_int_equal(setenv("NUM_TEST_V", "", 1), 0);
+	assert_int_equal(num_env("NUM_TEST_V", 7, 100), 7);
+	assert_int_equal(setenv("NUM_TEST_V", "4 2", 1), 0);
+	assert_int_equal(num_env("NUM_TEST_V", 7, 100), 7);
+	assert_int_equal(unsetenv("NUM_TEST_V"), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_signed),
+		cmocka_unit_test(test_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,7 +62,6 @@ static void	die_write(void) __attribute__((__noreturn__));
 static void	say(const struct str *);
 static void	says(const char *);
 static int	run_login(struct str *, int, size_t *);
-static unsigned long envnum(const char *, unsigned long, unsigned long);
 static long	ctlnum(const char *, long);
 static int	apop_possible(const char *);
 
@@ -89,18 +88,6 @@ says(const char *s)
 {
 	if (wbuf_puts(&wb, s) == -1 || wbuf_flush(&wb) == -1)
 		die_write();
-}
-
-/* envnum - a number from the environment, or def. */
-static unsigned long
-envnum(const char *name, unsigned long def, unsigned long max)
-{
-	const char *e = getenv(name);
-	unsigned long v;
-
-	if (e == NULL || num_parses(e, max, &v) == -1)
-		return def;
-	return v;
 }
 
 /*
@@ -213,12 +200,12 @@ main(int argc, char **argv)
 	if (log_safe_cat(&ip, e != NULL && *e ? e : "unknown",
 	    strlen(e != NULL && *e ? e : "unknown")) == -1)
 		log_die(EXIT_TEMP, "out of memory");
-	delay = envnum("POP3_FAIL_DELAY", POPUP_FAIL_DELAY, 60);
-	maxfail = envnum("POP3_FAIL_MAX", POPUP_FAIL_MAX, 100);
+	delay = num_env("POP3_FAIL_DELAY", POPUP_FAIL_DELAY, 60);
+	maxfail = num_env("POP3_FAIL_MAX", POPUP_FAIL_MAX, 100);
 	/* POP3_FAIL_IP_MAX once set a limit of qmail-popup's own; the
 	 * limits are the limiter's control files now, and 0 still turns
 	 * the early check off, for the run files that say so. */
-	early_check = envnum("POP3_FAIL_IP_MAX", 1, 1000000) != 0;
+	early_check = num_env("POP3_FAIL_IP_MAX", 1, 1000000) != 0;
 	e = getenv("POP3S");
 	implicit = e != NULL && strcmp(e, "1") == 0;
 	e = getenv("POP3_REQUIRE_TLS");
