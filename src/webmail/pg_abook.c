@@ -85,6 +85,7 @@ out:
 	str_free(&v);
 	return 0;
 }
+
 static void	entry_form(struct wm *, const char *, const char *,
 		    const char *, const char *, const char *);
 
