@@ -231,9 +231,11 @@ out:
 static void
 stack_release(void)
 {
-	volatile char here = 0;
+	/* the frame's own address, not a local's: a local whose address
+	 * is taken may live elsewhere (a sanitizer's fake stack) */
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t top = ((uintptr_t)&here - IMAPD_STACK_MARGIN) & ~(page - 1);
+	uintptr_t top = ((uintptr_t)__builtin_frame_address(0) -
+	    IMAPD_STACK_MARGIN) & ~(page - 1);
 
 	if (top > IMAPD_STACK_RELEASE)
 		(void)syscall(SYS_madvise, top - IMAPD_STACK_RELEASE,
@@ -258,12 +260,6 @@ do_idle(void)
 	int	 ifd = -1, dfd = imapd_watch_fd(&sess), r, ret = -1;
 	enum imapd_act act;
 
-	if (wbuf_flush(&wb) == -1)
-		return -1;
-	/* An idle session may last for hours: give back what the commands
-	 * before it kept for the next ones, and the heap pages left free. */
-	imapd_idle_release(&sess);
-	(void)malloc_trim(0);
 	if (dfd != -1 && (ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) != -1) {
 		static const char *sub[] = { "new", "cur" };
 		int	 k;
@@ -275,7 +271,18 @@ do_idle(void)
 			    IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
 			    IN_ONLYDIR);
 		}
+		/* What changed between the command's own look at the
+		 * folder and the watches (a delivery then makes no event),
+		 * told after its "+ idling". */
+		if (imapd_idle_poll(&sess) == -1)
+			goto out;
 	}
+	if (wbuf_flush(&wb) == -1)
+		goto out;
+	/* An idle session may last for hours: give back what the commands
+	 * before it kept for the next ones, and the heap pages left free. */
+	imapd_idle_release(&sess);
+	(void)malloc_trim(0);
 	stack_release();
 	for (;;) {
 		int	 wait;

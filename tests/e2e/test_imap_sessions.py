@@ -6,12 +6,15 @@ end, and the server goes on serving."""
 import imaplib
 import os
 import re
+import select
 import socket
+import subprocess
 import threading
 import time
 
 import pytest
 
+from conftest import prog
 from imaputil import Imap, deliver, message
 from pop3util import Pop3
 
@@ -117,6 +120,47 @@ def test_idle_reports_a_delivery(imap):
     until(f, b"d")
     s.close()
 
+
+
+def test_idle_reports_a_delivery_before_its_watch(tmp_path):
+    """A delivery between IDLE's "+ idling" and the moment imapd watches
+    the folder makes no inotify event: imapd looks at the folder once
+    more after it starts watching.  strace holds each inotify_add_watch
+    for 0.7 s so that the delivery lands in that gap every time."""
+    md = str(tmp_path / "Maildir")
+    for d in ("new", "cur", "tmp"):
+        os.makedirs(os.path.join(md, d))
+    deliver(md, message(1))
+    p = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-e",
+                          "inject=inotify_add_watch:delay_enter=700000",
+                          prog("imapd"), md], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         cwd=str(tmp_path))
+    try:
+        assert p.stdout.readline().startswith(b"* PREAUTH")
+        p.stdin.write(b"a SELECT INBOX\r\n")
+        p.stdin.flush()
+        while not p.stdout.readline().startswith(b"a "):
+            pass
+        p.stdin.write(b"b IDLE\r\n")
+        p.stdin.flush()
+        assert p.stdout.readline() == b"+ idling\r\n"
+        deliver(md, message(2))
+        seen = []
+        end = time.time() + 30
+        while time.time() < end and b"* 2 EXISTS\r\n" not in seen:
+            r, _, _ = select.select([p.stdout], [], [], end - time.time())
+            if not r:
+                break
+            seen.append(p.stdout.readline())
+        assert b"* 2 EXISTS\r\n" in seen, seen
+        p.stdin.write(b"DONE\r\nc LOGOUT\r\n")
+        p.stdin.flush()
+        out = p.stdout.read()
+        assert b"b OK" in out and b"c OK" in out
+    finally:
+        p.kill()
+        p.wait()
 
 def test_deliveries_pop3_and_imap_together(imap, instance, procs):
     mb = imap.user("busy@example.com", "pw")
