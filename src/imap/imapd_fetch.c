@@ -155,17 +155,23 @@ bare_lf(const char *b, size_t n, int prev)
 /*
  * head_date - the message's Date: as SORT and SENTBEFORE read it (the
  * MIME layer's, as the summary keeps it) into what mbox_msg_learn
- * takes; the Date: field alone, not every sort key.
+ * takes; the Date: field alone, not every sort key.  A failure is not
+ * kept as "no date": MSD_UNKNOWN, read again next time.
  */
 static int
 head_date(struct mime_msg *m, int64_t *t_r, int *tz_r)
 {
 	time_t	 t;
 
-	if (mime_sentdate(m, &t, tz_r) != 1)
+	switch (mime_sentdate(m, &t, tz_r)) {
+	case 1:
+		*t_r = (int64_t)t;
+		return MSD_VALID;
+	case 0:
 		return MSD_NONE;
-	*t_r = (int64_t)t;
-	return MSD_VALID;
+	default:
+		return MSD_UNKNOWN;	/* out of memory: not learned */
+	}
 }
 
 /*
